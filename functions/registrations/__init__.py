@@ -1,0 +1,84 @@
+"""The registration function for the VNG network meeting: a Flask app factory in the style of flaskr."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from typing import Any, Callable, Mapping
+
+from flask import Flask
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024
+
+
+class ConfigError(RuntimeError):
+    """The environment does not say enough to start; the message says what to set."""
+
+
+def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """Read the configuration from the environment, once, in the factory."""
+    return {
+        "REGISTRATIONS_TABLE": env.get("REGISTRATIONS_TABLE", ""),
+        "AWS_REGION": env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION", ""),
+        "DYNAMODB_ENDPOINT": env.get("DYNAMODB_ENDPOINT") or None,
+        "PREVIEW_NOW": env.get("PREVIEW_NOW") or None,
+        "ON_LAMBDA": bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+    }
+
+
+def make_clock(config: Mapping[str, Any], timezone) -> Callable[[], dt.datetime]:
+    """The real clock, or the preview clock of a local run (PREVIEW_NOW), which is frozen at that moment."""
+    preview = config.get("PREVIEW_NOW")
+    if not preview:
+        return lambda: dt.datetime.now(dt.timezone.utc)
+    if config.get("ON_LAMBDA"):
+        log.warning("PREVIEW_NOW is ignored on Lambda; using the real clock")
+        return lambda: dt.datetime.now(dt.timezone.utc)
+    try:
+        moment = dt.datetime.fromisoformat(preview)
+    except ValueError as exc:
+        raise ConfigError(f"PREVIEW_NOW must be an ISO 8601 time such as 2023-05-10T10:00, not {preview!r}") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone)
+    log.warning("preview clock: behaving as at %s", moment.isoformat())
+    return lambda: moment
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    # Imported here so that importing the package (e.g. for the CLI's --help) stays cheap.
+    from . import api, errors
+    from .event import load_event
+    from .repository import RegistrationRepository, dynamodb_resource
+    from .service import RegistrationService
+
+    app = Flask(__name__)
+    app.config.from_mapping(settings_from_env(os.environ))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    missing = [key for key in ("REGISTRATIONS_TABLE", "AWS_REGION") if not app.config.get(key)]
+    if missing:
+        raise ConfigError(
+            "Missing configuration: " + ", ".join(missing) + ". Set them in the environment "
+            "(for a local run, `make run` does this for you)."
+        )
+    logging.getLogger("registrations").setLevel(app.config["LOG_LEVEL"])
+
+    event = load_event()
+    table = app.config.get("TABLE") or dynamodb_resource(
+        app.config["AWS_REGION"], app.config["DYNAMODB_ENDPOINT"]
+    ).Table(app.config["REGISTRATIONS_TABLE"])
+    clock = app.config.get("CLOCK") or make_clock(app.config, event.timezone)
+    app.extensions["registrations"] = RegistrationService(event, RegistrationRepository(table), clock)
+
+    app.context_processor(lambda: {"event": event})
+    app.register_blueprint(api.bp)
+    errors.register_error_handlers(app)
+    return app

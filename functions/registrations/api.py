@@ -1,0 +1,56 @@
+"""Blueprint /api: HTTP in and out only. It parses the request, calls the service and renders the answer."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, request
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+
+from .errors import FORM_CONTENT_TYPES
+from .service import RegistrationService, public_registration
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+CONFIRMATION_PATH = "/aanmelden/bevestiging/"
+
+
+def service() -> RegistrationService:
+    return current_app.extensions["registrations"]
+
+
+def submitted_fields() -> dict:
+    """The request body as a flat mapping of field names, from JSON or an ordinary form post."""
+    if request.mimetype == "application/json":
+        data = request.get_json(silent=True)
+        if not isinstance(data, dict):
+            raise BadRequest()
+        return data
+    if request.mimetype in FORM_CONTENT_TYPES:
+        return request.form.to_dict()
+    raise UnsupportedMediaType()
+
+
+@bp.get("/health")
+def health():
+    return jsonify(status="ok")
+
+
+@bp.get("/event")
+def event():
+    svc = service()
+    return jsonify(
+        event=svc.event.public_facts(),
+        registration=svc.registration_state(),
+        choices={
+            "organisations": [{"value": c.value, "label": c.label} for c in svc.event.organisation_choices],
+            "roles": [{"value": c.value, "label": c.label} for c in svc.event.roles],
+        },
+    )
+
+
+@bp.post("/registrations")
+def create_registration():
+    fields = submitted_fields()
+    item = service().register(fields)
+    if request.mimetype in FORM_CONTENT_TYPES:
+        return redirect(CONFIRMATION_PATH, code=303)
+    return jsonify(registration=public_registration(item)), 201

@@ -1,0 +1,102 @@
+"""The one map from domain exceptions (and HTTP-level errors) to responses.
+
+JSON clients get `{"error": {"code", "message", "fields"}}`. A plain HTML form post (no JavaScript) gets an
+accessible Dutch page that lists the errors and shows the form again with everything the person typed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from .exceptions import (
+    DuplicateRegistration,
+    InvalidRegistration,
+    RegistrationClosed,
+    RegistrationError,
+    RegistrationNotFound,
+    StoreUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+STATUS = {
+    InvalidRegistration: 400,
+    RegistrationClosed: 403,
+    RegistrationNotFound: 404,
+    DuplicateRegistration: 409,
+    StoreUnavailable: 503,
+}
+
+# HTTP-level failures a client can cause, in Dutch.
+HTTP_MESSAGES = {
+    400: ("bad_request", "Het verzoek kon niet worden gelezen. Vul het formulier opnieuw in en verstuur het nog eens."),
+    404: ("not_found", "Deze pagina of dit adres bestaat niet."),
+    405: ("method_not_allowed", "Dit adres werkt niet op deze manier."),
+    413: ("too_large", "Wat u verstuurde is te groot (meer dan 16 kB). Maak uw opmerking korter en probeer het opnieuw."),
+    415: ("unsupported_media_type", "Dit soort gegevens wordt niet ondersteund. Gebruik het aanmeldformulier."),
+}
+UNEXPECTED = ("internal_error", "Er ging bij ons iets mis. Probeer het later opnieuw.")
+
+# Only what a plain <form method="post"> sends; files are never asked for.
+FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded",)
+
+
+def wants_html() -> bool:
+    """A browser without JavaScript posted the form itself: answer with a page, not JSON."""
+    return request.mimetype in FORM_CONTENT_TYPES or (
+        request.method == "GET" and request.accept_mimetypes.best == "text/html"
+    )
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def render_error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    if wants_html():
+        form = _submitted_form()
+        html = render_template("form_error.html", status=status, code=code, message=message,
+                               fields=fields or {}, form=form)
+        return html, status, {"Content-Type": "text/html; charset=utf-8"}
+    return jsonify(error_body(code, message, fields)), status
+
+
+def _submitted_form() -> dict[str, str]:
+    # Reading the form again is safe: Werkzeug caches it, and a failure here must not hide the real error.
+    try:
+        return {k: v for k, v in request.form.items()} if request.mimetype in FORM_CONTENT_TYPES else {}
+    except Exception:  # noqa: BLE001 - an unreadable body leaves an empty form, never a 500
+        return {}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(RegistrationError)
+    def domain_error(exc: RegistrationError):
+        status = STATUS.get(type(exc), 400)
+        if isinstance(exc, StoreUnavailable):
+            log.warning("store unavailable: %s", type(exc.__cause__).__name__)
+            response = render_error(status, exc.code, exc.message, exc.fields)
+            return _with_retry_after(response)
+        return render_error(status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        code, message = HTTP_MESSAGES.get(status, UNEXPECTED)
+        return render_error(status if status in HTTP_MESSAGES else 500, code, message)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        # Only the type: the message of an unexpected error may carry personal data.
+        log.error("unexpected error: %s", type(exc).__name__, exc_info=False)
+        return render_error(500, *UNEXPECTED)
+
+
+def _with_retry_after(response):
+    body, status, *rest = response if isinstance(response, tuple) else (response, 200)
+    headers = dict(rest[0]) if rest else {}
+    headers["Retry-After"] = "60"
+    return body, status, headers

@@ -1,0 +1,184 @@
+"""The embedded default: dynalite on loopback, the table, the built site and /api on one origin.
+
+`make run` calls `main()`. The test fixtures use the same `Dynalite` and `site_and_api` pieces, so the tests
+exercise exactly what a newcomer runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+PROJECT_ROOT = Path(os.environ.get("PROJECT_ROOT") or Path(__file__).resolve().parents[2])
+DYNALITE_CLI = PROJECT_ROOT / "node_modules" / "dynalite" / "cli.js"
+LOCAL_REGION = "eu-central-1"
+LOCAL_TABLE = "registrations-local"
+
+log = logging.getLogger("registrations.local")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 15.0, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with code {process.returncode} before listening on port {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def use_local_credentials() -> None:
+    """dynalite accepts any credentials; set dummy ones only where none are configured."""
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+
+
+class Dynalite:
+    """A real dynalite process on loopback. With a data folder its LevelDB store survives restarts."""
+
+    def __init__(self, data_dir: Path | None = None, port: int | None = None):
+        self.data_dir = data_dir
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Dynalite":
+        node = shutil.which("node")
+        if node is None or not DYNALITE_CLI.exists():
+            raise RuntimeError("dynalite is not installed: run `npm ci` (make run and make test do this)")
+        args = [node, str(DYNALITE_CLI), "--host", "127.0.0.1", "--port", str(self.port),
+                "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
+        if self.data_dir is not None:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            args += ["--path", str(self.data_dir)]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
+        wait_for_port(self.port, process=self.process)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> "Dynalite":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def build_site(site_dir: Path = PROJECT_ROOT / "site", env: dict | None = None) -> Path:
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)],
+                   cwd=PROJECT_ROOT, check=True, env=env)
+    return site_dir
+
+
+def site_and_api(site_dir: Path, api_app: Callable) -> Callable:
+    """One WSGI origin: /api/* goes to Flask, everything else is a file from the built site.
+
+    Directory URLs resolve to their index.html, as CloudFront does in production.
+    """
+    root = site_dir.resolve()
+
+    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "/")
+        if path == "/api" or path.startswith("/api/"):
+            return api_app(environ, start_response)
+        if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
+            start_response("405 Method Not Allowed", [("Content-Type", "text/plain; charset=utf-8"), ("Allow", "GET")])
+            return [b"Method Not Allowed"]
+        target = (root / path.lstrip("/")).resolve()
+        if target.is_dir():
+            if not path.endswith("/"):
+                start_response("301 Moved Permanently", [("Location", path + "/")])
+                return [b""]
+            target = target / "index.html"
+        if root not in target.parents or not target.is_file():
+            target, status = root / "404.html", "404 Not Found"
+            if not target.is_file():
+                start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+                return [b"Niet gevonden"]
+        else:
+            status = "200 OK"
+        body = target.read_bytes()
+        ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "image/svg+xml"):
+            ctype += "; charset=utf-8"
+        start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body))),
+                                ("Cache-Control", "no-cache")])
+        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
+
+    return app
+
+
+def local_config(dynalite: Dynalite, table: str = LOCAL_TABLE) -> dict:
+    return {"REGISTRATIONS_TABLE": table, "AWS_REGION": LOCAL_REGION, "DYNAMODB_ENDPOINT": dynalite.endpoint}
+
+
+def prepare_table(config: dict) -> None:
+    from .repository import dynamodb_resource, ensure_table
+
+    ensure_table(dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]), config["REGISTRATIONS_TABLE"])
+
+
+def main() -> int:
+    from waitress import create_server
+
+    from . import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    use_local_credentials()
+    port = int(os.environ.get("PORT", "8000"))
+    data_dir = PROJECT_ROOT / ".data" / "dynalite"
+    with Dynalite(data_dir=data_dir) as dynalite:
+        config = local_config(dynalite)
+        prepare_table(config)
+        log.info("dynalite: %s (data in %s)", dynalite.endpoint, data_dir.relative_to(PROJECT_ROOT))
+        site_dir = build_site()
+        api = create_app(config)
+        server = create_server(site_and_api(site_dir, api), host="127.0.0.1", port=port, threads=8)
+        log.info("Site and API: http://127.0.0.1:%d  (Ctrl-C stops everything)", port)
+
+        def stop(*_):
+            server.close()
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            log.info("stopping")
+        finally:
+            server.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,131 @@
+"""DynamoDB storage of registrations: the only module that imports boto3.
+
+It is given its table. Items are flat, with attribute names a person understands at a glance, because staff
+read them in the AWS console and download them as CSV. Every DynamoDB error becomes a domain exception here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+from boto3.dynamodb.conditions import Key
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .exceptions import DuplicateRegistration, RegistrationNotFound, StoreUnavailable
+
+# The key schema is defined once, in this JSON file; infra/ and the local bootstrap both read it.
+TABLE_SCHEMA_FILE = Path(__file__).with_name("table_schema.json")
+TABLE_SCHEMA: dict = json.loads(TABLE_SCHEMA_FILE.read_text(encoding="utf-8"))
+PARTITION_KEY = "event"
+SORT_KEY = "email"
+TTL_ATTRIBUTE = "expires_at"
+
+# Short timeouts and standard retries: a person is waiting on the other side of the form.
+BOTO_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=3,
+    retries={"mode": "standard", "max_attempts": 3},
+)
+
+
+def dynamodb_resource(region: str, endpoint_url: str | None = None):
+    return boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint_url, config=BOTO_CONFIG)
+
+
+def ensure_table(resource, table_name: str) -> None:
+    """Create the table if it is missing (local bootstrap and tests; on AWS, infra/ creates it)."""
+    client = resource.meta.client
+    try:
+        client.describe_table(TableName=table_name)
+        return
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    try:
+        client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **TABLE_SCHEMA)
+    except ClientError as exc:
+        # Two starters racing to create it is fine.
+        if exc.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+
+
+def _is_condition_failure(exc: ClientError) -> bool:
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+class RegistrationRepository:
+    def __init__(self, table):
+        self.table = table
+
+    def add(self, item: dict[str, Any]) -> None:
+        """Store a new registration; an active one for the same (event, email) is never overwritten."""
+        try:
+            self.table.put_item(
+                Item=item,
+                # A cancelled registration may be replaced by a new one; an active one never.
+                ConditionExpression="attribute_not_exists(#pk) OR #status = :cancelled",
+                ExpressionAttributeNames={"#pk": PARTITION_KEY, "#status": "status"},
+                ExpressionAttributeValues={":cancelled": "cancelled"},
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                raise DuplicateRegistration() from exc
+            raise StoreUnavailable() from exc
+        except BotoCoreError as exc:
+            raise StoreUnavailable() from exc
+
+    def get(self, event_id: str, email: str) -> dict[str, Any]:
+        try:
+            response = self.table.get_item(Key={PARTITION_KEY: event_id, SORT_KEY: email}, ConsistentRead=True)
+        except (ClientError, BotoCoreError) as exc:
+            raise StoreUnavailable() from exc
+        if "Item" not in response:
+            raise RegistrationNotFound()
+        return response["Item"]
+
+    def update(self, event_id: str, email: str, changes: dict[str, Any], only_if_status: str | None = None) -> dict:
+        """Set the given attributes on an existing registration and return the item as it now is."""
+        if not changes:
+            return self.get(event_id, email)
+        names = {f"#a{i}": name for i, name in enumerate(changes)}
+        values = {f":v{i}": value for i, value in enumerate(changes.values())}
+        condition = "attribute_exists(#pk)"
+        names["#pk"] = PARTITION_KEY
+        if only_if_status is not None:
+            condition += " AND #status = :only_status"
+            names["#status"] = "status"
+            values[":only_status"] = only_if_status
+        try:
+            response = self.table.update_item(
+                Key={PARTITION_KEY: event_id, SORT_KEY: email},
+                UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(changes))),
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                raise RegistrationNotFound() from exc
+            raise StoreUnavailable() from exc
+        except BotoCoreError as exc:
+            raise StoreUnavailable() from exc
+        return response["Attributes"]
+
+    def for_event(self, event_id: str) -> Iterator[dict[str, Any]]:
+        """Every registration of one event, following DynamoDB's 1 MB pages to the end."""
+        query: dict[str, Any] = {"KeyConditionExpression": Key(PARTITION_KEY).eq(event_id)}
+        while True:
+            try:
+                page = self.table.query(**query)
+            except (ClientError, BotoCoreError) as exc:
+                raise StoreUnavailable() from exc
+            yield from page.get("Items", [])
+            if "LastEvaluatedKey" not in page:
+                return
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]

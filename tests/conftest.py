@@ -1,0 +1,67 @@
+"""Fixtures that build on each other, flaskr style: dynalite → table → app → client.
+
+Integration tests talk over HTTP to a real dynalite that these fixtures start (never moto's mock_aws).
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from registrations import create_app
+from registrations.local import Dynalite, local_config, prepare_table, use_local_credentials
+from registrations.repository import dynamodb_resource
+
+# Registration is open at this moment; tests about the deadline set their own.
+OPEN_MOMENT = "2023-05-10T10:00"
+
+
+@pytest.fixture(scope="session")
+def dynalite():
+    use_local_credentials()
+    with Dynalite() as server:
+        yield server
+
+
+@pytest.fixture
+def app_config(dynalite):
+    """A fresh table per test, so tests never see each other's registrations."""
+    config = local_config(dynalite, table=f"test-{uuid.uuid4().hex[:12]}")
+    prepare_table(config)
+    config["PREVIEW_NOW"] = OPEN_MOMENT
+    yield config
+    dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table(config["REGISTRATIONS_TABLE"]).delete()
+
+
+@pytest.fixture
+def app(app_config):
+    return create_app(app_config)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def table(app_config):
+    """The same table the app writes to, for checking what was stored."""
+    return dynamodb_resource(app_config["AWS_REGION"], app_config["DYNAMODB_ENDPOINT"]).Table(
+        app_config["REGISTRATIONS_TABLE"]
+    )
+
+
+@pytest.fixture
+def valid_form():
+    return {
+        "given_name": "Jan-Willem",
+        "family_name": "van 't Hoff",
+        "email": "J.vantHoff@Gemeente.example",
+        "organisation": "regio-utrecht",
+        "organisation_other": "",
+        "role": "dagelijks-bestuur",
+        "on_behalf_of": "Gemeente Utrecht",
+        "remark": "Graag aandacht voor de kleine gemeenten.",
+        "consent": "ja",
+    }
