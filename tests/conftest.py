@@ -25,9 +25,9 @@ def dynalite():
 
 
 @pytest.fixture
-def app_config(dynalite):
-    """A fresh table per test, so tests never see each other's registrations."""
-    config = local_config(dynalite, table=f"test-{uuid.uuid4().hex[:12]}")
+def app_config(dynalite, tmp_path):
+    """A fresh table, outbox and secret per test, so tests never see each other's registrations or mail."""
+    config = local_config(dynalite, table=f"test-{uuid.uuid4().hex[:12]}", data_dir=tmp_path / "data")
     prepare_table(config)
     config["PREVIEW_NOW"] = OPEN_MOMENT
     yield config

@@ -27,6 +27,16 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
         "PREVIEW_NOW": env.get("PREVIEW_NOW") or None,
         "ON_LAMBDA": bool(env.get("AWS_LAMBDA_FUNCTION_NAME")),
         "LOG_LEVEL": env.get("LOG_LEVEL", "INFO"),
+        # The public address of the site, for links in emails (no trailing slash).
+        "SITE_URL": env.get("SITE_URL", "").rstrip("/"),
+        # Signs the personal management links; never committed (see README, Deploying).
+        "TOKEN_SECRET": env.get("TOKEN_SECRET", ""),
+        # "outbox" writes .eml files into MAIL_OUTBOX (local); "ses" sends with Amazon SES.
+        "MAIL_BACKEND": env.get("MAIL_BACKEND", "outbox"),
+        "MAIL_OUTBOX": env.get("MAIL_OUTBOX", ""),
+        "MAIL_SENDER": env.get("MAIL_SENDER", ""),
+        "SES_REGION": env.get("SES_REGION", ""),
+        "SES_CONFIGURATION_SET": env.get("SES_CONFIGURATION_SET", ""),
     }
 
 

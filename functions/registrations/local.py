@@ -138,8 +138,33 @@ def site_and_api(site_dir: Path, api_app: Callable) -> Callable:
     return app
 
 
-def local_config(dynalite: Dynalite, table: str = LOCAL_TABLE) -> dict:
-    return {"REGISTRATIONS_TABLE": table, "AWS_REGION": LOCAL_REGION, "DYNAMODB_ENDPOINT": dynalite.endpoint}
+DATA_DIR = PROJECT_ROOT / ".data"
+LOCAL_SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.example>"
+
+
+def local_token_secret(data_dir: Path = DATA_DIR) -> str:
+    """A random secret for the management links, made once and kept with the local data."""
+    path = data_dir / "token-secret"
+    if not path.exists():
+        import secrets
+
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+    return path.read_text(encoding="utf-8").strip()
+
+
+def local_config(dynalite: Dynalite, table: str = LOCAL_TABLE, data_dir: Path = DATA_DIR,
+                 port: int | None = None) -> dict:
+    return {
+        "REGISTRATIONS_TABLE": table,
+        "AWS_REGION": LOCAL_REGION,
+        "DYNAMODB_ENDPOINT": dynalite.endpoint,
+        "SITE_URL": f"http://127.0.0.1:{port or os.environ.get('PORT', '8000')}",
+        "TOKEN_SECRET": local_token_secret(data_dir),
+        "MAIL_BACKEND": "outbox",
+        "MAIL_OUTBOX": str(data_dir / "outbox"),
+        "MAIL_SENDER": LOCAL_SENDER,
+    }
 
 
 def prepare_table(config: dict) -> None:

@@ -199,7 +199,7 @@ def test_the_database_being_down_gives_503_and_stores_nothing(tmp_path, valid_fo
     # Given a persistent dynalite with the table, which then goes down
     data_dir = tmp_path / "db"
     server = Dynalite(data_dir=data_dir).start()
-    config = local_config(server, table="down-test")
+    config = local_config(server, table="down-test", data_dir=tmp_path)
     prepare_table(config)
     client = create_app({**config, "PREVIEW_NOW": "2023-05-10T10:00"}).test_client()
     server.stop()
@@ -223,12 +223,12 @@ def test_the_database_being_down_gives_503_and_stores_nothing(tmp_path, valid_fo
 def test_registrations_survive_a_restart_of_the_persistent_store(tmp_path, valid_form):
     data_dir = tmp_path / "db"
     with Dynalite(data_dir=data_dir) as first:
-        config = local_config(first, table="restart-test")
+        config = local_config(first, table="restart-test", data_dir=tmp_path)
         prepare_table(config)
         client = create_app({**config, "PREVIEW_NOW": "2023-05-10T10:00"}).test_client()
         assert client.post("/api/registrations", json=valid_form).status_code == 201
     with Dynalite(data_dir=data_dir) as second:
-        config = local_config(second, table="restart-test")
+        config = local_config(second, table="restart-test", data_dir=tmp_path)
         prepare_table(config)
         client = create_app({**config, "PREVIEW_NOW": "2023-05-10T10:00"}).test_client()
         assert client.post("/api/registrations", json=valid_form).status_code == 409

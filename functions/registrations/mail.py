@@ -1,0 +1,78 @@
+"""Sending email: the local outbox (the embedded default) and Amazon SES (production).
+
+Message building (the confirmation with its .ics, the follow-up) lives beside these senders; every sender takes a
+finished `email.message.EmailMessage` and either delivers it or raises `MailNotSent`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+class MailNotSent(Exception):
+    """The message could not be handed over for delivery; the caller records it and may try again."""
+
+
+class Sender(Protocol):
+    def send(self, message: EmailMessage) -> str:
+        """Deliver the message; return an id for it. Raises MailNotSent."""
+
+
+class OutboxSender:
+    """Writes each message as an .eml file into a folder, so a newcomer can open it in a mail program."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def send(self, message: EmailMessage) -> str:
+        message_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        subject = re.sub(r"[^A-Za-z0-9]+", "-", str(message.get("Subject", "bericht")))[:40].strip("-").lower()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            (self.folder / f"{message_id}-{subject}.eml").write_bytes(message.as_bytes())
+        except OSError as exc:
+            raise MailNotSent(type(exc).__name__) from exc
+        return message_id
+
+
+class SesSender:
+    """Amazon SES through boto3 (SESv2 SendEmail with the raw MIME message)."""
+
+    def __init__(self, client, configuration_set: str | None = None):
+        self.client = client
+        self.configuration_set = configuration_set
+
+    @classmethod
+    def for_region(cls, region: str, configuration_set: str | None = None) -> "SesSender":
+        import boto3
+        from botocore.config import Config
+
+        config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+        return cls(boto3.client("sesv2", region_name=region, config=config), configuration_set)
+
+    def send(self, message: EmailMessage) -> str:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        request = {"Content": {"Raw": {"Data": message.as_bytes()}}}
+        if self.configuration_set:
+            request["ConfigurationSetName"] = self.configuration_set
+        try:
+            response = self.client.send_email(**request)
+        except (ClientError, BotoCoreError) as exc:
+            raise MailNotSent(type(exc).__name__) from exc
+        return response["MessageId"]
+
+
+def sender_from_config(config) -> Sender:
+    backend = config.get("MAIL_BACKEND", "outbox")
+    if backend == "ses":
+        return SesSender.for_region(config.get("SES_REGION") or config["AWS_REGION"], config.get("SES_CONFIGURATION_SET"))
+    return OutboxSender(Path(config["MAIL_OUTBOX"]))
