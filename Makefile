@@ -41,3 +41,7 @@ site: deps
 
 clean:
 	rm -rf site .pytest_cache
+
+.PHONY: bench-api
+bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and import time (prints numbers)
+	$(PY) scripts/bench_api.py

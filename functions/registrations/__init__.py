@@ -62,7 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Imported here so that importing the package (e.g. for the CLI's --help) stays cheap.
     from . import api, errors
     from .event import load_event
-    from .repository import RegistrationRepository, dynamodb_resource
+    from .repository import LazyTable, RegistrationRepository
     from .service import RegistrationService
 
     app = Flask(__name__)
@@ -82,9 +82,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("registrations").setLevel(app.config["LOG_LEVEL"])
 
     event = load_event()
-    table = app.config.get("TABLE") or dynamodb_resource(
-        app.config["AWS_REGION"], app.config["DYNAMODB_ENDPOINT"]
-    ).Table(app.config["REGISTRATIONS_TABLE"])
+    table = app.config.get("TABLE") or LazyTable(
+        app.config["AWS_REGION"], app.config["REGISTRATIONS_TABLE"], app.config["DYNAMODB_ENDPOINT"]
+    )
     clock = app.config.get("CLOCK") or make_clock(app.config, event.timezone)
     app.extensions["registrations"] = RegistrationService(event, RegistrationRepository(table), clock)
 

@@ -7,6 +7,7 @@ read them in the AWS console and download them as CSV. Every DynamoDB error beco
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -34,6 +35,27 @@ BOTO_CONFIG = Config(
 
 def dynamodb_resource(region: str, endpoint_url: str | None = None):
     return boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint_url, config=BOTO_CONFIG)
+
+
+class LazyTable:
+    """A DynamoDB Table made on first use: building a boto3 resource costs ~0.2 s, which a Lambda cold start
+    should only pay for requests that actually touch the table (not /api/health or /api/event)."""
+
+    def __init__(self, region: str, table_name: str, endpoint_url: str | None = None):
+        self._args = (region, table_name, endpoint_url)
+        self._table = None
+        self._lock = threading.Lock()
+
+    def _get(self):
+        if self._table is None:
+            with self._lock:
+                if self._table is None:
+                    region, name, endpoint = self._args
+                    self._table = dynamodb_resource(region, endpoint).Table(name)
+        return self._table
+
+    def __getattr__(self, name: str):
+        return getattr(self._get(), name)
 
 
 def ensure_table(resource, table_name: str) -> None:
