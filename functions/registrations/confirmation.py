@@ -64,7 +64,8 @@ class ConfirmationMailer:
     def subject(self, kind: str) -> str:
         day = dutch_date(self.event.starts_at.date())
         lead = "Aanmelding bevestigd" if kind == "confirmation" else "Uw persoonlijke link"
-        return f"{lead}: {in_sentence(self.event.title)}, {day}"
+        # No colon: Python's header folder would then put the whole subject on a continuation line.
+        return f"{lead} voor de {in_sentence(self.event.title)} op {day}"
 
     def build(self, item: Mapping[str, Any], now: dt.datetime, kind: str = "confirmation") -> EmailMessage:
         if kind not in KINDS:
