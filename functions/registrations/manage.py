@@ -115,7 +115,7 @@ def cancel(token: str):
     return redirect(url_for("manage.view", token=token, geannuleerd=1), code=303)
 
 
-@bp.route("/", methods=["GET", "POST"])
+@bp.route("/", methods=["GET", "POST"], strict_slashes=False)
 @bp.route("/<path:rest>", methods=["GET", "POST"])
 def no_token(rest: str = ""):
     # A link cut short or glued to other text: the same clear page as a tampered token.
