@@ -40,6 +40,22 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+MAIL_BACKENDS = ("outbox", "ses")
+# The From address of a local run when none is configured; the outbox delivers nothing, so any address will do.
+LOCAL_MAIL_SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.example>"
+
+
+def missing_settings(config: Mapping[str, Any]) -> list[str]:
+    """The names of the settings the configuration lacks to start."""
+    missing = [key for key in ("REGISTRATIONS_TABLE", "AWS_REGION", "TOKEN_SECRET") if not config.get(key)]
+    if config.get("MAIL_BACKEND") == "ses":
+        # In production the emails need a verified sender and absolute links.
+        missing += [key for key in ("MAIL_SENDER", "SITE_URL") if not config.get(key)]
+    elif not config.get("MAIL_OUTBOX") and not config.get("MAIL_TRANSPORT"):
+        missing.append("MAIL_OUTBOX")
+    return missing
+
+
 def make_clock(config: Mapping[str, Any], timezone) -> Callable[[], dt.datetime]:
     """The real clock, or the preview clock of a local run (PREVIEW_NOW), which is frozen at that moment."""
     preview = config.get("PREVIEW_NOW")
@@ -60,10 +76,13 @@ def make_clock(config: Mapping[str, Any], timezone) -> Callable[[], dt.datetime]
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Imported here so that importing the package (e.g. for the CLI's --help) stays cheap.
-    from . import api, errors
+    from . import api, errors, manage
+    from .confirmation import ConfirmationMailer
     from .event import load_event
+    from .mail import sender_from_config
     from .repository import LazyTable, RegistrationRepository
     from .service import RegistrationService
+    from .tokens import ManageLinks
 
     app = Flask(__name__)
     app.config.from_mapping(settings_from_env(os.environ))
@@ -73,7 +92,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
 
-    missing = [key for key in ("REGISTRATIONS_TABLE", "AWS_REGION") if not app.config.get(key)]
+    if app.config.get("MAIL_BACKEND") not in MAIL_BACKENDS:
+        raise ConfigError(f"MAIL_BACKEND must be one of {', '.join(MAIL_BACKENDS)}, not {app.config.get('MAIL_BACKEND')!r}")
+    missing = missing_settings(app.config)
     if missing:
         raise ConfigError(
             "Missing configuration: " + ", ".join(missing) + ". Set them in the environment "
@@ -86,9 +107,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["AWS_REGION"], app.config["REGISTRATIONS_TABLE"], app.config["DYNAMODB_ENDPOINT"]
     )
     clock = app.config.get("CLOCK") or make_clock(app.config, event.timezone)
-    app.extensions["registrations"] = RegistrationService(event, RegistrationRepository(table), clock)
+    links = ManageLinks(app.config["TOKEN_SECRET"], event)
+    # MAIL_TRANSPORT: a ready Sender, for tests that need one that fails.
+    mailer = ConfirmationMailer(
+        event=event,
+        sender=app.config.get("MAIL_TRANSPORT") or sender_from_config(app.config),
+        links=links,
+        from_address=app.config["MAIL_SENDER"] or LOCAL_MAIL_SENDER,
+        site_url=app.config["SITE_URL"],
+    )
+    app.extensions["registrations"] = RegistrationService(event, RegistrationRepository(table), clock, mailer, links)
 
     app.context_processor(lambda: {"event": event})
     app.register_blueprint(api.bp)
+    app.register_blueprint(manage.bp)
     errors.register_error_handlers(app)
     return app

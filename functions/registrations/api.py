@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, request
+from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from . import ics
 from .errors import FORM_CONTENT_TYPES
 from .service import RegistrationService, public_registration
 
@@ -47,10 +48,25 @@ def event():
     )
 
 
+@bp.get("/event.ics")
+def event_calendar():
+    """"Zet in agenda": the meeting as the same .ics the confirmation email carries (with the event's own UID)."""
+    svc = service()
+    return Response(
+        svc.mailer.calendar(svc.clock()),
+        headers={
+            "Content-Type": ics.CONTENT_TYPE,
+            "Content-Disposition": f'attachment; filename="{ics.filename(svc.event)}"',
+            "Cache-Control": "public, max-age=300",
+        },
+    )
+
+
 @bp.post("/registrations")
 def create_registration():
     fields = submitted_fields()
     item = service().register(fields)
     if request.mimetype in FORM_CONTENT_TYPES:
         return redirect(CONFIRMATION_PATH, code=303)
-    return jsonify(registration=public_registration(item)), 201
+    # Registered whatever happened to the email; "failed" lets the page say the confirmation may be late.
+    return jsonify(registration=public_registration(item), confirmation_email=item.get("confirmation_status")), 201

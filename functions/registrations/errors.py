@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from .confirmation import MANAGE_PATH
 from .exceptions import (
+    ChangesClosed,
     DuplicateRegistration,
+    ExpiredLink,
+    ForeignLink,
+    InvalidLink,
     InvalidRegistration,
+    RegistrationCancelled,
     RegistrationClosed,
     RegistrationError,
     RegistrationNotFound,
@@ -24,10 +30,26 @@ log = logging.getLogger(__name__)
 
 STATUS = {
     InvalidRegistration: 400,
+    InvalidLink: 400,
+    ForeignLink: 400,
     RegistrationClosed: 403,
+    ChangesClosed: 403,
     RegistrationNotFound: 404,
     DuplicateRegistration: 409,
+    RegistrationCancelled: 409,
+    ExpiredLink: 410,
     StoreUnavailable: 503,
+}
+
+# Headings of the personal page's error page, per error code.
+MANAGE_HEADINGS = {
+    "invalid_link": "Deze link werkt niet",
+    "foreign_link": "Deze link werkt niet",
+    "link_expired": "Deze link is verlopen",
+    "changes_closed": "Wijzigen kan niet meer",
+    "cancelled": "Uw aanmelding is al geannuleerd",
+    "not_found": "Aanmelding niet gevonden",
+    "store_unavailable": "Even niet beschikbaar",
 }
 
 # HTTP-level failures a client can cause, in Dutch.
@@ -55,7 +77,33 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
+def is_manage_page() -> bool:
+    """A request for the personal page (the link in the email): it is always answered with a page."""
+    return request.path == MANAGE_PATH or request.path.startswith(MANAGE_PATH + "/")
+
+
+def render_manage_error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    view = g.get("manage_view")
+    if view is not None and (fields or status == 503):
+        # A change that failed: the same page again, with the summary, the inline messages and every value typed.
+        from .manage import render_manage_page
+
+        problem = "" if fields else (
+            "Uw wijzigingen konden nu niet worden opgeslagen door een storing bij ons. Probeer het over een paar "
+            "minuten opnieuw. Wat u hebt ingevuld, staat nog in het formulier."
+        )
+        return render_manage_page(g.manage_token, view, values=g.get("manage_form") or {}, errors=fields,
+                                  problem=problem, status=status)
+    if status == 503:
+        message = "Uw aanmelding is nu niet bereikbaar door een storing bij ons. Probeer het over een paar minuten opnieuw."
+    heading = MANAGE_HEADINGS.get(code, "Er ging iets mis")
+    html = render_template("manage_error.html", status=status, code=code, heading=heading, message=message)
+    return html, status, {"Content-Type": "text/html; charset=utf-8"}
+
+
 def render_error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+    if is_manage_page():
+        return render_manage_error(status, code, message, fields)
     if wants_html():
         form = _submitted_form()
         html = render_template("form_error.html", status=status, code=code, message=message,

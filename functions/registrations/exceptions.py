@@ -21,9 +21,12 @@ class InvalidRegistration(RegistrationError):
 
 class DuplicateRegistration(RegistrationError):
     code = "already_registered"
+    # The same words whatever the existing registration looks like and whether the throttle held the email back:
+    # the answer must reveal nothing about it.
     message = (
         "Dit e-mailadres is al aangemeld voor deze bijeenkomst. U hoeft niets meer te doen. "
-        "Wilt u iets wijzigen? Gebruik dan de persoonlijke link uit de bevestigingsmail."
+        "We hebben een nieuwe e-mail met uw persoonlijke link naar dit adres gestuurd (hooguit één keer per "
+        "10 minuten). Met die link kunt u uw aanmelding bekijken, wijzigen of annuleren."
     )
 
 
@@ -43,3 +46,38 @@ class StoreUnavailable(RegistrationError):
 class RegistrationNotFound(RegistrationError):
     code = "not_found"
     message = "Deze aanmelding bestaat niet (meer)."
+
+
+class InvalidLink(RegistrationError):
+    """The personal link was changed, cut short or signed with another secret."""
+
+    code = "invalid_link"
+    message = (
+        "Deze link werkt niet. Misschien is hij niet helemaal gekopieerd. Klik op de link in de e-mail, "
+        "of kopieer de hele link. Werkt het dan nog niet? Mail naar {contact}."
+    )
+
+
+class ForeignLink(InvalidLink):
+    """A genuine link, but for another meeting."""
+
+    code = "foreign_link"
+    message = "Deze link hoort bij een andere bijeenkomst. Gebruik de link uit de e-mail over deze bijeenkomst."
+
+
+class ExpiredLink(RegistrationError):
+    code = "link_expired"
+    message = "Deze link is verlopen. Hij werkte tot en met {until}. Hebt u vragen? Mail naar {contact}."
+
+
+class ChangesClosed(RegistrationError):
+    code = "changes_closed"
+    message = (
+        "De bijeenkomst is begonnen. U kunt uw aanmelding daarom niet meer wijzigen of annuleren. "
+        "Hebt u vragen? Mail naar {contact}."
+    )
+
+
+class RegistrationCancelled(RegistrationError):
+    code = "cancelled"
+    message = "U hebt deze aanmelding al geannuleerd. Er is niets veranderd."

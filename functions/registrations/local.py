@@ -189,6 +189,8 @@ def main() -> int:
         site_dir = build_site()
         api = create_app(config)
         server = create_server(site_and_api(site_dir, api), host="127.0.0.1", port=port, threads=8)
+        log.info("Emails (confirmations with the personal link) are written as .eml files to: %s",
+                 config["MAIL_OUTBOX"])
         log.info("Site and API: http://127.0.0.1:%d  (Ctrl-C stops everything)", port)
 
         def stop(*_):

@@ -110,11 +110,13 @@ class RegistrationRepository:
             raise RegistrationNotFound()
         return response["Item"]
 
-    def update(self, event_id: str, email: str, changes: dict[str, Any], only_if_status: str | None = None) -> dict:
-        """Set the given attributes on an existing registration and return the item as it now is."""
-        if not changes:
+    def update(self, event_id: str, email: str, changes: dict[str, Any], only_if_status: str | None = None,
+               remove: tuple[str, ...] = ()) -> dict:
+        """Set (and remove) the given attributes on an existing registration; return the item as it now is."""
+        if not changes and not remove:
             return self.get(event_id, email)
         names = {f"#a{i}": name for i, name in enumerate(changes)}
+        names.update({f"#r{i}": name for i, name in enumerate(remove)})
         values = {f":v{i}": value for i, value in enumerate(changes.values())}
         condition = "attribute_exists(#pk)"
         names["#pk"] = PARTITION_KEY
@@ -122,15 +124,22 @@ class RegistrationRepository:
             condition += " AND #status = :only_status"
             names["#status"] = "status"
             values[":only_status"] = only_if_status
+        expression = ""
+        if changes:
+            expression += "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(changes)))
+        if remove:
+            expression += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
+        request: dict[str, Any] = {
+            "Key": {PARTITION_KEY: event_id, SORT_KEY: email},
+            "UpdateExpression": expression.strip(),
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ReturnValues": "ALL_NEW",
+        }
+        if values:  # DynamoDB refuses an empty map here
+            request["ExpressionAttributeValues"] = values
         try:
-            response = self.table.update_item(
-                Key={PARTITION_KEY: event_id, SORT_KEY: email},
-                UpdateExpression="SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(changes))),
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-                ReturnValues="ALL_NEW",
-            )
+            response = self.table.update_item(**request)
         except ClientError as exc:
             if _is_condition_failure(exc):
                 raise RegistrationNotFound() from exc
@@ -138,6 +147,43 @@ class RegistrationRepository:
         except BotoCoreError as exc:
             raise StoreUnavailable() from exc
         return response["Attributes"]
+
+    def set_if_unchanged(self, event_id: str, email: str, attribute: str, expected: Any, new: Any) -> bool:
+        """Compare-and-set one attribute of an existing registration (None means absent).
+
+        Returns False when the attribute no longer holds `expected`: someone else changed it first. Concurrent
+        callers therefore cannot both win, which is what keeps a throttled email from going out twice.
+        """
+        names = {"#pk": PARTITION_KEY, "#attr": attribute}
+        values: dict[str, Any] = {}
+        condition = "attribute_exists(#pk) AND "
+        if expected is None:
+            condition += "attribute_not_exists(#attr)"
+        else:
+            condition += "#attr = :expected"
+            values[":expected"] = expected
+        if new is None:
+            expression = "REMOVE #attr"
+        else:
+            expression = "SET #attr = :new"
+            values[":new"] = new
+        request: dict[str, Any] = {
+            "Key": {PARTITION_KEY: event_id, SORT_KEY: email},
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+        }
+        if values:
+            request["ExpressionAttributeValues"] = values
+        try:
+            self.table.update_item(**request)
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise StoreUnavailable() from exc
+        except BotoCoreError as exc:
+            raise StoreUnavailable() from exc
+        return True
 
     def for_event(self, event_id: str) -> Iterator[dict[str, Any]]:
         """Every registration of one event, following DynamoDB's 1 MB pages to the end."""

@@ -1,0 +1,122 @@
+"""Blueprint for the personal link: view, change or cancel a registration, as server-rendered pages.
+
+Plain HTML forms with the POST/redirect/GET pattern, so everything works with JavaScript on and off alike. The
+token in the path is the only key; errors (bad links, closed changes, validation) are mapped in errors.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Mapping
+
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+
+from .confirmation import MANAGE_PATH
+from .event import OTHER_ORGANISATION, dutch_date
+from .exceptions import InvalidLink
+from .service import RegistrationService
+
+bp = Blueprint("manage", __name__, url_prefix=MANAGE_PATH)
+
+NOTICES = {
+    "opgeslagen": "Uw wijzigingen zijn opgeslagen.",
+    "geannuleerd": "Uw aanmelding is geannuleerd.",
+}
+
+
+def service() -> RegistrationService:
+    return current_app.extensions["registrations"]
+
+
+@bp.after_request
+def keep_private(response):
+    # The path holds a personal key: no caching, no Referer to anywhere, no search engines.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def form_values(item: Mapping[str, Any]) -> dict[str, str]:
+    """The stored registration as the form's field values."""
+    code = item.get("organisation_code", "")
+    return {
+        "given_name": item.get("given_name", ""),
+        "family_name": item.get("family_name", ""),
+        "email": item.get("email", ""),
+        "organisation": code,
+        "organisation_other": item.get("organisation", "") if code == OTHER_ORGANISATION else "",
+        "role": item.get("role_code", ""),
+        "on_behalf_of": item.get("on_behalf_of", ""),
+        "remark": item.get("remark", ""),
+    }
+
+
+def moment_text(value: str | None) -> str:
+    """'7 juni 2023 om 10.15 uur' from a stored ISO time."""
+    if not value:
+        return ""
+    try:
+        moment = dt.datetime.fromisoformat(value).astimezone(service().event.timezone)
+    except (TypeError, ValueError):
+        return ""
+    return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
+
+
+def render_manage_page(token: str, view: Mapping[str, Any], values: Mapping[str, str] | None = None,
+                       errors: Mapping[str, str] | None = None, notice: str = "", problem: str = "",
+                       status: int = 200):
+    item = view["registration"]
+    html = render_template(
+        "manage.html",
+        view=view,
+        registration=item,
+        values={**(values if values is not None else form_values(item)), "email": item["email"]},
+        errors=errors or {},
+        notice=notice,
+        problem=problem,
+        manage_url=url_for("manage.view", token=token),
+        cancelled_text=moment_text(item.get("cancelled_at")),
+        changed_text=moment_text(item.get("changed_at")),
+    )
+    return html, status, {"Content-Type": "text/html; charset=utf-8"}
+
+
+@bp.get("/<token>")
+def view(token: str):
+    notice = next((text for key, text in NOTICES.items() if key in request.args), "")
+    return render_manage_page(token, service().manage_view(token), notice=notice)
+
+
+@bp.post("/<token>")
+def change(token: str):
+    # Kept for the error page: a validation error shows this page again with everything the person typed.
+    g.manage_token = token
+    g.manage_view = service().manage_view(token)
+    g.manage_form = request.form.to_dict()
+    service().change(token, g.manage_form)
+    return redirect(url_for("manage.view", token=token, opgeslagen=1), code=303)
+
+
+@bp.get("/<token>/annuleren")
+def confirm_cancel(token: str):
+    view_data = service().manage_view(token)
+    if not view_data["can_change"]:
+        # Cancelled already, or the meeting has started: the main page says which.
+        return redirect(url_for("manage.view", token=token), code=303)
+    html = render_template("manage_cancel.html", registration=view_data["registration"],
+                           manage_url=url_for("manage.view", token=token))
+    return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+
+
+@bp.post("/<token>/annuleren")
+def cancel(token: str):
+    service().cancel(token)
+    return redirect(url_for("manage.view", token=token, geannuleerd=1), code=303)
+
+
+@bp.route("/", methods=["GET", "POST"], strict_slashes=False)
+@bp.route("/<path:rest>", methods=["GET", "POST"])
+def no_token(rest: str = ""):
+    # A link cut short or glued to other text: the same clear page as a tampered token.
+    raise InvalidLink(InvalidLink.message.format(contact=service().event.contact_email))

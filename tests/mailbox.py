@@ -1,0 +1,56 @@
+"""Reading the local outbox the way a newcomer would: the .eml files, parsed as a mail program would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import re
+from email import policy
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+MANAGE_LINK = re.compile(r"https?://[^\s]+/api/mijn-aanmelding/[A-Za-z0-9._-]+")
+
+
+def messages(outbox: str | Path) -> list[EmailMessage]:
+    folder = Path(outbox)
+    if not folder.exists():
+        return []
+    return [email.message_from_bytes(path.read_bytes(), policy=policy.default)
+            for path in sorted(folder.glob("*.eml"))]
+
+
+def text_of(message: EmailMessage) -> str:
+    return message.get_body(("plain",)).get_content()
+
+
+def manage_link(message: EmailMessage) -> str:
+    [link] = MANAGE_LINK.findall(text_of(message))
+    return link
+
+
+def manage_path(message: EmailMessage) -> str:
+    """The link's path, to use against whichever server the test runs."""
+    return "/api/" + manage_link(message).split("/api/", 1)[1]
+
+
+class Clock:
+    """A clock the test moves by hand (the app takes it as config CLOCK)."""
+
+    def __init__(self, moment: str):
+        self.now = self.parse(moment)
+
+    @staticmethod
+    def parse(moment: str) -> dt.datetime:
+        value = dt.datetime.fromisoformat(moment)
+        return value if value.tzinfo else value.replace(tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def set(self, moment: str) -> None:
+        self.now = self.parse(moment)
+
+    def advance(self, **delta) -> None:
+        self.now += dt.timedelta(**delta)

@@ -1,0 +1,84 @@
+"""The SES request the production mailer makes, checked with botocore's Stubber (AWS is never reached)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+from email import policy
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from registrations import create_app
+from registrations.confirmation import ConfirmationMailer
+from registrations.event import load_event
+from registrations.mail import MailNotSent, SesSender
+from registrations.tokens import ManageLinks
+
+EVENT = load_event()
+SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"
+ITEM = {"email": "jan@gemeente.example", "given_name": "Jan", "family_name": "Jansen",
+        "organisation": "DCMR Milieudienst Rijnmond", "role": "Anders", "on_behalf_of": ""}
+NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def ses(monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    client = boto3.client("sesv2", region_name="eu-central-1")
+    with Stubber(client) as stubber:
+        yield client, stubber
+        stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def message():
+    mailer = ConfirmationMailer(EVENT, sender=None, links=ManageLinks("s", EVENT), from_address=SENDER,
+                                site_url="https://aanmelden.vng.nl")
+    built = mailer.build(ITEM, NOW)
+    built.as_bytes()  # fixes the MIME boundaries, so the bytes are the same on every call
+    return built
+
+
+def test_the_confirmation_goes_to_sesv2_as_raw_mime(ses, message):
+    client, stubber = ses
+    # Given SES that expects exactly one raw message in the configuration set
+    stubber.add_response(
+        "send_email",
+        {"MessageId": "0100018801-abc"},
+        expected_params={"Content": {"Raw": {"Data": message.as_bytes()}}, "ConfigurationSetName": "registrations"},
+    )
+    # When the production sender sends it
+    message_id = SesSender(client, "registrations").send(message)
+    # Then SES's id comes back, and the raw data is the whole message with the configured sender
+    assert message_id == "0100018801-abc"
+    raw = email.message_from_bytes(message.as_bytes(), policy=policy.default)
+    assert raw["From"] == SENDER and raw["To"] == "Jan Jansen <jan@gemeente.example>"
+
+
+def test_without_a_configuration_set_the_request_has_none(ses, message):
+    client, stubber = ses
+    stubber.add_response("send_email", {"MessageId": "id-2"},
+                         expected_params={"Content": {"Raw": {"Data": message.as_bytes()}}})
+    assert SesSender(client).send(message) == "id-2"
+
+
+@pytest.mark.parametrize("code", ["MessageRejected", "AccountSuspendedException", "TooManyRequestsException"])
+def test_an_ses_error_is_mail_not_sent(ses, message, code):
+    client, stubber = ses
+    stubber.add_client_error("send_email", service_error_code=code, http_status_code=400)
+    with pytest.raises(MailNotSent, match=code):
+        SesSender(client).send(message)
+
+
+def test_the_app_builds_an_ses_sender_from_configuration():
+    app = create_app({"REGISTRATIONS_TABLE": "t", "AWS_REGION": "eu-central-1", "TOKEN_SECRET": "s",
+                      "MAIL_BACKEND": "ses", "MAIL_SENDER": SENDER, "SITE_URL": "https://aanmelden.vng.nl",
+                      "SES_REGION": "eu-west-1", "SES_CONFIGURATION_SET": "registrations"})
+    mailer = app.extensions["registrations"].mailer
+    assert isinstance(mailer.sender, SesSender)
+    assert mailer.sender.client.meta.region_name == "eu-west-1"
+    assert mailer.sender.configuration_set == "registrations"
+    assert mailer.from_address == SENDER

@@ -1,0 +1,110 @@
+"""Personal links: tampering, truncation, another secret, another event, expiry. No I/O."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from registrations.event import load_event
+from registrations.exceptions import ExpiredLink, ForeignLink, InvalidLink
+from registrations.tokens import ManageLinks
+
+AMS = ZoneInfo("Europe/Amsterdam")
+EVENT = load_event()
+EMAIL = "j.vanthoff@gemeente.example"
+OPEN = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMS)
+LINKS = ManageLinks("the-secret", EVENT)
+TOKEN = LINKS.token_for(EMAIL)
+
+INVALID = "Deze link werkt niet. Misschien is hij niet helemaal gekopieerd."
+
+
+def flip(text: str, index: int) -> str:
+    return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1:]
+
+
+def test_a_token_gives_back_its_address():
+    assert LINKS.email_for(TOKEN, OPEN) == EMAIL
+    # Every link is different (a fresh nonce), and each works
+    other = LINKS.token_for(EMAIL)
+    assert other != TOKEN and LINKS.email_for(other, OPEN) == EMAIL
+
+
+def test_the_address_cannot_be_read_from_the_token():
+    # The link ends up in access logs and browser histories: no personal data in it
+    assert not TOKEN.startswith("."), "not compressed, so the payload below is the whole of it"
+    payload = TOKEN.split(".")[0]
+    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    assert decoded.startswith(b'["ibp-vth-2023-06-07",')
+    assert b"vanthoff" not in decoded and b"gemeente" not in decoded
+    assert "vanthoff" not in TOKEN
+
+
+@pytest.mark.parametrize(
+    ("token", "why"),
+    [
+        (flip(TOKEN, 5), "payload changed"),
+        (flip(TOKEN, len(TOKEN) - 3), "signature changed"),
+        (TOKEN[:-1], "last character cut off"),
+        (TOKEN[: len(TOKEN) // 2], "cut in half"),
+        (TOKEN.split(".")[0], "signature missing"),
+        (TOKEN + "x", "text glued on"),
+        ("", "empty"),
+        ("niets", "not a token"),
+        ("a" * 5000, "far too long"),
+        ("....", "only dots"),
+        (ManageLinks("another-secret", EVENT).token_for(EMAIL), "signed with another secret"),
+    ],
+)
+def test_a_damaged_or_forged_token_is_an_invalid_link(token, why):
+    with pytest.raises(InvalidLink) as caught:
+        LINKS.email_for(token, OPEN)
+    assert caught.value.message.startswith(INVALID), why
+    assert "ronald.kersbergen@vng.nl" in caught.value.message
+    assert type(caught.value) is InvalidLink
+
+
+def test_a_signed_payload_of_the_wrong_shape_is_an_invalid_link():
+    # Even a correctly signed token that is not ours in shape can never become a 500
+    forged = LINKS._serializer.dumps({"email": EMAIL})
+    with pytest.raises(InvalidLink):
+        LINKS.email_for(forged, OPEN)
+
+
+def test_a_link_for_another_meeting_says_so():
+    other_event = dataclasses.replace(EVENT, id="ibp-vth-2023-09-01")
+    token = ManageLinks("the-secret", other_event).token_for(EMAIL)
+    with pytest.raises(ForeignLink) as caught:
+        LINKS.email_for(token, OPEN)
+    assert caught.value.message == (
+        "Deze link hoort bij een andere bijeenkomst. Gebruik de link uit de e-mail over deze bijeenkomst."
+    )
+
+
+@pytest.mark.parametrize(
+    ("now", "valid"),
+    [
+        (dt.datetime(2023, 6, 7, 16, 0, tzinfo=AMS), True),   # after the meeting: still readable
+        (dt.datetime(2023, 7, 7, 14, 59, 59, tzinfo=AMS), True),
+        (dt.datetime(2023, 7, 7, 15, 0, tzinfo=AMS), False),  # 30 days after the end
+        (dt.datetime(2024, 1, 1, tzinfo=AMS), False),
+    ],
+)
+def test_links_expire_30_days_after_the_meeting(now, valid):
+    if valid:
+        assert LINKS.email_for(TOKEN, now) == EMAIL
+        return
+    with pytest.raises(ExpiredLink) as caught:
+        LINKS.email_for(TOKEN, now)
+    assert caught.value.message == (
+        "Deze link is verlopen. Hij werkte tot en met 7 juli 2023. Hebt u vragen? Mail naar ronald.kersbergen@vng.nl."
+    )
+
+
+def test_an_empty_secret_is_refused():
+    with pytest.raises(ValueError):
+        ManageLinks("", EVENT)
