@@ -180,8 +180,10 @@ def write_xlsx(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence
     count = 0
     for count, row in enumerate(rows, start=1):
         for column, value in enumerate(row, start=1):
+            if not value:
+                continue  # an empty cell, not an empty string
             cell = text_cell(count + 1, column, value)
-            if column == remark_column and value:
+            if column == remark_column:
                 cell.alignment = wrap
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
