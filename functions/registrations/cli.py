@@ -104,17 +104,19 @@ def open_store(args: argparse.Namespace, env: Mapping[str, str], data_dir: Path)
         yield _local_settings(endpoint, data_dir, env), f"de lokale opslag van make run ({endpoint})"
         return
     store = data_dir / "dynalite"
+    in_use = (f"De lokale opslag ({store}) kan niet worden geopend. Gebruikt een ander programma hem, zoals een "
+              "`make run` van een oudere versie? Stop dat en probeer het opnieuw.")
     dynalite = Dynalite(data_dir=store)
     try:
         dynalite.start()
     except RuntimeError as exc:
-        raise UsageError(
-            f"De lokale opslag ({store}) kan niet worden geopend: {exc}. Draait `make run` nog van een oudere "
-            "versie? Stop die en probeer het opnieuw."
-        ) from exc
+        raise UsageError(f"{in_use} ({exc})") from exc
     try:
         config = _local_settings(dynalite.endpoint, data_dir, env)
-        prepare_table(config)
+        try:
+            prepare_table(config)
+        except Exception as exc:  # botocore's errors: dynalite gave up on the locked folder (no boto imports here)
+            raise UsageError(f"{in_use} ({type(exc).__name__})") from exc
         yield config, f"de lokale opslag ({store})"
     finally:
         dynalite.stop()

@@ -166,8 +166,9 @@ def write_xlsx(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence
 
     def text_cell(row: int, column: int, value: str):
         cell = sheet.cell(row=row, column=column)
-        # XML cannot hold most control characters; show them as a replacement mark instead of failing.
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+        # XML cannot hold most control characters: show them as a replacement mark instead of failing. XML
+        # readers turn CR LF into LF anyway; say so here rather than leave it to chance.
+        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
         # openpyxl reads a leading "=" as a formula; force text. The quote prefix keeps it text when edited.
         cell.data_type = "s"
         if is_formula_risk(value):
