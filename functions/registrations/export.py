@@ -151,24 +151,27 @@ XLSX_WIDTHS = {"Vraag of opmerking": 60, "E-mailadres": 34, "Organisatie": 40}
 
 def write_xlsx(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]],
                title: str = "Aanmeldingen") -> None:
-    """One sheet: a bold header row, frozen and with a filter; every cell text, never a formula."""
+    """One sheet: a bold header row, frozen and with a filter; every cell text, never a formula.
+
+    Written in openpyxl's write-only mode: row by row, about twice as fast and without holding the sheet in memory.
+    """
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title[:31]
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
     bold = Font(bold=True)
     wrap = Alignment(wrap_text=True, vertical="top")
-    remark_column = header.index("Vraag of opmerking") + 1 if "Vraag of opmerking" in header else None
+    remark_column = header.index("Vraag of opmerking") if "Vraag of opmerking" in header else None
 
-    def text_cell(row: int, column: int, value: str):
-        cell = sheet.cell(row=row, column=column)
+    def text_cell(value: str) -> WriteOnlyCell:
         # XML cannot hold most control characters: show them as a replacement mark instead of failing. XML
         # readers turn CR LF into LF anyway; say so here rather than leave it to chance.
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value.replace("\r\n", "\n").replace("\r", "\n"))
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
         # openpyxl reads a leading "=" as a formula; force text. The quote prefix keeps it text when edited.
         cell.data_type = "s"
         if is_formula_risk(value):
@@ -176,17 +179,26 @@ def write_xlsx(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence
         return cell
 
     for column, name in enumerate(header, start=1):
-        text_cell(1, column, name).font = bold
         sheet.column_dimensions[get_column_letter(column)].width = XLSX_WIDTHS.get(name, max(14, len(name) + 2))
+    sheet.freeze_panes = "A2"
+    header_cells = []
+    for name in header:
+        cell = text_cell(name)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
     count = 0
     for count, row in enumerate(rows, start=1):
-        for column, value in enumerate(row, start=1):
+        cells: list = []
+        for column, value in enumerate(row):
             if not value:
-                continue  # an empty cell, not an empty string
-            cell = text_cell(count + 1, column, value)
+                cells.append(None)  # an empty cell, not an empty string
+                continue
+            cell = text_cell(value)
             if column == remark_column:
                 cell.alignment = wrap
-    sheet.freeze_panes = "A2"
+            cells.append(cell)
+        sheet.append(cells)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     workbook.save(stream)
 
