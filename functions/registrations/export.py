@@ -51,9 +51,8 @@ UTF8_BOM = "\ufeff"
 
 # Dutch family names are sorted without their prefix ("van 't Hoff" under H), as in a Dutch phone book.
 NAME_PREFIXES = frozenset({
-    "van", "von", "de", "den", "der", "des", "het", "'t", "\u2019t", "te", "ten", "ter", "in", "op", "aan", "bij",
-    "uit", "onder", "over", "voor", "'s", "\u2019s", "d'", "d\u2019", "la", "le", "l'", "du", "da", "di", "del",
-    "dos", "el", "zu", "vom", "vander", "vanden", "vande", "van't",
+    "van", "de", "den", "der", "des", "het", "'t", "\u2019t", "te", "ten", "ter", "in", "op", "aan", "bij", "uit",
+    "onder", "over", "voor", "'s", "\u2019s", "d'", "d\u2019", "van't", "vander", "vanden", "vande",
 })
 
 

@@ -55,6 +55,7 @@ def test_the_formula_rule(typed, in_csv):
     ("Van", "van"),
     ("d'Ancona", "d'ancona"),
     ("in 't Veld", "veld"),
+    ("El Amrani", "el amrani"),
 ])
 def test_family_names_sort_without_their_prefix_and_accents(family_name, key):
     assert family_name_sort_key(family_name) == key
