@@ -108,12 +108,16 @@ def _full_name(registration: Mapping[str, Any]) -> str:
     return " ".join(str(registration.get(k, "")).strip() for k in ("given_name", "family_name")).strip()
 
 
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
 def plain_text(event: Event, registration: Mapping[str, Any], content: FollowupContent) -> str:
     papers = "\n".join(f"- {p.title}: {p.url}" for p in content.papers)
     signatory, _, position = event.signatory.partition(", ")
     return f"""Beste {_full_name(registration)},
 
-U heeft zich aangemeld voor de {event.title} ({event.subtitle}). Hieronder vindt u de link naar de vergadering en de stukken.
+U heeft zich aangemeld voor de {event.title} over {_lower_first(event.subtitle)}. Hieronder vindt u de link naar de vergadering en de stukken.
 
 Wanneer: {event.date_text}, {event.time_text}
 Waar: {event.location}
@@ -145,7 +149,7 @@ def html_text(event: Event, registration: Mapping[str, Any], content: FollowupCo
 <head><meta charset="utf-8"><title>{e(subject(event))}</title></head>
 <body>
 <p>Beste {e(_full_name(registration))},</p>
-<p>U heeft zich aangemeld voor de {e(event.title)} ({e(event.subtitle)}). Hieronder vindt u de link naar de vergadering en de stukken.</p>
+<p>U heeft zich aangemeld voor de {e(event.title)} over {e(_lower_first(event.subtitle))}. Hieronder vindt u de link naar de vergadering en de stukken.</p>
 <p><strong>Wanneer:</strong> {e(event.date_text)}, {e(event.time_text)}<br>
 <strong>Waar:</strong> {e(event.location)}</p>
 <p><a href="{e(content.teams_link)}">Deelnemen via Microsoft Teams</a></p>
