@@ -345,6 +345,13 @@ def command_send_followup(args, store: Mapping, event: Event, stdout: IO, stderr
         stdout.write("\n".join(out) + "\n")
         return dry_run(plan, event, content, mail, stdout, now)
 
+    # Unconfirmed sends this run leaves as they are: all of them when only reporting, else the fresh ones.
+    left_unconfirmed = [i for i in plan.unconfirmed if args.unconfirmed == "report" or not is_stale(i, now)]
+    if not plan.to_send and len(left_unconfirmed) == len(plan.unconfirmed):
+        out.append("\nEr is niemand die de vervolgmail nog moet krijgen.")
+        stdout.write("\n".join(out) + "\n")
+        return EXIT_ATTENTION if left_unconfirmed else EXIT_OK
+
     backend = mail.get("MAIL_BACKEND", "outbox")
     where = "Amazon SES" if backend == "ses" else f"de outbox-map {mail['MAIL_OUTBOX']}"
     out.append(f"\nVersturen via {where}, met hoogstens {args.rate:g} berichten per seconde.")
@@ -359,9 +366,8 @@ def command_send_followup(args, store: Mapping, event: Event, stdout: IO, stderr
     with stop_after_current_message(stop, stderr):
         outcome = mailing.run(plan, unconfirmed=args.unconfirmed)
     progress.clear()
-    stdout.write(render_outcome(outcome, plan, args.unconfirmed))
-    unresolved = args.unconfirmed == "report" and plan.unconfirmed
-    return EXIT_ATTENTION if outcome.needs_attention or unresolved else EXIT_OK
+    stdout.write(render_outcome(outcome, left_unconfirmed))
+    return EXIT_ATTENTION if outcome.needs_attention or left_unconfirmed else EXIT_OK
 
 
 def dry_run(plan: Plan, event: Event, content: FollowupContent, mail: Mapping, stdout: IO,
@@ -383,7 +389,7 @@ def dry_run(plan: Plan, event: Event, content: FollowupContent, mail: Mapping, s
     return EXIT_OK
 
 
-def render_outcome(outcome: Outcome, plan: Plan, mode: str) -> str:
+def render_outcome(outcome: Outcome, left_unconfirmed: Sequence[Mapping]) -> str:
     lines = ["", f"Verstuurd: {dutch_number(len(outcome.sent))}"]
     if outcome.marked_sent:
         lines.append(f"Als verstuurd vastgelegd (zonder nieuwe mail): {dutch_number(len(outcome.marked_sent))}")
@@ -399,9 +405,9 @@ def render_outcome(outcome: Outcome, plan: Plan, mode: str) -> str:
     if outcome.stopped_early:
         lines.append(f"Gestopt voor het einde: {outcome.stopped_early}. Start dezelfde opdracht opnieuw om verder te "
                      "gaan; wie de mail al heeft, krijgt hem niet nog een keer.")
-    if mode == "report" and plan.unconfirmed:
-        lines.append(f"Nog onbevestigd: {len(plan.unconfirmed)} (zie hierboven).")
-    if not outcome.needs_attention and not (mode == "report" and plan.unconfirmed):
+    if left_unconfirmed:
+        lines.append(f"Nog onbevestigd: {len(left_unconfirmed)} (zie hierboven).")
+    if not outcome.needs_attention and not left_unconfirmed:
         lines.append("Klaar: iedereen die zich heeft aangemeld, heeft de vervolgmail gekregen.")
     return "\n".join(lines) + "\n"
 
