@@ -317,10 +317,10 @@ def describe_unconfirmed(plan: Plan, now: dt.datetime, mode: str, dry_run: bool)
             "    niet aangekomen: registrations send-followup ... --unconfirmed resend",
             "    wel aangekomen:  registrations send-followup ... --unconfirmed mark-sent",
         ]
-    elif mode == "resend":
-        lines.append("  Deze worden " + ("nu opnieuw verstuurd." if not dry_run else "opnieuw verstuurd (--unconfirmed resend)."))
     else:
-        lines.append("  Deze worden " + ("nu " if not dry_run else "") + "als verstuurd vastgelegd, zonder nieuwe mail.")
+        what = "opnieuw verstuurd" if mode == "resend" else "als verstuurd vastgelegd, zonder nieuwe mail"
+        when = "bij een echte run " if dry_run else "nu "
+        lines.append(f"  Deze worden {when}{what} (behalve die mogelijk nog bezig zijn).")
     return lines
 
 
@@ -399,8 +399,8 @@ def render_outcome(outcome: Outcome, left_unconfirmed: Sequence[Mapping]) -> str
         lines.append(f"Mislukt: {len(outcome.failed)}. Deze worden bij een volgende run opnieuw geprobeerd:")
         lines += [f"  {email}: {reason}" for email, reason in outcome.failed]
     if outcome.unrecorded:
-        lines.append(f"Verstuurd maar niet vastgelegd: {len(outcome.unrecorded)}. Deze blijven ‘onbevestigd’ en krijgen "
-                     "niet vanzelf nog een mail:")
+        lines.append(f"Verstuurd maar niet vastgelegd: {len(outcome.unrecorded)}. Deze blijven ‘onbevestigd’ "
+                     "en krijgen niet vanzelf nog een mail:")
         lines += [f"  {email}" for email in outcome.unrecorded]
     if outcome.stopped_early:
         lines.append(f"Gestopt voor het einde: {outcome.stopped_early}. Start dezelfde opdracht opnieuw om verder te "

@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 
 from .event import Event
 from .exceptions import StoreUnavailable
-from .export import sort_key
 from .mail import MailNotSent, Sender
 from .repository import RegistrationRepository
 

@@ -11,7 +11,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from registrations import cli
-from registrations.mail import MailNotSent, OutboxSender
+from registrations.mail import MailNotSent
 
 from .staff_support import EVENT, outbox_recipients, put_items, registration, run_cli
 
