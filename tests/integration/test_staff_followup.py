@@ -274,3 +274,12 @@ def test_a_registrant_who_cancels_after_planning_is_not_sent_to(table, staff_env
     assert code == 0
     assert "Overgeslagen (intussen afgemeld of door een andere run opgepakt): 1" in stdout.decode()
     assert outbox_recipients(outbox) == {registrants[1]["email"]: 1}
+
+
+def test_sending_through_ses_needs_a_sender_address(table, staff_env, outbox):
+    put_items(table, [registration(1)])
+    env = {key: value for key, value in staff_env.items() if key != "MAIL_SENDER"}
+    code, stdout, stderr = run_cli(["send-followup", *CONTENT, "--mail", "ses"], env)
+    assert code == 2 and stdout == b""
+    assert "Geef de afzender op" in stderr
+    assert "followup_claim" not in stored(table)[registration(1)["email"]]
