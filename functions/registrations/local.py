@@ -6,6 +6,7 @@ exercise exactly what a newcomer runs.
 
 from __future__ import annotations
 
+import json
 import logging
 import mimetypes
 import os
@@ -52,11 +53,16 @@ def use_local_credentials() -> None:
 
 
 class Dynalite:
-    """A real dynalite process on loopback. With a data folder its LevelDB store survives restarts."""
+    """A real dynalite process on loopback. With a data folder its LevelDB store survives restarts.
 
-    def __init__(self, data_dir: Path | None = None, port: int | None = None):
+    LevelDB allows one process per folder, so with `endpoint_file` the running endpoint is written there while it
+    runs: the staff command (`registrations`) then talks to this dynalite instead of opening the folder itself.
+    """
+
+    def __init__(self, data_dir: Path | None = None, port: int | None = None, endpoint_file: Path | None = None):
         self.data_dir = data_dir
         self.port = port or free_port()
+        self.endpoint_file = endpoint_file
         self.process: subprocess.Popen | None = None
 
     @property
@@ -75,9 +81,15 @@ class Dynalite:
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                         start_new_session=True)
         wait_for_port(self.port, process=self.process)
+        if self.endpoint_file is not None:
+            self.endpoint_file.parent.mkdir(parents=True, exist_ok=True)
+            self.endpoint_file.write_text(json.dumps({"endpoint": self.endpoint, "pid": self.process.pid}),
+                                          encoding="utf-8")
         return self
 
     def stop(self) -> None:
+        if self.endpoint_file is not None:
+            self.endpoint_file.unlink(missing_ok=True)
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -139,6 +151,8 @@ def site_and_api(site_dir: Path, api_app: Callable) -> Callable:
 
 
 DATA_DIR = PROJECT_ROOT / ".data"
+# Where `make run` says which endpoint its dynalite listens on, while it runs (read by the staff command).
+ENDPOINT_FILE_NAME = "dynalite.endpoint"
 LOCAL_SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.example>"
 
 
@@ -182,7 +196,7 @@ def main() -> int:
     use_local_credentials()
     port = int(os.environ.get("PORT", "8000"))
     data_dir = PROJECT_ROOT / ".data" / "dynalite"
-    with Dynalite(data_dir=data_dir) as dynalite:
+    with Dynalite(data_dir=data_dir, endpoint_file=DATA_DIR / ENDPOINT_FILE_NAME) as dynalite:
         config = local_config(dynalite)
         prepare_table(config)
         log.info("dynalite: %s (data in %s)", dynalite.endpoint, data_dir.relative_to(PROJECT_ROOT))

@@ -1,0 +1,121 @@
+"""Benchmark (not a test): `registrations export` of 5,000 registrations against dynalite.
+
+Next to it, measured in the same run on the same data: the baseline, a raw paginated DynamoDB query of the event's
+partition (the least any export must do). Prints medians and ratios; asserts nothing.
+
+    .venv/bin/python benchmarks/export_benchmark.py [COUNT] [REPEATS]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from boto3.dynamodb.conditions import Key
+
+from registrations import cli
+from registrations.event import load_event
+from registrations.export import export_rows, write_csv, write_xlsx
+from registrations.local import LOCAL_REGION, Dynalite, use_local_credentials
+from registrations.repository import dynamodb_resource, ensure_table
+from registrations.service import RegistrationService, validate
+
+
+def registrations(count: int) -> list[dict]:
+    """Items as the API stores them, through the real validation; a third carry a remark."""
+    event = load_event()
+    start = dt.datetime(2023, 4, 10, 9, 0, tzinfo=event.timezone)
+    service = RegistrationService(event, repository=None, clock=lambda: start)
+    items = []
+    for i in range(count):
+        form = {
+            "given_name": f"Voornaam{i}", "family_name": ("van der " if i % 4 == 0 else "") + f"Achternaam{i}",
+            "email": f"persoon{i:05d}@gemeente{i % 300}.example",
+            "organisation": event.organisations[i % len(event.organisations)].value, "organisation_other": "",
+            "role": event.roles[i % len(event.roles)].value, "on_behalf_of": f"Gemeente {i % 300}",
+            "remark": ("Graag aandacht voor de positie van kleine gemeenten. " * 4) if i % 3 == 0 else "",
+            "consent": "ja",
+        }
+        items.append(service.new_item(validate(form, event), start + dt.timedelta(minutes=i)))
+    return items
+
+
+def timed(action, repeats: int) -> tuple[float, float, object]:
+    times, result = [], None
+    for _ in range(repeats):
+        began = time.perf_counter()
+        result = action()
+        times.append(time.perf_counter() - began)
+    return statistics.median(times), min(times), result
+
+
+def main() -> int:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    use_local_credentials()
+    event = load_event()
+    with Dynalite() as dynalite, tempfile.TemporaryDirectory() as scratch:
+        resource = dynamodb_resource(LOCAL_REGION, dynalite.endpoint)
+        ensure_table(resource, "bench")
+        table = resource.Table("bench")
+        items = registrations(count)
+        began = time.perf_counter()
+        with table.batch_writer() as batch:
+            for item in items:
+                batch.put_item(Item=item)
+        seeded = time.perf_counter() - began
+
+        def raw_query():
+            query, fetched, pages = {"KeyConditionExpression": Key("event").eq(event.id)}, 0, 0
+            while True:
+                page = table.query(**query)
+                fetched, pages = fetched + len(page["Items"]), pages + 1
+                if "LastEvaluatedKey" not in page:
+                    return fetched, pages
+                query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+        env = {"REGISTRATIONS_TABLE": "bench", "AWS_REGION": LOCAL_REGION, "DYNAMODB_ENDPOINT": dynalite.endpoint}
+        quiet = io.StringIO()
+
+        def export(fmt: str):
+            target = Path(scratch) / f"aanmeldingen.{fmt}"
+            code = cli.main(["export", "-o", str(target)], env=env, stdout=quiet, stderr=quiet)
+            assert code == 0, quiet.getvalue()
+            return target.stat().st_size
+
+        def format_only(writer):
+            header, rows = export_rows(items)
+            buffer = io.BytesIO()
+            writer(buffer, header, rows)
+            return len(buffer.getvalue())
+
+        baseline, baseline_min, (fetched, pages) = timed(raw_query, repeats)
+        results = [
+            ("raw query of the partition (baseline)", baseline, baseline_min, f"{fetched} items, {pages} pages"),
+        ]
+        for fmt in ("csv", "xlsx"):
+            median, fastest, size = timed(lambda: export(fmt), repeats)
+            results.append((f"registrations export -o file.{fmt}", median, fastest, f"{size / 1024:.0f} KiB"))
+        for name, writer in (("csv", write_csv), ("xlsx", write_xlsx)):
+            median, fastest, size = timed(lambda: format_only(writer), repeats)
+            results.append((f"  of which: sort + write {name} in memory", median, fastest, ""))
+
+    print(f"Export benchmark: {count} registrations on dynalite, {repeats} runs each, median (fastest)")
+    print(f"seeding with batch writes took {seeded:.2f} s (set-up, not measured below)")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print()
+    width = max(len(r[0]) for r in results)
+    print(f"{'what':<{width}}  {'median s':>9}  {'fastest s':>9}  {'x baseline':>10}  note")
+    for name, median, fastest, note in results:
+        print(f"{name:<{width}}  {median:9.3f}  {fastest:9.3f}  {median / baseline:10.2f}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""Registrations as staff want them: rows for a spreadsheet (CSV or XLSX) and the summary for the steering group.
+
+No storage and no terminal here: the staff command (cli.py) fetches the items and decides where the output goes.
+
+Spreadsheet formula injection (OWASP "CSV Injection"): anything an invitee typed may start with a character that
+Excel or LibreOffice reads as the start of a formula. The rule, also in STAFF.md:
+
+- A cell is *risky* when its first character is `=`, `+`, `-`, `@`, a tab, a carriage return, a line feed or a NUL,
+  or when it starts with spaces followed by `=`, `+`, `-` or `@` (some programs trim spaces on import). Full-width
+  look-alikes (such as `＝`) count too.
+- In CSV a risky cell gets one apostrophe in front: `-Jan` becomes `'-Jan`. Excel and LibreOffice then show it as
+  text; a person still reads the name, and the apostrophe shows that something was added.
+- In XLSX every cell is written as text, which a spreadsheet never runs, and a risky cell also gets Excel's hidden
+  "quote prefix", so editing the cell does not turn it into a formula either. The value stays exactly as typed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from typing import IO, Any, Iterable, Mapping, Sequence
+
+from .event import OTHER_ORGANISATION, Event
+
+# (attribute, column header). The header is what staff see; the attribute is what the item stores.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("organisation", "Organisatie"),
+    ("family_name", "Achternaam"),
+    ("given_name", "Voornaam"),
+    ("email", "E-mailadres"),
+    ("role", "Rol"),
+    ("on_behalf_of", "Namens gemeente of provincie"),
+    ("remark", "Vraag of opmerking"),
+    ("registered_at", "Aangemeld op"),
+    ("followup_sent_at", "Vervolgmail verstuurd op"),
+)
+# Only with --include-cancelled: which rows are cancelled, and since when.
+STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("status", "Status"),
+    ("cancelled_at", "Afgemeld op"),
+)
+STATUS_LABELS = {"registered": "aangemeld", "cancelled": "afgemeld"}
+TIME_ATTRIBUTES = {"registered_at", "followup_sent_at", "cancelled_at"}
+
+FORMULA_TRIGGERS = frozenset("=+-@")
+FORMULA_CONTROL_STARTS = frozenset("\t\r\n\0")
+CSV_DEFAULT_DELIMITER = ";"
+UTF8_BOM = "\ufeff"
+
+# Dutch family names are sorted without their prefix ("van 't Hoff" under H), as in a Dutch phone book.
+NAME_PREFIXES = frozenset({
+    "van", "de", "den", "der", "des", "het", "'t", "\u2019t", "te", "ten", "ter", "in", "op", "aan", "bij", "uit",
+    "onder", "over", "voor", "'s", "\u2019s", "d'", "d\u2019", "van't", "vander", "vanden", "vande",
+})
+
+
+def is_formula_risk(text: str) -> bool:
+    """Could a spreadsheet program read this cell as a formula (or as the start of one)?"""
+    if not text:
+        return False
+    if text[0] in FORMULA_CONTROL_STARTS:
+        return True
+    stripped = text.lstrip(" \u00a0\u3000")
+    if not stripped:
+        return False
+    return unicodedata.normalize("NFKC", stripped[0])[:1] in FORMULA_TRIGGERS
+
+
+def neutralise_csv(text: str) -> str:
+    """The CSV form of a cell: an apostrophe in front of a risky value, anything else unchanged."""
+    return "'" + text if is_formula_risk(text) else text
+
+
+def _fold(text: str) -> str:
+    """Case- and accent-insensitive form for sorting: Ærøskøbing next to Aeroskobing, Über next to Uber."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def family_name_sort_key(family_name: str) -> str:
+    words = family_name.split()
+    while len(words) > 1 and words[0].casefold() in NAME_PREFIXES:
+        words.pop(0)
+    return _fold(" ".join(words))
+
+
+def sort_key(item: Mapping[str, Any]) -> tuple:
+    """Organisation, then family name (without prefix), then the full family name, given name and address."""
+    family = str(item.get("family_name", ""))
+    return (
+        _fold(str(item.get("organisation", ""))),
+        family_name_sort_key(family),
+        _fold(family),
+        _fold(str(item.get("given_name", ""))),
+        str(item.get("email", "")),
+    )
+
+
+def readable_time(value: str) -> str:
+    """'2023-05-10T10:00:00+02:00' → '2023-05-10 10:00' (stored times are already Amsterdam time)."""
+    if len(value) >= 16 and value[10:11] == "T":
+        return value[:10] + " " + value[11:16]
+    return value
+
+
+def is_active(item: Mapping[str, Any]) -> bool:
+    return item.get("status", "registered") != "cancelled"
+
+
+def export_rows(items: Iterable[Mapping[str, Any]], include_cancelled: bool = False) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of the export, sorted; cancelled registrations only when asked for."""
+    columns = COLUMNS + (STATUS_COLUMNS if include_cancelled else ())
+    chosen = sorted((i for i in items if include_cancelled or is_active(i)), key=sort_key)
+    rows = []
+    for item in chosen:
+        row = []
+        for attribute, _ in columns:
+            value = item.get(attribute, "")
+            text = "" if value is None else str(value)
+            if attribute in TIME_ATTRIBUTES:
+                text = readable_time(text)
+            elif attribute == "status":
+                text = STATUS_LABELS.get(text, text)
+            row.append(text)
+        rows.append(row)
+    return [header for _, header in columns], rows
+
+
+def write_csv(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]],
+              delimiter: str = CSV_DEFAULT_DELIMITER) -> None:
+    """UTF-8 with a BOM (so Excel recognises the encoding) and `;` by default (what Dutch Excel expects)."""
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
+    try:
+        text.write(UTF8_BOM)
+        writer = csv.writer(text, delimiter=delimiter, quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([neutralise_csv(cell) for cell in row])
+        text.flush()
+    finally:
+        # Leave the caller's stream open: detach instead of closing it with the wrapper.
+        text.detach()
+
+
+# Column widths in the spreadsheet, in characters; the remark wraps.
+XLSX_WIDTHS = {"Vraag of opmerking": 60, "E-mailadres": 34, "Organisatie": 40}
+
+
+def write_xlsx(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]],
+               title: str = "Aanmeldingen") -> None:
+    """One sheet: a bold header row, frozen and with a filter; every cell text, never a formula.
+
+    Written in openpyxl's write-only mode: row by row, about twice as fast and without holding the sheet in memory.
+    """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31])
+    bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    remark_column = header.index("Vraag of opmerking") if "Vraag of opmerking" in header else None
+
+    def text_cell(value: str) -> WriteOnlyCell:
+        # XML cannot hold most control characters: show them as a replacement mark instead of failing. XML
+        # readers turn CR LF into LF anyway; say so here rather than leave it to chance.
+        text = value.replace("\r\n", "\n").replace("\r", "\n")
+        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
+        # openpyxl reads a leading "=" as a formula; force text. The quote prefix keeps it text when edited.
+        cell.data_type = "s"
+        if is_formula_risk(value):
+            cell.quotePrefix = True
+        return cell
+
+    for column, name in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = XLSX_WIDTHS.get(name, max(14, len(name) + 2))
+    sheet.freeze_panes = "A2"
+    header_cells = []
+    for name in header:
+        cell = text_cell(name)
+        cell.font = bold
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    count = 0
+    for count, row in enumerate(rows, start=1):
+        cells: list = []
+        for column, value in enumerate(row):
+            if not value:
+                cells.append(None)  # an empty cell, not an empty string
+                continue
+            cell = text_cell(value)
+            if column == remark_column:
+                cell.alignment = wrap
+            cells.append(cell)
+        sheet.append(cells)
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+    workbook.save(stream)
+
+
+@dataclass
+class Summary:
+    """Active registrations per organisation and per role, for the steering group."""
+
+    by_organisation: list[tuple[str, int]]
+    by_role: list[tuple[str, int]]
+    total: int
+    cancelled: int
+    other_organisations: list[tuple[str, int]] = field(default_factory=list)
+
+
+def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
+    """Counts per organisation (every listed organisation, also those without anyone) and per role."""
+    organisations = {c.label: 0 for c in event.organisations}
+    roles = {c.label: 0 for c in event.roles}
+    others: dict[str, list] = {}  # folded name → [name as first typed, count]
+    total = cancelled = 0
+    for item in items:
+        if not is_active(item):
+            cancelled += 1
+            continue
+        total += 1
+        organisation = str(item.get("organisation", "")).strip()
+        if item.get("organisation_code") == OTHER_ORGANISATION or organisation not in organisations:
+            # Typed by the invitee: "Provincie Utrecht" and "provincie utrecht" are one organisation.
+            entry = others.setdefault(" ".join(_fold(organisation).split()), [organisation or "(onbekend)", 0])
+            entry[1] += 1
+        else:
+            organisations[organisation] += 1
+        role = str(item.get("role", "")).strip() or "(onbekend)"
+        roles[role] = roles.get(role, 0) + 1
+    return Summary(
+        by_organisation=sorted(organisations.items(), key=lambda kv: _fold(kv[0])),
+        other_organisations=sorted(((name, n) for name, n in others.values()), key=lambda kv: _fold(kv[0])),
+        by_role=list(roles.items()),
+        total=total,
+        cancelled=cancelled,
+    )
+
+
+def dutch_number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def render_table(first_header: str, rows: Sequence[tuple[str, int]], total: int) -> str:
+    """A plain text table with right-aligned counts and a total line."""
+    count_header = "Aantal"
+    labels = [first_header, "Totaal", *(label for label, _ in rows)]
+    width = max(len(label) for label in labels)
+    count_width = max(len(count_header), *(len(dutch_number(n)) for _, n in rows), len(dutch_number(total)))
+    rule = "-" * width + "  " + "-" * count_width
+    lines = [f"{first_header:<{width}}  {count_header:>{count_width}}", rule]
+    lines += [f"{label:<{width}}  {dutch_number(n):>{count_width}}" for label, n in rows]
+    lines += [rule, f"{'Totaal':<{width}}  {dutch_number(total):>{count_width}}"]
+    return "\n".join(lines)
+
+
+def render_summary(summary: Summary, event: Event) -> str:
+    organisation_rows = summary.by_organisation + [
+        (f"Andere organisatie: {name}", n) for name, n in summary.other_organisations
+    ]
+    parts = [
+        f"Aanmeldingen voor: {event.title}, {event.date_text}",
+        "",
+        "Per organisatie",
+        render_table("Organisatie", organisation_rows, summary.total),
+        "",
+        "Per rol",
+        render_table("Rol", summary.by_role, summary.total),
+        "",
+        f"Totaal aangemeld: {dutch_number(summary.total)}",
+        f"Afgemeld (niet meegeteld): {dutch_number(summary.cancelled)}",
+    ]
+    return "\n".join(parts) + "\n"

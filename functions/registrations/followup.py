@@ -1,0 +1,350 @@
+"""The follow-up mailing: every active registrant gets the Teams link and the meeting papers, once.
+
+Message building (Dutch, plain text and HTML) and the sending run live here; the delivery itself goes through the
+senders in mail.py, and every write to the table through repository.py.
+
+Why claim → send → confirm: a send and the record of it cannot be one atomic step. The run first claims the
+registration with a conditional update, then sends, then records the send time and drops the claim. A crash between
+sending and recording leaves a claim without a send time; later runs never send to such a registration on their own,
+but list it as *unconfirmed* so a person can check and then choose `--unconfirmed resend` or `--unconfirmed mark-sent`.
+So nothing is sent twice without someone deciding it, and nobody is silently forgotten.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import time
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+from .event import Event
+from .exceptions import StoreUnavailable
+from .mail import MailNotSent, Sender
+from .repository import RegistrationRepository
+
+SENT_AT = "followup_sent_at"
+CLAIM = "followup_claim"
+CLAIMED_AT = "followup_claimed_at"
+
+# A claim younger than this may belong to a run that is still going; it is never resent or marked.
+STALE_CLAIM_AFTER = dt.timedelta(minutes=10)
+# Stop after this many failed sends in a row: SES is refusing (quota, credentials), more tries will not help.
+MAX_FAILURES_IN_A_ROW = 5
+UNCONFIRMED_CHOICES = ("report", "resend", "mark-sent")
+
+
+class FollowupContentError(ValueError):
+    """The Teams link or the papers are missing or not usable; the message says what to fix, in Dutch."""
+
+
+@dataclass(frozen=True)
+class Paper:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class FollowupContent:
+    teams_link: str
+    papers: tuple[Paper, ...]
+
+    @classmethod
+    def build(cls, teams_link: str | None, papers: Sequence[tuple[str, str]]) -> "FollowupContent":
+        if not teams_link:
+            raise FollowupContentError("Geef de Teams-link op: --teams-link URL (of teams_link in het bestand).")
+        if not papers:
+            raise FollowupContentError(
+                "Geef minstens één stuk op: --paper TITEL URL (of [[papers]] in het bestand). "
+                "Iedereen krijgt deze mail maar één keer, dus stuur hem pas als de stukken klaar zijn."
+            )
+        checked = []
+        for title, url in papers:
+            title = " ".join(str(title).split())
+            if not title:
+                raise FollowupContentError(f"Het stuk met link {url} heeft geen titel.")
+            checked.append(Paper(title, check_link(str(url), f"De link van ‘{title}’")))
+        return cls(check_link(str(teams_link), "De Teams-link"), tuple(checked))
+
+    @classmethod
+    def from_file(cls, path: Path) -> "FollowupContent":
+        """A TOML file: teams_link = "https://…" and [[papers]] with title and url."""
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise FollowupContentError(f"Het bestand {path} kan niet worden gelezen ({exc.strerror}).") from exc
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise FollowupContentError(f"Het bestand {path} is geen geldig TOML-bestand: {exc}") from exc
+        papers = raw.get("papers", [])
+        if not isinstance(papers, list) or not all(isinstance(p, dict) for p in papers):
+            raise FollowupContentError(f"{path}: zet elk stuk in een eigen [[papers]]-blok met title en url.")
+        return cls.build(raw.get("teams_link"), [(p.get("title", ""), p.get("url", "")) for p in papers])
+
+
+def check_link(url: str, what: str) -> str:
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in url):
+        raise FollowupContentError(f"{what} moet een volledige https-link zijn, zoals https://…; nu: {url!r}.")
+    return url
+
+
+# --- the message -----------------------------------------------------------------------------------------------
+
+
+def subject(event: Event) -> str:
+    return f"Vergaderlink en stukken: {event.title}, {event.date_text}"
+
+
+def _full_name(registration: Mapping[str, Any]) -> str:
+    return " ".join(str(registration.get(k, "")).strip() for k in ("given_name", "family_name")).strip()
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def plain_text(event: Event, registration: Mapping[str, Any], content: FollowupContent) -> str:
+    papers = "\n".join(f"- {p.title}: {p.url}" for p in content.papers)
+    signatory, _, position = event.signatory.partition(", ")
+    return f"""Beste {_full_name(registration)},
+
+U heeft zich aangemeld voor de {event.title} over {_lower_first(event.subtitle)}. Hieronder vindt u de link naar de vergadering en de stukken.
+
+Wanneer: {event.date_text}, {event.time_text}
+Waar: {event.location}
+
+Deelnemen via Microsoft Teams:
+{content.teams_link}
+
+Log in met hetzelfde e-mailadres waarmee u zich heeft aangemeld: {registration.get("email", "")}.
+
+De stukken voor de bijeenkomst:
+{papers}
+
+Heeft u vragen? Mail naar {event.contact_email}.
+
+Met vriendelijke groet,
+
+{event.organiser}
+{signatory}
+{position[:1].upper() + position[1:]}
+"""
+
+
+def html_text(event: Event, registration: Mapping[str, Any], content: FollowupContent) -> str:
+    e = html.escape
+    papers = "\n".join(f'<li><a href="{e(p.url)}">{e(p.title)}</a></li>' for p in content.papers)
+    signatory, _, position = event.signatory.partition(", ")
+    return f"""<!DOCTYPE html>
+<html lang="nl">
+<head><meta charset="utf-8"><title>{e(subject(event))}</title></head>
+<body>
+<p>Beste {e(_full_name(registration))},</p>
+<p>U heeft zich aangemeld voor de {e(event.title)} over {e(_lower_first(event.subtitle))}. Hieronder vindt u de link naar de vergadering en de stukken.</p>
+<p><strong>Wanneer:</strong> {e(event.date_text)}, {e(event.time_text)}<br>
+<strong>Waar:</strong> {e(event.location)}</p>
+<p><a href="{e(content.teams_link)}">Deelnemen via Microsoft Teams</a></p>
+<p>Log in met hetzelfde e-mailadres waarmee u zich heeft aangemeld: {e(str(registration.get("email", "")))}.</p>
+<h2>De stukken voor de bijeenkomst</h2>
+<ul>
+{papers}
+</ul>
+<p>Heeft u vragen? Mail naar <a href="mailto:{e(event.contact_email)}">{e(event.contact_email)}</a>.</p>
+<p>Met vriendelijke groet,</p>
+<p>{e(event.organiser)}<br>{e(signatory)}<br>{e(position[:1].upper() + position[1:])}</p>
+</body>
+</html>
+"""
+
+
+def build_message(event: Event, registration: Mapping[str, Any], content: FollowupContent, mail_from: str,
+                  now: dt.datetime | None = None) -> EmailMessage:
+    """The follow-up for one registrant: plain text with an HTML alternative.
+
+    Raises ValueError (or a subclass) when it cannot be made; it is rendered to bytes once here, so that a sender
+    never fails on it after the registration has been claimed.
+    """
+    message = EmailMessage()
+    message["From"] = mail_from
+    message["To"] = Address(display_name=_full_name(registration), addr_spec=str(registration["email"]))
+    message["Reply-To"] = event.contact_email
+    message["Subject"] = subject(event)
+    message["Date"] = format_datetime(now or dt.datetime.now(dt.timezone.utc))
+    domain = parseaddr(mail_from)[1].rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid(domain=domain)
+    message.set_content(plain_text(event, registration, content))
+    message.add_alternative(html_text(event, registration, content), subtype="html")
+    message.as_bytes()
+    return message
+
+
+# --- who gets it -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """The registrations of the event, split by what the run will do with them."""
+
+    to_send: list[dict] = field(default_factory=list)
+    already_sent: list[dict] = field(default_factory=list)
+    unconfirmed: list[dict] = field(default_factory=list)
+    cancelled: list[dict] = field(default_factory=list)
+
+
+def make_plan(items: Sequence[Mapping[str, Any]]) -> Plan:
+    plan = Plan()
+    for item in items:
+        if item.get("status", "registered") != "registered":
+            plan.cancelled.append(dict(item))
+        elif item.get(SENT_AT):
+            plan.already_sent.append(dict(item))
+        elif item.get(CLAIM):
+            plan.unconfirmed.append(dict(item))
+        else:
+            plan.to_send.append(dict(item))
+    # Early registrants first; a stable order makes runs easy to compare.
+    for group in (plan.to_send, plan.unconfirmed):
+        group.sort(key=lambda i: (str(i.get("registered_at", "")), str(i.get("email", ""))))
+    return plan
+
+
+def is_stale(item: Mapping[str, Any], now: dt.datetime) -> bool:
+    try:
+        claimed = dt.datetime.fromisoformat(str(item.get(CLAIMED_AT, "")))
+    except ValueError:
+        return True
+    if claimed.tzinfo is None:
+        return True
+    return now - claimed >= STALE_CLAIM_AFTER
+
+
+# --- sending -----------------------------------------------------------------------------------------------------
+
+
+class RateLimiter:
+    """At most `rate` sends per second (SES has a maximum send rate per account)."""
+
+    def __init__(self, rate: float, monotonic: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        if not rate > 0:
+            raise ValueError("rate must be positive")
+        self.interval = 1.0 / rate
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self.next_at: float | None = None
+
+    def wait(self) -> None:
+        now = self.monotonic()
+        if self.next_at is not None and now < self.next_at:
+            self.sleep(self.next_at - now)
+            now = self.next_at
+        self.next_at = now + self.interval
+
+
+@dataclass
+class Outcome:
+    sent: list[str] = field(default_factory=list)
+    marked_sent: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    # Claimed, cancelled or sent by someone else between planning and claiming: nothing done.
+    skipped: list[str] = field(default_factory=list)
+    # Sent, but the send could not be recorded: the claim stays, and later runs report it.
+    unrecorded: list[str] = field(default_factory=list)
+    stopped_early: str = ""
+
+    @property
+    def needs_attention(self) -> bool:
+        return bool(self.failed or self.unrecorded or self.stopped_early)
+
+
+class FollowupMailing:
+    def __init__(self, event: Event, repository: RegistrationRepository, sender: Sender, content: FollowupContent,
+                 mail_from: str, clock: Callable[[], dt.datetime], limiter: RateLimiter,
+                 report: Callable[[str], None] = lambda line: None,
+                 stop_requested: Callable[[], bool] = lambda: False):
+        self.event = event
+        self.repository = repository
+        self.sender = sender
+        self.content = content
+        self.mail_from = mail_from
+        self.clock = clock
+        self.limiter = limiter
+        self.report = report
+        self.stop_requested = stop_requested
+        self.claim_id = uuid.uuid4().hex
+
+    def local_time(self) -> str:
+        return self.clock().astimezone(self.event.timezone).replace(microsecond=0).isoformat()
+
+    def run(self, plan: Plan, unconfirmed: str = "report") -> Outcome:
+        """Send to everyone in plan.to_send; with `unconfirmed` resend or mark the stale unconfirmed claims."""
+        if unconfirmed not in UNCONFIRMED_CHOICES:
+            raise ValueError(unconfirmed)
+        outcome = Outcome()
+        now = self.clock()
+        stale = [i for i in plan.unconfirmed if is_stale(i, now)]
+        if unconfirmed == "mark-sent":
+            for item in stale:
+                # The send happened right after the claim, so the claim time is the best send time we know.
+                if self.repository.confirm_followup(self.event.id, item["email"], item[CLAIM], item[CLAIMED_AT]):
+                    outcome.marked_sent.append(item["email"])
+                else:
+                    outcome.skipped.append(item["email"])
+        work = [(item, None) for item in plan.to_send]
+        if unconfirmed == "resend":
+            work = [(item, item[CLAIM]) for item in stale] + work
+        failures_in_a_row = 0
+        total = len(work)
+        for number, (item, replacing) in enumerate(work, start=1):
+            if self.stop_requested():
+                outcome.stopped_early = "onderbroken"
+                break
+            email = item["email"]
+            try:
+                message = build_message(self.event, item, self.content, self.mail_from, self.clock())
+            except (ValueError, TypeError, UnicodeError) as exc:
+                outcome.failed.append((email, f"bericht kon niet worden gemaakt ({type(exc).__name__})"))
+                continue
+            self.limiter.wait()
+            if not self.repository.claim_followup(self.event.id, email, self.claim_id, self.local_time(), replacing):
+                outcome.skipped.append(email)
+                continue
+            try:
+                message_id = self.sender.send(message)
+            except MailNotSent as exc:
+                # Certainly not handed over: give the claim back so the next run tries again.
+                outcome.failed.append((email, str(exc) or type(exc).__name__))
+                try:
+                    self.repository.release_followup(self.event.id, email, self.claim_id)
+                except StoreUnavailable:
+                    outcome.stopped_early = "de tabel gaf geen antwoord bij het vrijgeven van een mislukte verzending"
+                    break
+                failures_in_a_row += 1
+                if failures_in_a_row >= MAX_FAILURES_IN_A_ROW:
+                    outcome.stopped_early = f"{MAX_FAILURES_IN_A_ROW} keer achter elkaar mislukt"
+                    break
+                continue
+            failures_in_a_row = 0
+            try:
+                recorded = self.repository.confirm_followup(self.event.id, email, self.claim_id, self.local_time(),
+                                                            message_id)
+            except StoreUnavailable:
+                # Sent but not recorded: the claim stays, so no later run sends again on its own. Stop: the
+                # table is not answering, and every further send would end the same way.
+                outcome.unrecorded.append(email)
+                outcome.stopped_early = "de tabel gaf geen antwoord bij het vastleggen"
+                break
+            if recorded:
+                outcome.sent.append(email)
+            else:
+                outcome.unrecorded.append(email)
+            self.report(f"[{number}/{total}] verstuurd")
+        return outcome
