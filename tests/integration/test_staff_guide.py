@@ -17,7 +17,7 @@ from .staff_support import EVENT, run_cli
 
 GUIDE = (Path(__file__).resolve().parents[2] / "STAFF.md").read_text(encoding="utf-8")
 TIME_ATTRIBUTES = ("registered_at", "consent_at", "cancelled_at", "followup_sent_at", "followup_claimed_at",
-                   "link_resent_at")
+                   "link_sent_at", "confirmation_at", "changed_at")
 
 
 def documented_attributes() -> set[str]:
