@@ -21,6 +21,11 @@ class MailNotSent(Exception):
     """The message could not be handed over for delivery; the caller records it and may try again."""
 
 
+class MailOutcomeUnknown(Exception):
+    """The message may or may not have been accepted (e.g. a timeout after sending). Not MailNotSent: a caller that
+    retries on MailNotSent must not send this one again on its own, or the person could get it twice."""
+
+
 class Sender(Protocol):
     def send(self, message: EmailMessage) -> str:
         """Deliver the message; return an id for it. Raises MailNotSent."""
@@ -46,26 +51,38 @@ class OutboxSender:
 class SesSender:
     """Amazon SES through boto3 (SESv2 SendEmail with the raw MIME message)."""
 
-    def __init__(self, client, configuration_set: str | None = None):
-        self.client = client
+    def __init__(self, client=None, configuration_set: str | None = None, region: str | None = None):
+        self._client = client
+        self._region = region
         self.configuration_set = configuration_set
 
     @classmethod
     def for_region(cls, region: str, configuration_set: str | None = None) -> "SesSender":
-        import boto3
-        from botocore.config import Config
+        # The client is made on first send: building it costs ~0.15 s of every Lambda cold start otherwise.
+        return cls(configuration_set=configuration_set, region=region)
 
-        config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
-        return cls(boto3.client("sesv2", region_name=region, config=config), configuration_set)
+    @property
+    def client(self):
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            # One attempt: botocore must not send SendEmail again after a timeout, or a person could get it twice.
+            config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 1})
+            self._client = boto3.client("sesv2", region_name=self._region, config=config)
+        return self._client
 
     def send(self, message: EmailMessage) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, ReadTimeoutError
 
         request = {"Content": {"Raw": {"Data": message.as_bytes()}}}
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
         try:
             response = self.client.send_email(**request)
+        except (ReadTimeoutError, ConnectionClosedError) as exc:
+            # The request went out; SES may have accepted it.
+            raise MailOutcomeUnknown(type(exc).__name__) from exc
         except (ClientError, BotoCoreError) as exc:
             raise MailNotSent(type(exc).__name__) from exc
         return response["MessageId"]

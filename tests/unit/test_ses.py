@@ -13,7 +13,7 @@ from botocore.stub import Stubber
 from registrations import create_app
 from registrations.confirmation import ConfirmationMailer
 from registrations.event import load_event
-from registrations.mail import MailNotSent, SesSender
+from registrations.mail import MailNotSent, MailOutcomeUnknown, SesSender
 from registrations.tokens import ManageLinks
 
 EVENT = load_event()
@@ -82,3 +82,25 @@ def test_the_app_builds_an_ses_sender_from_configuration():
     assert mailer.sender.client.meta.region_name == "eu-west-1"
     assert mailer.sender.configuration_set == "registrations"
     assert mailer.from_address == SENDER
+
+
+class _TimingOutClient:
+    """An SES client whose request went out but whose answer never came."""
+
+    def send_email(self, **request):
+        from botocore.exceptions import ReadTimeoutError
+
+        raise ReadTimeoutError(endpoint_url="https://email.eu-central-1.amazonaws.com")
+
+
+def test_a_timeout_after_sending_is_an_unknown_outcome_not_a_failure(message):
+    # A caller that retries MailNotSent must not resend this one: SES may have accepted it.
+    with pytest.raises(MailOutcomeUnknown) as caught:
+        SesSender(_TimingOutClient()).send(message)
+    assert not isinstance(caught.value, MailNotSent)
+
+
+def test_the_ses_client_is_made_on_first_send_and_tries_once():
+    sender = SesSender.for_region("eu-west-1")
+    assert sender._client is None
+    assert sender.client.meta.config.retries["total_max_attempts"] == 1
