@@ -9,7 +9,7 @@ ifdef PREVIEW_NOW
 export PREVIEW_NOW
 endif
 
-.PHONY: run test deps chromium site clean package bench-package
+.PHONY: run test deps chromium site clean package bench-package infra
 
 run: deps ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
 	$(PY) -m registrations.local
@@ -38,6 +38,10 @@ chromium:
 
 site: deps
 	$(PY) -m mkdocs build --strict
+
+# Rewrite the generated parts of infra/template.yaml (key schema, CSP hashes of the built site's inline scripts).
+infra: deps
+	$(PY) -m deploy.infra
 
 # The Lambda zip of a stage, from a clean runtime-only venv (.venv-lambda), offline, without AWS credentials.
 # Rebuilt only when an input changed. Deploy it with `zappa deploy|update $(STAGE) --zip dist/...zip`.
