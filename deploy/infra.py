@@ -55,6 +55,24 @@ def load_template(text: str | None = None) -> dict:
     return yaml.load(TEMPLATE.read_text(encoding="utf-8") if text is None else text, Loader=_CfnLoader)
 
 
+def response_headers(template: dict | None = None) -> list[tuple[str, str]]:
+    """The headers CloudFront's response headers policy adds to every response (site and /api), as HTTP headers."""
+    config = (template or load_template())["Resources"]["SecurityHeadersPolicy"]["Properties"][
+        "ResponseHeadersPolicyConfig"]
+    security = config["SecurityHeadersConfig"]
+    hsts = security["StrictTransportSecurity"]
+    headers = [
+        ("Content-Security-Policy", security["ContentSecurityPolicy"]["ContentSecurityPolicy"]),
+        ("Strict-Transport-Security", f"max-age={hsts['AccessControlMaxAgeSec']}"
+         + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "") + ("; preload" if hsts.get("Preload") else "")),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", security["FrameOptions"]["FrameOption"]),
+        ("Referrer-Policy", security["ReferrerPolicy"]["ReferrerPolicy"]),
+    ]
+    headers += [(item["Header"], item["Value"]) for item in config.get("CustomHeadersConfig", {}).get("Items", [])]
+    return headers
+
+
 def key_schema_lines() -> list[str]:
     from registrations.repository import TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
 
