@@ -9,7 +9,7 @@ ifdef PREVIEW_NOW
 export PREVIEW_NOW
 endif
 
-.PHONY: run test deps chromium site clean package bench-package infra
+.PHONY: run test deps chromium site clean package bench-package infra publish
 
 run: deps ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
 	$(PY) -m registrations.local
@@ -48,6 +48,10 @@ infra: deps
 STAGE ?= production
 package: deps
 	$(PY) -m deploy.package --stage $(STAGE)
+
+# Build the site for the stage's public address and sync it to its bucket (AWS credentials needed).
+publish: deps
+	$(PY) -m deploy.publish --stage $(STAGE)
 
 # Zip size and cold-start import times of the packaged handler, before and after the .pyc recompile.
 bench-package: package
