@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 
 import boto3
@@ -12,22 +10,8 @@ import pytest
 from deploy import ROOT
 from deploy.infra import build_site
 from deploy.publish import IMMUTABLE, SHORT, PublishError, build, local_files, publish
-from registrations.local import free_port, wait_for_port
 
 REGION = "eu-central-1"
-
-
-@pytest.fixture(scope="module")
-def moto_endpoint():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        wait_for_port(port, timeout=30, process=process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 @pytest.fixture
