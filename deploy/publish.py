@@ -3,7 +3,8 @@ changed in CloudFront.
 
     python -m deploy.publish --stage production          # make publish STAGE=production
 
-The bucket, distribution and public address come from the stack's outputs (stack <project>-<stage>).
+The bucket, distribution and public address come from the outputs of the stage's infra stack
+(<project>-<stage>-infra).
 
 - Content-Type per file from a fixed table; a file type not in it stops the publish (the site is served with
   `X-Content-Type-Options: nosniff`, so a wrong type would break it).
@@ -31,6 +32,7 @@ from . import ROOT
 from .csp import missing_hashes
 from .infra import load_template, response_headers
 from .settings import stage_settings
+from .stage import stack_name
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -198,11 +200,10 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default="production")
-    parser.add_argument("--stack", help="stack name (default: <project_name>-<stage>)")
     args = parser.parse_args(argv)
     settings = stage_settings(args.stage)
     session = boto3.Session(region_name=settings["aws_region"])
-    outputs = stack_outputs(session, args.stack or f"{settings['project_name']}-{args.stage}")
+    outputs = stack_outputs(session, stack_name(args.stage))
     with tempfile.TemporaryDirectory(prefix="publish-") as tmp:
         site_dir = build(outputs["SiteUrl"], Path(tmp) / "site")
         plan = publish(session.client("s3"), session.client("cloudfront"), outputs["SiteBucketName"],

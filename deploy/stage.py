@@ -45,7 +45,8 @@ class Clients:
 
 
 def stack_name(stage: str) -> str:
-    return f"{stage_settings(stage)['project_name']}-{stage}"
+    """The infra stack of a stage. Not `<project>-<stage>`: Zappa gives that name to its own API Gateway stack."""
+    return f"{stage_settings(stage)['project_name']}-{stage}-infra"
 
 
 def stack_outputs(clients: Clients, stage: str) -> dict[str, str]:

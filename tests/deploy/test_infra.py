@@ -15,7 +15,8 @@ import pytest
 
 from deploy import FUNCTIONS, ROOT
 from deploy.infra import TEMPLATE, build_site, load_template, render
-from deploy.settings import all_settings, stage_settings
+from deploy.settings import all_settings, lambda_name, stage_settings
+from deploy.stage import stack_name
 from registrations.repository import TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
 
 STAGES = ["production", "staging"]
@@ -164,6 +165,13 @@ def test_zappa_settings_deploy_safely(stage):
     # Secrets and the values the stack decides are set at deploy time (deploy/stage.py), never committed.
     assert {"TOKEN_SECRET", "SITE_URL", "MAIL_SENDER"}.isdisjoint(settings["aws_environment_variables"])
     assert settings["app_function"] == "registrations.wsgi.app"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_infra_stack_is_not_named_like_zappas_own_stack(stage):
+    # `zappa deploy` creates (and updates) a CloudFormation stack named after the function for its API.
+    assert stack_name(stage) != lambda_name(stage)
+    assert stage_settings(stage)["apigateway_version"] == "v1"  # a REST API: the stage throttling applies
 
 
 def test_staging_extends_production():

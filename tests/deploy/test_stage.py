@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from deploy.settings import lambda_name, stage_settings
-from deploy.stage import Clients, configure, throttling_operations
+from deploy.stage import Clients, configure, stack_name, throttling_operations
 
 STAGE = "production"
 REGION = "eu-central-1"
@@ -38,7 +38,7 @@ def deployed(clients):
         "TokenSecretParameterName": f"/{settings['project_name']}/{STAGE}/token-secret",
         "ApiOrigin": "none",
     }
-    clients.cloudformation.create_stack(StackName=f"{settings['project_name']}-{STAGE}", TemplateBody=json.dumps({
+    clients.cloudformation.create_stack(StackName=stack_name(STAGE), TemplateBody=json.dumps({
         "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
         "Outputs": {key: {"Value": value} for key, value in outputs.items()},
     }))
