@@ -9,12 +9,12 @@ ifdef PREVIEW_NOW
 export PREVIEW_NOW
 endif
 
-.PHONY: run test deps chromium site clean
+.PHONY: run test deps chromium site clean package bench-package infra publish
 
 run: deps ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
 	$(PY) -m registrations.local
 
-test: deps chromium ## Every test: unit, integration (dynalite), browser (Chromium), deploy
+test: deps chromium package ## Every test: unit, integration (dynalite), browser (Chromium), deploy
 	$(PY) -m pytest
 
 deps: $(VENV)/.installed node_modules/.installed
@@ -39,8 +39,26 @@ chromium:
 site: deps
 	$(PY) -m mkdocs build --strict
 
+# Rewrite the generated parts of infra/template.yaml (key schema, CSP hashes of the built site's inline scripts).
+infra: deps
+	$(PY) -m deploy.infra
+
+# The Lambda zip of a stage, from a clean runtime-only venv (.venv-lambda), offline, without AWS credentials.
+# Rebuilt only when an input changed. Deploy it with `zappa deploy|update $(STAGE) --zip dist/...zip`.
+STAGE ?= production
+package: deps
+	$(PY) -m deploy.package --stage $(STAGE)
+
+# Build the site for the stage's public address and sync it to its bucket (AWS credentials needed).
+publish: deps
+	$(PY) -m deploy.publish --stage $(STAGE)
+
+# Zip size and cold-start import times of the packaged handler, before and after the .pyc recompile.
+bench-package: package
+	$(PY) -m deploy.bench_package --stage $(STAGE)
+
 clean:
-	rm -rf site .pytest_cache
+	rm -rf site .pytest_cache dist
 
 .PHONY: bench-api
 bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and import time (prints numbers)

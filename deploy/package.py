@@ -1,0 +1,173 @@
+"""Build the Lambda zip: `zappa package` from a clean, runtime-only venv, offline and without AWS credentials,
+then recompile the bundled Python files into .pyc files with unchecked hashes.
+
+Why the recompile: Zappa dates every zip entry 1980-01-01, so on Lambda each source file looks older or newer
+than any timestamp-based .pyc, and /var/task is read-only, so Python compiles every module again on every cold
+start. A .pyc with an *unchecked* hash is used as it is, whatever the file dates are.
+
+    python -m deploy.package [--stage production]      # or: make package
+
+Writes dist/<project>-<stage>.zappa.zip (Zappa's own output, kept for the benchmark) and dist/<project>-<stage>.zip
+(the one to deploy: `zappa deploy <stage> --zip dist/<project>-<stage>.zip`). Both are rebuilt only when an
+input changed (the function's files, zappa_settings.json, the pinned dependencies or this script).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+from . import FUNCTIONS, ROOT
+from .settings import lambda_name, stage_settings
+
+LAMBDA_VENV = Path(os.environ.get("LAMBDA_VENV") or ROOT / ".venv-lambda")
+DIST = ROOT / "dist"
+PYTHON = os.environ.get("PYTHON", "python3.11")
+# Where Lambda unpacks the zip; the .pyc files name their sources there, so tracebacks read /var/task/...
+LAMBDA_TASK_ROOT = "/var/task"
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+SIZE_BUDGET_BYTES = 10 * 1024 * 1024
+
+
+def requirements() -> list[str]:
+    """The runtime dependencies and the `lambda` extra (Zappa), pinned in pyproject.toml; never the dev tools."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return list(project["dependencies"]) + list(project["optional-dependencies"]["lambda"])
+
+
+def venv_python(venv: Path = LAMBDA_VENV) -> Path:
+    return venv / "bin" / "python"
+
+
+def ensure_venv(venv: Path = LAMBDA_VENV) -> Path:
+    """A venv holding only the runtime dependencies and Zappa, made anew whenever the pins change.
+
+    Zappa packages the whole active venv, so anything else in it (pytest, mkdocs, ...) would end up in the zip.
+    """
+    wanted = "\n".join(requirements()) + "\n"
+    marker = venv / ".installed"
+    if marker.exists() and marker.read_text(encoding="utf-8") == wanted and venv_python(venv).exists():
+        return venv
+    if venv.exists():
+        shutil.rmtree(venv)
+    subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    *requirements()], check=True)
+    marker.write_text(wanted, encoding="utf-8")
+    return venv
+
+
+def offline_env(venv: Path) -> dict[str, str]:
+    """No AWS credentials or config, and every HTTP(S) request sent to a closed port on loopback.
+
+    `zappa package` needs neither AWS nor the network; this environment proves it (a call would fail at once).
+    """
+    empty = Path(tempfile.gettempdir()) / "no-aws-config"
+    keep = ("HOME", "LANG", "LC_ALL", "USER", "LOGNAME", "TMPDIR", "TERM")
+    env = {key: os.environ[key] for key in keep if key in os.environ}
+    dead_proxy = "http://127.0.0.1:9"
+    env.update({
+        "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+        "VIRTUAL_ENV": str(venv),
+        "AWS_CONFIG_FILE": str(empty),
+        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "HTTP_PROXY": dead_proxy, "HTTPS_PROXY": dead_proxy, "http_proxy": dead_proxy, "https_proxy": dead_proxy,
+        "NO_PROXY": "", "no_proxy": "",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    })
+    return env
+
+
+def package_inputs() -> list[Path]:
+    """Every file that can change the zip's contents."""
+    files = [p for p in FUNCTIONS.rglob("*") if p.is_file()
+             and "__pycache__" not in p.parts and not any(part.endswith(".egg-info") for part in p.parts)]
+    return sorted(files) + [ROOT / "pyproject.toml", Path(__file__).resolve()]
+
+
+def fingerprint(stage: str) -> str:
+    digest = hashlib.sha256(f"{stage}\n{sys.version_info[:2]}\n".encode())
+    for path in package_inputs():
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def zip_paths(stage: str) -> tuple[Path, Path, Path]:
+    name = lambda_name(stage)
+    return DIST / f"{name}.zappa.zip", DIST / f"{name}.zip", DIST / f"{name}.fingerprint"
+
+
+def zappa_package(stage: str, output: Path, venv: Path) -> Path:
+    """Run the real `zappa package` in functions/, where zappa_settings.json and the `registrations` package are."""
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.unlink(missing_ok=True)
+    subprocess.run([str(venv / "bin" / "zappa"), "package", stage, "--output", str(output), "--json",
+                    "--disable_progress"], cwd=FUNCTIONS, env=offline_env(venv), check=True,
+                   stdout=subprocess.DEVNULL)
+    if not output.is_file():
+        raise RuntimeError(f"zappa package wrote no {output}")
+    return output
+
+
+def recompile(source_zip: Path, target_zip: Path, python: Path) -> Path:
+    """Copy the zip and add a .pyc with an unchecked hash beside every module (Lambda's CPython, 3.11)."""
+    with tempfile.TemporaryDirectory(prefix="lambda-recompile-") as tmp:
+        tree = Path(tmp)
+        with zipfile.ZipFile(source_zip) as archive:
+            entries = archive.infolist()
+            archive.extractall(tree)
+        subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+                        "-s", str(tree), "-p", LAMBDA_TASK_ROOT, str(tree)], check=True, stdout=subprocess.DEVNULL)
+        known = {info.filename for info in entries}
+        compiled = sorted(str(p.relative_to(tree)) for p in tree.rglob("*.pyc") if str(p.relative_to(tree)) not in known)
+        partial = target_zip.with_suffix(".partial")
+        with zipfile.ZipFile(source_zip) as archive, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED,
+                                                                       compresslevel=9) as out:
+            for info in entries:
+                out.writestr(info, archive.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+            for name in compiled:
+                info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
+                info.create_system = 3
+                info.external_attr = 0o644 << 16
+                out.writestr(info, (tree / name).read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+        partial.replace(target_zip)
+    return target_zip
+
+
+def ensure_package(stage: str = "production", force: bool = False) -> Path:
+    """The deployable zip of a stage, built only when an input changed since the last build."""
+    stage_settings(stage)  # fails clearly for an unknown stage
+    raw, final, stamp = zip_paths(stage)
+    wanted = fingerprint(stage)
+    if not force and final.is_file() and raw.is_file() and stamp.is_file() and stamp.read_text() == wanted:
+        return final
+    venv = ensure_venv()
+    zappa_package(stage, raw, venv)
+    recompile(raw, final, venv_python(venv))
+    stamp.write_text(wanted)
+    return final
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--stage", default="production")
+    parser.add_argument("--force", action="store_true", help="rebuild even when nothing changed")
+    args = parser.parse_args(argv)
+    final = ensure_package(args.stage, force=args.force)
+    size = final.stat().st_size
+    verdict = "within" if size <= SIZE_BUDGET_BYTES else "OVER"
+    print(f"{final.relative_to(ROOT)}: {size / 1024 / 1024:.2f} MB ({verdict} the 10 MB budget)")
+    return 0 if size <= SIZE_BUDGET_BYTES else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,137 @@
+"""The steps after `zappa deploy` / `zappa update` that Zappa does not do itself.
+
+    python -m deploy.stage configure --stage production           # after every zappa deploy or update
+    python -m deploy.stage rotate-token-secret --stage production
+
+`configure`:
+1. makes the token secret if the stage has none yet: a random value in an SSM SecureString parameter (named by the
+   stack output TokenSecretParameterName). It is never committed and never printed;
+2. sets the function's deploy-time environment: TOKEN_SECRET (from SSM), SITE_URL and MAIL_SENDER (from the stack
+   outputs). `zappa update` keeps variables that zappa_settings.json does not name, so they survive updates;
+3. applies API Gateway stage throttling (`api_gateway_throttling` in zappa_settings.json: a steady rate and a burst,
+   the first line against floods; Zappa has no setting for it);
+4. prints the API's host name and, while CloudFront does not route /api/* there yet, the stack update that does.
+
+`rotate-token-secret` writes a new random secret and sets it on the function. Links signed with the old secret
+stop working (see README, "Rotating the token secret").
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from dataclasses import dataclass
+
+from .settings import lambda_name, stage_settings
+
+DEPLOY_TIME_VARIABLES = ("TOKEN_SECRET", "SITE_URL", "MAIL_SENDER")
+
+
+@dataclass
+class Clients:
+    cloudformation: object
+    ssm: object
+    lambda_: object
+    apigateway: object
+
+    @classmethod
+    def for_region(cls, region: str, endpoint_url: str | None = None) -> "Clients":
+        import boto3
+
+        session = boto3.Session(region_name=region)
+        return cls(*(session.client(name, endpoint_url=endpoint_url)
+                     for name in ("cloudformation", "ssm", "lambda", "apigateway")))
+
+
+def stack_name(stage: str) -> str:
+    """The infra stack of a stage. Not `<project>-<stage>`: Zappa gives that name to its own API Gateway stack."""
+    return f"{stage_settings(stage)['project_name']}-{stage}-infra"
+
+
+def stack_outputs(clients: Clients, stage: str) -> dict[str, str]:
+    [stack] = clients.cloudformation.describe_stacks(StackName=stack_name(stage))["Stacks"]
+    return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
+
+
+def token_secret(clients: Clients, parameter: str, rotate: bool = False) -> str:
+    """The stage's token secret from SSM; made (or replaced, when rotating) as 32 random bytes."""
+    if not rotate:
+        try:
+            return clients.ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
+        except clients.ssm.exceptions.ParameterNotFound:
+            pass
+    value = secrets.token_urlsafe(32)
+    clients.ssm.put_parameter(Name=parameter, Value=value, Type="SecureString", Overwrite=rotate,
+                              Description="TOKEN_SECRET of the registration function (signs personal links)")
+    return value
+
+
+def set_function_environment(clients: Clients, function: str, values: dict[str, str]) -> bool:
+    """Merge these variables into the function's environment; True when something changed."""
+    current = clients.lambda_.get_function_configuration(FunctionName=function)
+    variables = dict(current.get("Environment", {}).get("Variables", {}))
+    if all(variables.get(key) == value for key, value in values.items()):
+        return False
+    variables.update(values)
+    clients.lambda_.update_function_configuration(FunctionName=function, Environment={"Variables": variables})
+    return True
+
+
+def rest_api_id(clients: Clients, name: str) -> str:
+    """Zappa names the REST API after the function."""
+    ids = [api["id"] for page in clients.apigateway.get_paginator("get_rest_apis").paginate()
+           for api in page.get("items", []) if api["name"] == name]
+    if len(ids) != 1:
+        raise SystemExit(f"expected one API Gateway REST API named {name!r}, found {len(ids)}: run zappa deploy first")
+    return ids[0]
+
+
+def throttling_operations(throttling: dict) -> list[dict]:
+    """Stage-wide method settings (`/*/*`): the steady rate (requests per second) and the burst."""
+    rate, burst = throttling["rate_limit"], throttling["burst_limit"]
+    if not (0 < rate <= burst):
+        raise SystemExit("api_gateway_throttling needs 0 < rate_limit <= burst_limit")
+    return [{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(float(rate))},
+            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(int(burst))}]
+
+
+def configure(clients: Clients, stage: str, region: str, rotate: bool = False) -> dict[str, str]:
+    settings = stage_settings(stage)
+    outputs = stack_outputs(clients, stage)
+    function = lambda_name(stage)
+    if outputs.get("FunctionName") != function:
+        raise SystemExit(f"the stack makes function {outputs.get('FunctionName')!r}, zappa deploys {function!r}")
+    environment = {
+        "TOKEN_SECRET": token_secret(clients, outputs["TokenSecretParameterName"], rotate=rotate),
+        "SITE_URL": outputs["SiteUrl"],
+        "MAIL_SENDER": outputs["MailSender"],
+    }
+    changed = set_function_environment(clients, function, environment)
+    api_id = rest_api_id(clients, function)
+    clients.apigateway.update_stage(restApiId=api_id, stageName=stage,
+                                    patchOperations=throttling_operations(settings["api_gateway_throttling"]))
+    api_domain = f"{api_id}.execute-api.{region}.amazonaws.com"
+    return {"function": function, "environment_changed": str(changed), "api_domain": api_domain,
+            "api_wired": str(outputs.get("ApiOrigin") == f"https://{api_domain}/{stage}")}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["configure", "rotate-token-secret"])
+    parser.add_argument("--stage", default="production")
+    args = parser.parse_args(argv)
+    region = stage_settings(args.stage)["aws_region"]
+    result = configure(Clients.for_region(region), args.stage, region, rotate=args.command == "rotate-token-secret")
+    print(f"{result['function']}: environment {'updated' if result['environment_changed'] == 'True' else 'unchanged'}"
+          f" ({', '.join(DEPLOY_TIME_VARIABLES)}); API throttling applied")
+    if result["api_wired"] != "True":
+        print("CloudFront does not send /api/* to this API yet. Run:\n"
+              f"  aws cloudformation deploy --region {region} --stack-name {stack_name(args.stage)} "
+              f"--template-file infra/template.yaml --capabilities CAPABILITY_NAMED_IAM "
+              f"--parameter-overrides ApiDomainName={result['api_domain']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""infra/template.yaml: cfn-lint clean, generated from the single sources, least privilege, and in agreement with
+functions/zappa_settings.json. (AWS cannot be reached: everything here is checked offline.)"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from deploy import FUNCTIONS, ROOT
+from deploy.infra import TEMPLATE, build_site, load_template, render
+from deploy.settings import all_settings, lambda_name, stage_settings
+from deploy.stage import stack_name
+from registrations.repository import TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
+
+STAGES = ["production", "staging"]
+
+
+@pytest.fixture(scope="module")
+def template():
+    return load_template()
+
+
+@pytest.fixture(scope="module")
+def resources(template):
+    return template["Resources"]
+
+
+@pytest.fixture(scope="module")
+def role_statements(resources):
+    [policy] = resources["FunctionRole"]["Properties"]["Policies"]
+    return {statement["Sid"]: statement for statement in policy["PolicyDocument"]["Statement"]}
+
+
+def substitute(value, template, stage):
+    """Evaluate a name built with !Sub from ProjectName and Stage, as CloudFormation would for this stage."""
+    text = value["Fn::Sub"] if isinstance(value, dict) else value
+    names = {"ProjectName": template["Parameters"]["ProjectName"]["Default"], "Stage": stage}
+    return re.sub(r"\$\{(\w+)\}", lambda m: names[m.group(1)], text)
+
+
+def test_cfn_lint_is_clean():
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_generated_blocks_match_their_sources_and_the_built_site(tmp_path):
+    current = TEMPLATE.read_text(encoding="utf-8")
+    assert render(current, build_site(tmp_path / "site")) == current, "infra/template.yaml is out of date: make infra"
+
+
+def test_the_table_uses_the_one_key_schema_and_the_repository_ttl_attribute(resources):
+    table = resources["RegistrationsTable"]
+    properties = table["Properties"]
+    schema = json.loads(TABLE_SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert properties["KeySchema"] == schema["KeySchema"]
+    assert properties["AttributeDefinitions"] == schema["AttributeDefinitions"]
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+
+
+def test_the_table_is_on_demand_recoverable_encrypted_and_protected(resources):
+    table = resources["RegistrationsTable"]
+    properties = table["Properties"]
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"] == {"SSEEnabled": True}
+    assert properties["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"
+
+
+def dynamodb_calls_in(module: Path) -> set[str]:
+    """The DynamoDB API actions behind every `self.table.<method>(...)` call in the module."""
+    calls = set()
+    for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Attribute) and node.func.value.attr == "table"):
+            calls.add("dynamodb:" + "".join(part.title() for part in node.func.attr.split("_")))
+    return calls
+
+
+def test_the_role_allows_exactly_the_dynamodb_calls_the_repository_makes_on_this_table(role_statements):
+    used = dynamodb_calls_in(FUNCTIONS / "registrations" / "repository.py")
+    assert used >= {"dynamodb:PutItem", "dynamodb:GetItem"}  # the parse found the calls
+    statement = role_statements["RegistrationsTable"]
+    assert set(statement["Action"]) == used
+    assert statement["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}
+
+
+def test_the_role_sends_mail_only_from_the_sender_address(role_statements):
+    statement = role_statements["SendFromTheSenderAddressOnly"]
+    assert sorted(statement["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
+    resources = [r["Fn::Sub"] for r in statement["Resource"]]
+    assert all(r.startswith("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:") for r in resources)
+    assert {r.rsplit(":", 1)[1] for r in resources} == {
+        "identity/${SenderDomain}", "identity/${SenderAddress}", "configuration-set/${MailConfigurationSet}"}
+    assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SenderAddress"}}}
+
+
+def test_the_role_writes_only_its_own_log_group(role_statements, resources, template):
+    statement = role_statements["OwnLogGroup"]
+    assert sorted(statement["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    assert statement["Resource"] == {"Fn::GetAtt": ["FunctionLogGroup", "Arn"]}
+    log_group = resources["FunctionLogGroup"]["Properties"]["LogGroupName"]
+    for stage in STAGES:
+        settings = stage_settings(stage)
+        assert substitute(log_group, template, stage) == f"/aws/lambda/{settings['project_name']}-{stage}"
+
+
+def test_no_statement_grants_a_wildcard(role_statements):
+    assert set(role_statements) == {"RegistrationsTable", "SendFromTheSenderAddressOnly", "OwnLogGroup",
+                                    "ApiGatewayInvokesTheFunction"}
+    for sid, statement in role_statements.items():
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert not [a for a in actions if "*" in a], sid
+        assert "*" not in json.dumps(statement["Resource"]).replace(":*\"", "\""), sid
+
+
+def test_no_account_region_or_fixed_name_is_hard_coded(template):
+    # Resources and outputs take every account, region and name from parameters and pseudo parameters.
+    values = json.dumps([template["Resources"], template["Outputs"], template["Conditions"]])
+    assert not re.search(r"(?<![0-9])[0-9]{12}(?![0-9])", values)
+    assert not re.search(r"\b(eu|us|ap|sa|ca|me|af)-(central|west|east|north|south|southeast|northeast)-[0-9]\b", values)
+    assert "arn:aws:" not in values
+    assert template["Parameters"]["ProjectName"]["Default"] not in values
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_zappa_settings_name_what_the_stack_makes(stage, template, resources):
+    settings = stage_settings(stage)
+    assert settings["project_name"] == template["Parameters"]["ProjectName"]["Default"]
+    assert stage in template["Parameters"]["Stage"]["AllowedValues"]
+    environment = settings["aws_environment_variables"]
+    expected = {
+        settings["role_name"]: resources["FunctionRole"]["Properties"]["RoleName"],
+        settings["s3_bucket"]: resources["PackagesBucket"]["Properties"]["BucketName"],
+        environment["REGISTRATIONS_TABLE"]: resources["RegistrationsTable"]["Properties"]["TableName"],
+        environment["SES_CONFIGURATION_SET"]: resources["MailConfigurationSet"]["Properties"]["Name"],
+    }
+    for in_settings, in_template in expected.items():
+        assert in_settings == substitute(in_template, template, stage)
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_zappa_settings_deploy_safely(stage):
+    settings = stage_settings(stage)
+    assert settings["aws_region"].startswith("eu-")
+    assert settings["runtime"] == "python3.11"
+    assert settings["manage_roles"] is False
+    assert settings["use_precompiled_packages"] is False
+    assert settings["debug"] is False
+    assert settings["log_level"] == "INFO"
+    assert settings["keep_warm"] is False
+    assert 0 < settings["timeout_seconds"] <= 30
+    assert settings["endpoint_configuration"] == ["REGIONAL"]
+    throttling = settings["api_gateway_throttling"]
+    assert 0 < throttling["rate_limit"] <= throttling["burst_limit"]
+    assert {"boto3", "botocore", "tests", "docs", "site"} <= set(settings["exclude"])
+    # Secrets and the values the stack decides are set at deploy time (deploy/stage.py), never committed.
+    assert {"TOKEN_SECRET", "SITE_URL", "MAIL_SENDER"}.isdisjoint(settings["aws_environment_variables"])
+    assert settings["app_function"] == "registrations.wsgi.app"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_infra_stack_is_not_named_like_zappas_own_stack(stage):
+    # `zappa deploy` creates (and updates) a CloudFormation stack named after the function for its API.
+    assert stack_name(stage) != lambda_name(stage)
+    assert stage_settings(stage)["apigateway_version"] == "v1"  # a REST API: the stage throttling applies
+
+
+def test_staging_extends_production():
+    settings = all_settings()
+    assert set(settings) == set(STAGES)
+    assert settings["staging"]["extends"] == "production"
+    assert "extends" not in settings["production"]
+
+
+def test_the_site_is_a_private_bucket_behind_cloudfront_with_origin_access_control(resources):
+    bucket = resources["SiteBucket"]["Properties"]
+    assert all(bucket["PublicAccessBlockConfiguration"].values())
+    statements = resources["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert {json.dumps(s["Principal"]) for s in allows} == {'{"Service": "cloudfront.amazonaws.com"}'}
+    for statement in allows:
+        source = statement["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+        assert source.endswith(":distribution/${Distribution}")
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    [site_origin, _api] = config["Origins"]
+    assert site_origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
+    assert resources["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+
+
+def test_api_is_routed_under_api_with_the_stage_as_origin_path(resources):
+    config = resources["Distribution"]["Properties"]["DistributionConfig"]
+    condition, api_origin, _ = config["Origins"][1]["Fn::If"]
+    assert condition == "HasApi"
+    assert api_origin["OriginPath"] == {"Fn::Sub": "/${Stage}"}
+    assert api_origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
+    condition, [api_behaviour], _ = config["CacheBehaviors"]["Fn::If"]
+    assert api_behaviour["PathPattern"] == "/api/*"
+    assert api_behaviour["TargetOriginId"] == api_origin["Id"]
+    assert "POST" in api_behaviour["AllowedMethods"]
+    assert api_behaviour["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
+    assert api_behaviour["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # all but Host
+    assert api_behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+
+
+def test_the_security_headers(resources):
+    config = resources["SecurityHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert config["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert config["ContentTypeOptions"]["Override"] is True
+    assert config["FrameOptions"]["FrameOption"] == "DENY"
+    assert config["ReferrerPolicy"]["ReferrerPolicy"] in ("same-origin", "no-referrer", "strict-origin")
+    csp = config["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert csp.startswith("default-src 'none'")
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp and "*" not in csp.replace("'sha256-", "")
+    assert "frame-ancestors 'none'" in csp
+
+
+# The directory-index CloudFront Function, run under Node (the function uses no CloudFront-only API).
+NODE_RUNNER = """
+const code = require('fs').readFileSync(0, 'utf8');
+const handler = new Function(code + '\\nreturn handler;')();
+const cases = JSON.parse(process.argv[1]);
+console.log(JSON.stringify(cases.map(c => handler({request: {uri: c.uri, querystring: c.querystring}}))));
+"""
+
+
+@pytest.mark.parametrize(("uri", "querystring", "expected"), [
+    ("/", {}, {"uri": "/index.html"}),
+    ("/aanmelden/", {}, {"uri": "/aanmelden/index.html"}),
+    ("/aanmelden/bevestiging/", {"a": {"value": "1"}}, {"uri": "/aanmelden/bevestiging/index.html"}),
+    ("/assets/stylesheets/main.57a0d79d.min.css", {}, {"uri": "/assets/stylesheets/main.57a0d79d.min.css"}),
+    ("/404.html", {}, {"uri": "/404.html"}),
+    ("/aanmelden", {}, {"status": 301, "location": "/aanmelden/"}),
+    ("/aanmelden", {"x": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}, "y": {"value": ""}},
+     {"status": 301, "location": "/aanmelden/?x=1&x=2&y"}),
+])
+def test_the_directory_index_function(resources, uri, querystring, expected):
+    node = shutil.which("node")
+    assert node, "node is needed (it runs dynalite too)"
+    code = resources["DirectoryIndexFunction"]["Properties"]["FunctionCode"]
+    cases = json.dumps([{"uri": uri, "querystring": querystring}])
+    out = subprocess.run([node, "-e", NODE_RUNNER, cases], input=code, capture_output=True, text=True, check=True,
+                         cwd=ROOT)
+    [result] = json.loads(out.stdout)
+    if "status" in expected:
+        assert result["statusCode"] == expected["status"]
+        assert result["headers"]["location"]["value"] == expected["location"]
+    else:
+        assert result["uri"] == expected["uri"]

@@ -1,0 +1,161 @@
+"""The Lambda zip from `zappa package` (`make package`), unpacked and run like AWS Lambda runs it.
+
+Every call goes to Zappa's real handler (`handler.lambda_handler`, the copy of `zappa.handler` at the zip root that
+Lambda is configured to call) in a fresh interpreter that sees only the zip and the stand-in for the Lambda
+runtime's boto3 (deploy/lambda_env.py), with API Gateway proxy events. The function stores in a real dynalite.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zipfile
+from pathlib import PurePosixPath
+from urllib.parse import urlencode
+
+import pytest
+from boto3.dynamodb.conditions import Key
+
+from deploy.lambda_env import LAMBDA_RUNTIME_PACKAGES, api_gateway_event, invoke, runtime_dir, unpack
+from deploy.package import SIZE_BUDGET_BYTES, ensure_package
+
+EVENT_ID = "ibp-vth-2023-06-07"
+
+
+@pytest.fixture(scope="session")
+def lambda_zip():
+    # `make test` builds it first; this reuses it, or builds it when an input changed.
+    return ensure_package("production")
+
+
+@pytest.fixture(scope="session")
+def lambda_zip_names(lambda_zip):
+    with zipfile.ZipFile(lambda_zip) as archive:
+        return set(archive.namelist())
+
+
+@pytest.fixture(scope="session")
+def lambda_task(lambda_zip, tmp_path_factory):
+    root = tmp_path_factory.mktemp("lambda")
+    return unpack(lambda_zip, root / "task"), runtime_dir(root / "runtime")
+
+
+@pytest.fixture
+def function_env(app_config):
+    """The Lambda's environment variables, pointing at this test's dynalite table and outbox.
+
+    AWS_LAMBDA_FUNCTION_NAME stays unset on purpose: with it, the function ignores PREVIEW_NOW, and the real
+    registration deadline (May 2023) has passed.
+    """
+    env = {key: str(value) for key, value in app_config.items() if value is not None}
+    env.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")
+    return env
+
+
+@pytest.fixture
+def call(lambda_task, function_env):
+    task_dir, runtime = lambda_task
+
+    def call_handler(*events):
+        result = invoke(task_dir, runtime, events, function_env)
+        # Nothing may come from a venv: only the zip and the runtime stand-in are on the path.
+        assert result["modules_from_site_packages"] == []
+        return result
+
+    return call_handler
+
+
+def json_post(path, payload):
+    return api_gateway_event("POST", path, body=json.dumps(payload),
+                             headers={"Content-Type": "application/json", "Accept": "application/json"})
+
+
+def form_post(path, fields):
+    return api_gateway_event("POST", path, body=urlencode(fields),
+                             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
+
+
+def stored(table):
+    return table.query(KeyConditionExpression=Key("event").eq(EVENT_ID))["Items"]
+
+
+def test_the_zip_is_within_budget_and_holds_only_what_runs(lambda_zip, lambda_zip_names):
+    assert lambda_zip.stat().st_size <= SIZE_BUDGET_BYTES
+    top_level = {PurePosixPath(name).parts[0] for name in lambda_zip_names}
+    # The function, Zappa's handler and the runtime dependencies are there ...
+    assert {"handler.py", "zappa_settings.py", "registrations", "zappa", "flask", "werkzeug", "jinja2",
+            "email_validator"} <= top_level
+    assert "registrations/wsgi.py" in lambda_zip_names
+    assert "registrations/event.toml" in lambda_zip_names
+    assert "registrations/table_schema.json" in lambda_zip_names
+    # ... and what Lambda provides, Zappa's deploy-time tools, the dev tools, tests, docs and the site are not.
+    unwanted = {name.removesuffix(".py") for name in LAMBDA_RUNTIME_PACKAGES} | {
+        "troposphere", "pip", "setuptools", "wheel", "pytest", "mkdocs", "material", "waitress", "playwright",
+        "moto", "cfnlint", "tests", "docs", "site", "zappa_settings.json"}
+    assert top_level.isdisjoint(unwanted), top_level & unwanted
+    assert not [name for name in lambda_zip_names if "/tests/" in name or name.endswith(".dist-info/RECORD")]
+
+
+def test_the_zip_root_handler_is_zappas_own(lambda_zip):
+    with zipfile.ZipFile(lambda_zip) as archive:
+        assert archive.read("handler.py") == archive.read("zappa/handler.py")
+        settings = archive.read("zappa_settings.py").decode()
+    assert "APP_MODULE='registrations.wsgi'" in settings
+    assert "APP_FUNCTION='app'" in settings
+    assert "DEBUG=False" in settings
+    assert "LOG_LEVEL='INFO'" in settings
+
+
+def test_every_module_has_a_pyc_with_an_unchecked_hash(lambda_zip, lambda_zip_names):
+    modules = [name for name in lambda_zip_names if name.endswith(".py")]
+    assert len(modules) > 100
+    with zipfile.ZipFile(lambda_zip) as archive:
+        for module in modules:
+            path = PurePosixPath(module)
+            pyc = str(path.parent / "__pycache__" / f"{path.stem}.cpython-311.pyc")
+            assert pyc in lambda_zip_names, f"{module} has no .pyc"
+            # PEP 552: flags 0b01 = hash-based and not checked against the source, so the 1980 dates do not matter.
+            (flags,) = struct.unpack("<I", archive.read(pyc)[4:8])
+            assert flags == 0b01, f"{pyc} has flags {flags:#04b}"
+
+
+def test_health(call):
+    [response] = call(api_gateway_event("GET", "/api/health"))["responses"]
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"]) == {"status": "ok"}
+
+
+def test_a_registration_lands_in_dynalite(call, table, valid_form):
+    # Given an empty table, when a JSON registration comes through API Gateway
+    [response] = call(json_post("/api/registrations", valid_form))["responses"]
+    # Then the function answers 201 and the registration is stored
+    assert response["statusCode"] == 201, response["body"]
+    assert json.loads(response["body"])["registration"]["email"] == "j.vanthoff@gemeente.example"
+    [item] = stored(table)
+    assert item["email"] == "j.vanthoff@gemeente.example"
+    assert item["status"] == "registered"
+
+
+def test_a_validation_error_is_a_dutch_400_and_stores_nothing(call, table, valid_form):
+    [response] = call(json_post("/api/registrations", {**valid_form, "email": "geen-adres"}))["responses"]
+    assert response["statusCode"] == 400
+    error = json.loads(response["body"])["error"]
+    assert error["fields"]["email"] == "Vul een geldig e-mailadres in, zoals naam@gemeente.nl."
+    assert stored(table) == []
+
+
+def test_a_form_post_answers_303_to_the_confirmation_page_without_a_stage_prefix(call, table, valid_form):
+    [response] = call(form_post("/api/registrations", valid_form))["responses"]
+    assert response["statusCode"] == 303
+    # CloudFront serves the API under /api on the site's own origin: the stage name must not leak into URLs.
+    assert response["headers"]["Location"] == "/aanmelden/bevestiging/"
+    assert len(stored(table)) == 1
+
+
+def test_the_access_log_keeps_the_request_but_not_the_client_address_or_query(call):
+    result = call(api_gateway_event("GET", "/api/health", query={"token": "secret-token-value"},
+                                    headers={"Referer": "https://example.org/?email=a%40b.example"}))
+    [access_line] = [line for line in result["log"].splitlines() if '"GET /api/health' in line]
+    assert '" 200 ' in access_line
+    for personal in ("192.0.2.10", "198.51.100.7", "secret-token-value", "a%40b.example"):
+        assert personal not in result["log"]
