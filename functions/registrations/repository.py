@@ -167,23 +167,7 @@ class RegistrationRepository:
         else:
             expression = "SET #attr = :new"
             values[":new"] = new
-        request: dict[str, Any] = {
-            "Key": {PARTITION_KEY: event_id, SORT_KEY: email},
-            "UpdateExpression": expression,
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": names,
-        }
-        if values:
-            request["ExpressionAttributeValues"] = values
-        try:
-            self.table.update_item(**request)
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise StoreUnavailable() from exc
-        except BotoCoreError as exc:
-            raise StoreUnavailable() from exc
-        return True
+        return self._conditional_update(event_id, email, expression, condition, names, values)
 
     def for_event(self, event_id: str) -> Iterator[dict[str, Any]]:
         """Every registration of one event, following DynamoDB's 1 MB pages to the end."""
@@ -241,14 +225,17 @@ class RegistrationRepository:
 
     def _conditional_update(self, event_id: str, email: str, update: str, condition: str,
                             names: dict[str, str], values: dict[str, Any]) -> bool:
+        """One update under a condition; False (not an error) when the condition no longer holds."""
+        request: dict[str, Any] = {
+            "Key": {PARTITION_KEY: event_id, SORT_KEY: email},
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+        }
+        if values:  # DynamoDB refuses an empty map here
+            request["ExpressionAttributeValues"] = values
         try:
-            self.table.update_item(
-                Key={PARTITION_KEY: event_id, SORT_KEY: email},
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeNames=names,
-                ExpressionAttributeValues=values,
-            )
+            self.table.update_item(**request)
         except ClientError as exc:
             if _is_condition_failure(exc):
                 return False

@@ -20,17 +20,6 @@ from .staff_support import EVENT, put_items, registration, run_cli
 HEADER = [header for _, header in COLUMNS]
 
 
-@pytest.fixture
-def staff_env(app_config):
-    """The environment a staff member sets for a table in AWS; DYNAMODB_ENDPOINT points it at the test dynalite."""
-    return {
-        "REGISTRATIONS_TABLE": app_config["REGISTRATIONS_TABLE"],
-        "AWS_REGION": app_config["AWS_REGION"],
-        "DYNAMODB_ENDPOINT": app_config["DYNAMODB_ENDPOINT"],
-        "MAIL_OUTBOX": app_config["MAIL_OUTBOX"],
-        "MAIL_SENDER": app_config["MAIL_SENDER"],
-    }
-
 
 def read_csv(data: bytes, delimiter: str = ";") -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf"), "the CSV must start with the UTF-8 byte order mark"

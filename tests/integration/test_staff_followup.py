@@ -22,16 +22,6 @@ CONTENT = ["--teams-link", TEAMS,
            "--rate", "1000"]
 
 
-@pytest.fixture
-def staff_env(app_config):
-    return {
-        "REGISTRATIONS_TABLE": app_config["REGISTRATIONS_TABLE"],
-        "AWS_REGION": app_config["AWS_REGION"],
-        "DYNAMODB_ENDPOINT": app_config["DYNAMODB_ENDPOINT"],
-        "MAIL_OUTBOX": app_config["MAIL_OUTBOX"],
-        "MAIL_SENDER": app_config["MAIL_SENDER"],
-    }
-
 
 @pytest.fixture
 def outbox(staff_env) -> Path:
