@@ -60,6 +60,10 @@ bench-package: package
 clean:
 	rm -rf site .pytest_cache dist
 
-.PHONY: bench-api
-bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and import time (prints numbers)
-	$(PY) scripts/bench_api.py
+# Benchmarks print numbers against a baseline measured in the same run; they are not tests.
+.PHONY: bench-api bench-export
+bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and import time
+	$(PY) benchmarks/api_benchmark.py
+
+bench-export: deps ## Export of 5,000 registrations vs a raw query of the partition
+	$(PY) benchmarks/export_benchmark.py

@@ -4,7 +4,7 @@
    next to raw boto3 put_item on the same dynalite in the same run.
 2. Import time of the app (import + create_app) next to bare `import flask, boto3`, each in fresh processes.
 
-Run: make bench-api   (or .venv/bin/python scripts/bench_api.py [--requests N])
+Run: make bench-api   (or .venv/bin/python benchmarks/api_benchmark.py [--requests N])
 """
 
 from __future__ import annotations
