@@ -36,6 +36,16 @@ def test_every_page_has_no_axe_violations_on_a_phone_and_a_desktop(live_server, 
         assert violations == [], f"{viewport}:\n" + format_violations(violations)
 
 
+def test_axe_reports_a_planted_violation(live_server, page, axe):
+    """The check above can fail: an image without a text alternative and an unlabelled field are found."""
+    page.goto(live_server.url + "/")
+    page.evaluate("""() => {
+        const main = document.querySelector("article");
+        main.insertAdjacentHTML("beforeend", '<img src="/assets/images/favicon.svg"><input type="text">');
+    }""")
+    assert {"image-alt", "label"} <= {v["id"] for v in axe(page)}
+
+
 def test_no_page_requests_anything_from_another_origin_or_sets_a_cookie(live_server, page, valid_form):
     origin = live_server.url
     requested: list[str] = []
