@@ -40,4 +40,13 @@ site: deps
 	$(PY) -m mkdocs build --strict
 
 clean:
-	rm -rf site .pytest_cache
+	rm -rf site .pytest_cache .bench
+
+# Lighthouse lives in its own package (bench/), so `make test` never installs it.
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: bench-site
+bench-site: deps chromium bench/node_modules/.installed ## Page weight of /aanmelden/ and Lighthouse (mobile, median of 3) vs stock Material (prints numbers)
+	$(PY) scripts/bench_site.py
