@@ -89,6 +89,23 @@ def test_registering_with_javascript_sends_json_and_shows_the_confirmation(live_
     assert item["remark"] == valid_form["remark"]
 
 
+def test_when_the_confirmation_email_failed_the_confirmation_page_says_it_may_come_later(live_server, page,
+                                                                                        valid_form):
+    # Given the registration is stored but the confirmation email could not be sent (the API says "failed")
+    answer = {"registration": {"email": "j.vanthoff@gemeente.example"}, "confirmation_email": "failed"}
+    page.route("**/api/registrations", lambda route: route.fulfill(status=201, json=answer))
+    open_form(page, live_server)
+    fill(page, valid_form)
+    submit(page)
+    page.wait_for_url(live_server.url + CONFIRMATION + "?e-mail=later")
+    notice = page.locator("#confirmation-late")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("de bevestiging per e-mail is nog niet verstuurd")
+    # And without that word from the API the page does not show the notice
+    page.goto(live_server.url + CONFIRMATION)
+    expect(notice).to_be_hidden()
+
+
 def test_registering_without_javascript_posts_the_form_and_follows_the_redirect(live_server, page_nojs, valid_form):
     posted = []
     page_nojs.on("request", lambda r: r.method == "POST" and posted.append(r))

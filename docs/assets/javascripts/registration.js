@@ -8,6 +8,12 @@
 (function () {
   "use strict";
 
+  /* The confirmation page: the API said the confirmation email could not be sent yet (see the submit handler). */
+  var lateNotice = document.getElementById("confirmation-late");
+  if (lateNotice && /[?&]e-mail=later(&|$)/.test(window.location.search)) {
+    lateNotice.hidden = false;
+  }
+
   var form = document.getElementById("registration-form");
   if (!form || !window.fetch || !window.JSON) {
     return;
@@ -200,7 +206,10 @@
       .then(function (answer) {
         if (answer.response.ok) {
           status.textContent = texts.sent;
-          window.location.assign(form.getAttribute("data-confirmation") || "/aanmelden/bevestiging/");
+          var confirmation = form.getAttribute("data-confirmation") || "/aanmelden/bevestiging/";
+          // Registered, but the confirmation email failed: the confirmation page says it may come later.
+          var mailFailed = answer.body && answer.body.confirmation_email === "failed";
+          window.location.assign(confirmation + (mailFailed ? "?e-mail=later" : ""));
           return;
         }
         setSending(false);
