@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import jinja2
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT / "functions"))
 
 from registrations import make_clock  # noqa: E402
 from registrations.api import CONFIRMATION_PATH  # noqa: E402
-from registrations.event import Event, dutch_date, load_event  # noqa: E402
+from registrations.event import EVENT_FILE, Event, dutch_date, load_event  # noqa: E402
 
 TEMPLATES = ROOT / "functions" / "registrations" / "templates"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_.]*)\s*\}\}")
@@ -39,6 +40,8 @@ UNUSED_THEME_ASSETS = re.compile(
 
 # Texts derived from the facts, for the pages only (the function has its own wording where it needs one).
 DERIVED = {
+    # The date of the invitation letter: in event.toml for the record, not a fact the function needs.
+    "letter_date_text": lambda e: dutch_date(tomllib.loads(EVENT_FILE.read_text(encoding="utf-8"))["letter_date"]),
     "day_text": lambda e: dutch_date(e.starts_at.date()),
     "deadline_day_text": lambda e: dutch_date(e.last_registration_day),
     "retention_end_text": lambda e: dutch_date(e.expires_at.date()),

@@ -59,6 +59,7 @@ def test_a_malformed_preview_now_fails_with_a_clear_message(hook):
         ("{{ event.contact_email }}", "ronald.kersbergen@vng.nl"),
         ("{{ event.retention_days }}", "90"),
         ("{{ event.retention_end_text }}", "5 september 2023"),
+        ("{{ event.letter_date_text }}", "6 april 2023"),
     ],
 )
 def test_facts_come_from_event_toml(hook, placeholder, text):
