@@ -58,12 +58,20 @@ bench-package: package
 	$(PY) -m deploy.bench_package --stage $(STAGE)
 
 clean:
-	rm -rf site .pytest_cache dist
+	rm -rf site .pytest_cache dist .bench
 
 # Benchmarks print numbers against a baseline measured in the same run; they are not tests.
-.PHONY: bench-api bench-export
+.PHONY: bench-api bench-export bench-site
 bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and import time
 	$(PY) benchmarks/api_benchmark.py
 
 bench-export: deps ## Export of 5,000 registrations vs a raw query of the partition
 	$(PY) benchmarks/export_benchmark.py
+
+# Lighthouse lives in its own package (bench/), so `make test` never installs it.
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench-site: deps chromium bench/node_modules/.installed ## Page weight of /aanmelden/ and Lighthouse (mobile, median of 3) vs stock Material
+	$(PY) benchmarks/site_benchmark.py

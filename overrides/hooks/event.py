@@ -1,12 +1,24 @@
 """MkDocs hook: loads the event facts (the single source, read-only) and fills them into the pages.
 
-Markdown pages may use {{ event.<fact> }} and {{ registration_form }}; nothing is typed twice.
+Markdown pages may use:
+- {{ event.<fact> }}: a fact from event.toml (through `registrations.event.Event`), or one of the derived
+  texts in `DERIVED` below;
+- {{ registration_form }}: the error summary, the closed notice and the form, from the one form template that
+  the function's no-JavaScript error page uses too;
+- {{ call_to_action }}: the "Meld u aan" button while registration is open, else the closed notice.
+
+Whether registration is open is decided at build time with the same clock as the function: the real one, or
+PREVIEW_NOW from the environment (`make run PREVIEW_NOW=2023-05-10T10:00`). The page script asks /api/event again
+when the page loads, so a page built while registration was open still closes on time.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 import sys
+import tomllib
 from pathlib import Path
 
 import jinja2
@@ -14,40 +26,90 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "functions"))
 
-from registrations.event import load_event  # noqa: E402
+from registrations import make_clock  # noqa: E402
+from registrations.api import CONFIRMATION_PATH  # noqa: E402
+from registrations.event import EVENT_FILE, Event, dutch_date, load_event  # noqa: E402
 
 TEMPLATES = ROOT / "functions" / "registrations" / "templates"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_.]*)\s*\}\}")
+# Material's assets this site never loads (overrides/main.html leaves out its bundle, search and palette):
+# not copied into site/, so nothing unused is uploaded either.
+UNUSED_THEME_ASSETS = re.compile(
+    r"^assets/(javascripts/(bundle\.|lunr/|workers/)|stylesheets/palette\.|images/favicon\.png$)"
+)
+
+# Texts derived from the facts, for the pages only (the function has its own wording where it needs one).
+DERIVED = {
+    # The date of the invitation letter: in event.toml for the record, not a fact the function needs.
+    "letter_date_text": lambda e: dutch_date(tomllib.loads(EVENT_FILE.read_text(encoding="utf-8"))["letter_date"]),
+    "day_text": lambda e: dutch_date(e.starts_at.date()),
+    "deadline_day_text": lambda e: dutch_date(e.last_registration_day),
+    "retention_end_text": lambda e: dutch_date(e.expires_at.date()),
+}
 
 _event = load_event()
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
 
-def _registration_form() -> str:
-    return _env.from_string('{% from "_form.html" import registration_form %}{{ registration_form(event) }}').render(
-        event=_event
-    )
+def build_moment(env=os.environ) -> dt.datetime:
+    """The moment the site is built for: PREVIEW_NOW when set (as in the function), else now."""
+    return make_clock({"PREVIEW_NOW": env.get("PREVIEW_NOW") or None}, _event.timezone)()
 
 
-def _lookup(name: str) -> str:
+def registration_open(event: Event = _event, env=os.environ) -> bool:
+    return event.is_registration_open(build_moment(env))
+
+
+def _render(macro: str, **kwargs) -> str:
+    source = '{% from "_form.html" import ' + macro + " %}{{ " + macro + "(event, **kwargs) }}"
+    # One line: Markdown would otherwise read indented HTML lines as code blocks.
+    html = _env.from_string(source).render(event=_event, kwargs=kwargs)
+    return re.sub(r">\s*\n\s*", ">", html).replace("\n", " ")
+
+
+def _lookup(name: str, is_open: bool) -> str:
     if name == "registration_form":
-        return _registration_form()
+        return _render("registration_section", is_open=is_open, confirmation_path=CONFIRMATION_PATH)
+    if name == "call_to_action":
+        return _render("call_to_action", is_open=is_open)
     head, _, attr = name.partition(".")
     if head != "event" or not attr or attr.startswith("_"):
         raise KeyError(name)
+    if attr in DERIVED:
+        return DERIVED[attr](_event)
     return str(getattr(_event, attr))
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
+    is_open = config.extra["registration_open"]
+
     def replace(match: re.Match) -> str:
         try:
-            return _lookup(match.group(1))
+            return _lookup(match.group(1), is_open)
         except (KeyError, AttributeError) as exc:
             raise ValueError(f"{page.file.src_path}: unknown placeholder {match.group(0)}") from exc
 
+    # The front matter too (the page description), so no fact is typed there either.
+    for key, value in list(page.meta.items()):
+        if isinstance(value, str):
+            page.meta[key] = PLACEHOLDER.sub(replace, value)
     return PLACEHOLDER.sub(replace, markdown)
+
+
+def on_files(files, config):
+    # Only our own theme overrides leave those assets unused (a build with stock Material, as the benchmark's
+    # baseline, keeps them).
+    if Path(config.theme.custom_dir or "").resolve() != ROOT / "overrides":
+        return files
+    docs_dir = Path(config.docs_dir).resolve()
+    for file in list(files):
+        from_theme = docs_dir not in Path(file.abs_src_path).resolve().parents
+        if from_theme and UNUSED_THEME_ASSETS.match(file.src_uri):
+            files.remove(file)
+    return files
 
 
 def on_config(config):
     config.extra["event"] = _event.public_facts()
+    config.extra["registration_open"] = registration_open()
     return config
