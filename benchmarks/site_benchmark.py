@@ -9,7 +9,7 @@
 Budgets (issue 3): at most 70 KB gzip for /aanmelden/; Lighthouse performance >= 98, accessibility,
 best practices and SEO 100.
 
-Run: make bench-site   (or .venv/bin/python scripts/bench_site.py [--runs 3] [--no-lighthouse])
+Run: make bench-site   (or .venv/bin/python benchmarks/site_benchmark.py [--runs 3] [--no-lighthouse])
 """
 
 from __future__ import annotations
