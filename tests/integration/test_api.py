@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 from boto3.dynamodb.conditions import Key
 
 from registrations import create_app
+from tests.concurrency import at_the_same_moment
 from registrations.local import Dynalite, local_config, prepare_table
 
 
@@ -100,21 +100,12 @@ def test_a_second_registration_for_the_same_address_is_refused_and_overwrites_no
 
 def test_twenty_simultaneous_submissions_of_one_address_store_exactly_one(app, table, valid_form):
     # Given 20 browsers that submit the same address at the same moment
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
-
-    def submit(i: int) -> None:
-        client = app.test_client()
+    def submit(i: int) -> int:
         form = {**valid_form, "given_name": f"Poging {i}",
                 "email": valid_form["email"].upper() if i % 2 else valid_form["email"]}
-        barrier.wait()
-        statuses.append(client.post("/api/registrations", json=form).status_code)
+        return app.test_client().post("/api/registrations", json=form).status_code
 
-    threads = [threading.Thread(target=submit, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_the_same_moment(20, submit)
     # Then exactly one is stored and the other 19 are told they are already registered
     assert sorted(statuses) == [201] + [409] * 19
     assert len(stored(table)) == 1

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import icalendar
 import pytest
 
 from registrations import create_app
 from registrations.mail import MailNotSent
+from tests.concurrency import at_the_same_moment
 from tests.mailbox import Clock, manage_link, messages, text_of
 
 EVENT_ID = "ibp-vth-2023-06-07"
@@ -195,39 +194,18 @@ def test_twenty_simultaneous_duplicates_send_one_email(app, app_config, clock, t
     client = app.test_client()
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     clock.advance(minutes=11)
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
-
-    def submit() -> None:
-        own = app.test_client()
-        barrier.wait()
-        statuses.append(own.post("/api/registrations", json=valid_form).status_code)
 
     # When 20 duplicates arrive at the same moment
-    threads = [threading.Thread(target=submit) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_the_same_moment(
+        20, lambda _: app.test_client().post("/api/registrations", json=valid_form).status_code)
     # Then all are told the address is registered, and exactly one new email goes out
     assert statuses == [409] * 20
     assert subjects(app_config) == ["Aanmelding bevestigd", "Uw persoonlijke link"]
 
 
 def test_twenty_simultaneous_first_registrations_send_one_confirmation(app, app_config, table, valid_form):
-    barrier = threading.Barrier(20)
-    statuses: list[int] = []
-
-    def submit() -> None:
-        own = app.test_client()
-        barrier.wait()
-        statuses.append(own.post("/api/registrations", json=valid_form).status_code)
-
-    threads = [threading.Thread(target=submit) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_the_same_moment(
+        20, lambda _: app.test_client().post("/api/registrations", json=valid_form).status_code)
     assert sorted(statuses) == [201] + [409] * 19
     assert subjects(app_config) == ["Aanmelding bevestigd"]
 
