@@ -12,6 +12,7 @@ import pytest
 from registrations import create_app
 from registrations.local import Dynalite, local_config, prepare_table, use_local_credentials
 from registrations.repository import dynamodb_resource
+from tests.mailbox import Clock
 
 # Registration is open at this moment; tests about the deadline set their own.
 OPEN_MOMENT = "2023-05-10T10:00"
@@ -35,8 +36,14 @@ def app_config(dynalite, tmp_path):
 
 
 @pytest.fixture
-def app(app_config):
-    return create_app(app_config)
+def clock():
+    """The app's clock, at OPEN_MOMENT until a test moves it (clock.set / clock.advance)."""
+    return Clock(OPEN_MOMENT)
+
+
+@pytest.fixture
+def app(app_config, clock):
+    return create_app({**app_config, "CLOCK": clock})
 
 
 @pytest.fixture

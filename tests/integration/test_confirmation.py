@@ -8,7 +8,7 @@ import pytest
 from registrations import create_app
 from registrations.mail import MailNotSent
 from tests.concurrency import at_the_same_moment
-from tests.mailbox import Clock, manage_link, messages, text_of
+from tests.mailbox import manage_link, messages, text_of
 
 EVENT_ID = "ibp-vth-2023-06-07"
 EMAIL = "j.vanthoff@gemeente.example"
@@ -29,16 +29,6 @@ class BrokenSender:
     def send(self, message):
         self.attempts += 1
         raise self.error
-
-
-@pytest.fixture
-def clock():
-    return Clock("2023-05-10T10:00")
-
-
-@pytest.fixture
-def app(app_config, clock):
-    return create_app({**app_config, "CLOCK": clock})
 
 
 def item_of(table, email=EMAIL):

@@ -11,20 +11,10 @@ from botocore.exceptions import ClientError
 from registrations import create_app
 from registrations.event import load_event
 from registrations.tokens import ManageLinks
-from tests.mailbox import Clock, manage_path, messages
+from tests.mailbox import manage_path, messages
 
 EVENT_ID = "ibp-vth-2023-06-07"
 EMAIL = "j.vanthoff@gemeente.example"
-
-
-@pytest.fixture
-def clock():
-    return Clock("2023-05-10T10:00")
-
-
-@pytest.fixture
-def app(app_config, clock):
-    return create_app({**app_config, "CLOCK": clock})
 
 
 @pytest.fixture
