@@ -116,7 +116,7 @@ def plain_text(event: Event, registration: Mapping[str, Any], content: FollowupC
     signatory, _, position = event.signatory.partition(", ")
     return f"""Beste {_full_name(registration)},
 
-U heeft zich aangemeld voor de {event.title} over {_lower_first(event.subtitle)}. Hieronder vindt u de link naar de vergadering en de stukken.
+U hebt zich aangemeld voor de {event.title} over {_lower_first(event.subtitle)}. Hieronder vindt u de link naar de vergadering en de stukken.
 
 Wanneer: {event.date_text}, {event.time_text}
 Waar: {event.location}
@@ -124,12 +124,12 @@ Waar: {event.location}
 Deelnemen via Microsoft Teams:
 {content.teams_link}
 
-Log in met hetzelfde e-mailadres waarmee u zich heeft aangemeld: {registration.get("email", "")}.
+Log in met hetzelfde e-mailadres waarmee u zich hebt aangemeld: {registration.get("email", "")}.
 
 De stukken voor de bijeenkomst:
 {papers}
 
-Heeft u vragen? Mail naar {event.contact_email}.
+Hebt u vragen? Mail naar {event.contact_email}.
 
 Met vriendelijke groet,
 
@@ -148,16 +148,16 @@ def html_text(event: Event, registration: Mapping[str, Any], content: FollowupCo
 <head><meta charset="utf-8"><title>{e(subject(event))}</title></head>
 <body>
 <p>Beste {e(_full_name(registration))},</p>
-<p>U heeft zich aangemeld voor de {e(event.title)} over {e(_lower_first(event.subtitle))}. Hieronder vindt u de link naar de vergadering en de stukken.</p>
+<p>U hebt zich aangemeld voor de {e(event.title)} over {e(_lower_first(event.subtitle))}. Hieronder vindt u de link naar de vergadering en de stukken.</p>
 <p><strong>Wanneer:</strong> {e(event.date_text)}, {e(event.time_text)}<br>
 <strong>Waar:</strong> {e(event.location)}</p>
 <p><a href="{e(content.teams_link)}">Deelnemen via Microsoft Teams</a></p>
-<p>Log in met hetzelfde e-mailadres waarmee u zich heeft aangemeld: {e(str(registration.get("email", "")))}.</p>
+<p>Log in met hetzelfde e-mailadres waarmee u zich hebt aangemeld: {e(str(registration.get("email", "")))}.</p>
 <h2>De stukken voor de bijeenkomst</h2>
 <ul>
 {papers}
 </ul>
-<p>Heeft u vragen? Mail naar <a href="mailto:{e(event.contact_email)}">{e(event.contact_email)}</a>.</p>
+<p>Hebt u vragen? Mail naar <a href="mailto:{e(event.contact_email)}">{e(event.contact_email)}</a>.</p>
 <p>Met vriendelijke groet,</p>
 <p>{e(event.organiser)}<br>{e(signatory)}<br>{e(position[:1].upper() + position[1:])}</p>
 </body>

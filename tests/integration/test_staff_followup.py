@@ -48,7 +48,7 @@ def test_dry_run_shows_recipients_and_the_message_and_changes_nothing(table, sta
     assert registration(2)["email"] in text and registration(3)["email"] not in text
     assert "Beste Zoë van 't Hoff," in text
     assert TEAMS in text and "- Agenda: https://vng.example/stukken/agenda.pdf" in text
-    assert f"Log in met hetzelfde e-mailadres waarmee u zich heeft aangemeld: {registration(1)['email']}." in text
+    assert f"Log in met hetzelfde e-mailadres waarmee u zich hebt aangemeld: {registration(1)['email']}." in text
     assert not outbox.exists() or not any(outbox.iterdir())
     assert stored(table) == before
 
