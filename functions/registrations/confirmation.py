@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -20,7 +19,7 @@ import jinja2
 
 from . import ics
 from .event import Event, dutch_date
-from .mail import Sender
+from .mail import Sender, address_header
 from .tokens import ManageLinks
 
 MANAGE_PATH = "/api/mijn-aanmelding"
@@ -86,7 +85,7 @@ class ConfirmationMailer:
         }
         message = EmailMessage(policy=policy.SMTP)
         message["From"] = self.from_address
-        message["To"] = Address(display_name=full_name(item), addr_spec=email)
+        message["To"] = address_header("To", full_name(item), email)
         message["Reply-To"] = self.event.contact_email
         message["Subject"] = subject
         message["Date"] = format_datetime(now.astimezone(self.event.timezone))
@@ -104,7 +103,7 @@ class ConfirmationMailer:
 
     def send(self, item: Mapping[str, Any], now: dt.datetime, kind: str = "confirmation") -> str:
         """Build and hand over the message; raises mail.MailNotSent when the sender cannot deliver it."""
-        return self.sender.send(self.build(item, now, kind))
+        return self.sender.send(self.build(item, now, kind), item["email"])
 
 
 def _domain(address: str) -> str:

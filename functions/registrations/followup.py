@@ -18,7 +18,6 @@ import time
 import tomllib
 import uuid
 from dataclasses import dataclass, field
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
@@ -27,7 +26,7 @@ from urllib.parse import urlsplit
 
 from .event import Event
 from .exceptions import StoreUnavailable
-from .mail import MailNotSent, Sender
+from .mail import MailNotSent, Sender, address_header
 from .repository import RegistrationRepository
 
 SENT_AT = "followup_sent_at"
@@ -174,7 +173,7 @@ def build_message(event: Event, registration: Mapping[str, Any], content: Follow
     """
     message = EmailMessage()
     message["From"] = mail_from
-    message["To"] = Address(display_name=_full_name(registration), addr_spec=str(registration["email"]))
+    message["To"] = address_header("To", _full_name(registration), str(registration["email"]))
     message["Reply-To"] = event.contact_email
     message["Subject"] = subject(event)
     message["Date"] = format_datetime(now or dt.datetime.now(dt.timezone.utc))
@@ -318,7 +317,7 @@ class FollowupMailing:
                 outcome.skipped.append(email)
                 continue
             try:
-                message_id = self.sender.send(message)
+                message_id = self.sender.send(message, email)
             except MailNotSent as exc:
                 # Certainly not handed over: give the claim back so the next run tries again.
                 outcome.failed.append((email, str(exc) or type(exc).__name__))

@@ -85,7 +85,12 @@ class RegistrationRepository:
         self.table = table
 
     def add(self, item: dict[str, Any]) -> None:
-        """Store a new registration; an active one for the same (event, email) is never overwritten."""
+        """Store a new registration; an active one for the same (event, email) is never overwritten.
+
+        botocore retries a put whose answer timed out; if the first attempt was stored, the retry meets the
+        condition. The item's `submission_id` (new for every request) tells our own earlier attempt apart from
+        another registration: then the put succeeded, and the person must not be told "al aangemeld".
+        """
         try:
             self.table.put_item(
                 Item=item,
@@ -95,11 +100,21 @@ class RegistrationRepository:
                 ExpressionAttributeValues={":cancelled": "cancelled"},
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
-                raise DuplicateRegistration() from exc
-            raise StoreUnavailable() from exc
+            if not _is_condition_failure(exc):
+                raise StoreUnavailable() from exc
+            duplicate = exc
         except BotoCoreError as exc:
             raise StoreUnavailable() from exc
+        else:
+            return
+        try:
+            stored = self.get(item[PARTITION_KEY], item[SORT_KEY])
+        except RegistrationNotFound:
+            # The condition failed on an item that is gone now: no answer we could give would be sure.
+            raise StoreUnavailable() from duplicate
+        if item.get("submission_id") and stored.get("submission_id") == item["submission_id"]:
+            return
+        raise DuplicateRegistration() from duplicate
 
     def get(self, event_id: str, email: str) -> dict[str, Any]:
         try:

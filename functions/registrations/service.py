@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+import idna
 from email_validator import EmailNotValidError, validate_email
 
 from .event import OTHER_ORGANISATION, Event, dutch_date
@@ -45,6 +47,9 @@ MAX_LENGTHS = {
     "remark": 1000,
 }
 CONSENT_VALUES = {"on", "ja", "yes", "true", "1"}
+# Names go into the To header of every email; these characters could turn part of a name into another recipient.
+NAME_FIELDS = ("given_name", "family_name")
+ADDRESS_SPECIALS = frozenset('<>",;@')
 # What a person may change through the personal link: everything they typed, except the address (the key).
 CHANGEABLE = ("given_name", "family_name", "organisation", "organisation_code", "role", "role_code",
               "on_behalf_of", "remark")
@@ -58,11 +63,21 @@ STUCK_PENDING_AFTER = dt.timedelta(minutes=5)
 MESSAGES = {
     "given_name.required": "Vul uw voornaam in.",
     "given_name.too_long": "Uw voornaam mag niet langer zijn dan 100 tekens.",
+    "given_name.characters": "Gebruik in uw voornaam geen van deze tekens: < > \" , ; @",
     "family_name.required": "Vul uw achternaam in.",
     "family_name.too_long": "Uw achternaam mag niet langer zijn dan 100 tekens.",
+    "family_name.characters": "Gebruik in uw achternaam geen van deze tekens: < > \" , ; @",
     "email.required": "Vul uw e-mailadres in.",
     "email.too_long": "Uw e-mailadres mag niet langer zijn dan 254 tekens.",
     "email.invalid": "Vul een geldig e-mailadres in, zoals naam@gemeente.nl.",
+    "email.non_ascii": (
+        "Wij kunnen geen e-mail sturen naar een adres met letters als ö of é vóór de @. "
+        "Gebruik een ander e-mailadres."
+    ),
+    "email.domain": (
+        "Wij kunnen het deel na de @ niet precies zo gebruiken als u het typte. "
+        "Controleer het, of gebruik een ander e-mailadres."
+    ),
     "organisation.required": "Kies uw organisatie.",
     "organisation.unknown": "Kies een organisatie uit de lijst.",
     "organisation_other.required": "Vul de naam van uw organisatie in.",
@@ -90,6 +105,32 @@ def _clean(value: Any, multiline: bool = False) -> str:
         if unicodedata.category(char) in ("Cc", "Cs", "Co", "Cn") and not (multiline and char in "\n\t"):
             raise ValueError("text.control")
     return text
+
+
+def deliverable_address(text: str) -> str:
+    """The address as we store and send to it: ASCII only, the domain in its IDNA (punycode) form, lower case.
+
+    SES does not do SMTPUTF8, so a non-ASCII local part could never be delivered: refused. A non-ASCII domain is
+    converted only when the conversion is exact (decoding it gives back what was typed), so the email goes to the
+    domain the person meant; otherwise refused. Raises ValueError with a key of MESSAGES.
+    """
+    local, _, domain = text.rpartition("@")
+    if not local.isascii():
+        raise ValueError("email.non_ascii")
+    try:
+        # Syntax only: a DNS look-up would make the form slow and flaky.
+        checked = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError:
+        raise ValueError("email.invalid") from None
+    if not domain.isascii():
+        try:
+            exact = idna.decode(checked.ascii_domain) == unicodedata.normalize("NFC", domain).lower()
+        except idna.IDNAError:
+            exact = False
+        if not exact:
+            raise ValueError("email.domain")
+    # One registration per address, compared case-insensitively.
+    return checked.ascii_email.lower()
 
 
 @dataclass(frozen=True)
@@ -125,15 +166,15 @@ def validate(form: Mapping[str, Any], event: Event) -> RegistrationInput:
         if field not in errors and not values[field]:
             errors[field] = MESSAGES[f"{field}.required"]
 
+    for field in NAME_FIELDS:
+        if field not in errors and ADDRESS_SPECIALS.intersection(values[field]):
+            errors[field] = MESSAGES[f"{field}.characters"]
+
     if "email" not in errors:
         try:
-            # Syntax only: a DNS look-up would make the form slow and flaky.
-            checked = validate_email(values["email"], check_deliverability=False)
-        except EmailNotValidError:
-            errors["email"] = MESSAGES["email.invalid"]
-        else:
-            # One registration per address, compared case-insensitively.
-            values["email"] = checked.normalized.lower()
+            values["email"] = deliverable_address(values["email"])
+        except ValueError as exc:
+            errors["email"] = MESSAGES[str(exc)]
 
     if "organisation" not in errors:
         if values["organisation"] == OTHER_ORGANISATION:
@@ -216,6 +257,8 @@ class RegistrationService:
             "registered_at": local_iso(now, self.event),
             "consent_at": local_iso(now, self.event),
             "expires_at": int(self.event.expires_at.timestamp()),
+            # New for every request: a put retried by botocore that meets its own earlier attempt knows it by this.
+            "submission_id": uuid.uuid4().hex,
             # The confirmation goes out right after storing; the outcome replaces "pending".
             "confirmation_status": "pending",
             # The confirmation carries the personal link, so it counts for the re-send throttle.

@@ -26,7 +26,7 @@ class BrokenSender:
         self.error = error
         self.attempts = 0
 
-    def send(self, message):
+    def send(self, message, recipient):
         self.attempts += 1
         raise self.error
 

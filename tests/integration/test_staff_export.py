@@ -137,7 +137,8 @@ def test_xlsx_is_not_written_onto_a_terminal(table, staff_env):
     assert "geef een bestandsnaam op met -o" in stderr
 
 
-# Nasty inputs as invitees can type them (the API's rules allow all of these): (case, form fields, how the risky
+# Nasty inputs as invitees can type them (the API's rules allow all of these, or did before names refused
+# < > " , ; @): (case, form fields, how the risky
 # fields must read in the CSV). In the XLSX every value must come back exactly as typed.
 NASTY = [
     ("formula", {"given_name": "=1+1"}, {"given_name": "'=1+1"}),

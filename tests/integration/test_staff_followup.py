@@ -144,10 +144,10 @@ class CrashingSender:
     def __init__(self, inner, after: int, moment: str):
         self.inner, self.after, self.moment, self.count = inner, after, moment, 0
 
-    def send(self, message):
+    def send(self, message, recipient):
         if self.moment == "before handing over" and self.count == self.after:
             raise Crash()
-        message_id = self.inner.send(message)
+        message_id = self.inner.send(message, recipient)
         self.count += 1
         if self.moment == "after handing over" and self.count == self.after:
             raise Crash()
@@ -223,10 +223,10 @@ class FailingFor:
     def __init__(self, inner, refuse: set[str]):
         self.inner, self.refuse = inner, refuse
 
-    def send(self, message):
-        if message["To"].addresses[0].addr_spec in self.refuse:
+    def send(self, message, recipient):
+        if recipient in self.refuse:
             raise MailNotSent("Throttling")
-        return self.inner.send(message)
+        return self.inner.send(message, recipient)
 
 
 def test_a_refused_message_is_reported_and_retried_on_the_next_run(table, staff_env, outbox, monkeypatch):

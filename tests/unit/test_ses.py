@@ -48,10 +48,11 @@ def test_the_confirmation_goes_to_sesv2_as_raw_mime(ses, message):
     stubber.add_response(
         "send_email",
         {"MessageId": "0100018801-abc"},
-        expected_params={"Content": {"Raw": {"Data": message.as_bytes()}}, "ConfigurationSetName": "registrations"},
+        expected_params={"Destination": {"ToAddresses": ["jan@gemeente.example"]},
+                         "Content": {"Raw": {"Data": message.as_bytes()}}, "ConfigurationSetName": "registrations"},
     )
-    # When the production sender sends it
-    message_id = SesSender(client, "registrations").send(message)
+    # When the production sender sends it to the registrant
+    message_id = SesSender(client, "registrations").send(message, "jan@gemeente.example")
     # Then SES's id comes back, and the raw data is the whole message with the configured sender
     assert message_id == "0100018801-abc"
     raw = email.message_from_bytes(message.as_bytes(), policy=policy.default)
@@ -61,8 +62,9 @@ def test_the_confirmation_goes_to_sesv2_as_raw_mime(ses, message):
 def test_without_a_configuration_set_the_request_has_none(ses, message):
     client, stubber = ses
     stubber.add_response("send_email", {"MessageId": "id-2"},
-                         expected_params={"Content": {"Raw": {"Data": message.as_bytes()}}})
-    assert SesSender(client).send(message) == "id-2"
+                         expected_params={"Destination": {"ToAddresses": ["jan@gemeente.example"]},
+                                          "Content": {"Raw": {"Data": message.as_bytes()}}})
+    assert SesSender(client).send(message, "jan@gemeente.example") == "id-2"
 
 
 @pytest.mark.parametrize("code", ["MessageRejected", "AccountSuspendedException", "TooManyRequestsException"])
@@ -70,7 +72,7 @@ def test_an_ses_error_is_mail_not_sent(ses, message, code):
     client, stubber = ses
     stubber.add_client_error("send_email", service_error_code=code, http_status_code=400)
     with pytest.raises(MailNotSent, match=code):
-        SesSender(client).send(message)
+        SesSender(client).send(message, "jan@gemeente.example")
 
 
 def test_the_app_builds_an_ses_sender_from_configuration():
@@ -96,7 +98,7 @@ class _TimingOutClient:
 def test_a_timeout_after_sending_is_an_unknown_outcome_not_a_failure(message):
     # A caller that retries MailNotSent must not resend this one: SES may have accepted it.
     with pytest.raises(MailOutcomeUnknown) as caught:
-        SesSender(_TimingOutClient()).send(message)
+        SesSender(_TimingOutClient()).send(message, "jan@gemeente.example")
     assert not isinstance(caught.value, MailNotSent)
 
 

@@ -95,10 +95,10 @@ class Sender:
     def __init__(self, refuse=False):
         self.sent, self.refuse = [], refuse
 
-    def send(self, message):
+    def send(self, message, recipient):
         if self.refuse:
             raise MailNotSent("Throttling")
-        self.sent.append(message["To"].addresses[0].addr_spec)
+        self.sent.append(recipient)
         return f"id-{len(self.sent)}"
 
 

@@ -39,7 +39,14 @@ def errors_for(**changes):
         ({"given_name": 42}, "given_name", "Dit veld bevat geen gewone tekst. Vul het opnieuw in."),
         ({"given_name": "Jan\nPiet"}, "given_name", "Gebruik in dit veld alleen gewone tekens, zonder tabs of regeleinden."),
         ({"given_name": "Jan\x00"}, "given_name", "Gebruik in dit veld alleen gewone tekens, zonder tabs of regeleinden."),
+        ({"given_name": "Jan <a@evil.example>"}, "given_name",
+         'Gebruik in uw voornaam geen van deze tekens: < > " , ; @'),
+        ({"given_name": 'Jan "JJ"'}, "given_name", 'Gebruik in uw voornaam geen van deze tekens: < > " , ; @'),
         ({"family_name": ""}, "family_name", "Vul uw achternaam in."),
+        ({"family_name": "Jansen, Piet"}, "family_name",
+         'Gebruik in uw achternaam geen van deze tekens: < > " , ; @'),
+        ({"family_name": "Jansen; a@b.nl"}, "family_name",
+         'Gebruik in uw achternaam geen van deze tekens: < > " , ; @'),
         ({"family_name": "y" * 101}, "family_name", "Uw achternaam mag niet langer zijn dan 100 tekens."),
         ({"email": ""}, "email", "Vul uw e-mailadres in."),
         ({"email": "jan"}, "email", "Vul een geldig e-mailadres in, zoals naam@gemeente.nl."),
@@ -47,6 +54,10 @@ def errors_for(**changes):
         ({"email": "jan@@gemeente.nl"}, "email", "Vul een geldig e-mailadres in, zoals naam@gemeente.nl."),
         ({"email": "jan piet@gemeente.nl"}, "email", "Vul een geldig e-mailadres in, zoals naam@gemeente.nl."),
         ({"email": "a" * 250 + "@x.nl"}, "email", "Uw e-mailadres mag niet langer zijn dan 254 tekens."),
+        ({"email": "jörg@example.nl"}, "email",
+         "Wij kunnen geen e-mail sturen naar een adres met letters als ö of é vóór de @. Gebruik een ander e-mailadres."),
+        ({"email": "jan@ＢＵＣＨＥＲ.nl"}, "email",
+         "Wij kunnen het deel na de @ niet precies zo gebruiken als u het typte. Controleer het, of gebruik een ander e-mailadres."),
         ({"organisation": ""}, "organisation", "Kies uw organisatie."),
         ({"organisation": "nergens"}, "organisation", "Kies een organisatie uit de lijst."),
         ({"organisation": "anders"}, "organisation_other", "Vul de naam van uw organisatie in."),
@@ -104,6 +115,20 @@ def test_text_is_trimmed_and_nfc_normalised():
 
 def test_email_is_normalised_for_case_insensitive_comparison():
     assert validate({**VALID, "email": "  Jan.Jansen@Gemeente.EXAMPLE "}, EVENT).email == "jan.jansen@gemeente.example"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("Jan@Bücher.Example", "jan@xn--bcher-kva.example"),
+        ("jan@BÜCHER.example", "jan@xn--bcher-kva.example"),
+        ("jan@straße.example", "jan@xn--strae-oqa.example"),
+        ("jan@xn--bcher-kva.example", "jan@xn--bcher-kva.example"),
+    ],
+)
+def test_an_international_domain_is_stored_in_the_ascii_form_we_can_deliver_to(typed, stored):
+    # SES speaks no SMTPUTF8: the domain goes out as punycode, converted only where that is exact.
+    assert validate({**VALID, "email": typed}, EVENT).email == stored
 
 
 def test_another_organisation_needs_its_name_and_keeps_it():
