@@ -12,7 +12,7 @@ endif
 .PHONY: run test deps chromium site clean package bench-package infra publish
 
 run: deps ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
-	$(PY) -m registrations.local
+	$(PY) -m registrations.dev
 
 test: deps chromium package ## Every test: unit, integration (dynalite), browser (Chromium), deploy
 	$(PY) -m pytest

@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 from registrations import create_app
-from registrations.local import Dynalite, free_port, local_config, prepare_table, use_local_credentials
+from registrations.dev.local import Dynalite, free_port, local_config, prepare_table, use_local_credentials
 from registrations.repository import dynamodb_resource
 
 

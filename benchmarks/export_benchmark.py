@@ -19,10 +19,10 @@ from pathlib import Path
 
 from boto3.dynamodb.conditions import Key
 
-from registrations import cli
+from registrations.staff import cli
 from registrations.event import load_event
 from registrations.export import export_rows, write_csv, write_xlsx
-from registrations.local import LOCAL_REGION, Dynalite, use_local_credentials
+from registrations.dev.local import LOCAL_REGION, Dynalite, use_local_credentials
 from registrations.repository import dynamodb_resource, ensure_table
 from registrations.service import RegistrationService, validate
 

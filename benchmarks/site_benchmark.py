@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from registrations import create_app
-from registrations.local import (
+from registrations.dev.local import (
     PROJECT_ROOT,
     Dynalite,
     build_site,

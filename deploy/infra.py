@@ -106,7 +106,7 @@ def render(text: str, site_dir: Path) -> str:
 
 
 def build_site(target: Path) -> Path:
-    from registrations.local import build_site as mkdocs_build
+    from registrations.dev.local import build_site as mkdocs_build
 
     return mkdocs_build(target)
 

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 from registrations import create_app
-from registrations.local import Dynalite, local_config, prepare_table, use_local_credentials
+from registrations.dev.local import Dynalite, local_config, prepare_table, use_local_credentials
 from registrations.repository import dynamodb_resource
 from tests.mailbox import Clock
 

@@ -76,15 +76,15 @@ def make_clock(config: Mapping[str, Any], timezone) -> Callable[[], dt.datetime]
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Imported here so that importing the package (e.g. for the CLI's --help) stays cheap.
-    from . import api, errors, manage
-    from .confirmation import ConfirmationMailer
+    from .web import api, errors, personal
+    from .mail.confirmation import ConfirmationMailer
     from .event import load_event
-    from .mail import sender_from_config
+    from .mail.senders import sender_from_config
     from .repository import LazyTable, RegistrationRepository
     from .service import RegistrationService
-    from .tokens import ManageLinks
+    from .links import ManageLinks
 
-    app = Flask(__name__)
+    app = Flask(__name__, template_folder="web/templates")
     app.config.from_mapping(settings_from_env(os.environ))
     if test_config is not None:
         app.config.from_mapping(test_config)
@@ -120,6 +120,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.context_processor(lambda: {"event": event})
     app.register_blueprint(api.bp)
-    app.register_blueprint(manage.bp)
+    app.register_blueprint(personal.bp)
     errors.register_error_handlers(app)
     return app

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 
 from .event import Event
 from .exceptions import StoreUnavailable
-from .mail import MailNotSent, Sender, address_header
+from .mail.senders import MailNotSent, Sender, address_header
 from .repository import RegistrationRepository
 
 SENT_AT = "followup_sent_at"

@@ -25,12 +25,12 @@ from .exceptions import (
     RegistrationError,
     RegistrationNotFound,
 )
-from .mail import MailNotSent
+from .mail.senders import MailNotSent
 from .repository import RegistrationRepository
 
 if TYPE_CHECKING:
-    from .confirmation import ConfirmationMailer
-    from .tokens import ManageLinks
+    from .mail.confirmation import ConfirmationMailer
+    from .links import ManageLinks
 
 log = logging.getLogger(__name__)
 

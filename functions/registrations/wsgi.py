@@ -4,7 +4,8 @@ The app is built once per Lambda container, at its cold start, from the Lambda's
 (`settings_from_env`); a missing setting stops the cold start with a ConfigError that names it.
 """
 
-from . import access_log, create_app
+from . import create_app
+from .web import access_log
 
 access_log.install()
 app = create_app()

@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "functions"))
 
 from registrations import make_clock  # noqa: E402
-from registrations.api import CONFIRMATION_PATH  # noqa: E402
+from registrations.web.api import CONFIRMATION_PATH  # noqa: E402
 from registrations.event import EVENT_FILE, Event, dutch_date, load_event  # noqa: E402
 
-TEMPLATES = ROOT / "functions" / "registrations" / "templates"
+TEMPLATES = ROOT / "functions" / "registrations" / "web" / "templates"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_.]*)\s*\}\}")
 # Material's assets this site never loads (overrides/main.html leaves out its bundle, search and palette):
 # not copied into site/, so nothing unused is uploaded either.

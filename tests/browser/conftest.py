@@ -32,7 +32,7 @@ from typing import Any, Callable
 import pytest
 
 from registrations import create_app
-from registrations.local import PROJECT_ROOT, build_site, site_and_api
+from registrations.dev.local import PROJECT_ROOT, build_site, site_and_api
 from tests.conftest import OPEN_MOMENT
 
 pytestmark = pytest.mark.browser

@@ -18,7 +18,7 @@ from waitress.server import create_server
 
 from deploy.infra import build_site, load_template, response_headers
 from registrations import create_app
-from registrations.local import local_config, prepare_table, site_and_api
+from registrations.dev.local import local_config, prepare_table, site_and_api
 from registrations.repository import dynamodb_resource
 
 from ..conftest import OPEN_MOMENT

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from registrations import create_app
-from registrations.local import PROJECT_ROOT
+from registrations.dev.local import PROJECT_ROOT
 from registrations.repository import dynamodb_resource
 from tests.mailbox import manage_path, messages
 

@@ -8,10 +8,10 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
 
-from registrations.errors import error_body
+from registrations.web.errors import error_body
 from registrations.event import load_event
 from registrations.exceptions import DuplicateRegistration, StoreUnavailable
-from registrations.local import build_site
+from registrations.dev.local import build_site
 from registrations.repository import dynamodb_resource
 from registrations.service import MESSAGES
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from registrations.local import PROJECT_ROOT
+from registrations.dev.local import PROJECT_ROOT
 from registrations.service import FIELDS
 
 # Attributes that make the browser fetch something (links to read elsewhere, <a href>, are fine).

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from registrations.local import free_port, wait_for_port
+from registrations.dev.local import free_port, wait_for_port
 
 
 @pytest.fixture(scope="session")

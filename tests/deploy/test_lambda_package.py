@@ -96,6 +96,16 @@ def test_the_zip_is_within_budget_and_holds_only_what_runs(lambda_zip, lambda_zi
     assert not [name for name in lambda_zip_names if "/tests/" in name or name.endswith(".dist-info/RECORD")]
 
 
+def test_the_zip_leaves_out_the_staff_command_the_local_runner_and_dns(lambda_zip_names):
+    # Only what runs on Lambda ships: the staff command and the local runner run elsewhere, and dnspython is only
+    # for email-validator's deliverability check, which the function switches off.
+    for folder in ("registrations/staff/", "registrations/dev/", "dns/"):
+        assert not [name for name in lambda_zip_names if name.startswith(folder)], folder
+    # The sub-packages that do run are there.
+    assert {"registrations/web/api.py", "registrations/mail/senders.py", "registrations/mail/templates/confirmation.txt",
+            "registrations/web/templates/_form.html"} <= lambda_zip_names
+
+
 def test_the_zip_root_handler_is_zappas_own(lambda_zip):
     with zipfile.ZipFile(lambda_zip) as archive:
         assert archive.read("handler.py") == archive.read("zappa/handler.py")

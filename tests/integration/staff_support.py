@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from registrations import cli
+from registrations.staff import cli
 from registrations.event import load_event
 from registrations.service import ADDRESS_SPECIALS, NAME_FIELDS, RegistrationService, validate
 

@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Key
 
 from registrations import create_app
 from tests.concurrency import at_the_same_moment
-from registrations.local import Dynalite, local_config, prepare_table
+from registrations.dev.local import Dynalite, local_config, prepare_table
 
 
 def stored(table, event_id="ibp-vth-2023-06-07"):

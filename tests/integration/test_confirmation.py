@@ -6,7 +6,7 @@ import icalendar
 import pytest
 
 from registrations import create_app
-from registrations.mail import MailNotSent
+from registrations.mail.senders import MailNotSent
 from tests.concurrency import at_the_same_moment
 from tests.mailbox import manage_link, messages, text_of
 

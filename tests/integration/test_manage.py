@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from registrations import create_app
 from registrations.event import load_event
-from registrations.tokens import ManageLinks
+from registrations.links import ManageLinks
 from tests.mailbox import manage_path, messages
 
 EVENT_ID = "ibp-vth-2023-06-07"

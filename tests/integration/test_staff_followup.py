@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from registrations import cli
-from registrations.mail import MailNotSent
+from registrations.staff import cli
+from registrations.mail.senders import MailNotSent
 
 from .staff_support import EVENT, outbox_recipients, put_items, registration, run_cli
 

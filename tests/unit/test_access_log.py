@@ -6,7 +6,7 @@ import logging
 
 import pytest
 
-from registrations.access_log import AccessLogRedaction
+from registrations.web.access_log import AccessLogRedaction
 
 ZAPPA_LINE = ('192.0.2.10 - - [10/May/2023:10:00:00 +0000] "{request}" {status} 16 "{referer}" '
               '"Mozilla/5.0 (X11)" 0/3703')

@@ -1,7 +1,7 @@
 import pytest
 
 from registrations import ConfigError, create_app
-from registrations.mail import OutboxSender, SesSender
+from registrations.mail.senders import OutboxSender, SesSender
 
 # The least a local app needs besides the table: the link secret and somewhere to put the emails.
 MINIMAL = {"REGISTRATIONS_TABLE": "t", "AWS_REGION": "eu-central-1", "TOKEN_SECRET": "s", "MAIL_OUTBOX": "/tmp/x"}

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from registrations.confirmation import ConfirmationMailer
+from registrations.mail.confirmation import ConfirmationMailer
 from registrations.event import load_event
-from registrations.ics import event_calendar, fold
-from registrations.tokens import ManageLinks
+from registrations.mail.ics import event_calendar, fold
+from registrations.links import ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_event()

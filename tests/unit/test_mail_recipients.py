@@ -15,11 +15,11 @@ from email.utils import getaddresses
 
 import pytest
 
-from registrations.confirmation import KINDS, ConfirmationMailer
+from registrations.mail.confirmation import KINDS, ConfirmationMailer
 from registrations.event import load_event
 from registrations.followup import FollowupContent, build_message
-from registrations.mail import address_header
-from registrations.tokens import ManageLinks
+from registrations.mail.senders import address_header
+from registrations.links import ManageLinks
 
 EVENT = load_event()
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.timezone.utc)

@@ -11,10 +11,10 @@ import pytest
 from botocore.stub import Stubber
 
 from registrations import create_app
-from registrations.confirmation import ConfirmationMailer
+from registrations.mail.confirmation import ConfirmationMailer
 from registrations.event import load_event
-from registrations.mail import MailNotSent, MailOutcomeUnknown, SesSender
-from registrations.tokens import ManageLinks
+from registrations.mail.senders import MailNotSent, MailOutcomeUnknown, SesSender
+from registrations.links import ManageLinks
 
 EVENT = load_event()
 SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"

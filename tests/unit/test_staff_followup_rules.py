@@ -12,7 +12,7 @@ from registrations.followup import (
     CLAIM, CLAIMED_AT, SENT_AT, FollowupContent, FollowupContentError, FollowupMailing, RateLimiter, build_message,
     make_plan,
 )
-from registrations.mail import MailNotSent
+from registrations.mail.senders import MailNotSent
 
 EVENT = load_event()
 NOW = dt.datetime(2023, 6, 1, 9, 0, tzinfo=dt.timezone.utc)

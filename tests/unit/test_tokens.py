@@ -11,7 +11,7 @@ import pytest
 
 from registrations.event import load_event
 from registrations.exceptions import ExpiredLink, ForeignLink, InvalidLink
-from registrations.tokens import ManageLinks
+from registrations.links import ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_event()

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from . import ics
+from ..mail import ics
 from .errors import FORM_CONTENT_TYPES
-from .service import RegistrationService, public_registration
+from ..service import RegistrationService, public_registration
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

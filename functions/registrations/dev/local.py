@@ -19,12 +19,12 @@ import time
 from pathlib import Path
 from typing import Callable, Iterable
 
-PROJECT_ROOT = Path(os.environ.get("PROJECT_ROOT") or Path(__file__).resolve().parents[2])
+PROJECT_ROOT = Path(os.environ.get("PROJECT_ROOT") or Path(__file__).resolve().parents[3])
 DYNALITE_CLI = PROJECT_ROOT / "node_modules" / "dynalite" / "cli.js"
 LOCAL_REGION = "eu-central-1"
 LOCAL_TABLE = "registrations-local"
 
-log = logging.getLogger("registrations.local")
+log = logging.getLogger("registrations.dev.local")
 
 
 def free_port() -> int:
@@ -182,7 +182,7 @@ def local_config(dynalite: Dynalite, table: str = LOCAL_TABLE, data_dir: Path = 
 
 
 def prepare_table(config: dict) -> None:
-    from .repository import dynamodb_resource, ensure_table
+    from ..repository import dynamodb_resource, ensure_table
 
     ensure_table(dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]), config["REGISTRATIONS_TABLE"])
 
@@ -190,7 +190,7 @@ def prepare_table(config: dict) -> None:
 def main() -> int:
     from waitress import create_server
 
-    from . import create_app
+    from .. import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     use_local_credentials()

@@ -25,22 +25,22 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from . import settings_from_env
-from .event import Event, load_event
-from .exceptions import StoreUnavailable
-from .export import (
+from .. import settings_from_env
+from ..event import Event, load_event
+from ..exceptions import StoreUnavailable
+from ..export import (
     CSV_DEFAULT_DELIMITER, dutch_number, export_rows, is_active, render_summary, summarise, write_csv, write_xlsx,
 )
-from .followup import (
+from ..followup import (
     CLAIMED_AT, UNCONFIRMED_CHOICES, FollowupContent, FollowupContentError, FollowupMailing, Outcome, Plan,
     RateLimiter, build_message, is_stale, make_plan,
 )
-from .local import (
+from ..dev.local import (
     DATA_DIR, ENDPOINT_FILE_NAME, LOCAL_REGION, LOCAL_TABLE, Dynalite, local_config, prepare_table,
     use_local_credentials,
 )
-from .mail import sender_from_config
-from .repository import RegistrationRepository, dynamodb_resource
+from ..mail.senders import sender_from_config
+from ..repository import RegistrationRepository, dynamodb_resource
 
 DEFAULT_RATE = 10.0
 EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2

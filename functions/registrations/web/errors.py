@@ -11,8 +11,8 @@ import logging
 from flask import Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .confirmation import MANAGE_PATH
-from .exceptions import (
+from ..mail.confirmation import MANAGE_PATH
+from ..exceptions import (
     ChangesClosed,
     DuplicateRegistration,
     ExpiredLink,
@@ -86,7 +86,7 @@ def render_manage_error(status: int, code: str, message: str, fields: dict[str, 
     view = g.get("manage_view")
     if view is not None and (fields or status == 503):
         # A change that failed: the same page again, with the summary, the inline messages and every value typed.
-        from .manage import render_manage_page
+        from .personal import render_manage_page
 
         problem = "" if fields else (
             "Uw wijzigingen konden nu niet worden opgeslagen door een storing bij ons. Probeer het over een paar "

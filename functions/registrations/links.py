@@ -25,7 +25,7 @@ LINK_VALID_AFTER_END = dt.timedelta(days=30)
 # Real tokens are about 150 characters; anything far longer is not ours and is refused before any work.
 MAX_TOKEN_LENGTH = 600
 NONCE_BYTES = 12
-SALT = "registrations.manage-link.v1"
+SALT = "registrations.web.personal-link.v1"
 
 
 class ManageLinks:

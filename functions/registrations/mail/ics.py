@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .event import Event
+from ..event import Event
 
 PRODID = "-//Vereniging van Nederlandse Gemeenten//Aanmelden netwerkbijeenkomst//NL"
 LOCATION = "Microsoft Teams (link volgt)"

@@ -18,15 +18,15 @@ from typing import Any, Mapping
 import jinja2
 
 from . import ics
-from .event import Event, dutch_date
-from .mail import Sender, address_header
-from .tokens import ManageLinks
+from ..event import Event, dutch_date
+from .senders import Sender, address_header
+from ..links import ManageLinks
 
 MANAGE_PATH = "/api/mijn-aanmelding"
 KINDS = ("confirmation", "link")
 
 _templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates") / "mail"),
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
     autoescape=jinja2.select_autoescape(["html"]),
     trim_blocks=True,
     keep_trailing_newline=True,

@@ -11,10 +11,10 @@ from typing import Any, Mapping
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
-from .confirmation import MANAGE_PATH
-from .event import OTHER_ORGANISATION, dutch_date
-from .exceptions import InvalidLink
-from .service import RegistrationService
+from ..mail.confirmation import MANAGE_PATH
+from ..event import OTHER_ORGANISATION, dutch_date
+from ..exceptions import InvalidLink
+from ..service import RegistrationService
 
 bp = Blueprint("manage", __name__, url_prefix=MANAGE_PATH)
 

@@ -1,0 +1,7 @@
+"""`python -m registrations.dev` (what `make run` calls): the site and /api on one origin, on a local dynalite."""
+
+import sys
+
+from .local import main
+
+sys.exit(main())
