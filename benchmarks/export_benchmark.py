@@ -23,15 +23,16 @@ from registrations.staff import cli
 from registrations.event import load_event
 from registrations.export import export_rows, write_csv, write_xlsx
 from registrations.dev.local import LOCAL_REGION, Dynalite, use_local_credentials
-from registrations.repository import dynamodb_resource, ensure_table
-from registrations.service import RegistrationService, validate
+from registrations.dev.local import ensure_table
+from registrations.repository import dynamodb_resource
+from registrations.items import new_item
+from registrations.validation import validate
 
 
 def registrations(count: int) -> list[dict]:
     """Items as the API stores them, through the real validation; a third carry a remark."""
     event = load_event()
     start = dt.datetime(2023, 4, 10, 9, 0, tzinfo=event.timezone)
-    service = RegistrationService(event, repository=None, clock=lambda: start)
     items = []
     for i in range(count):
         form = {
@@ -42,7 +43,7 @@ def registrations(count: int) -> list[dict]:
             "remark": ("Graag aandacht voor de positie van kleine gemeenten. " * 4) if i % 3 == 0 else "",
             "consent": "ja",
         }
-        items.append(service.new_item(validate(form, event), start + dt.timedelta(minutes=i)))
+        items.append(new_item(validate(form, event), event, start + dt.timedelta(minutes=i), submission_id=str(i)))
     return items
 
 

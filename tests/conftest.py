@@ -43,7 +43,7 @@ def clock():
 
 @pytest.fixture
 def app(app_config, clock):
-    return create_app({**app_config, "CLOCK": clock})
+    return create_app(app_config, clock=clock)
 
 
 @pytest.fixture

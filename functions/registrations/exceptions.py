@@ -1,16 +1,18 @@
-"""Domain exceptions. They carry a machine code and a Dutch message for people; errors.py alone maps them to HTTP."""
+"""Domain exceptions. They carry a machine code and a Dutch message for people; web/errors.py alone maps them to HTTP."""
 
 from __future__ import annotations
 
 
 class RegistrationError(Exception):
+    """`message` is the Dutch text for people; placeholders in it are filled from the keyword arguments, so every
+    raiser words it the same way (a missing one is a KeyError: a bug, found by the tests)."""
+
     code = "registration_error"
     message = "Er ging iets mis met uw aanmelding."
 
-    def __init__(self, message: str | None = None, fields: dict[str, str] | None = None):
+    def __init__(self, *, fields: dict[str, str] | None = None, **details: str):
         super().__init__(self.code)
-        if message is not None:
-            self.message = message
+        self.message = type(self).message.format(**details)
         self.fields = fields or {}
 
 

@@ -55,26 +55,26 @@ class ManageLinks:
         """The address this token was made for; raises InvalidLink, ForeignLink or ExpiredLink."""
         contact = self.event.contact_email
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
-            raise InvalidLink(InvalidLink.message.format(contact=contact))
+            raise InvalidLink(contact=contact)
         try:
             payload = self._serializer.loads(token)
         except BadSignature as exc:  # BadPayload is a BadSignature too
-            raise InvalidLink(InvalidLink.message.format(contact=contact)) from exc
+            raise InvalidLink(contact=contact) from exc
         # The signature was ours, so the shape is too; checked anyway so that a bug can never become a 500.
         if not (isinstance(payload, list) and len(payload) == 3 and isinstance(payload[0], str)
                 and isinstance(payload[1], str) and isinstance(payload[2], int)):
-            raise InvalidLink(InvalidLink.message.format(contact=contact))
+            raise InvalidLink(contact=contact)
         event_id, sealed, expires = payload
         if event_id != self.event.id:
             raise ForeignLink()
         if now.timestamp() >= expires:
             until = dt.datetime.fromtimestamp(expires - 1, self.event.timezone).date()
-            raise ExpiredLink(ExpiredLink.message.format(until=dutch_date(until), contact=contact))
+            raise ExpiredLink(until=dutch_date(until), contact=contact)
         try:
             raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
             return self._xor(raw[NONCE_BYTES:], raw[:NONCE_BYTES]).decode("utf-8")
         except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidLink(InvalidLink.message.format(contact=contact)) from exc
+            raise InvalidLink(contact=contact) from exc
 
     def calendar_uid(self, email: str, domain: str) -> str:
         """A stable UID for this registration's calendar entry that does not show the address."""

@@ -1,4 +1,4 @@
-"""DynamoDB storage of registrations: the only module that imports boto3.
+"""DynamoDB storage of registrations: the one door to DynamoDB in the shipped code.
 
 It is given its table. Items are flat, with attribute names a person understands at a glance, because staff
 read them in the AWS console and download them as CSV. Every DynamoDB error becomes a domain exception here.
@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 from boto3.dynamodb.conditions import Key
@@ -58,26 +59,21 @@ class LazyTable:
         return getattr(self._get(), name)
 
 
-def ensure_table(resource, table_name: str) -> None:
-    """Create the table if it is missing (local bootstrap and tests; on AWS, infra/ creates it)."""
-    client = resource.meta.client
-    try:
-        client.describe_table(TableName=table_name)
-        return
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
-            raise
-    try:
-        client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **TABLE_SCHEMA)
-    except ClientError as exc:
-        # Two starters racing to create it is fine.
-        if exc.response["Error"]["Code"] != "ResourceInUseException":
-            raise
-    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+class ConditionFailed(Exception):
+    """A write's condition did not hold; each caller says what that means in the domain."""
 
 
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+def call(operation: Callable[..., Any], **request: Any) -> Any:
+    """One DynamoDB call. The one translation of its errors: a failed condition becomes ConditionFailed, and
+    anything else the store or the network says becomes StoreUnavailable (503: try again later)."""
+    try:
+        return operation(**request)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            raise ConditionFailed() from exc
+        raise StoreUnavailable() from exc
+    except BotoCoreError as exc:
+        raise StoreUnavailable() from exc
 
 
 class RegistrationRepository:
@@ -92,19 +88,16 @@ class RegistrationRepository:
         another registration: then the put succeeded, and the person must not be told "al aangemeld".
         """
         try:
-            self.table.put_item(
+            call(
+                self.table.put_item,
                 Item=item,
                 # A cancelled registration may be replaced by a new one; an active one never.
                 ConditionExpression="attribute_not_exists(#pk) OR #status = :cancelled",
                 ExpressionAttributeNames={"#pk": PARTITION_KEY, "#status": "status"},
                 ExpressionAttributeValues={":cancelled": "cancelled"},
             )
-        except ClientError as exc:
-            if not _is_condition_failure(exc):
-                raise StoreUnavailable() from exc
+        except ConditionFailed as exc:
             duplicate = exc
-        except BotoCoreError as exc:
-            raise StoreUnavailable() from exc
         else:
             return
         try:
@@ -117,10 +110,7 @@ class RegistrationRepository:
         raise DuplicateRegistration() from duplicate
 
     def get(self, event_id: str, email: str) -> dict[str, Any]:
-        try:
-            response = self.table.get_item(Key={PARTITION_KEY: event_id, SORT_KEY: email}, ConsistentRead=True)
-        except (ClientError, BotoCoreError) as exc:
-            raise StoreUnavailable() from exc
+        response = call(self.table.get_item, Key={PARTITION_KEY: event_id, SORT_KEY: email}, ConsistentRead=True)
         if "Item" not in response:
             raise RegistrationNotFound()
         return response["Item"]
@@ -154,14 +144,10 @@ class RegistrationRepository:
         if values:  # DynamoDB refuses an empty map here
             request["ExpressionAttributeValues"] = values
         try:
-            response = self.table.update_item(**request)
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                raise RegistrationNotFound() from exc
-            raise StoreUnavailable() from exc
-        except BotoCoreError as exc:
-            raise StoreUnavailable() from exc
-        return response["Attributes"]
+            response = call(self.table.update_item, **request)
+        except ConditionFailed as exc:
+            raise RegistrationNotFound() from exc
+        return dict(response["Attributes"])
 
     def set_if_unchanged(self, event_id: str, email: str, attribute: str, expected: Any, new: Any) -> bool:
         """Compare-and-set one attribute of an existing registration (None means absent).
@@ -188,10 +174,7 @@ class RegistrationRepository:
         """Every registration of one event, following DynamoDB's 1 MB pages to the end."""
         query: dict[str, Any] = {"KeyConditionExpression": Key(PARTITION_KEY).eq(event_id)}
         while True:
-            try:
-                page = self.table.query(**query)
-            except (ClientError, BotoCoreError) as exc:
-                raise StoreUnavailable() from exc
+            page = call(self.table.query, **query)
             yield from page.get("Items", [])
             if "LastEvaluatedKey" not in page:
                 return
@@ -250,11 +233,7 @@ class RegistrationRepository:
         if values:  # DynamoDB refuses an empty map here
             request["ExpressionAttributeValues"] = values
         try:
-            self.table.update_item(**request)
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise StoreUnavailable() from exc
-        except BotoCoreError as exc:
-            raise StoreUnavailable() from exc
+            call(self.table.update_item, **request)
+        except ConditionFailed:
+            return False
         return True

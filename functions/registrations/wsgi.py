@@ -1,7 +1,7 @@
 """The WSGI entry for AWS Lambda: Zappa's `app_function` is `registrations.wsgi.app`.
 
 The app is built once per Lambda container, at its cold start, from the Lambda's environment variables
-(`settings_from_env`); a missing setting stops the cold start with a ConfigError that names it.
+(`Settings.from_env`); a missing setting stops the cold start with a ConfigError that names it.
 """
 
 from . import create_app

@@ -26,7 +26,7 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "functions"))
 
-from registrations import make_clock  # noqa: E402
+from registrations.settings import make_clock  # noqa: E402
 from registrations.web.api import CONFIRMATION_PATH  # noqa: E402
 from registrations.event import EVENT_FILE, Event, dutch_date, load_event  # noqa: E402
 
@@ -53,7 +53,7 @@ _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=
 
 def build_moment(env=os.environ) -> dt.datetime:
     """The moment the site is built for: PREVIEW_NOW when set (as in the function), else now."""
-    return make_clock({"PREVIEW_NOW": env.get("PREVIEW_NOW") or None}, _event.timezone)()
+    return make_clock(env.get("PREVIEW_NOW") or None, _event.timezone)()
 
 
 def registration_open(event: Event = _event, env=os.environ) -> bool:

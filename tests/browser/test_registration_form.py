@@ -13,7 +13,7 @@ from registrations.event import load_event
 from registrations.exceptions import DuplicateRegistration, StoreUnavailable
 from registrations.dev.local import build_site
 from registrations.repository import dynamodb_resource
-from registrations.service import MESSAGES
+from registrations.validation import MESSAGES
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 
 EVENT = load_event()

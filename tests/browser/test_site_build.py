@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from registrations.dev.local import PROJECT_ROOT
-from registrations.service import FIELDS
+from registrations.validation import FIELDS
 
 # Attributes that make the browser fetch something (links to read elsewhere, <a href>, are fine).
 RESOURCE_ATTRIBUTES = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",

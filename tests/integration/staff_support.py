@@ -12,7 +12,8 @@ from typing import Any, Iterable
 
 from registrations.staff import cli
 from registrations.event import load_event
-from registrations.service import ADDRESS_SPECIALS, NAME_FIELDS, RegistrationService, validate
+from registrations.items import new_item
+from registrations.validation import ADDRESS_SPECIALS, NAME_FIELDS, validate
 
 EVENT = load_event()
 MOMENT = dt.datetime(2023, 5, 10, 10, 0, tzinfo=EVENT.timezone)
@@ -38,8 +39,8 @@ def registration(i: int, **form: Any) -> dict:
         "consent": "ja",
         **form,
     }
-    service = RegistrationService(EVENT, repository=None, clock=lambda: MOMENT)
-    return {**service.new_item(validate(values, EVENT), MOMENT + dt.timedelta(seconds=i)), **earlier}
+    item = new_item(validate(values, EVENT), EVENT, MOMENT + dt.timedelta(seconds=i), submission_id=f"s{i}")
+    return {**item, **earlier}
 
 
 def put_items(table, items: Iterable[dict]) -> None:

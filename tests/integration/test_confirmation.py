@@ -67,7 +67,7 @@ def test_registering_sends_the_confirmation_and_records_it(client, app_config, t
 def test_a_mail_failure_keeps_the_registration_and_marks_it(app_config, clock, table, valid_form, error, as_form):
     # Given a mail service that fails
     broken = BrokenSender(error)
-    client = create_app({**app_config, "CLOCK": clock, "MAIL_TRANSPORT": broken}).test_client()
+    client = create_app(app_config, clock=clock, transport=broken).test_client()
     # When an invitee registers
     response = client.post("/api/registrations", data=valid_form) if as_form else client.post(
         "/api/registrations", json=valid_form)
@@ -89,13 +89,13 @@ def test_a_mail_failure_keeps_the_registration_and_marks_it(app_config, clock, t
 
 def test_a_failed_confirmation_can_be_sent_again(app_config, clock, table, valid_form):
     # Given a registration whose confirmation failed
-    broken = create_app({**app_config, "CLOCK": clock, "MAIL_TRANSPORT": BrokenSender(MailNotSent("x"))})
+    broken = create_app(app_config, clock=clock, transport=BrokenSender(MailNotSent("x")))
     assert broken.test_client().post("/api/registrations", json=valid_form).status_code == 201
     assert item_of(table)["confirmation_status"] == "failed"
     assert messages(app_config["MAIL_OUTBOX"]) == []
     # When staff retry the failed confirmations later, with the mail service back
     clock.advance(hours=1)
-    service = create_app({**app_config, "CLOCK": clock}).extensions["registrations"]
+    service = create_app(app_config, clock=clock).extensions["registrations"]
     assert service.retry_failed_confirmations() == {"sent": 1, "failed": 0}
     # Then the confirmation arrives, and the item says so
     assert subjects(app_config) == ["Aanmelding bevestigd"]
@@ -108,7 +108,7 @@ def test_a_failed_confirmation_can_be_sent_again(app_config, clock, table, valid
 
 
 def test_retrying_while_mail_is_still_down_keeps_it_failed(app_config, clock, table, valid_form):
-    app = create_app({**app_config, "CLOCK": clock, "MAIL_TRANSPORT": BrokenSender(MailNotSent("x"))})
+    app = create_app(app_config, clock=clock, transport=BrokenSender(MailNotSent("x")))
     app.test_client().post("/api/registrations", json=valid_form)
     assert app.extensions["registrations"].retry_failed_confirmations() == {"sent": 0, "failed": 1}
     assert item_of(table)["confirmation_status"] == "failed"
@@ -168,9 +168,9 @@ def test_a_no_js_duplicate_gets_the_same_words_on_a_page(client, clock, valid_fo
 
 def test_a_duplicate_after_a_failed_confirmation_sends_the_link_at_once(app_config, clock, table, valid_form):
     # Given a registration whose confirmation failed, and the mail service back
-    create_app({**app_config, "CLOCK": clock, "MAIL_TRANSPORT": BrokenSender(MailNotSent("x"))}).test_client().post(
+    create_app(app_config, clock=clock, transport=BrokenSender(MailNotSent("x"))).test_client().post(
         "/api/registrations", json=valid_form)
-    client = create_app({**app_config, "CLOCK": clock}).test_client()
+    client = create_app(app_config, clock=clock).test_client()
     # When the person, who got no email, tries to register again a minute later
     clock.advance(minutes=1)
     assert client.post("/api/registrations", json=valid_form).status_code == 409
@@ -214,8 +214,7 @@ def test_the_calendar_download_is_the_same_meeting(client):
 
 def test_no_personal_data_in_the_logs_when_mailing(app_config, clock, valid_form, caplog):
     caplog.set_level("DEBUG", logger="registrations")
-    client = create_app({**app_config, "CLOCK": clock, "MAIL_TRANSPORT": BrokenSender(MailNotSent("Throttling"))}
-                        ).test_client()
+    client = create_app(app_config, clock=clock, transport=BrokenSender(MailNotSent("Throttling"))).test_client()
     client.post("/api/registrations", json=valid_form)
     clock.advance(minutes=11)
     client.post("/api/registrations", json=valid_form)

@@ -249,7 +249,7 @@ class FailingWrites:
 
 
 def test_a_store_failure_while_changing_keeps_what_was_typed(app_config, clock, link, table):
-    client = create_app({**app_config, "CLOCK": clock, "TABLE": FailingWrites(table)}).test_client()
+    client = create_app(app_config, clock=clock, table=FailingWrites(table)).test_client()
     response = client.post(link, data=change_form(remark="Mijn nieuwe vraag"))
     assert response.status_code == 503
     page = page_of(response)

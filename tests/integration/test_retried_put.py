@@ -38,7 +38,7 @@ def test_a_retried_put_that_meets_its_own_item_is_a_new_registration(app_config,
     hook = StoredThenTimedOut()
     resource.meta.client.meta.events.register("before-send.dynamodb.PutItem", hook)
     table = resource.Table(app_config["REGISTRATIONS_TABLE"])
-    client = create_app({**app_config, "CLOCK": clock, "TABLE": table}).test_client()
+    client = create_app(app_config, clock=clock, table=table).test_client()
 
     # When an invitee registers
     response = client.post("/api/registrations", json=valid_form)

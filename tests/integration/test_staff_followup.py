@@ -163,13 +163,13 @@ def test_a_crash_part_way_loses_nobody_and_sends_nobody_twice(table, staff_env, 
     registrants = [registration(i) for i in range(8)]
     put_items(table, registrants)
     everyone = {item["email"]: 1 for item in registrants}
-    real_sender = cli.sender_from_config
+    real_sender = cli.sender_from_settings
 
     # Given a run that dies after 3 messages
-    monkeypatch.setattr(cli, "sender_from_config", lambda config: CrashingSender(real_sender(config), 3, moment))
+    monkeypatch.setattr(cli, "sender_from_settings", lambda config: CrashingSender(real_sender(config), 3, moment))
     with pytest.raises(Crash):
         run_cli(["send-followup", *CONTENT], staff_env)
-    monkeypatch.setattr(cli, "sender_from_config", real_sender)
+    monkeypatch.setattr(cli, "sender_from_settings", real_sender)
     items = stored(table)
     unconfirmed = [e for e, item in items.items() if "followup_claim" in item and "followup_sent_at" not in item]
     assert len(unconfirmed) == 1
@@ -204,11 +204,11 @@ def test_a_crash_part_way_loses_nobody_and_sends_nobody_twice(table, staff_env, 
 
 def test_a_fresh_unconfirmed_claim_is_left_alone_as_it_may_be_another_run(table, staff_env, outbox, monkeypatch):
     put_items(table, [registration(1)])
-    real_sender = cli.sender_from_config
-    monkeypatch.setattr(cli, "sender_from_config", lambda c: CrashingSender(real_sender(c), 0, "before handing over"))
+    real_sender = cli.sender_from_settings
+    monkeypatch.setattr(cli, "sender_from_settings", lambda c: CrashingSender(real_sender(c), 0, "before handing over"))
     with pytest.raises(Crash):
         run_cli(["send-followup", *CONTENT], staff_env)
-    monkeypatch.setattr(cli, "sender_from_config", real_sender)
+    monkeypatch.setattr(cli, "sender_from_settings", real_sender)
 
     code, stdout, _ = run_cli(["send-followup", *CONTENT, "--unconfirmed", "resend"], staff_env)
 
@@ -233,15 +233,15 @@ def test_a_refused_message_is_reported_and_retried_on_the_next_run(table, staff_
     registrants = [registration(i) for i in range(3)]
     put_items(table, registrants)
     refused = registrants[1]["email"]
-    real_sender = cli.sender_from_config
-    monkeypatch.setattr(cli, "sender_from_config", lambda c: FailingFor(real_sender(c), {refused}))
+    real_sender = cli.sender_from_settings
+    monkeypatch.setattr(cli, "sender_from_settings", lambda c: FailingFor(real_sender(c), {refused}))
 
     code, stdout, _ = run_cli(["send-followup", *CONTENT], staff_env)
 
     assert code == 1
     assert f"Mislukt: 1. Deze worden bij een volgende run opnieuw geprobeerd:\n  {refused}: Throttling" in stdout.decode()
     assert "followup_claim" not in stored(table)[refused]
-    monkeypatch.setattr(cli, "sender_from_config", real_sender)
+    monkeypatch.setattr(cli, "sender_from_settings", real_sender)
     code, stdout, _ = run_cli(["send-followup", *CONTENT], staff_env)
     assert code == 0 and "Verstuurd: 1" in stdout.decode()
     assert outbox_recipients(outbox) == {item["email"]: 1 for item in registrants}

@@ -20,7 +20,7 @@ def test_a_malformed_preview_clock_fails_fast():
 
 
 def test_the_preview_clock_is_ignored_on_lambda(caplog):
-    app = create_app({**MINIMAL, "PREVIEW_NOW": "2023-05-10T10:00", "ON_LAMBDA": True})
+    app = create_app({**MINIMAL, "PREVIEW_NOW": "2023-05-10T10:00", "AWS_LAMBDA_FUNCTION_NAME": "registrations"})
     assert app.extensions["registrations"].clock().year >= 2026
     assert "PREVIEW_NOW is ignored on Lambda" in caplog.text
 

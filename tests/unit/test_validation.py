@@ -6,7 +6,7 @@ import pytest
 
 from registrations.event import load_event
 from registrations.exceptions import InvalidRegistration
-from registrations.service import MESSAGES, validate
+from registrations.validation import MESSAGES, validate
 
 EVENT = load_event()
 VALID = {

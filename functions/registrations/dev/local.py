@@ -17,7 +17,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable
+
+from botocore.exceptions import ClientError
+
+from ..repository import TABLE_SCHEMA
 
 PROJECT_ROOT = Path(os.environ.get("PROJECT_ROOT") or Path(__file__).resolve().parents[3])
 DYNALITE_CLI = PROJECT_ROOT / "node_modules" / "dynalite" / "cli.js"
@@ -181,8 +185,27 @@ def local_config(dynalite: Dynalite, table: str = LOCAL_TABLE, data_dir: Path = 
     }
 
 
+def ensure_table(resource: Any, table_name: str) -> None:
+    """Create the table if it is missing (local bootstrap and tests; on AWS, infra/ creates it)."""
+    client = resource.meta.client
+    try:
+        client.describe_table(TableName=table_name)
+        return
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise
+    try:
+        client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **TABLE_SCHEMA)
+    except ClientError as exc:
+        # Two starters racing to create it is fine.
+        if exc.response["Error"]["Code"] != "ResourceInUseException":
+            raise
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+
+
+
 def prepare_table(config: dict) -> None:
-    from ..repository import dynamodb_resource, ensure_table
+    from ..repository import dynamodb_resource
 
     ensure_table(dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]), config["REGISTRATIONS_TABLE"])
 

@@ -13,7 +13,10 @@ import time
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -156,8 +159,7 @@ class SesSender:
         return response["MessageId"]
 
 
-def sender_from_config(config) -> Sender:
-    backend = config.get("MAIL_BACKEND", "outbox")
-    if backend == "ses":
-        return SesSender.for_region(config.get("SES_REGION") or config["AWS_REGION"], config.get("SES_CONFIGURATION_SET"))
-    return OutboxSender(Path(config["MAIL_OUTBOX"]))
+def sender_from_settings(settings: Settings) -> Sender:
+    if settings.mail_backend == "ses":
+        return SesSender.for_region(settings.ses_region or settings.aws_region, settings.ses_configuration_set or None)
+    return OutboxSender(Path(settings.mail_outbox))

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Mapping, Sequence
 from urllib.parse import urlsplit
 
-from .. import settings_from_env
+from ..settings import Settings
 from ..event import Event, load_event
 from ..exceptions import StoreUnavailable
 from ..export import (
@@ -39,10 +39,13 @@ from ..dev.local import (
     DATA_DIR, ENDPOINT_FILE_NAME, LOCAL_REGION, LOCAL_TABLE, Dynalite, local_config, prepare_table,
     use_local_credentials,
 )
-from ..mail.senders import sender_from_config
+from ..mail.senders import sender_from_settings
 from ..repository import RegistrationRepository, dynamodb_resource
 
 DEFAULT_RATE = 10.0
+# The function's settings a staff member may set in the environment.
+ENV_NAMES = ("REGISTRATIONS_TABLE", "AWS_REGION", "DYNAMODB_ENDPOINT", "MAIL_BACKEND", "MAIL_OUTBOX", "MAIL_SENDER",
+             "SES_REGION", "SES_CONFIGURATION_SET")
 EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
 
 
@@ -81,7 +84,9 @@ def running_local_endpoint(data_dir: Path) -> str | None:
 @contextlib.contextmanager
 def open_store(args: argparse.Namespace, env: Mapping[str, str], data_dir: Path) -> Iterator[tuple[dict, str]]:
     """The configuration of the table to use, and a Dutch description of it for messages."""
-    settings = settings_from_env(env)
+    settings = {"REGISTRATIONS_TABLE": "", "AWS_REGION": "", "MAIL_OUTBOX": "",
+                **{k: v for k, v in env.items() if k in ENV_NAMES}}
+    settings["AWS_REGION"] = settings["AWS_REGION"] or env.get("AWS_DEFAULT_REGION", "")
     table = args.table or settings["REGISTRATIONS_TABLE"]
     if args.region and not table:
         raise UsageError("Geef bij --region ook de tabel op: --table NAAM (of REGISTRATIONS_TABLE).")
@@ -360,7 +365,7 @@ def command_send_followup(args, store: Mapping, event: Event, stdout: IO, stderr
 
     stop = {"requested": False}
     mailing = FollowupMailing(
-        event, repository_for(store), sender_from_config(mail), content, mail["MAIL_SENDER"], clock,
+        event, repository_for(store), sender_from_settings(Settings.from_env(mail)), content, mail["MAIL_SENDER"], clock,
         RateLimiter(args.rate), report=lambda line: progress.update(line), stop_requested=lambda: stop["requested"],
     )
     with stop_after_current_message(stop, stderr):

@@ -5,17 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from ..items import public_registration
 from ..mail import ics
+from ..registering import Registering
 from .errors import FORM_CONTENT_TYPES
-from ..service import RegistrationService, public_registration
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 CONFIRMATION_PATH = "/aanmelden/bevestiging/"
 
 
-def service() -> RegistrationService:
-    return current_app.extensions["registrations"]
+def service() -> Registering:
+    registering: Registering = current_app.extensions["registrations"]
+    return registering
 
 
 def submitted_fields() -> dict:
@@ -50,7 +52,7 @@ def event():
 
 @bp.get("/event.ics")
 def event_calendar():
-    """"Zet in agenda": the meeting as the same .ics the confirmation email carries (with the event's own UID)."""
+    """"Zet in agenda": the meeting as an .ics with the event's own UID (each confirmation carries one of its own)."""
     svc = service()
     return Response(
         svc.mailer.calendar(svc.clock()),

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from ..mail.confirmation import MANAGE_PATH
@@ -82,18 +83,8 @@ def is_manage_page() -> bool:
     return request.path == MANAGE_PATH or request.path.startswith(MANAGE_PATH + "/")
 
 
-def render_manage_error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
-    view = g.get("manage_view")
-    if view is not None and (fields or status == 503):
-        # A change that failed: the same page again, with the summary, the inline messages and every value typed.
-        from .personal import render_manage_page
-
-        problem = "" if fields else (
-            "Uw wijzigingen konden nu niet worden opgeslagen door een storing bij ons. Probeer het over een paar "
-            "minuten opnieuw. Wat u hebt ingevuld, staat nog in het formulier."
-        )
-        return render_manage_page(g.manage_token, view, values=g.get("manage_form") or {}, errors=fields,
-                                  problem=problem, status=status)
+def render_manage_error(status: int, code: str, message: str) -> ResponseReturnValue:
+    """The personal page's own error page (a form the person filled in is re-rendered by web/personal.py)."""
     if status == 503:
         message = "Uw aanmelding is nu niet bereikbaar door een storing bij ons. Probeer het over een paar minuten opnieuw."
     heading = MANAGE_HEADINGS.get(code, "Er ging iets mis")
@@ -103,7 +94,7 @@ def render_manage_error(status: int, code: str, message: str, fields: dict[str, 
 
 def render_error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
     if is_manage_page():
-        return render_manage_error(status, code, message, fields)
+        return render_manage_error(status, code, message)
     if wants_html():
         form = _submitted_form()
         html = render_template("form_error.html", status=status, code=code, message=message,
@@ -127,7 +118,7 @@ def register_error_handlers(app: Flask) -> None:
         if isinstance(exc, StoreUnavailable):
             log.warning("store unavailable: %s", type(exc.__cause__).__name__)
             response = render_error(status, exc.code, exc.message, exc.fields)
-            return _with_retry_after(response)
+            return with_retry_after(response)
         return render_error(status, exc.code, exc.message, exc.fields)
 
     @app.errorhandler(HTTPException)
@@ -143,7 +134,8 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(500, *UNEXPECTED)
 
 
-def _with_retry_after(response):
+def with_retry_after(response: ResponseReturnValue) -> ResponseReturnValue:
+    """A 503 says when to try again: a minute."""
     body, status, *rest = response if isinstance(response, tuple) else (response, 200)
     headers = dict(rest[0]) if rest else {}
     headers["Retry-After"] = "60"

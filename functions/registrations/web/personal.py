@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
-from ..mail.confirmation import MANAGE_PATH
 from ..event import OTHER_ORGANISATION, dutch_date
-from ..exceptions import InvalidLink
-from ..service import RegistrationService
+from ..exceptions import InvalidLink, InvalidRegistration, StoreUnavailable
+from ..mail.confirmation import MANAGE_PATH
+from ..self_service import SelfService
+from .errors import STATUS, with_retry_after
 
 bp = Blueprint("manage", __name__, url_prefix=MANAGE_PATH)
 
@@ -24,8 +26,9 @@ NOTICES = {
 }
 
 
-def service() -> RegistrationService:
-    return current_app.extensions["registrations"]
+def service() -> SelfService:
+    self_service: SelfService = current_app.extensions["self_service"]
+    return self_service
 
 
 @bp.after_request
@@ -85,22 +88,34 @@ def render_manage_page(token: str, view: Mapping[str, Any], values: Mapping[str,
 @bp.get("/<token>")
 def view(token: str):
     notice = next((text for key, text in NOTICES.items() if key in request.args), "")
-    return render_manage_page(token, service().manage_view(token), notice=notice)
+    return render_manage_page(token, service().view(token), notice=notice)
+
+
+# A change that could not be stored: the page says so, and keeps what was typed.
+CHANGE_NOT_STORED = (
+    "Uw wijzigingen konden nu niet worden opgeslagen door een storing bij ons. Probeer het over een paar "
+    "minuten opnieuw. Wat u hebt ingevuld, staat nog in het formulier."
+)
 
 
 @bp.post("/<token>")
-def change(token: str):
-    # Kept for the error page: a validation error shows this page again with everything the person typed.
-    g.manage_token = token
-    g.manage_view = service().manage_view(token)
-    g.manage_form = request.form.to_dict()
-    service().change(token, g.manage_form)
+def change(token: str) -> ResponseReturnValue:
+    view_data = service().view(token)
+    form = request.form.to_dict()
+    try:
+        service().change(token, form)
+    except InvalidRegistration as exc:
+        # The same page again, with the summary, the inline messages and every value typed.
+        return render_manage_page(token, view_data, values=form, errors=exc.fields, status=STATUS[type(exc)])
+    except StoreUnavailable as exc:
+        page = render_manage_page(token, view_data, values=form, problem=CHANGE_NOT_STORED, status=STATUS[type(exc)])
+        return with_retry_after(page)
     return redirect(url_for("manage.view", token=token, opgeslagen=1), code=303)
 
 
 @bp.get("/<token>/annuleren")
 def confirm_cancel(token: str):
-    view_data = service().manage_view(token)
+    view_data = service().view(token)
     if not view_data["can_change"]:
         # Cancelled already, or the meeting has started: the main page says which.
         return redirect(url_for("manage.view", token=token), code=303)
@@ -119,4 +134,4 @@ def cancel(token: str):
 @bp.route("/<path:rest>", methods=["GET", "POST"])
 def no_token(rest: str = ""):
     # A link cut short or glued to other text: the same clear page as a tampered token.
-    raise InvalidLink(InvalidLink.message.format(contact=service().event.contact_email))
+    raise InvalidLink(contact=service().event.contact_email)
