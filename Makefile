@@ -9,7 +9,7 @@ ifdef PREVIEW_NOW
 export PREVIEW_NOW
 endif
 
-.PHONY: run test deps chromium site clean package bench-package infra publish
+.PHONY: run test deps chromium site clean package bench-package infra publish lock
 
 run: deps ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
 	$(PY) -m registrations.dev
@@ -42,6 +42,13 @@ site: deps
 # Rewrite the generated parts of infra/template.yaml (key schema, CSP hashes of the built site's inline scripts).
 infra: deps
 	$(PY) -m deploy.infra
+
+# The hashed lock of the runtime dependencies and Zappa (requirements/lambda.txt), which the Lambda venv is built
+# from. Run after changing a pin in pyproject.toml; pip-tools lives in a venv of its own (.venv-lock).
+lock:
+	test -x .venv-lock/bin/pip-compile || { $(PYTHON) -m venv .venv-lock && .venv-lock/bin/pip install --quiet --disable-pip-version-check pip-tools==7.6.2; }
+	.venv-lock/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --extra lambda \
+	  --no-emit-index-url --no-emit-find-links --output-file requirements/lambda.txt pyproject.toml
 
 # The Lambda zip of a stage, from a clean runtime-only venv (.venv-lambda), offline, without AWS credentials.
 # Rebuilt only when an input changed. Deploy it with `zappa deploy|update $(STAGE) --zip dist/...zip`.

@@ -9,7 +9,7 @@ start. A .pyc with an *unchecked* hash is used as it is, whatever the file dates
 
 Writes dist/<project>-<stage>.zappa.zip (Zappa's own output, kept for the benchmark) and dist/<project>-<stage>.zip
 (the one to deploy: `zappa deploy <stage> --zip dist/<project>-<stage>.zip`). Both are rebuilt only when an
-input changed (the function's files, zappa_settings.json, the pinned dependencies or this script).
+input changed (the function's files, zappa_settings.json, the lock file or this script).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import tomllib
 import zipfile
 from pathlib import Path
 
@@ -37,22 +36,16 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 SIZE_BUDGET_BYTES = 10 * 1024 * 1024
 
 
-def requirements() -> list[str]:
-    """The runtime dependencies and the `lambda` extra (Zappa), pinned in pyproject.toml; never the dev tools."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    return list(project["dependencies"]) + list(project["optional-dependencies"]["lambda"])
-
-
-def venv_python(venv: Path = LAMBDA_VENV) -> Path:
-    return venv / "bin" / "python"
+LOCK_FILE = ROOT / "requirements" / "lambda.txt"
 
 
 def ensure_venv(venv: Path = LAMBDA_VENV) -> Path:
-    """A venv holding only the runtime dependencies and Zappa, made anew whenever the pins change.
+    """A venv holding exactly the locked runtime dependencies and Zappa, made anew whenever the lock changes.
 
-    Zappa packages the whole active venv, so anything else in it (pytest, mkdocs, ...) would end up in the zip.
+    Zappa packages the whole active venv, so anything else in it (pytest, mkdocs, ...) would end up in the zip. The
+    lock has a hash for every file, so two builds of the zip hold the same dependencies.
     """
-    wanted = "\n".join(requirements()) + "\n"
+    wanted = LOCK_FILE.read_text(encoding="utf-8")
     marker = venv / ".installed"
     if marker.exists() and marker.read_text(encoding="utf-8") == wanted and venv_python(venv).exists():
         return venv
@@ -60,9 +53,13 @@ def ensure_venv(venv: Path = LAMBDA_VENV) -> Path:
         shutil.rmtree(venv)
     subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                    *requirements()], check=True)
+                    "--require-hashes", "--no-deps", "-r", str(LOCK_FILE)], check=True)
     marker.write_text(wanted, encoding="utf-8")
     return venv
+
+
+def venv_python(venv: Path = LAMBDA_VENV) -> Path:
+    return venv / "bin" / "python"
 
 
 def offline_env(venv: Path) -> dict[str, str]:
@@ -91,7 +88,7 @@ def package_inputs() -> list[Path]:
     """Every file that can change the zip's contents."""
     files = [p for p in FUNCTIONS.rglob("*") if p.is_file()
              and "__pycache__" not in p.parts and not any(part.endswith(".egg-info") for part in p.parts)]
-    return sorted(files) + [ROOT / "pyproject.toml", Path(__file__).resolve()]
+    return sorted(files) + [ROOT / "pyproject.toml", LOCK_FILE, Path(__file__).resolve()]
 
 
 def fingerprint(stage: str) -> str:
