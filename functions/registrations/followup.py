@@ -26,7 +26,8 @@ from urllib.parse import urlsplit
 
 from .event import Event
 from .exceptions import StoreUnavailable
-from .mail.senders import MailNotSent, Sender, address_header
+from .mail.headers import address_header
+from .mail.senders import MailNotSent, Sender
 from .repository import RegistrationRepository
 
 SENT_AT = "followup_sent_at"

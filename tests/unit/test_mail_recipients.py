@@ -18,7 +18,7 @@ import pytest
 from registrations.mail.confirmation import KINDS, ConfirmationMailer
 from registrations.event import load_event
 from registrations.followup import FollowupContent, build_message
-from registrations.mail.senders import address_header
+from registrations.mail.headers import address_header
 from registrations.links import ManageLinks
 
 EVENT = load_event()

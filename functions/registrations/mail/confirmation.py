@@ -19,7 +19,8 @@ import jinja2
 
 from . import ics
 from ..event import Event, dutch_date
-from .senders import Sender, address_header
+from .headers import address_header
+from .senders import Sender
 from ..links import ManageLinks
 
 MANAGE_PATH = "/api/mijn-aanmelding"
