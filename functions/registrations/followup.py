@@ -13,20 +13,18 @@ So nothing is sent twice without someone deciding it, and nobody is silently for
 from __future__ import annotations
 
 import datetime as dt
-import html
 import time
 import tomllib
 import uuid
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 from .event import Event
 from .exceptions import StoreUnavailable
-from .mail.headers import address_header
+from .mail.composer import MessageComposer
 from .mail.senders import MailNotSent, Sender
 from .repository import RegistrationRepository
 
@@ -99,91 +97,26 @@ def check_link(url: str, what: str) -> str:
 # --- the message -----------------------------------------------------------------------------------------------
 
 
-def subject(event: Event) -> str:
-    return f"Vergaderlink en stukken: {event.title}, {event.date_text}"
-
-
-def _full_name(registration: Mapping[str, Any]) -> str:
-    return " ".join(str(registration.get(k, "")).strip() for k in ("given_name", "family_name")).strip()
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
-
-
-def plain_text(event: Event, registration: Mapping[str, Any], content: FollowupContent) -> str:
-    papers = "\n".join(f"- {p.title}: {p.url}" for p in content.papers)
+def build_message(
+    event: Event,
+    registration: Mapping[str, Any],
+    content: FollowupContent,
+    mail_from: str,
+    now: dt.datetime | None = None,
+) -> EmailMessage:
+    """The follow-up for one registrant, from the composer; raises ValueError (or a subclass) when it cannot be
+    made, before anything is claimed."""
     signatory, _, position = event.signatory.partition(", ")
-    return f"""Beste {_full_name(registration)},
-
-U hebt zich aangemeld voor de {event.title} over {_lower_first(event.subtitle)}. Hieronder vindt u de link naar de vergadering en de stukken.
-
-Wanneer: {event.date_text}, {event.time_text}
-Waar: {event.location}
-
-Deelnemen via Microsoft Teams:
-{content.teams_link}
-
-Log in met hetzelfde e-mailadres waarmee u zich hebt aangemeld: {registration.get("email", "")}.
-
-De stukken voor de bijeenkomst:
-{papers}
-
-Hebt u vragen? Mail naar {event.contact_email}.
-
-Met vriendelijke groet,
-
-{event.organiser}
-{signatory}
-{position[:1].upper() + position[1:]}
-"""
-
-
-def html_text(event: Event, registration: Mapping[str, Any], content: FollowupContent) -> str:
-    e = html.escape
-    papers = "\n".join(f'<li><a href="{e(p.url)}">{e(p.title)}</a></li>' for p in content.papers)
-    signatory, _, position = event.signatory.partition(", ")
-    return f"""<!DOCTYPE html>
-<html lang="nl">
-<head><meta charset="utf-8"><title>{e(subject(event))}</title></head>
-<body>
-<p>Beste {e(_full_name(registration))},</p>
-<p>U hebt zich aangemeld voor de {e(event.title)} over {e(_lower_first(event.subtitle))}. Hieronder vindt u de link naar de vergadering en de stukken.</p>
-<p><strong>Wanneer:</strong> {e(event.date_text)}, {e(event.time_text)}<br>
-<strong>Waar:</strong> {e(event.location)}</p>
-<p><a href="{e(content.teams_link)}">Deelnemen via Microsoft Teams</a></p>
-<p>Log in met hetzelfde e-mailadres waarmee u zich hebt aangemeld: {e(str(registration.get("email", "")))}.</p>
-<h2>De stukken voor de bijeenkomst</h2>
-<ul>
-{papers}
-</ul>
-<p>Hebt u vragen? Mail naar <a href="mailto:{e(event.contact_email)}">{e(event.contact_email)}</a>.</p>
-<p>Met vriendelijke groet,</p>
-<p>{e(event.organiser)}<br>{e(signatory)}<br>{e(position[:1].upper() + position[1:])}</p>
-</body>
-</html>
-"""
-
-
-def build_message(event: Event, registration: Mapping[str, Any], content: FollowupContent, mail_from: str,
-                  now: dt.datetime | None = None) -> EmailMessage:
-    """The follow-up for one registrant: plain text with an HTML alternative.
-
-    Raises ValueError (or a subclass) when it cannot be made; it is rendered to bytes once here, so that a sender
-    never fails on it after the registration has been claimed.
-    """
-    message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = address_header("To", _full_name(registration), str(registration["email"]))
-    message["Reply-To"] = event.contact_email
-    message["Subject"] = subject(event)
-    message["Date"] = format_datetime(now or dt.datetime.now(dt.timezone.utc))
-    domain = parseaddr(mail_from)[1].rpartition("@")[2] or None
-    message["Message-ID"] = make_msgid(domain=domain)
-    message.set_content(plain_text(event, registration, content))
-    message.add_alternative(html_text(event, registration, content), subtype="html")
-    message.as_bytes()
-    return message
+    context = {
+        "teams_link": content.teams_link,
+        "papers": content.papers,
+        "signatory": signatory,
+        # The position follows the name on a line of its own, so it starts with a capital.
+        "position": position[:1].upper() + position[1:],
+    }
+    return MessageComposer(event, mail_from).compose(
+        "followup", registration, now or dt.datetime.now(dt.timezone.utc), context
+    )
 
 
 # --- who gets it -------------------------------------------------------------------------------------------------
