@@ -11,7 +11,8 @@ from email.message import EmailMessage
 import pytest
 
 from registrations.event import load_event
-from registrations.followup import FollowupContent, build_message
+from registrations.followup import build_message
+from registrations.followup_content import FollowupContent
 from registrations.links import ManageLinks
 from registrations.mail.confirmation import KINDS, ConfirmationMailer
 

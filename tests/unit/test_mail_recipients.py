@@ -17,7 +17,8 @@ import pytest
 
 from registrations.mail.confirmation import KINDS, ConfirmationMailer
 from registrations.event import load_event
-from registrations.followup import FollowupContent, build_message
+from registrations.followup import build_message
+from registrations.followup_content import FollowupContent
 from registrations.mail.headers import address_header
 from registrations.links import ManageLinks
 
