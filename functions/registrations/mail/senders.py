@@ -1,7 +1,7 @@
 """Sending email: the local outbox (the embedded default) and Amazon SES (production).
 
-Message building (the confirmation with its .ics, the follow-up) lives beside these senders; every sender takes a
-finished `email.message.EmailMessage` and either delivers it or raises `MailNotSent`.
+Messages are built by composer.py; every sender takes a finished `email.message.EmailMessage` and either delivers
+it or raises `MailNotSent`.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,7 +36,7 @@ class Sender(Protocol):
 class OutboxSender:
     """Writes each message as an .eml file into a folder, so a newcomer can open it in a mail program."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
     def send(self, message: EmailMessage, recipient: str) -> str:
@@ -52,18 +53,19 @@ class OutboxSender:
 class SesSender:
     """Amazon SES through boto3 (SESv2 SendEmail with the raw MIME message)."""
 
-    def __init__(self, client=None, configuration_set: str | None = None, region: str | None = None):
+    # boto3 ships no types, so the client is Any.
+    def __init__(self, client: Any = None, configuration_set: str | None = None, region: str | None = None) -> None:
         self._client = client
         self._region = region
         self.configuration_set = configuration_set
 
     @classmethod
-    def for_region(cls, region: str, configuration_set: str | None = None) -> "SesSender":
+    def for_region(cls, region: str, configuration_set: str | None = None) -> SesSender:
         # The client is made on first send: building it costs ~0.15 s of every Lambda cold start otherwise.
         return cls(configuration_set=configuration_set, region=region)
 
     @property
-    def client(self):
+    def client(self) -> Any:
         if self._client is None:
             import boto3
             from botocore.config import Config
@@ -90,11 +92,14 @@ class SesSender:
             raise MailOutcomeUnknown(type(exc).__name__) from exc
         except (ClientError, BotoCoreError) as exc:
             raise MailNotSent(type(exc).__name__) from exc
-        return response["MessageId"]
+        message_id: str = response["MessageId"]
+        return message_id
 
 
-def sender_from_config(config) -> Sender:
+def sender_from_config(config: Mapping[str, Any]) -> Sender:
     backend = config.get("MAIL_BACKEND", "outbox")
     if backend == "ses":
-        return SesSender.for_region(config.get("SES_REGION") or config["AWS_REGION"], config.get("SES_CONFIGURATION_SET"))
+        return SesSender.for_region(
+            config.get("SES_REGION") or config["AWS_REGION"], config.get("SES_CONFIGURATION_SET")
+        )
     return OutboxSender(Path(config["MAIL_OUTBOX"]))
