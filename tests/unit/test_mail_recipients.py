@@ -15,11 +15,12 @@ from email.utils import getaddresses
 
 import pytest
 
-from registrations.mail.confirmation import KINDS, ConfirmationMailer
 from registrations.event import load_event
-from registrations.followup import FollowupContent, build_message
-from registrations.mail.senders import address_header
+from registrations.followup import build_message
+from registrations.followup_content import FollowupContent
 from registrations.links import ManageLinks
+from registrations.mail.confirmation import KINDS, ConfirmationMailer
+from registrations.mail.headers import address_header
 
 EVENT = load_event()
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.timezone.utc)

@@ -8,10 +8,9 @@ import pytest
 
 from registrations.event import load_event
 from registrations.exceptions import StoreUnavailable
-from registrations.followup import (
-    CLAIM, CLAIMED_AT, SENT_AT, FollowupContent, FollowupContentError, FollowupMailing, RateLimiter, build_message,
-    make_plan,
-)
+from registrations.followup import CLAIM, CLAIMED_AT, SENT_AT, FollowupMailing, build_message, make_plan
+from registrations.followup_content import FollowupContent, FollowupContentError
+from registrations.mail.rate import RateLimiter
 from registrations.mail.senders import MailNotSent
 
 EVENT = load_event()

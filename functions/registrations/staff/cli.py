@@ -32,13 +32,14 @@ from ..export import (
     CSV_DEFAULT_DELIMITER, dutch_number, export_rows, is_active, render_summary, summarise, write_csv, write_xlsx,
 )
 from ..followup import (
-    CLAIMED_AT, UNCONFIRMED_CHOICES, FollowupContent, FollowupContentError, FollowupMailing, Outcome, Plan,
-    RateLimiter, build_message, is_stale, make_plan,
+    CLAIMED_AT, UNCONFIRMED_CHOICES, FollowupMailing, Outcome, Plan, build_message, is_stale, make_plan,
 )
+from ..followup_content import FollowupContent, FollowupContentError
 from ..dev.local import (
     DATA_DIR, ENDPOINT_FILE_NAME, LOCAL_REGION, LOCAL_TABLE, Dynalite, local_config, prepare_table,
     use_local_credentials,
 )
+from ..mail.rate import RateLimiter
 from ..mail.senders import sender_from_settings
 from ..repository import RegistrationRepository, dynamodb_resource
 

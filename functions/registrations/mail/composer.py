@@ -1,0 +1,131 @@
+"""Every email the package sends is built here: the headers, the policy and the Jinja bodies, the same for all.
+
+Kinds: "confirmation" (straight after registering) and "link" (the personal link again) share the confirmation
+templates; "followup" (the Teams link and the papers) has its own. Callers add what only their kind needs to the
+template context, and an attachment if any. Building needs no Flask app, so the staff command uses it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..event import Event, dutch_date
+from .headers import address_header
+
+# The template (without .txt/.html) that each kind of email is written from.
+TEMPLATES = {"confirmation": "confirmation", "link": "confirmation", "followup": "followup"}
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    autoescape=jinja2.select_autoescape(["html"]),
+    trim_blocks=True,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def in_sentence(text: str) -> str:
+    """'Bestuurlijke netwerkbijeenkomst IBP VTH' as it reads inside a sentence."""
+    return text[:1].lower() + text[1:]
+
+
+def full_name(item: Mapping[str, Any]) -> str:
+    return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
+
+
+def date_header(moment: dt.datetime, event: Event) -> str:
+    """The Date header in the event's own time zone, as the reader's clock shows it."""
+    return format_datetime(moment.astimezone(event.timezone))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    data: bytes
+    filename: str
+    maintype: str
+    subtype: str
+    params: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MessageComposer:
+    event: Event
+    from_address: str
+
+    def subject(self, kind: str) -> str:
+        if kind == "followup":
+            return f"Vergaderlink en stukken: {self.event.title}, {self.event.date_text}"
+        if kind not in TEMPLATES:
+            raise ValueError(f"unknown kind of message: {kind}")
+        day = dutch_date(self.event.starts_at.date())
+        lead = "Aanmelding bevestigd" if kind == "confirmation" else "Uw persoonlijke link"
+        # No colon: Python's header folder would then put the whole subject on a continuation line.
+        return f"{lead} voor de {in_sentence(self.event.title)} op {day}"
+
+    def compose(
+        self,
+        kind: str,
+        item: Mapping[str, Any],
+        now: dt.datetime,
+        context: Mapping[str, Any] | None = None,
+        attachment: Attachment | None = None,
+    ) -> EmailMessage:
+        """One email of `kind` to the registrant `item`, plain text with an HTML alternative.
+
+        Raises ValueError (or a subclass) when it cannot be made. It is rendered to bytes once here, so that a
+        sender never fails on it after the caller has claimed or recorded anything.
+        """
+        template = TEMPLATES.get(kind)
+        if template is None:
+            raise ValueError(f"unknown kind of message: {kind}")
+        email = str(item["email"])
+        subject = self.subject(kind)
+        values = {
+            "kind": kind,
+            "event": self.event,
+            "item": item,
+            "name": full_name(item),
+            "email": email,
+            "title": in_sentence(self.event.title),
+            "subtitle": in_sentence(self.event.subtitle),
+            "subject": subject,
+            **(context or {}),
+        }
+        message = EmailMessage(policy=policy.SMTP)
+        message["From"] = self.from_address
+        message["To"] = address_header("To", full_name(item), email)
+        message["Reply-To"] = self.event.contact_email
+        message["Subject"] = subject
+        message["Date"] = date_header(now, self.event)
+        message["Message-ID"] = make_msgid(domain=_domain(self.from_address))
+        # RFC 3834: an automatic message, so auto-responders do not answer it.
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(_templates.get_template(f"{template}.txt").render(values), cte="quoted-printable")
+        message.add_alternative(
+            _templates.get_template(f"{template}.html").render(values), subtype="html", cte="quoted-printable"
+        )
+        if attachment is not None:
+            message.add_attachment(
+                attachment.data,
+                maintype=attachment.maintype,
+                subtype=attachment.subtype,
+                filename=attachment.filename,
+                params=dict(attachment.params),
+            )
+        # Set last: set_content() and the conversion to multipart move or drop Content-* headers.
+        message["Content-Language"] = "nl"
+        message.as_bytes()
+        return message
+
+
+def _domain(address: str) -> str:
+    return parseaddr(address)[1].rpartition("@")[2] or "localhost"
