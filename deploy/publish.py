@@ -13,6 +13,8 @@ The bucket, distribution and public address come from the outputs of the stage's
 - Only new and changed files are uploaded (assets before pages, so a new page never names a missing asset), files
   no longer built are deleted, and CloudFront is told to forget the changed and deleted paths.
 - Before uploading, the built pages' inline scripts are checked against the CSP in infra/template.yaml.
+- Before anything, the facts VNG still has to supply (PENDING_FACTS in event.toml) must be filled in: the
+  statements may not go out with "[nog in te vullen: ...]" in them.
 """
 
 from __future__ import annotations
@@ -65,6 +67,14 @@ MAX_INVALIDATION_PATHS = 15
 
 class PublishError(RuntimeError):
     pass
+
+
+def require_supplied_facts(event) -> None:
+    """Refuse to publish while event.toml has an empty PENDING_FACTS key (the statements would show a marker)."""
+    missing = event.missing_facts()
+    if missing:
+        raise PublishError(f"functions/registrations/event.toml has empty facts that the privacy and accessibility "
+                           f"statements need: {', '.join(missing)}. Fill them in (ask VNG), then publish.")
 
 
 def content_type(key: str) -> str:
@@ -201,6 +211,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default="production")
     args = parser.parse_args(argv)
+    from registrations.event import load_event
+
+    try:
+        require_supplied_facts(load_event())
+    except PublishError as exc:
+        print(f"make publish: not published: {exc}", file=sys.stderr)
+        return 1
     settings = stage_settings(args.stage)
     session = boto3.Session(region_name=settings["aws_region"])
     outputs = stack_outputs(session, stack_name(args.stage))

@@ -18,6 +18,15 @@ EVENT_FILE = Path(__file__).with_name("event.toml")
 OTHER_ORGANISATION = "anders"
 OTHER_ORGANISATION_LABEL = "Een andere organisatie"
 
+# Facts only VNG can supply, for the privacy and accessibility statements: empty in event.toml until then. The
+# local build shows each one marked with its label; `make publish` refuses while any is empty.
+PENDING_FACTS = {
+    "data_protection_officer_email": "e-mailadres van de functionaris gegevensbescherming van de VNG",
+    "accessibility_statement_date": "datum waarop de VNG deze verklaring heeft vastgesteld",
+    "accessibility_audit_date": "datum van het geplande onafhankelijke onderzoek (WCAG-EM)",
+    "accessibility_register_url": "adres van deze verklaring in het register van toegankelijkheidsverklaringen",
+}
+
 DUTCH_MONTHS = (
     "januari", "februari", "maart", "april", "mei", "juni",
     "juli", "augustus", "september", "oktober", "november", "december",
@@ -51,6 +60,15 @@ class Event:
     retention_days: int
     organisations: tuple[Choice, ...]
     roles: tuple[Choice, ...]
+    # The PENDING_FACTS: None while VNG has not supplied them.
+    data_protection_officer_email: str | None = None
+    accessibility_statement_date: dt.date | None = None
+    accessibility_audit_date: dt.date | None = None
+    accessibility_register_url: str | None = None
+
+    def missing_facts(self) -> list[str]:
+        """The PENDING_FACTS keys still empty in event.toml."""
+        return [key for key in PENDING_FACTS if getattr(self, key) is None]
 
     @property
     def registration_closes_at(self) -> dt.datetime:
@@ -125,6 +143,16 @@ def _choices(raw: list, what: str) -> tuple[Choice, ...]:
     return choices
 
 
+def _pending(raw: dict, key: str, kind: type) -> object:
+    """A pending fact: "" (or left out) while unknown, else a value of its kind (a TOML date for dates)."""
+    value = raw.get(key, "")
+    if value == "":
+        return None
+    if not isinstance(value, kind) or isinstance(value, dt.datetime) or (kind is str and not value.strip()):
+        raise TypeError(f"{key} must be empty or a {'date (2023-05-01)' if kind is dt.date else 'text'}")
+    return value
+
+
 def load_event(path: Path = EVENT_FILE) -> Event:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -145,6 +173,10 @@ def load_event(path: Path = EVENT_FILE) -> Event:
             retention_days=int(raw["retention_days"]),
             organisations=_choices(raw["organisations"], "organisations"),
             roles=_choices(raw["roles"], "roles"),
+            data_protection_officer_email=_pending(raw, "data_protection_officer_email", str),
+            accessibility_statement_date=_pending(raw, "accessibility_statement_date", dt.date),
+            accessibility_audit_date=_pending(raw, "accessibility_audit_date", dt.date),
+            accessibility_register_url=_pending(raw, "accessibility_register_url", str),
         )
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
         raise EventFileError(f"{path}: missing or malformed fact: {exc}") from exc
@@ -154,4 +186,8 @@ def load_event(path: Path = EVENT_FILE) -> Event:
         raise EventFileError(f"{path}: registration must close before the meeting starts")
     if event.retention_days <= 0:
         raise EventFileError(f"{path}: retention_days must be positive")
+    if event.data_protection_officer_email is not None and "@" not in event.data_protection_officer_email:
+        raise EventFileError(f"{path}: data_protection_officer_email must be an email address")
+    if event.accessibility_register_url is not None and not event.accessibility_register_url.startswith("https://"):
+        raise EventFileError(f"{path}: accessibility_register_url must start with https://")
     return event

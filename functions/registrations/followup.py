@@ -23,11 +23,11 @@ from typing import Any
 from .event import Event
 from .exceptions import StoreUnavailable
 from .followup_content import FollowupContent
+from .items import local_iso
 from .mail.composer import MessageComposer
 from .mail.rate import RateLimiter
 from .mail.senders import MailNotSent, Sender
 from .repository import RegistrationRepository
-from .items import local_iso
 
 SENT_AT = "followup_sent_at"
 CLAIM = "followup_claim"

@@ -2,7 +2,7 @@
 
 Markdown pages may use:
 - {{ event.<fact> }}: a fact from event.toml (through `registrations.event.Event`), or one of the derived
-  texts in `DERIVED` below;
+  texts in `DERIVED` below; a fact VNG has still to supply (`PENDING_FACTS`) shows as "[nog in te vullen: ...]";
 - {{ registration_form }}: the error summary, the closed notice and the form, from the one form template that
   the function's no-JavaScript error page uses too;
 - {{ call_to_action }}: the "Meld u aan" button while registration is open, else the closed notice.
@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "functions"))
 
 from registrations.settings import make_clock  # noqa: E402
 from registrations.web.api import CONFIRMATION_PATH  # noqa: E402
-from registrations.event import EVENT_FILE, Event, dutch_date, load_event  # noqa: E402
+from registrations.event import EVENT_FILE, PENDING_FACTS, Event, dutch_date, load_event  # noqa: E402
 
 TEMPLATES = ROOT / "functions" / "registrations" / "web" / "templates"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_.]*)\s*\}\}")
@@ -38,6 +38,22 @@ UNUSED_THEME_ASSETS = re.compile(
     r"^assets/(javascripts/(bundle\.|lunr/|workers/)|stylesheets/palette\.|images/favicon\.png$)"
 )
 
+
+def pending_fact(event: Event, key: str) -> str:
+    """A fact VNG still has to supply: its value as page text, or a visible marker while it is empty."""
+    value = getattr(event, key)
+    if value is None:
+        return f"<mark>[nog in te vullen: {PENDING_FACTS[key]}]</mark>"
+    return dutch_date(value) if isinstance(value, dt.date) else str(value)
+
+
+def _link_or_marker(event: Event, key: str, text: str | None, href: str) -> str:
+    value = getattr(event, key)
+    if value is None:
+        return pending_fact(event, key)
+    return f"[{text or value}]({href.format(value)})"
+
+
 # Texts derived from the facts, for the pages only (the function has its own wording where it needs one).
 DERIVED = {
     # The date of the invitation letter: in event.toml for the record, not a fact the function needs.
@@ -45,6 +61,10 @@ DERIVED = {
     "day_text": lambda e: dutch_date(e.starts_at.date()),
     "deadline_day_text": lambda e: dutch_date(e.last_registration_day),
     "retention_end_text": lambda e: dutch_date(e.expires_at.date()),
+    # Markdown links for the pending facts, or their marker (a link to nothing would hide that one is missing).
+    "data_protection_officer_link": lambda e: _link_or_marker(e, "data_protection_officer_email", None, "mailto:{}"),
+    "accessibility_register_link": lambda e: _link_or_marker(
+        e, "accessibility_register_url", "deze verklaring in het register", "{}"),
 }
 
 _event = load_event()
@@ -77,6 +97,8 @@ def _lookup(name: str, is_open: bool) -> str:
         raise KeyError(name)
     if attr in DERIVED:
         return DERIVED[attr](_event)
+    if attr in PENDING_FACTS:
+        return pending_fact(_event, attr)
     return str(getattr(_event, attr))
 
 

@@ -1,0 +1,80 @@
+"""The facts VNG still has to supply (PENDING_FACTS in event.toml): optional when loading, marked on the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from registrations.event import EVENT_FILE, PENDING_FACTS, EventFileError, load_event
+from registrations.local import PROJECT_ROOT
+from tests.event_files import FILLED, event_file
+
+
+@pytest.fixture(scope="module")
+def hook():
+    spec = importlib.util.spec_from_file_location("event_hook_pending", PROJECT_ROOT / "overrides/hooks/event.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def render(hook, markdown: str) -> str:
+    page = SimpleNamespace(file=SimpleNamespace(src_path="test.md"), meta={})
+    return hook.on_page_markdown(markdown, page, SimpleNamespace(extra={"registration_open": False}), files=None)
+
+
+def test_every_pending_fact_is_in_event_toml():
+    # Each key is there (empty or filled in), so whoever fills them in finds them all in one place.
+    text = EVENT_FILE.read_text(encoding="utf-8")
+    for key in PENDING_FACTS:
+        assert re.search(rf"(?m)^{key} = ", text), key
+
+
+def test_empty_pending_facts_load_as_missing(tmp_path):
+    event = load_event(event_file(tmp_path, **{key: '""' for key in PENDING_FACTS}))
+    assert event.missing_facts() == list(PENDING_FACTS)
+    assert event.data_protection_officer_email is None and event.accessibility_statement_date is None
+
+
+def test_filled_pending_facts_load_with_their_types(tmp_path):
+    event = load_event(event_file(tmp_path, **FILLED))
+    assert event.missing_facts() == []
+    assert event.data_protection_officer_email == "fg@vng.nl"
+    assert event.accessibility_statement_date == dt.date(2023, 4, 20)
+    assert event.accessibility_audit_date == dt.date(2023, 9, 30)
+    assert event.accessibility_register_url.startswith("https://")
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("accessibility_statement_date", '"20 april"'),
+    ("accessibility_audit_date", "2023-09-30T10:00:00"),
+    ("data_protection_officer_email", '"geen adres"'),
+    ("data_protection_officer_email", '"   "'),
+    ("accessibility_register_url", '"http://example.org/register"'),
+])
+def test_a_malformed_pending_fact_fails_with_a_clear_message(tmp_path, key, value):
+    with pytest.raises(EventFileError, match=key):
+        load_event(event_file(tmp_path, **{key: value}))
+
+
+def test_an_empty_pending_fact_is_shown_marked(hook, monkeypatch, tmp_path):
+    monkeypatch.setattr(hook, "_event", load_event(event_file(tmp_path, **{key: '""' for key in PENDING_FACTS})))
+    for key, label in PENDING_FACTS.items():
+        assert render(hook, f"{{{{ event.{key} }}}}") == f"<mark>[nog in te vullen: {label}]</mark>"
+    # A link to a missing address is no link, only the marker
+    assert render(hook, "{{ event.data_protection_officer_link }}").startswith("<mark>[nog in te vullen: e-mailadres")
+    assert "](" not in render(hook, "{{ event.accessibility_register_link }}")
+
+
+def test_a_filled_pending_fact_is_shown_as_itself(hook, monkeypatch, tmp_path):
+    monkeypatch.setattr(hook, "_event", load_event(event_file(tmp_path, **FILLED)))
+    assert render(hook, "{{ event.accessibility_statement_date }}") == "20 april 2023"
+    assert render(hook, "{{ event.accessibility_audit_date }}") == "30 september 2023"
+    assert render(hook, "{{ event.data_protection_officer_link }}") == "[fg@vng.nl](mailto:fg@vng.nl)"
+    assert render(hook, "{{ event.accessibility_register_link }}") == (
+        "[deze verklaring in het register](https://www.toegankelijkheidsverklaring.nl/register/99999)")
+    assert "nog in te vullen" not in render(hook, " ".join(f"{{{{ event.{key} }}}}" for key in PENDING_FACTS))
