@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from registrations.event import EVENT_FILE, PENDING_FACTS, EventFileError, load_event
-from registrations.local import PROJECT_ROOT
+from registrations.dev.local import PROJECT_ROOT
 from tests.event_files import FILLED, event_file
 
 
