@@ -20,14 +20,7 @@ import click
 
 from ..dev.local import DATA_DIR
 from ..event import Event
-from ..export import (
-    CSV_DEFAULT_DELIMITER,
-    export_rows,
-    render_summary,
-    summarise,
-    write_csv,
-    write_xlsx,
-)
+from ..export import CSV_DEFAULT_DELIMITER, export_rows, render_summary, summarise, write_csv, write_xlsx
 from ..followup import UNCONFIRMED_CHOICES, FollowupContentError, make_plan
 from ..mail.senders import sender_from_config
 from . import EXIT_OK, EXIT_USAGE, UsageError, output, sending
