@@ -1,0 +1,196 @@
+"""What the staff command shows and writes: progress on the terminal, the export file or stream, and the reports
+of the follow-up run.
+
+Everything for a person goes to stderr (progress, notes) or, for the reports the command exists to give, stdout;
+the export's data goes to stdout or -o FILE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from email.message import EmailMessage
+from pathlib import Path
+from typing import IO, Any, cast
+
+from ..event import Event
+from ..export import dutch_number, is_active
+from ..followup import CLAIMED_AT, Outcome, Plan, is_stale
+from ..repository import RegistrationRepository
+from . import UsageError
+
+RULE = "-" * 72
+EXAMPLE_REGISTRANT = {"given_name": "Voornaam", "family_name": "Achternaam", "email": "naam@voorbeeld.nl"}
+
+
+class Progress:
+    """A single updating line on a terminal (stderr); nothing at all when disabled."""
+
+    def __init__(self, stream: IO[str], enabled: bool, every: float = 0.1) -> None:
+        self.stream = stream
+        self.enabled = enabled
+        self.every = every
+        self.last = 0.0
+        self.shown = False
+
+    def update(self, text: str, force: bool = False) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if force or now - self.last >= self.every:
+            self.last = now
+            self.stream.write("\r\x1b[2K" + text)
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.enabled and self.shown:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self.shown = False
+
+
+def fetch_all(repository: RegistrationRepository, event: Event, progress: Progress) -> list[dict[str, Any]]:
+    """Every registration of the event, counting them on the progress line as the pages come in."""
+    items = []
+    for item in repository.for_event(event.id):
+        items.append(item)
+        progress.update(f"Aanmeldingen ophalen: {dutch_number(len(items))}")
+    progress.update(f"Aanmeldingen ophalen: {dutch_number(len(items))}", force=True)
+    progress.clear()
+    return items
+
+
+def is_terminal(stream: IO[Any]) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def write_file(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write next to the target and move it into place: a failed export never leaves half a file.
+
+    The file holds personal data, so only its owner may read it.
+    """
+    path = path.expanduser()
+    directory = path.resolve().parent
+    if not directory.is_dir():
+        raise UsageError(f"De map {directory} bestaat niet.")
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as stream:
+            write(stream)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_stdout(stdout: IO[str], write: Callable[[IO[bytes]], None], seekable: bool) -> None:
+    """Bytes onto stdout (sys.stdout is text, with the bytes underneath as .buffer).
+
+    A writer that needs to seek (the xlsx zip) writes into memory first: a pipe cannot seek.
+    """
+    out = cast(IO[bytes], getattr(stdout, "buffer", stdout))
+    if seekable:
+        buffer = io.BytesIO()
+        write(buffer)
+        out.write(buffer.getvalue())
+    else:
+        write(out)
+    out.flush()
+
+
+def exported(count: int, items: Sequence[Mapping[str, Any]], include_cancelled: bool, target: Path | None) -> str:
+    """The closing line of an export on a terminal."""
+    left_out = 0 if include_cancelled else sum(1 for i in items if not is_active(i))
+    to = f" naar {target}" if target is not None else ""
+    note = f" ({dutch_number(left_out)} afgemeld, niet meegenomen)" if left_out else ""
+    return f"{dutch_number(count)} aanmeldingen geëxporteerd{to}{note}.\n"
+
+
+def person(item: Mapping[str, Any]) -> str:
+    name = " ".join(str(item.get(k, "")).strip() for k in ("given_name", "family_name")).strip()
+    return f"{name} <{item.get('email', '')}>"
+
+
+def plan_lines(plan: Plan, dry_run: bool) -> list[str]:
+    lines = ["Proefrun: er wordt niets verstuurd en niets vastgelegd."] if dry_run else []
+    return lines + [
+        f"Ontvangers: {dutch_number(len(plan.to_send))}",
+        f"Eerder al verstuurd (overgeslagen): {dutch_number(len(plan.already_sent))}",
+        f"Afgemeld (krijgen geen mail): {dutch_number(len(plan.cancelled))}",
+    ]
+
+
+def unconfirmed_lines(plan: Plan, now: dt.datetime, mode: str, dry_run: bool) -> list[str]:
+    if not plan.unconfirmed:
+        return []
+    lines = [
+        "",
+        f"Onbevestigd: {len(plan.unconfirmed)}. Bij deze aanmeldingen is het versturen begonnen, maar niet "
+        "vastgelegd of het gelukt is (bijvoorbeeld doordat een eerdere run werd afgebroken):",
+    ]
+    for item in plan.unconfirmed:
+        busy = "" if is_stale(item, now) else "  (mogelijk nog bezig in een andere run: wordt niet aangeraakt)"
+        lines.append(f"  {person(item)}, begonnen op {item.get(CLAIMED_AT, '?')}{busy}")
+    if mode == "report":
+        lines += [
+            "  Deze krijgen niet vanzelf opnieuw een mail, zodat niemand hem twee keer krijgt. Controleer of de mail",
+            "  is aangekomen (SES: de verzendlogboeken; lokaal: de outbox-map). Daarna:",
+            "    niet aangekomen: registrations send-followup ... --unconfirmed resend",
+            "    wel aangekomen:  registrations send-followup ... --unconfirmed mark-sent",
+        ]
+    else:
+        what = "opnieuw verstuurd" if mode == "resend" else "als verstuurd vastgelegd, zonder nieuwe mail"
+        when = "bij een echte run " if dry_run else "nu "
+        lines.append(f"  Deze worden {when}{what} (behalve die mogelijk nog bezig zijn).")
+    return lines
+
+
+def dry_run_lines(plan: Plan, message: EmailMessage) -> list[str]:
+    """The recipients of the run and the message the first of them (or EXAMPLE_REGISTRANT) would get."""
+    lines = []
+    if plan.to_send:
+        lines += ["", "Ontvangers van deze run:"]
+        lines += [f"  {person(item)}, {item.get('organisation', '')}" for item in plan.to_send]
+    lines += ["", "Het bericht" + (" aan de eerste ontvanger" if plan.to_send else " (voorbeeld)") + ":", RULE]
+    lines += [f"{header}: {message[header]}" for header in ("From", "To", "Reply-To", "Subject")]
+    body = message.get_body(("plain",))
+    assert body is not None  # the follow-up always has a plain text part
+    lines += ["", body.get_content().rstrip("\n")]
+    lines += [RULE, "(Het bericht heeft ook een HTML-versie met dezelfde tekst en links.)"]
+    return lines
+
+
+def outcome_text(outcome: Outcome, left_unconfirmed: Sequence[Mapping[str, Any]]) -> str:
+    lines = ["", f"Verstuurd: {dutch_number(len(outcome.sent))}"]
+    if outcome.marked_sent:
+        lines.append(f"Als verstuurd vastgelegd (zonder nieuwe mail): {dutch_number(len(outcome.marked_sent))}")
+    if outcome.skipped:
+        lines.append(f"Overgeslagen (intussen afgemeld of door een andere run opgepakt): {len(outcome.skipped)}")
+    if outcome.failed:
+        lines.append(f"Mislukt: {len(outcome.failed)}. Deze worden bij een volgende run opnieuw geprobeerd:")
+        lines += [f"  {email}: {reason}" for email, reason in outcome.failed]
+    if outcome.unrecorded:
+        lines.append(
+            f"Verstuurd maar niet vastgelegd: {len(outcome.unrecorded)}. Deze blijven ‘onbevestigd’ "
+            "en krijgen niet vanzelf nog een mail:"
+        )
+        lines += [f"  {email}" for email in outcome.unrecorded]
+    if outcome.stopped_early:
+        lines.append(
+            f"Gestopt voor het einde: {outcome.stopped_early}. Start dezelfde opdracht opnieuw om verder te "
+            "gaan; wie de mail al heeft, krijgt hem niet nog een keer."
+        )
+    if left_unconfirmed:
+        lines.append(f"Nog onbevestigd: {len(left_unconfirmed)} (zie hierboven).")
+    if not outcome.needs_attention and not left_unconfirmed:
+        lines.append("Klaar: iedereen die zich heeft aangemeld, heeft de vervolgmail gekregen.")
+    return "\n".join(lines) + "\n"

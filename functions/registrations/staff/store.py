@@ -1,0 +1,177 @@
+"""Where the registrations are: the table in AWS, or the local store of `make run`.
+
+With --table and --region (or REGISTRATIONS_TABLE and AWS_REGION) the command reads the table in AWS with the staff
+member's own credentials (AWS_PROFILE or --profile). Without them it reads the local store of `make run`: through
+its running dynalite when there is one, else by starting dynalite on .data/dynalite itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import types
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, cast
+from urllib.parse import urlsplit
+
+from ..dev.local import (
+    ENDPOINT_FILE_NAME,
+    LOCAL_REGION,
+    LOCAL_TABLE,
+    Dynalite,
+    local_config,
+    prepare_table,
+    use_local_credentials,
+)
+from ..event import Event, load_event
+from ..exceptions import StoreUnavailable
+from ..repository import RegistrationRepository, dynamodb_resource
+from . import EXIT_ATTENTION, UsageError
+
+# Mail settings set in the environment win over the local defaults.
+LOCAL_OVERRIDES = ("MAIL_BACKEND", "MAIL_OUTBOX", "MAIL_SENDER", "SES_REGION", "SES_CONFIGURATION_SET")
+
+
+@dataclass(frozen=True)
+class Where:
+    """The store options as the staff member gave them (None: not given)."""
+
+    table: str | None = None
+    region: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class Store:
+    """The table to use, with the function's settings for it (a dict, as the mail senders take it)."""
+
+    config: Mapping[str, Any]
+    description: str  # Dutch, for messages: which table this is
+
+    def repository(self) -> RegistrationRepository:
+        resource = dynamodb_resource(self.config["AWS_REGION"], self.config.get("DYNAMODB_ENDPOINT") or None)
+        return RegistrationRepository(resource.Table(self.config["REGISTRATIONS_TABLE"]))  # type: ignore[no-untyped-call]
+
+
+def run_in_store(
+    where: Where, env: Mapping[str, str], data_dir: Path, stderr: IO[str], job: Callable[[Store, Event], int]
+) -> int:
+    """Run a command's job on the store; when the table does not answer, say which one it was."""
+    event = load_event()
+    with open_store(where, env, data_dir) as store:
+        try:
+            return job(store, event)
+        except StoreUnavailable as exc:
+            stderr.write(
+                f"De aanmeldingen konden niet worden gelezen of bijgewerkt ({store.description}).\n"
+                f"Oorzaak: {exc.__cause__ or 'onbekend'}\n"
+            )
+            return EXIT_ATTENTION
+
+
+def running_local_endpoint(data_dir: Path) -> str | None:
+    """The endpoint of `make run`'s dynalite, if it is running (it holds the LevelDB lock on the folder)."""
+    try:
+        info = json.loads((data_dir / ENDPOINT_FILE_NAME).read_text(encoding="utf-8"))
+        endpoint = str(info["endpoint"])
+        pid = int(info.get("pid") or 0)
+        port = urlsplit(endpoint).port
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if pid:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None  # left behind by a run that was killed
+        except PermissionError:
+            pass
+    if port is None:
+        return None
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return endpoint
+    except OSError:
+        return None
+
+
+# The function's settings a staff member may set in the environment (STAFF.md).
+ENV_NAMES = ("REGISTRATIONS_TABLE", "AWS_REGION", "DYNAMODB_ENDPOINT", "MAIL_BACKEND", "MAIL_OUTBOX", "MAIL_SENDER",
+             "SES_REGION", "SES_CONFIGURATION_SET")
+
+
+def settings_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The environment's settings under their own names, as the staff command passes them on; the table, region
+    and outbox are always there ('' when unset), the others only when set."""
+    settings = {"REGISTRATIONS_TABLE": "", "AWS_REGION": "", "MAIL_OUTBOX": ""}
+    settings.update({name: env[name] for name in ENV_NAMES if env.get(name)})
+    settings["AWS_REGION"] = settings["AWS_REGION"] or env.get("AWS_DEFAULT_REGION", "")
+    return settings
+
+
+@contextlib.contextmanager
+def open_store(where: Where, env: Mapping[str, str], data_dir: Path) -> Iterator[Store]:
+    """The table to use; a dynalite started for it is stopped again when the block ends."""
+    settings = settings_from_env(env)
+    table = where.table or settings["REGISTRATIONS_TABLE"]
+    if where.region and not table:
+        raise UsageError("Geef bij --region ook de tabel op: --table NAAM (of REGISTRATIONS_TABLE).")
+    if table:
+        region = where.region or settings["AWS_REGION"]
+        if not region:
+            raise UsageError("Geef ook de AWS-regio van de tabel op: --region eu-central-1 (of AWS_REGION).")
+        if where.profile:
+            # boto3 reads the profile from here when it makes its session.
+            os.environ["AWS_PROFILE"] = where.profile
+        config = {**settings, "REGISTRATIONS_TABLE": table, "AWS_REGION": region}
+        config["MAIL_OUTBOX"] = settings["MAIL_OUTBOX"] or str(data_dir / "outbox")
+        yield Store(config, f"tabel {table} in {region}")
+        return
+
+    use_local_credentials()
+    endpoint = running_local_endpoint(data_dir)
+    if endpoint is not None:
+        yield Store(local_settings(endpoint, data_dir, env), f"de lokale opslag van make run ({endpoint})")
+        return
+    with started_dynalite(data_dir / "dynalite") as dynalite:
+        config = local_settings(dynalite.endpoint, data_dir, env)
+        try:
+            prepare_table(config)
+        # Whatever dynalite's refusal of a locked folder looks like through boto3 (a ClientError, a dropped
+        # connection), the staff member can only act on it as a store in use.
+        except Exception as exc:  # noqa: BLE001
+            raise UsageError(f"{in_use(data_dir / 'dynalite')} ({type(exc).__name__})") from exc
+        yield Store(config, f"de lokale opslag ({data_dir / 'dynalite'})")
+
+
+@contextlib.contextmanager
+def started_dynalite(store: Path) -> Iterator[Dynalite]:
+    dynalite = Dynalite(data_dir=store)
+    try:
+        dynalite.start()
+    except RuntimeError as exc:
+        raise UsageError(f"{in_use(store)} ({exc})") from exc
+    try:
+        yield dynalite
+    finally:
+        dynalite.stop()
+
+
+def in_use(store: Path) -> str:
+    return (
+        f"De lokale opslag ({store}) kan niet worden geopend. Gebruikt een ander programma hem, zoals een "
+        "`make run` van een oudere versie? Stop dat en probeer het opnieuw."
+    )
+
+
+def local_settings(endpoint: str, data_dir: Path, env: Mapping[str, str]) -> dict[str, Any]:
+    # local_config reads only the endpoint of the dynalite it is given; this one may be make run's.
+    config = local_config(cast(Dynalite, types.SimpleNamespace(endpoint=endpoint)), data_dir=data_dir)
+    config.update({"REGISTRATIONS_TABLE": LOCAL_TABLE, "AWS_REGION": LOCAL_REGION})
+    for key in LOCAL_OVERRIDES:
+        if env.get(key):
+            config[key] = env[key]
+    return config
