@@ -9,13 +9,19 @@ ifdef PREVIEW_NOW
 export PREVIEW_NOW
 endif
 
-.PHONY: run test deps chromium site clean package bench-package infra publish lock
+.PHONY: run test deps chromium site clean package bench-package infra publish lock lint
 
 run: deps ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
 	$(PY) -m registrations.dev
 
-test: deps chromium package ## Every test: unit, integration (dynalite), browser (Chromium), deploy
+test: deps chromium package lint ## Every test: lint and types, unit, integration (dynalite), browser (Chromium), deploy
 	$(PY) -m pytest
+
+# Static checks: ruff (lint) on all Python, mypy (strict) on the function.
+PYTHON_SOURCES := functions deploy tests benchmarks overrides
+lint: deps
+	$(PY) -m ruff check $(PYTHON_SOURCES)
+	$(PY) -m mypy
 
 deps: $(VENV)/.installed node_modules/.installed
 

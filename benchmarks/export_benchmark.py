@@ -19,13 +19,12 @@ from pathlib import Path
 
 from boto3.dynamodb.conditions import Key
 
-from registrations.staff import cli
+from registrations.dev.local import LOCAL_REGION, Dynalite, ensure_table, use_local_credentials
 from registrations.event import load_event
 from registrations.export import export_rows, write_csv, write_xlsx
-from registrations.dev.local import LOCAL_REGION, Dynalite, use_local_credentials
-from registrations.dev.local import ensure_table
-from registrations.repository import dynamodb_resource
 from registrations.items import new_item
+from registrations.repository import dynamodb_resource
+from registrations.staff import cli
 from registrations.validation import validate
 
 
@@ -101,10 +100,10 @@ def main() -> int:
             ("raw query of the partition (baseline)", baseline, baseline_min, f"{fetched} items, {pages} pages"),
         ]
         for fmt in ("csv", "xlsx"):
-            median, fastest, size = timed(lambda: export(fmt), repeats)
+            median, fastest, size = timed(lambda fmt=fmt: export(fmt), repeats)
             results.append((f"registrations export -o file.{fmt}", median, fastest, f"{size / 1024:.0f} KiB"))
         for name, writer in (("csv", write_csv), ("xlsx", write_xlsx)):
-            median, fastest, size = timed(lambda: format_only(writer), repeats)
+            median, fastest, size = timed(lambda writer=writer: format_only(writer), repeats)
             results.append((f"  of which: sort + write {name} in memory", median, fastest, ""))
 
     print(f"Export benchmark: {count} registrations on dynalite, {repeats} runs each, median (fastest)")

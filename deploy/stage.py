@@ -36,7 +36,7 @@ class Clients:
     apigateway: object
 
     @classmethod
-    def for_region(cls, region: str, endpoint_url: str | None = None) -> "Clients":
+    def for_region(cls, region: str, endpoint_url: str | None = None) -> Clients:
         import boto3
 
         session = boto3.Session(region_name=region)

@@ -10,6 +10,7 @@ import datetime as dt
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 EVENT_FILE = Path(__file__).with_name("event.toml")
@@ -110,7 +111,7 @@ class Event:
     def deadline_text(self) -> str:
         return dutch_date(self.last_registration_day, weekday=True)
 
-    def public_facts(self) -> dict:
+    def public_facts(self) -> dict[str, Any]:
         """The facts the public may see, as plain JSON-ready values."""
         return {
             "id": self.id,
@@ -135,7 +136,7 @@ def dutch_date(day: dt.date, weekday: bool = False) -> str:
     return f"{DUTCH_WEEKDAYS[day.weekday()]} {text}" if weekday else text
 
 
-def _choices(raw: list, what: str) -> tuple[Choice, ...]:
+def _choices(raw: list[dict[str, Any]], what: str) -> tuple[Choice, ...]:
     choices = tuple(Choice(str(item["value"]), str(item["label"])) for item in raw)
     values = [c.value for c in choices]
     if not choices or len(set(values)) != len(values) or OTHER_ORGANISATION in values and what == "organisations":
@@ -143,13 +144,23 @@ def _choices(raw: list, what: str) -> tuple[Choice, ...]:
     return choices
 
 
-def _pending(raw: dict, key: str, kind: type) -> object:
-    """A pending fact: "" (or left out) while unknown, else a value of its kind (a TOML date for dates)."""
+def _pending_text(raw: dict[str, Any], key: str) -> str | None:
+    """A pending fact: "" (or left out) while unknown, else text."""
     value = raw.get(key, "")
     if value == "":
         return None
-    if not isinstance(value, kind) or isinstance(value, dt.datetime) or (kind is str and not value.strip()):
-        raise TypeError(f"{key} must be empty or a {'date (2023-05-01)' if kind is dt.date else 'text'}")
+    if not isinstance(value, str) or not value.strip():
+        raise TypeError(f"{key} must be empty or a text")
+    return value
+
+
+def _pending_date(raw: dict[str, Any], key: str) -> dt.date | None:
+    """A pending fact: "" (or left out) while unknown, else a TOML date."""
+    value = raw.get(key, "")
+    if value == "":
+        return None
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        raise TypeError(f"{key} must be empty or a date (2023-05-01)")
     return value
 
 
@@ -173,10 +184,10 @@ def load_event(path: Path = EVENT_FILE) -> Event:
             retention_days=int(raw["retention_days"]),
             organisations=_choices(raw["organisations"], "organisations"),
             roles=_choices(raw["roles"], "roles"),
-            data_protection_officer_email=_pending(raw, "data_protection_officer_email", str),
-            accessibility_statement_date=_pending(raw, "accessibility_statement_date", dt.date),
-            accessibility_audit_date=_pending(raw, "accessibility_audit_date", dt.date),
-            accessibility_register_url=_pending(raw, "accessibility_register_url", str),
+            data_protection_officer_email=_pending_text(raw, "data_protection_officer_email"),
+            accessibility_statement_date=_pending_date(raw, "accessibility_statement_date"),
+            accessibility_audit_date=_pending_date(raw, "accessibility_audit_date"),
+            accessibility_register_url=_pending_text(raw, "accessibility_register_url"),
         )
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
         raise EventFileError(f"{path}: missing or malformed fact: {exc}") from exc

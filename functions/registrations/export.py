@@ -19,8 +19,9 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Iterable, Mapping, Sequence
+from typing import IO, Any
 
 from .event import OTHER_ORGANISATION, Event
 
@@ -86,7 +87,7 @@ def family_name_sort_key(family_name: str) -> str:
     return _fold(" ".join(words))
 
 
-def sort_key(item: Mapping[str, Any]) -> tuple:
+def sort_key(item: Mapping[str, Any]) -> tuple[str, ...]:
     """Organisation, then family name (without prefix), then the full family name, given name and address."""
     family = str(item.get("family_name", ""))
     return (
@@ -106,7 +107,7 @@ def readable_time(value: str) -> str:
 
 
 def is_active(item: Mapping[str, Any]) -> bool:
-    return item.get("status", "registered") != "cancelled"
+    return bool(item.get("status", "registered") != "cancelled")
 
 
 def export_rows(items: Iterable[Mapping[str, Any]], include_cancelled: bool = False) -> tuple[list[str], list[list[str]]]:
@@ -187,8 +188,9 @@ def write_xlsx(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence
         header_cells.append(cell)
     sheet.append(header_cells)
     count = 0
-    for count, row in enumerate(rows, start=1):
-        cells: list = []
+    for row in rows:
+        count += 1
+        cells: list[Any] = []
         for column, value in enumerate(row):
             if not value:
                 cells.append(None)  # an empty cell, not an empty string
@@ -217,7 +219,7 @@ def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
     """Counts per organisation (every listed organisation, also those without anyone) and per role."""
     organisations = {c.label: 0 for c in event.organisations}
     roles = {c.label: 0 for c in event.roles}
-    others: dict[str, list] = {}  # folded name → [name as first typed, count]
+    others: dict[str, list[Any]] = {}  # folded name → [name as first typed, count]
     total = cancelled = 0
     for item in items:
         if not is_active(item):

@@ -78,7 +78,7 @@ class ManageLinks:
 
     def calendar_uid(self, email: str, domain: str) -> str:
         """A stable UID for this registration's calendar entry that does not show the address."""
-        digest = hmac.new(self._seal_key, f"uid|{self.event.id}|{email}".encode("utf-8"), hashlib.sha256)
+        digest = hmac.new(self._seal_key, f"uid|{self.event.id}|{email}".encode(), hashlib.sha256)
         return f"{self.event.id}-{digest.hexdigest()[:32]}@{domain}"
 
     def _xor(self, data: bytes, nonce: bytes) -> bytes:
@@ -88,7 +88,7 @@ class ManageLinks:
             block = hmac.new(self._seal_key, nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest()
             stream.extend(block)
             counter += 1
-        return bytes(a ^ b for a, b in zip(data, stream))
+        return bytes(a ^ b for a, b in zip(data, stream[: len(data)], strict=True))
 
 
 def _b64(data: bytes) -> str:

@@ -33,7 +33,7 @@ STUCK_PENDING_AFTER = dt.timedelta(minutes=5)
 
 class Registering:
     def __init__(self, event: Event, repository: RegistrationRepository, clock: Clock,
-                 mailer: ConfirmationMailer | None = None):
+                 mailer: ConfirmationMailer):
         self.event = event
         self.repository = repository
         self.clock = clock
@@ -66,9 +66,6 @@ class Registering:
     # Mail -------------------------------------------------------------------------------------------------
 
     def _deliver(self, item: Mapping[str, Any], now: dt.datetime, kind: str) -> bool:
-        if self.mailer is None:
-            log.warning("no mailer configured; %s email for event %s not sent", kind, self.event.id)
-            return False
         try:
             self.mailer.send(item, now, kind)
         except MailNotSent as exc:

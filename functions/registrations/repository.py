@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 import threading
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -21,7 +21,7 @@ from .exceptions import DuplicateRegistration, RegistrationNotFound, StoreUnavai
 
 # The key schema is defined once, in this JSON file; infra/ and the local bootstrap both read it.
 TABLE_SCHEMA_FILE = Path(__file__).with_name("table_schema.json")
-TABLE_SCHEMA: dict = json.loads(TABLE_SCHEMA_FILE.read_text(encoding="utf-8"))
+TABLE_SCHEMA: dict[str, Any] = json.loads(TABLE_SCHEMA_FILE.read_text(encoding="utf-8"))
 PARTITION_KEY = "event"
 SORT_KEY = "email"
 TTL_ATTRIBUTE = "expires_at"
@@ -34,7 +34,7 @@ BOTO_CONFIG = Config(
 )
 
 
-def dynamodb_resource(region: str, endpoint_url: str | None = None):
+def dynamodb_resource(region: str, endpoint_url: str | None = None) -> Any:
     return boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint_url, config=BOTO_CONFIG)
 
 
@@ -44,10 +44,10 @@ class LazyTable:
 
     def __init__(self, region: str, table_name: str, endpoint_url: str | None = None):
         self._args = (region, table_name, endpoint_url)
-        self._table = None
+        self._table: Any = None
         self._lock = threading.Lock()
 
-    def _get(self):
+    def _get(self) -> Any:
         if self._table is None:
             with self._lock:
                 if self._table is None:
@@ -55,7 +55,7 @@ class LazyTable:
                     self._table = dynamodb_resource(region, endpoint).Table(name)
         return self._table
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._get(), name)
 
 
@@ -77,7 +77,7 @@ def call(operation: Callable[..., Any], **request: Any) -> Any:
 
 
 class RegistrationRepository:
-    def __init__(self, table):
+    def __init__(self, table: Any):
         self.table = table
 
     def add(self, item: dict[str, Any]) -> None:
@@ -113,10 +113,10 @@ class RegistrationRepository:
         response = call(self.table.get_item, Key={PARTITION_KEY: event_id, SORT_KEY: email}, ConsistentRead=True)
         if "Item" not in response:
             raise RegistrationNotFound()
-        return response["Item"]
+        return dict(response["Item"])
 
     def update(self, event_id: str, email: str, changes: dict[str, Any], only_if_status: str | None = None,
-               remove: tuple[str, ...] = ()) -> dict:
+               remove: tuple[str, ...] = ()) -> dict[str, Any]:
         """Set (and remove) the given attributes on an existing registration; return the item as it now is."""
         if not changes and not remove:
             return self.get(event_id, email)

@@ -102,6 +102,8 @@ def deliverable_address(text: str) -> str:
             exact = False
         if not exact:
             raise ValueError("email.domain")
+    if checked.ascii_email is None:  # only for a non-ASCII local part, refused above
+        raise ValueError("email.non_ascii")
     # One registration per address, compared case-insensitively.
     return checked.ascii_email.lower()
 

@@ -26,9 +26,9 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "functions"))
 
+from registrations.event import EVENT_FILE, PENDING_FACTS, Event, dutch_date, load_event  # noqa: E402
 from registrations.settings import make_clock  # noqa: E402
 from registrations.web.api import CONFIRMATION_PATH  # noqa: E402
-from registrations.event import EVENT_FILE, PENDING_FACTS, Event, dutch_date, load_event  # noqa: E402
 
 TEMPLATES = ROOT / "functions" / "registrations" / "web" / "templates"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_.]*)\s*\}\}")

@@ -8,12 +8,12 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
 
-from registrations.web.errors import error_body
+from registrations.dev.local import build_site
 from registrations.event import load_event
 from registrations.exceptions import DuplicateRegistration, StoreUnavailable
-from registrations.dev.local import build_site
 from registrations.repository import dynamodb_resource
 from registrations.validation import MESSAGES
+from registrations.web.errors import error_body
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 
 EVENT = load_event()

@@ -7,12 +7,13 @@ import email
 import email.policy
 import io
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from registrations.staff import cli
 from registrations.event import load_event
 from registrations.items import new_item
+from registrations.staff import cli
 from registrations.validation import ADDRESS_SPECIALS, NAME_FIELDS, validate
 
 EVENT = load_event()

@@ -8,8 +8,8 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from registrations import create_app
-from tests.concurrency import at_the_same_moment
 from registrations.dev.local import Dynalite, local_config, prepare_table
+from tests.concurrency import at_the_same_moment
 
 
 def stored(table, event_id="ibp-vth-2023-06-07"):

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import openpyxl
-import pytest
 from boto3.dynamodb.conditions import Key
 
 from registrations.export import COLUMNS
@@ -171,7 +170,7 @@ def test_nasty_inputs_survive_csv_and_xlsx(table, staff_env, tmp_path):
     xlsx_rows = {row[3]: [c or "" for c in row] for row in openpyxl.load_workbook(target).active.iter_rows(
         min_row=2, values_only=True)}
 
-    for (case, _, in_csv), item in zip(NASTY, items):
+    for (case, _, in_csv), item in zip(NASTY, items, strict=True):
         expected = expected_row(item)
         expected_csv = list(expected)
         for attribute, cell in in_csv.items():

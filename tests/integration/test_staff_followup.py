@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from registrations.staff import cli
 from registrations.mail.senders import MailNotSent
+from registrations.staff import cli
 
 from .staff_support import EVENT, outbox_recipients, put_items, registration, run_cli
 
@@ -189,7 +189,7 @@ def test_a_crash_part_way_loses_nobody_and_sends_nobody_twice(table, staff_env, 
     assert set(everyone) - set(received) == expected_missing
 
     # When staff have checked and resolve it (a claim is only touched once it is 10 minutes old)
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=11)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)
     code, stdout, _ = run_cli(["send-followup", *CONTENT, "--unconfirmed", resolution], staff_env,
                               clock=lambda: later)
 

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from registrations.mail.confirmation import ConfirmationMailer
 from registrations.event import load_event
-from registrations.mail.ics import event_calendar, fold
 from registrations.links import ManageLinks
+from registrations.mail.confirmation import ConfirmationMailer
+from registrations.mail.ics import event_calendar, fold
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_event()

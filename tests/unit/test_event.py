@@ -26,8 +26,8 @@ def test_facts_match_the_invitation_letter():
         (dt.datetime(2023, 5, 24, 23, 59, 59, tzinfo=AMS), True),
         (dt.datetime(2023, 5, 25, 0, 0, tzinfo=AMS), False),
         # The same edge seen from UTC: Amsterdam is UTC+2 in May.
-        (dt.datetime(2023, 5, 24, 21, 59, 59, tzinfo=dt.timezone.utc), True),
-        (dt.datetime(2023, 5, 24, 22, 0, tzinfo=dt.timezone.utc), False),
+        (dt.datetime(2023, 5, 24, 21, 59, 59, tzinfo=dt.UTC), True),
+        (dt.datetime(2023, 5, 24, 22, 0, tzinfo=dt.UTC), False),
     ],
 )
 def test_registration_is_open_up_to_and_including_the_last_day(moment, is_open):

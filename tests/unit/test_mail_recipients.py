@@ -23,7 +23,7 @@ from registrations.mail.confirmation import KINDS, ConfirmationMailer
 from registrations.mail.headers import address_header
 
 EVENT = load_event()
-NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
 REGISTRANT = "jan@gemeente.example"
 MAX_NAME = 100  # the validation's limit for each name field
 

@@ -11,16 +11,16 @@ import pytest
 from botocore.stub import Stubber
 
 from registrations import create_app
-from registrations.mail.confirmation import ConfirmationMailer
 from registrations.event import load_event
-from registrations.mail.senders import MailNotSent, MailOutcomeUnknown, SesSender
 from registrations.links import ManageLinks
+from registrations.mail.confirmation import ConfirmationMailer
+from registrations.mail.senders import MailNotSent, MailOutcomeUnknown, SesSender
 
 EVENT = load_event()
 SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"
 ITEM = {"email": "jan@gemeente.example", "given_name": "Jan", "family_name": "Jansen",
         "organisation": "DCMR Milieudienst Rijnmond", "role": "Anders", "on_behalf_of": ""}
-NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture

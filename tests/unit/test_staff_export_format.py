@@ -10,8 +10,15 @@ import pytest
 
 from registrations.event import load_event
 from registrations.export import (
-    export_rows, family_name_sort_key, is_formula_risk, neutralise_csv, readable_time, render_summary, summarise,
-    write_csv, write_xlsx,
+    export_rows,
+    family_name_sort_key,
+    is_formula_risk,
+    neutralise_csv,
+    readable_time,
+    render_summary,
+    summarise,
+    write_csv,
+    write_xlsx,
 )
 
 EVENT = load_event()

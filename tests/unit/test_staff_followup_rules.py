@@ -14,7 +14,7 @@ from registrations.mail.rate import RateLimiter
 from registrations.mail.senders import MailNotSent
 
 EVENT = load_event()
-NOW = dt.datetime(2023, 6, 1, 9, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2023, 6, 1, 9, 0, tzinfo=dt.UTC)
 CONTENT = FollowupContent.build("https://teams.microsoft.com/l/meetup-join/x", [("Agenda", "https://vng.example/a")])
 
 

@@ -16,8 +16,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 from botocore.exceptions import ClientError
 
@@ -34,10 +38,11 @@ log = logging.getLogger("registrations.dev.local")
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def wait_for_port(port: int, timeout: float = 15.0, process: subprocess.Popen | None = None) -> None:
+def wait_for_port(port: int, timeout: float = 15.0, process: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -67,13 +72,13 @@ class Dynalite:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.endpoint_file = endpoint_file
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "Dynalite":
+    def start(self) -> Dynalite:
         node = shutil.which("node")
         if node is None or not DYNALITE_CLI.exists():
             raise RuntimeError("dynalite is not installed: run `npm ci` (make run and make test do this)")
@@ -102,28 +107,28 @@ class Dynalite:
                 self.process.kill()
                 self.process.wait()
 
-    def __enter__(self) -> "Dynalite":
+    def __enter__(self) -> Dynalite:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 
-def build_site(site_dir: Path = PROJECT_ROOT / "site", env: dict | None = None) -> Path:
+def build_site(site_dir: Path = PROJECT_ROOT / "site", env: dict[str, str] | None = None) -> Path:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)],
                    cwd=PROJECT_ROOT, check=True, env=env)
     return site_dir
 
 
-def site_and_api(site_dir: Path, api_app: Callable) -> Callable:
+def site_and_api(site_dir: Path, api_app: WSGIApplication) -> WSGIApplication:
     """One WSGI origin: /api/* goes to Flask, everything else is a file from the built site.
 
     Directory URLs resolve to their index.html, as CloudFront does in production.
     """
     root = site_dir.resolve()
 
-    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
         if path == "/api" or path.startswith("/api/"):
             return api_app(environ, start_response)
@@ -172,7 +177,7 @@ def local_token_secret(data_dir: Path = DATA_DIR) -> str:
 
 
 def local_config(dynalite: Dynalite, table: str = LOCAL_TABLE, data_dir: Path = DATA_DIR,
-                 port: int | None = None) -> dict:
+                 port: int | None = None) -> dict[str, Any]:
     return {
         "REGISTRATIONS_TABLE": table,
         "AWS_REGION": LOCAL_REGION,
@@ -204,7 +209,7 @@ def ensure_table(resource: Any, table_name: str) -> None:
 
 
 
-def prepare_table(config: dict) -> None:
+def prepare_table(config: dict[str, Any]) -> None:
     from ..repository import dynamodb_resource
 
     ensure_table(dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]), config["REGISTRATIONS_TABLE"])
@@ -230,7 +235,7 @@ def main() -> int:
                  config["MAIL_OUTBOX"])
         log.info("Site and API: http://127.0.0.1:%d  (Ctrl-C stops everything)", port)
 
-        def stop(*_):
+        def stop(*_: object) -> None:
             server.close()
             raise KeyboardInterrupt
 

@@ -54,7 +54,7 @@ class Store:
 
     def repository(self) -> RegistrationRepository:
         resource = dynamodb_resource(self.config["AWS_REGION"], self.config.get("DYNAMODB_ENDPOINT") or None)
-        return RegistrationRepository(resource.Table(self.config["REGISTRATIONS_TABLE"]))  # type: ignore[no-untyped-call]
+        return RegistrationRepository(resource.Table(self.config["REGISTRATIONS_TABLE"]))
 
 
 def run_in_store(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..items import public_registration
@@ -20,7 +23,7 @@ def service() -> Registering:
     return registering
 
 
-def submitted_fields() -> dict:
+def submitted_fields() -> dict[str, Any]:
     """The request body as a flat mapping of field names, from JSON or an ordinary form post."""
     if request.mimetype == "application/json":
         data = request.get_json(silent=True)
@@ -33,12 +36,12 @@ def submitted_fields() -> dict:
 
 
 @bp.get("/health")
-def health():
+def health() -> Response:
     return jsonify(status="ok")
 
 
 @bp.get("/event")
-def event():
+def event() -> Response:
     svc = service()
     return jsonify(
         event=svc.event.public_facts(),
@@ -51,7 +54,7 @@ def event():
 
 
 @bp.get("/event.ics")
-def event_calendar():
+def event_calendar() -> Response:
     """"Zet in agenda": the meeting as an .ics with the event's own UID (each confirmation carries one of its own)."""
     svc = service()
     return Response(
@@ -65,7 +68,7 @@ def event_calendar():
 
 
 @bp.post("/registrations")
-def create_registration():
+def create_registration() -> ResponseReturnValue:
     fields = submitted_fields()
     item = service().register(fields)
     if request.mimetype in FORM_CONTENT_TYPES:

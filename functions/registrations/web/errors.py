@@ -7,12 +7,11 @@ accessible Dutch page that lists the errors and shows the form again with everyt
 from __future__ import annotations
 
 import logging
+from typing import Any
 
-from flask import Flask, jsonify, render_template, request
-from flask.typing import ResponseReturnValue
+from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from ..mail.confirmation import MANAGE_PATH
 from ..exceptions import (
     ChangesClosed,
     DuplicateRegistration,
@@ -26,8 +25,13 @@ from ..exceptions import (
     RegistrationNotFound,
     StoreUnavailable,
 )
+from ..mail.confirmation import MANAGE_PATH
 
 log = logging.getLogger(__name__)
+
+# Every answer this module (and the personal page) makes: the body, the status and the headers.
+Answer = tuple[str | Response, int, dict[str, str]]
+HTML = {"Content-Type": "text/html; charset=utf-8"}
 
 STATUS = {
     InvalidRegistration: 400,
@@ -74,7 +78,7 @@ def wants_html() -> bool:
     )
 
 
-def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict:
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
@@ -83,24 +87,24 @@ def is_manage_page() -> bool:
     return request.path == MANAGE_PATH or request.path.startswith(MANAGE_PATH + "/")
 
 
-def render_manage_error(status: int, code: str, message: str) -> ResponseReturnValue:
+def render_manage_error(status: int, code: str, message: str) -> Answer:
     """The personal page's own error page (a form the person filled in is re-rendered by web/personal.py)."""
     if status == 503:
         message = "Uw aanmelding is nu niet bereikbaar door een storing bij ons. Probeer het over een paar minuten opnieuw."
     heading = MANAGE_HEADINGS.get(code, "Er ging iets mis")
     html = render_template("manage_error.html", status=status, code=code, heading=heading, message=message)
-    return html, status, {"Content-Type": "text/html; charset=utf-8"}
+    return html, status, dict(HTML)
 
 
-def render_error(status: int, code: str, message: str, fields: dict[str, str] | None = None):
+def render_error(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Answer:
     if is_manage_page():
         return render_manage_error(status, code, message)
     if wants_html():
         form = _submitted_form()
         html = render_template("form_error.html", status=status, code=code, message=message,
                                fields=fields or {}, form=form)
-        return html, status, {"Content-Type": "text/html; charset=utf-8"}
-    return jsonify(error_body(code, message, fields)), status
+        return html, status, dict(HTML)
+    return jsonify(error_body(code, message, fields)), status, {}
 
 
 def _submitted_form() -> dict[str, str]:
@@ -113,7 +117,7 @@ def _submitted_form() -> dict[str, str]:
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RegistrationError)
-    def domain_error(exc: RegistrationError):
+    def domain_error(exc: RegistrationError) -> Answer:
         status = STATUS.get(type(exc), 400)
         if isinstance(exc, StoreUnavailable):
             log.warning("store unavailable: %s", type(exc.__cause__).__name__)
@@ -122,21 +126,19 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(status, exc.code, exc.message, exc.fields)
 
     @app.errorhandler(HTTPException)
-    def http_error(exc: HTTPException):
+    def http_error(exc: HTTPException) -> Answer:
         status = exc.code or 500
         code, message = HTTP_MESSAGES.get(status, UNEXPECTED)
         return render_error(status if status in HTTP_MESSAGES else 500, code, message)
 
     @app.errorhandler(Exception)
-    def unexpected(exc: Exception):
+    def unexpected(exc: Exception) -> Answer:
         # Only the type: the message of an unexpected error may carry personal data.
         log.error("unexpected error: %s", type(exc).__name__, exc_info=False)
         return render_error(500, *UNEXPECTED)
 
 
-def with_retry_after(response: ResponseReturnValue) -> ResponseReturnValue:
+def with_retry_after(answer: Answer) -> Answer:
     """A 503 says when to try again: a minute."""
-    body, status, *rest = response if isinstance(response, tuple) else (response, 200)
-    headers = dict(rest[0]) if rest else {}
-    headers["Retry-After"] = "60"
-    return body, status, headers
+    body, status, headers = answer
+    return body, status, {**headers, "Retry-After": "60"}

@@ -7,16 +7,18 @@ token in the path is the only key; errors (bad links, closed changes, validation
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response
 
 from ..event import OTHER_ORGANISATION, dutch_date
 from ..exceptions import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import MANAGE_PATH
 from ..self_service import SelfService
-from .errors import STATUS, with_retry_after
+from .errors import HTML, STATUS, Answer, with_retry_after
 
 bp = Blueprint("manage", __name__, url_prefix=MANAGE_PATH)
 
@@ -32,7 +34,7 @@ def service() -> SelfService:
 
 
 @bp.after_request
-def keep_private(response):
+def keep_private(response: Response) -> Response:
     # The path holds a personal key: no caching, no Referer to anywhere, no search engines.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -68,7 +70,7 @@ def moment_text(value: str | None) -> str:
 
 def render_manage_page(token: str, view: Mapping[str, Any], values: Mapping[str, str] | None = None,
                        errors: Mapping[str, str] | None = None, notice: str = "", problem: str = "",
-                       status: int = 200):
+                       status: int = 200) -> Answer:
     item = view["registration"]
     html = render_template(
         "manage.html",
@@ -82,11 +84,11 @@ def render_manage_page(token: str, view: Mapping[str, Any], values: Mapping[str,
         cancelled_text=moment_text(item.get("cancelled_at")),
         changed_text=moment_text(item.get("changed_at")),
     )
-    return html, status, {"Content-Type": "text/html; charset=utf-8"}
+    return html, status, dict(HTML)
 
 
 @bp.get("/<token>")
-def view(token: str):
+def view(token: str) -> Answer:
     notice = next((text for key, text in NOTICES.items() if key in request.args), "")
     return render_manage_page(token, service().view(token), notice=notice)
 
@@ -114,24 +116,24 @@ def change(token: str) -> ResponseReturnValue:
 
 
 @bp.get("/<token>/annuleren")
-def confirm_cancel(token: str):
+def confirm_cancel(token: str) -> ResponseReturnValue:
     view_data = service().view(token)
     if not view_data["can_change"]:
         # Cancelled already, or the meeting has started: the main page says which.
         return redirect(url_for("manage.view", token=token), code=303)
     html = render_template("manage_cancel.html", registration=view_data["registration"],
                            manage_url=url_for("manage.view", token=token))
-    return html, 200, {"Content-Type": "text/html; charset=utf-8"}
+    return html, 200, dict(HTML)
 
 
 @bp.post("/<token>/annuleren")
-def cancel(token: str):
+def cancel(token: str) -> ResponseReturnValue:
     service().cancel(token)
     return redirect(url_for("manage.view", token=token, geannuleerd=1), code=303)
 
 
 @bp.route("/", methods=["GET", "POST"], strict_slashes=False)
 @bp.route("/<path:rest>", methods=["GET", "POST"])
-def no_token(rest: str = ""):
+def no_token(rest: str = "") -> ResponseReturnValue:
     # A link cut short or glued to other text: the same clear page as a tampered token.
     raise InvalidLink(contact=service().event.contact_email)
