@@ -131,6 +131,13 @@ def on_files(files, config):
     return files
 
 
+def on_env(env, config, files):
+    # The header, menu, footer and error summary partials live with the function's templates (its zip cannot read
+    # this site's theme); overrides/main.html renders the same files. Theme templates still come first.
+    env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(TEMPLATES)])
+    return env
+
+
 def on_config(config):
     config.extra["event"] = _event.public_facts()
     config.extra["registration_open"] = registration_open()
