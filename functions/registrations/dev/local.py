@@ -1,7 +1,7 @@
 """The embedded default: dynalite on loopback, the table, the built site and /api on one origin.
 
-`make run` calls `main()`. The test fixtures use the same `Dynalite` and `site_and_api` pieces, so the tests
-exercise exactly what a newcomer runs.
+`make run` (dev/run.py) is built from these pieces. The test fixtures use the same `Dynalite` and `site_and_api`,
+so the tests exercise exactly what a newcomer runs.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ import logging
 import mimetypes
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -73,7 +73,7 @@ class Dynalite:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "Dynalite":
+    def start(self) -> Dynalite:
         node = shutil.which("node")
         if node is None or not DYNALITE_CLI.exists():
             raise RuntimeError("dynalite is not installed: run `npm ci` (make run and make test do this)")
@@ -102,7 +102,7 @@ class Dynalite:
                 self.process.kill()
                 self.process.wait()
 
-    def __enter__(self) -> "Dynalite":
+    def __enter__(self) -> Dynalite:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -208,41 +208,3 @@ def prepare_table(config: dict) -> None:
     from ..repository import dynamodb_resource
 
     ensure_table(dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]), config["REGISTRATIONS_TABLE"])
-
-
-def main() -> int:
-    from waitress import create_server
-
-    from .. import create_app
-
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    use_local_credentials()
-    port = int(os.environ.get("PORT", "8000"))
-    data_dir = PROJECT_ROOT / ".data" / "dynalite"
-    with Dynalite(data_dir=data_dir, endpoint_file=DATA_DIR / ENDPOINT_FILE_NAME) as dynalite:
-        config = local_config(dynalite)
-        prepare_table(config)
-        log.info("dynalite: %s (data in %s)", dynalite.endpoint, data_dir.relative_to(PROJECT_ROOT))
-        site_dir = build_site()
-        api = create_app(config)
-        server = create_server(site_and_api(site_dir, api), host="127.0.0.1", port=port, threads=8)
-        log.info("Emails (confirmations with the personal link) are written as .eml files to: %s",
-                 config["MAIL_OUTBOX"])
-        log.info("Site and API: http://127.0.0.1:%d  (Ctrl-C stops everything)", port)
-
-        def stop(*_):
-            server.close()
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, stop)
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            log.info("stopping")
-        finally:
-            server.close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
