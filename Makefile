@@ -11,8 +11,8 @@ endif
 
 .PHONY: run test deps chromium site clean package bench-package infra publish lock lint
 
-run: deps ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
-	$(PY) -m registrations.dev
+run: $(VENV)/.installed-run node_modules/.installed ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
+	@$(PY) -m registrations.dev
 
 test: deps chromium package lint ## Every test: lint and types, unit, integration (dynalite), browser (Chromium), deploy
 	$(PY) -m pytest
@@ -23,13 +23,22 @@ lint: deps
 	$(PY) -m ruff check $(PYTHON_SOURCES)
 	$(PY) -m mypy
 
-deps: $(VENV)/.installed node_modules/.installed
+# Everything: what `make run` needs, the test and deployment tools, and the npm packages.
+deps: $(VENV)/.installed-test node_modules/.installed
 
-$(VENV)/.installed: pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $@
+# Two steps with a stamp each: `make run` installs only the runtime, the site build and the WSGI server (the
+# `run` extra); `make test` after it adds the rest (the `test` extra). pip shows what it does: the first install
+# takes a minute or so.
+$(VENV)/.installed-run: pyproject.toml
+	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	@echo "Installing what make run needs into $(VENV) (takes about a minute the first time) ..."
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -e '.[run]'
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed-run
+	@echo "Installing the test and deployment tools into $(VENV) (a minute or two the first time) ..."
+	$(PY) -m pip install --disable-pip-version-check --progress-bar on -e '.[run,test]'
+	@touch $@
 
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error

@@ -31,6 +31,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, table: Any
 
     from .event import load_event
     from .links import ManageLinks
+    from .mail.composer import in_sentence
     from .mail.confirmation import ConfirmationMailer
     from .mail.senders import sender_from_settings
     from .registering import Registering
@@ -64,6 +65,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, table: Any
     app.extensions["registrations"] = Registering(event, repository, clock, mailer)
     app.extensions["self_service"] = SelfService(event, repository, clock, links)
     app.context_processor(lambda: {"event": event})
+    # The event's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
+    app.jinja_env.filters["in_sentence"] = in_sentence
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
     errors.register_error_handlers(app)

@@ -97,8 +97,14 @@ class Settings:
         return self.mail_sender or LOCAL_MAIL_SENDER
 
 
-def make_clock(preview_now: str | None, timezone: ZoneInfo, on_lambda: bool = False) -> Clock:
-    """The real clock, or the preview clock of a local run (PREVIEW_NOW), which is frozen at that moment."""
+def make_clock(
+    preview_now: str | None, timezone: ZoneInfo, on_lambda: bool = False, *, announce: bool = True
+) -> Clock:
+    """The real clock, or the preview clock of a local run (PREVIEW_NOW), which is frozen at that moment.
+
+    `announce=False` leaves out the "preview clock" line, for a caller that says it its own way (the site build:
+    `make run` builds the site and starts the app, and the line is printed once, by the app).
+    """
     if not preview_now:
         return lambda: dt.datetime.now(dt.UTC)
     if on_lambda:
@@ -112,5 +118,7 @@ def make_clock(preview_now: str | None, timezone: ZoneInfo, on_lambda: bool = Fa
         ) from exc
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone)
-    log.warning("preview clock: behaving as at %s", moment.isoformat())
+    if announce:
+        log.warning("Preview clock: frozen at %s (PREVIEW_NOW); to move it, restart with another PREVIEW_NOW",
+                    moment.isoformat())
     return lambda: moment

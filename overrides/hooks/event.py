@@ -15,6 +15,7 @@ when the page loads, so a page built while registration was open still closes on
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import re
 import sys
@@ -67,13 +68,22 @@ DERIVED = {
         e, "accessibility_register_url", "deze verklaring in het register", "{}"),
 }
 
+log = logging.getLogger("mkdocs.hooks.event")
 _event = load_event()
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
 
 def build_moment(env=os.environ) -> dt.datetime:
-    """The moment the site is built for: PREVIEW_NOW when set (as in the function), else now."""
-    return make_clock(env.get("PREVIEW_NOW") or None, _event.timezone)()
+    """The moment the site is built for: PREVIEW_NOW when set (as in the function), else now.
+
+    Said at INFO on MkDocs' own logger: `mkdocs build` shows it, and `make run` (which builds with --quiet and
+    whose app announces the preview clock itself) prints it once.
+    """
+    preview_now = env.get("PREVIEW_NOW") or None
+    moment = make_clock(preview_now, _event.timezone, announce=False)()
+    if preview_now:
+        log.info("Building the site as at %s (PREVIEW_NOW)", moment.isoformat())
+    return moment
 
 
 def registration_open(event: Event = _event, env=os.environ) -> bool:
@@ -129,6 +139,13 @@ def on_files(files, config):
         if from_theme and UNUSED_THEME_ASSETS.match(file.src_uri):
             files.remove(file)
     return files
+
+
+def on_env(env, config, files):
+    # The header, menu, footer and error summary partials live with the function's templates (its zip cannot read
+    # this site's theme); overrides/main.html renders the same files. Theme templates still come first.
+    env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(TEMPLATES)])
+    return env
 
 
 def on_config(config):

@@ -72,7 +72,7 @@ def test_view_change_and_cancel(open_server, any_page):
     # Given the personal link from the email
     response = page.goto(live_server.url + link)
     assert response.status == 200
-    expect(page).to_have_title(re.compile(r"^Uw aanmelding – "))
+    expect(page).to_have_title(re.compile(r"^Uw aanmelding - "))
     expect(page.get_by_role("heading", level=1)).to_have_text("Uw aanmelding")
     # Then the registration is shown, with the address fixed
     expect(page.get_by_label("Voornaam")).to_have_value("Jan-Willem")

@@ -233,7 +233,7 @@ def test_without_javascript_errors_come_back_on_a_page_that_looks_like_the_site(
     # And everything typed is still there
     assert typed_values(page_nojs) == before
     # And it wears the site's stylesheet: the same header colour and visible field borders
-    header = page_nojs.locator(".reg-page__header")
+    header = page_nojs.locator(".site-header")
     assert header.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(21, 66, 115)"
     assert page_nojs.locator("#email").evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
     # And correcting the errors there completes the registration

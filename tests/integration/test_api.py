@@ -64,7 +64,7 @@ def test_a_form_post_with_errors_gets_a_dutch_page_that_keeps_every_value(client
     assert response.status_code == 400
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    assert '<html lang="nl">' in page
+    assert '<html lang="nl"' in page
     assert "Er is 1 fout in het formulier" in page
     assert '<a href="#email">Vul een geldig e-mailadres in, zoals naam@gemeente.nl.</a>' in page
     assert 'value="geen-adres"' in page

@@ -1,4 +1,10 @@
-/* The registration form, enhanced. Without this script the form posts itself and the API answers with a
+/* The site's one script, on every page: the MkDocs pages load it (extra_javascript), the function's own pages
+   (templates/_page.html) by its stable path /assets/javascripts/registration.js. On every page:
+   - an error summary shown with the page (autofocus) has the focus, also where a browser ignores autofocus on
+     an element that is not a field; its links move the focus to their field and show the field's label;
+   - on every form with the organisation fields (the registration form, the personal page's change form), the
+     organisation name field shows only for "Een andere organisatie" (without JavaScript it is always shown).
+   The registration form, enhanced. Without this script the form posts itself and the API answers with a
    redirect or an error page, so everything works without JavaScript. With it:
    - registration is checked against /api/event, so a page built while it was open still closes on time;
    - the form is sent as JSON; the API's Dutch messages appear inline and in an error summary that gets focus;
@@ -7,6 +13,49 @@
    Every Dutch text comes from the API or from the form's data-texts (templates/_form.html). */
 (function () {
   "use strict";
+
+  var OTHER_ORGANISATION = "anders";
+
+  var shownSummary = document.querySelector(".reg-summary[autofocus]:not([hidden])");
+  if (shownSummary && (!document.activeElement || document.activeElement === document.body)) {
+    shownSummary.focus();
+  }
+
+  /* A link in a summary moves the focus to its field and shows the field's label, too. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".reg-summary a[href^='#']");
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) {
+      return;
+    }
+    event.preventDefault();
+    var label = document.querySelector("label[for='" + field.id + "']");
+    (label || field).scrollIntoView({ block: "start" });
+    field.focus({ preventScroll: true });
+  });
+
+  /* Shows the organisation name field only when it is needed (or has an error); returns the update. */
+  function conditionalOtherField(someForm) {
+    var organisation = someForm.elements.organisation;
+    var otherInput = someForm.elements.organisation_other;
+    var otherField = document.getElementById("organisation_other-field");
+    if (!organisation || !otherInput || !otherField) {
+      return function () {};
+    }
+    someForm.classList.add("reg-js");
+    function update() {
+      var needed = organisation.value === OTHER_ORGANISATION || otherInput.getAttribute("aria-invalid") === "true";
+      otherField.hidden = !needed;
+    }
+    organisation.addEventListener("change", update);
+    update();
+    return update;
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("form.reg-form"), function (someForm) {
+    if (someForm.id !== "registration-form") {
+      conditionalOtherField(someForm);
+    }
+  });
 
   /* The confirmation page: the API said the confirmation email could not be sent yet (see the submit handler). */
   var lateNotice = document.getElementById("confirmation-late");
@@ -30,21 +79,9 @@
   var buttonLabel = button.textContent;
   var sending = false;
   var SEND_TIMEOUT_MS = 20000;
-  var OTHER_ORGANISATION = "anders";
 
   form.classList.add("reg-js");
-
-  /* The organisation name field only matters for "Een andere organisatie". */
-  var organisation = form.elements.organisation;
-  var otherInput = form.elements.organisation_other;
-  var otherField = document.getElementById("organisation_other-field");
-
-  function updateOtherField() {
-    var needed = organisation.value === OTHER_ORGANISATION || otherInput.getAttribute("aria-invalid") === "true";
-    otherField.hidden = !needed;
-  }
-  organisation.addEventListener("change", updateOtherField);
-  updateOtherField();
+  var updateOtherField = conditionalOtherField(form);
 
   /* Open or closed: the API decides; the state of the build stays when the API cannot be asked. */
   function showOpen(isOpen) {
@@ -150,22 +187,6 @@
     clearErrors();
     showSummary(texts.titles[code] || texts.titles["default"], message);
   }
-
-  /* A link in the summary moves the focus to its field and shows the field's label, too. */
-  summary.addEventListener("click", function (event) {
-    var link = event.target.closest("a[href^='#']");
-    if (!link) {
-      return;
-    }
-    var field = document.getElementById(link.getAttribute("href").slice(1));
-    if (!field) {
-      return;
-    }
-    event.preventDefault();
-    var label = form.querySelector("label[for='" + field.id + "']");
-    (label || field).scrollIntoView({ block: "start" });
-    field.focus({ preventScroll: true });
-  });
 
   function setSending(isSending) {
     sending = isSending;

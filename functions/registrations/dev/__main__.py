@@ -2,6 +2,6 @@
 
 import sys
 
-from .local import main
+from .run import main
 
 sys.exit(main())

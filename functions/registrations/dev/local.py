@@ -1,7 +1,7 @@
 """The embedded default: dynalite on loopback, the table, the built site and /api on one origin.
 
-`make run` calls `main()`. The test fixtures use the same `Dynalite` and `site_and_api` pieces, so the tests
-exercise exactly what a newcomer runs.
+`make run` (dev/run.py) is built from these pieces. The test fixtures use the same `Dynalite` and `site_and_api`,
+so the tests exercise exactly what a newcomer runs.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import logging
 import mimetypes
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -213,41 +212,3 @@ def prepare_table(config: dict[str, Any]) -> None:
     from ..repository import dynamodb_resource
 
     ensure_table(dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]), config["REGISTRATIONS_TABLE"])
-
-
-def main() -> int:
-    from waitress import create_server
-
-    from .. import create_app
-
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    use_local_credentials()
-    port = int(os.environ.get("PORT", "8000"))
-    data_dir = PROJECT_ROOT / ".data" / "dynalite"
-    with Dynalite(data_dir=data_dir, endpoint_file=DATA_DIR / ENDPOINT_FILE_NAME) as dynalite:
-        config = local_config(dynalite)
-        prepare_table(config)
-        log.info("dynalite: %s (data in %s)", dynalite.endpoint, data_dir.relative_to(PROJECT_ROOT))
-        site_dir = build_site()
-        api = create_app(config)
-        server = create_server(site_and_api(site_dir, api), host="127.0.0.1", port=port, threads=8)
-        log.info("Emails (confirmations with the personal link) are written as .eml files to: %s",
-                 config["MAIL_OUTBOX"])
-        log.info("Site and API: http://127.0.0.1:%d  (Ctrl-C stops everything)", port)
-
-        def stop(*_: object) -> None:
-            server.close()
-            raise KeyboardInterrupt
-
-        signal.signal(signal.SIGTERM, stop)
-        try:
-            server.run()
-        except KeyboardInterrupt:
-            log.info("stopping")
-        finally:
-            server.close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

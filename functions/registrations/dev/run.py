@@ -1,0 +1,143 @@
+"""`make run` (`python -m registrations.dev`): dynalite, the table, the built site and /api on one origin.
+
+The pieces are in local.py, which the tests use too; this module adds what only the interactive run needs: one
+run per checkout (a lock), a clear line when the port is taken, and output that says each thing once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import signal
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TextIO
+
+from .local import (
+    DATA_DIR,
+    ENDPOINT_FILE_NAME,
+    PROJECT_ROOT,
+    Dynalite,
+    build_site,
+    local_config,
+    prepare_table,
+    site_and_api,
+    use_local_credentials,
+)
+
+log = logging.getLogger("registrations.dev.run")
+
+# Held (flock) by the running `make run` of this checkout; it holds the port of its site.
+RUN_LOCK_NAME = "run.lock"
+
+
+class AlreadyRunning(Exception):
+    """Another `make run` of this checkout holds the lock (its dynalite owns the data folder)."""
+
+    def __init__(self, port: str) -> None:
+        where = f" (site on http://127.0.0.1:{port})" if port else ""
+        super().__init__(f"make run is already running in this checkout{where}: use that one, or stop it with "
+                         "Ctrl-C first.")
+
+
+@contextlib.contextmanager
+def run_lock(data_dir: Path, port: int) -> Iterator[None]:
+    """One `make run` per checkout: LevelDB lets one dynalite open the data folder, and a second one would only
+    fail later with a screen of connection errors. The kernel drops the lock when the process ends, however."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    handle: TextIO
+    with open(data_dir / RUN_LOCK_NAME, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            raise AlreadyRunning(handle.read().strip()) from None
+        handle.truncate(0)
+        handle.write(str(port))
+        handle.flush()
+        try:
+            yield
+        finally:
+            handle.truncate(0)
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        # As waitress binds: a port left in TIME_WAIT by a run that just stopped is free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def quiet_libraries() -> None:
+    # botocore says "Found credentials in environment variables." at INFO on every start: they are the dummy
+    # ones of use_local_credentials, and a newcomer need not read about them.
+    logging.getLogger("botocore.credentials").setLevel(logging.WARNING)
+
+
+def main(data_dir: Path = DATA_DIR, site_dir: Path = PROJECT_ROOT / "site") -> int:
+    """`make run`. Every line is said once; a second run of the same checkout stops at once with one line."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    quiet_libraries()
+    port = int(os.environ.get("PORT", "8000"))
+    try:
+        with run_lock(data_dir, port):
+            if port_in_use(port):
+                print(f"Port {port} is in use by another program: start with another port, e.g. "
+                      f"make run PORT={port + 1}", file=sys.stderr)
+                return 1
+            return serve(data_dir, site_dir, port)
+    except AlreadyRunning as exc:
+        print(exc, file=sys.stderr)
+        return 1
+
+
+def serve(data_dir: Path, site_dir: Path, port: int) -> int:
+    from waitress import create_server
+
+    from .. import create_app
+
+    use_local_credentials()
+    store_dir = data_dir / "dynalite"
+    with Dynalite(data_dir=store_dir, endpoint_file=data_dir / ENDPOINT_FILE_NAME) as dynalite:
+        config = local_config(dynalite, data_dir=data_dir, port=port)
+        prepare_table(config)
+        log.info("dynalite: %s (data in %s)", dynalite.endpoint, _shown(store_dir))
+        build_site(site_dir)
+        api = create_app(config)
+        server = create_server(site_and_api(site_dir, api), host="127.0.0.1", port=port, threads=8)
+        log.info("Emails (confirmations with the personal link) are written as .eml files to: %s",
+                 config["MAIL_OUTBOX"])
+        log.info("Site and API: http://127.0.0.1:%d  (Ctrl-C stops everything)", port)
+
+        def stop(*_: object) -> None:
+            server.close()
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            log.info("stopping")
+        finally:
+            server.close()
+    return 0
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be said: relative to the checkout when it is inside it."""
+    try:
+        return str(path.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
