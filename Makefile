@@ -1,6 +1,13 @@
 # The two commands a newcomer needs: `make run` and `make test`. Each installs what it needs.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+# The function runs on Python 3.13, here as on Lambda (python3.13). Found on the PATH, or among pyenv's versions
+# (where `python3.13` on the PATH may be a shim that refuses until pyenv is told which version to use).
+# Override: make PYTHON=/path/to/python3.13 ...
+PYTHON_VERSION := 3.13
+PYTHON ?= $(shell for p in python$(PYTHON_VERSION) $$(ls -d $$HOME/.pyenv/versions/$(PYTHON_VERSION).*/bin/python$(PYTHON_VERSION) 2>/dev/null | sort -V | tail -n 1); do \
+  "$$p" -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_VERSION))))' >/dev/null 2>&1 && { command -v "$$p"; break; }; done)
+comma := ,
+export PYTHON
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
@@ -28,8 +35,10 @@ deps: $(VENV)/.installed-test node_modules/.installed
 
 # Two steps with a stamp each: `make run` installs only the runtime, the site build and the WSGI server (the
 # `run` extra); `make test` after it adds the rest (the `test` extra). pip shows what it does: the first install
-# takes a minute or so.
+# takes a minute or so. A venv of another Python (an older checkout's 3.11) is made anew.
 $(VENV)/.installed-run: pyproject.toml
+	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) is needed and was not found. Install it (for example: pyenv install $(PYTHON_VERSION)), or run make PYTHON=/path/to/python$(PYTHON_VERSION) ..."; exit 1; }
+	@test ! -x $(PY) || $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != ($(subst .,$(comma),$(PYTHON_VERSION))))' || { echo "Making $(VENV) anew for Python $(PYTHON_VERSION)"; rm -rf $(VENV); }
 	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
 	@echo "Installing what make run needs into $(VENV) (takes about a minute the first time) ..."
 	$(PY) -m pip install --disable-pip-version-check --progress-bar on -e '.[run]'

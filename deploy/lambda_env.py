@@ -1,4 +1,4 @@
-"""Run the Lambda zip the way AWS Lambda's python3.11 runtime does, on this machine.
+"""Run the Lambda zip the way AWS Lambda's python3.13 runtime does, on this machine.
 
 - The zip is unpacked with its entries' dates (Zappa's 1980), like Lambda's /var/task, and Python writes no
   bytecode there (on Lambda /var/task is read-only).
@@ -24,7 +24,7 @@ from typing import Any
 from .package import venv_python
 
 RUNNER = Path(__file__).with_name("lambda_runner.py")
-# What the Lambda python3.11 runtime provides on its own path (/var/runtime); the zip excludes these.
+# What the Lambda python3.13 runtime provides on its own path (/var/runtime); the zip excludes these.
 LAMBDA_RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six.py", "urllib3")
 
 

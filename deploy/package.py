@@ -29,7 +29,9 @@ from .settings import lambda_name, stage_settings
 
 LAMBDA_VENV = Path(os.environ.get("LAMBDA_VENV") or ROOT / ".venv-lambda")
 DIST = ROOT / "dist"
-PYTHON = os.environ.get("PYTHON", "python3.11")
+# The interpreter the Lambda venv is made with: it must be the runtime's version (zappa_settings.json "runtime"),
+# or the zip carries the wrong compiled extensions and .pyc files. The Makefile exports the one it found.
+PYTHON = os.environ.get("PYTHON") or sys.executable
 # Where Lambda unpacks the zip; the .pyc files name their sources there, so tracebacks read /var/task/...
 LAMBDA_TASK_ROOT = "/var/task"
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -45,7 +47,7 @@ def ensure_venv(venv: Path = LAMBDA_VENV) -> Path:
     Zappa packages the whole active venv, so anything else in it (pytest, mkdocs, ...) would end up in the zip. The
     lock has a hash for every file, so two builds of the zip hold the same dependencies.
     """
-    wanted = LOCK_FILE.read_text(encoding="utf-8")
+    wanted = LOCK_FILE.read_text(encoding="utf-8") + f"# made with {python_version(PYTHON)}\n"
     marker = venv / ".installed"
     if marker.exists() and marker.read_text(encoding="utf-8") == wanted and venv_python(venv).exists():
         return venv
@@ -56,6 +58,21 @@ def ensure_venv(venv: Path = LAMBDA_VENV) -> Path:
                     "--require-hashes", "--no-deps", "-r", str(LOCK_FILE)], check=True)
     marker.write_text(wanted, encoding="utf-8")
     return venv
+
+
+def python_version(python: str | Path) -> str:
+    """'python3.13': the interpreter's version, named as Lambda names its runtimes."""
+    return subprocess.run([str(python), "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def check_runtime(stage: str, python: str | Path) -> None:
+    """The venv's Python must be the stage's Lambda runtime, or the zip would carry the wrong .pyc files."""
+    runtime = stage_settings(stage)["runtime"]
+    found = python_version(python)
+    if found != runtime:
+        raise SystemExit(f"The Lambda runtime of {stage} is {runtime}, but the packaging Python is {found} "
+                         f"({python}). Run with PYTHON=/path/to/{runtime}.")
 
 
 def venv_python(venv: Path = LAMBDA_VENV) -> Path:
@@ -116,7 +133,7 @@ def zappa_package(stage: str, output: Path, venv: Path) -> Path:
 
 
 def recompile(source_zip: Path, target_zip: Path, python: Path) -> Path:
-    """Copy the zip and add a .pyc with an unchecked hash beside every module (Lambda's CPython, 3.11)."""
+    """Copy the zip and add a .pyc with an unchecked hash beside every module (Lambda's CPython, the runtime's version)."""
     with tempfile.TemporaryDirectory(prefix="lambda-recompile-") as tmp:
         tree = Path(tmp)
         with zipfile.ZipFile(source_zip) as archive:
@@ -147,6 +164,7 @@ def ensure_package(stage: str = "production", force: bool = False) -> Path:
     wanted = fingerprint(stage)
     if not force and final.is_file() and raw.is_file() and stamp.is_file() and stamp.read_text() == wanted:
         return final
+    check_runtime(stage, PYTHON)
     venv = ensure_venv()
     zappa_package(stage, raw, venv)
     recompile(raw, final, venv_python(venv))

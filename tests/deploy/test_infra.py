@@ -151,7 +151,7 @@ def test_zappa_settings_name_what_the_stack_makes(stage, template, resources):
 def test_zappa_settings_deploy_safely(stage):
     settings = stage_settings(stage)
     assert settings["aws_region"].startswith("eu-")
-    assert settings["runtime"] == "python3.11"
+    assert settings["runtime"] == "python3.13"
     assert settings["manage_roles"] is False
     assert settings["use_precompiled_packages"] is False
     assert settings["debug"] is False

@@ -122,7 +122,7 @@ def test_every_module_has_a_pyc_with_an_unchecked_hash(lambda_zip, lambda_zip_na
     with zipfile.ZipFile(lambda_zip) as archive:
         for module in modules:
             path = PurePosixPath(module)
-            pyc = str(path.parent / "__pycache__" / f"{path.stem}.cpython-311.pyc")
+            pyc = str(path.parent / "__pycache__" / f"{path.stem}.cpython-313.pyc")
             assert pyc in lambda_zip_names, f"{module} has no .pyc"
             # PEP 552: flags 0b01 = hash-based and not checked against the source, so the 1980 dates do not matter.
             (flags,) = struct.unpack("<I", archive.read(pyc)[4:8])

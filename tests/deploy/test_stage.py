@@ -49,7 +49,7 @@ def deployed(clients):
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("handler.py", "def lambda_handler(event, context):\n    return {}\n")
     clients.lambda_.create_function(
-        FunctionName=function, Runtime="python3.11", Role=role["Role"]["Arn"], Handler="handler.lambda_handler",
+        FunctionName=function, Runtime="python3.13", Role=role["Role"]["Arn"], Handler="handler.lambda_handler",
         Code={"ZipFile": code.getvalue()},
         Environment={"Variables": dict(settings["aws_environment_variables"])})
     api = clients.apigateway.create_rest_api(name=function)
