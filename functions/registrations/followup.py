@@ -18,13 +18,15 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 
 from .event import Event
 from .exceptions import StoreUnavailable
 from .followup_content import FollowupContent
 from .items import local_iso
-from .mail.composer import MessageComposer
+from .mail import ics
+from .mail.composer import Attachment, MessageComposer
 from .mail.rate import RateLimiter
 from .mail.senders import MailNotSent, Sender
 from .repository import RegistrationRepository
@@ -60,7 +62,13 @@ def build_message(
         # The position follows the name on a line of its own, so it starts with a capital.
         "position": position[:1].upper() + position[1:],
     }
-    return MessageComposer(event, mail_from).compose("followup", registration, now or dt.datetime.now(dt.UTC), context)
+    moment = now or dt.datetime.now(dt.UTC)
+    # The calendar entry follows: the same meeting, now with the Teams link as its place (a REQUEST that updates it).
+    data, method = ics.invitation(event, registration, parseaddr(mail_from)[1], moment, teams_link=content.teams_link,
+                                  change_at=moment)
+    calendar = Attachment(data, filename=ics.filename(event), maintype="text", subtype="calendar",
+                          params={"charset": "utf-8", "method": method})
+    return MessageComposer(event, mail_from).compose("followup", registration, moment, context, calendar)
 
 
 # --- who gets it -------------------------------------------------------------------------------------------------
@@ -159,7 +167,8 @@ class FollowupMailing:
         if unconfirmed == "mark-sent":
             for item in stale:
                 # The send happened right after the claim, so the claim time is the best send time we know.
-                if self.repository.confirm_followup(self.event.id, item["email"], item[CLAIM], item[CLAIMED_AT]):
+                if self.repository.confirm_followup(self.event.id, item["email"], item[CLAIM], item[CLAIMED_AT],
+                                                    teams_link=self.content.teams_link):
                     outcome.marked_sent.append(item["email"])
                 else:
                     outcome.skipped.append(item["email"])
@@ -200,7 +209,7 @@ class FollowupMailing:
             failures_in_a_row = 0
             try:
                 recorded = self.repository.confirm_followup(
-                    self.event.id, email, self.claim_id, self.local_time(), message_id
+                    self.event.id, email, self.claim_id, self.local_time(), message_id, self.content.teams_link
                 )
             except StoreUnavailable:
                 # Sent but not recorded: the claim stays, so no later run sends again on its own. Stop: the

@@ -202,11 +202,19 @@ class RegistrationRepository:
             values,
         )
 
-    def confirm_followup(self, event_id: str, email: str, claim: str, sent_at: str, message_id: str = "") -> bool:
-        """Record the follow-up as sent under our claim, and drop the claim; False if the claim is not ours."""
+    def confirm_followup(self, event_id: str, email: str, claim: str, sent_at: str, message_id: str = "",
+                         teams_link: str = "") -> bool:
+        """Record the follow-up as sent under our claim, and drop the claim; False if the claim is not ours.
+
+        The Teams link is kept on the registration, so every later calendar update the person gets still holds it.
+        """
         names = {"#claim": "followup_claim", "#claimed_at": "followup_claimed_at", "#sent": "followup_sent_at"}
         values = {":claim": claim, ":sent_at": sent_at}
         update = "SET #sent = :sent_at"
+        if teams_link:
+            names["#teams_link"] = "teams_link"
+            values[":teams_link"] = teams_link
+            update += ", #teams_link = :teams_link"
         if message_id:
             names["#message_id"] = "followup_message_id"
             values[":message_id"] = message_id

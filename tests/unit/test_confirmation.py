@@ -79,7 +79,8 @@ def test_the_message_has_dutch_text_and_html_and_an_ics_attachment(mailer):
     # And the attachment is a calendar file
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
-    assert attachment.get_param("method") == "PUBLISH"
+    # An invitation for this invitee (iTIP REQUEST); the MIME method names the same as METHOD (RFC 6047 §2.4)
+    assert attachment.get_param("method") == "REQUEST"
     assert attachment.get_filename() == "bijeenkomst-ibp-vth-2023-06-07.ics"
 
 
@@ -94,32 +95,40 @@ def test_the_ics_has_the_meeting_at_the_right_amsterdam_times(mailer):
     assert start.astimezone(AMS).strftime("%H:%M") == "13:30"
     assert str(vevent["LOCATION"]) == "Microsoft Teams (link volgt)"
     assert str(vevent["SUMMARY"]) == "Bestuurlijke netwerkbijeenkomst IBP VTH"
-    assert str(vevent["ORGANIZER"]) == "mailto:ronald.kersbergen@vng.nl"
+    # The organiser is the sending address, not the contact person, so stray replies fill nobody's inbox
+    assert str(vevent["ORGANIZER"]) == "mailto:netwerkbijeenkomst@vng.example"
     assert vevent["ORGANIZER"].params["CN"] == "Vereniging van Nederlandse Gemeenten (VNG)"
-    assert str(calendar["VERSION"]) == "2.0" and str(calendar["METHOD"]) == "PUBLISH"
+    # The invitee is the attendee, already accepted, and no answer is asked
+    assert str(vevent["ATTENDEE"]) == "mailto:j.vanthoff@gemeente.example"
+    assert dict(vevent["ATTENDEE"].params) == {"CN": "Jan-Willem van 't Hoff", "ROLE": "REQ-PARTICIPANT",
+                                               "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"}
+    assert str(calendar["VERSION"]) == "2.0" and str(calendar["METHOD"]) == "REQUEST"
     assert calendar["PRODID"]
     assert vevent.decoded("DTSTAMP") == NOW
 
 
-def test_the_uid_is_stable_per_registration_and_hides_the_address(mailer):
+def test_one_uid_for_the_meeting_in_every_attachment_and_the_public_download(mailer):
     def uid(item, now):
         [vevent] = calendar_of(parsed(mailer.build(item, now))).walk("VEVENT")
         return str(vevent["UID"])
 
-    first = uid(ITEM, NOW)
-    # The same registration, mailed again later (and with other details), keeps its UID
-    assert uid({**ITEM, "given_name": "Jan"}, NOW + dt.timedelta(days=3)) == first
-    # Another registration gets another one
-    assert uid({**ITEM, "email": "ander@gemeente.example"}, NOW) != first
-    assert first.endswith("@aanmelden.vng.example")
-    assert "vanthoff" not in first
-    # The public download has the event's own UID
-    [vevent] = icalendar.Calendar.from_ical(mailer.calendar(NOW)).walk("VEVENT")
-    assert str(vevent["UID"]) == "ibp-vth-2023-06-07@aanmelden.vng.example"
+    # Adding the confirmation's entry and the "Zet in agenda" download gives one entry, not two
+    [public] = icalendar.Calendar.from_ical(mailer.calendar(NOW)).walk("VEVENT")
+    assert uid(ITEM, NOW) == uid({**ITEM, "email": "ander@gemeente.example"}, NOW) == str(public["UID"])
+    assert str(public["UID"]) == "ibp-vth-2023-06-07@vng.nl"
+    assert "vanthoff" not in str(public["UID"])
+
+
+def test_the_public_download_is_published_and_names_nobody(mailer):
+    calendar = icalendar.Calendar.from_ical(mailer.calendar(NOW))
+    [vevent] = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    assert "ATTENDEE" not in vevent and "ORGANIZER" not in vevent
+    assert vevent["SEQUENCE"] == 0
 
 
 def test_the_ics_is_rfc5545_text(mailer):
-    raw = mailer.calendar(NOW, "j.vanthoff@gemeente.example")
+    raw = mailer.invitation(ITEM, NOW).data
     lines = raw.split(b"\r\n")
     # CRLF line endings throughout, each line at most 75 octets, and no bare LF
     assert raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b"")

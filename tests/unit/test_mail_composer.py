@@ -84,10 +84,8 @@ def test_the_title_reads_in_lower_case_within_a_sentence(kind):
         assert "de Bestuurlijke" not in text
 
 
-def test_only_confirmation_and_link_carry_the_calendar():
-    attachments = {kind: [a.get_filename() for a in built(kind).iter_attachments()] for kind in ALL_KINDS}
-    assert attachments == {
-        "confirmation": [f"bijeenkomst-{EVENT.id}.ics"],
-        "link": [f"bijeenkomst-{EVENT.id}.ics"],
-        "followup": [],
-    }
+def test_every_email_carries_the_calendar_entry_as_it_now_stands():
+    # The follow-up too: it updates the entry with the Teams link (issue 13).
+    attachments = {kind: [(a.get_filename(), a.get_param("method")) for a in built(kind).iter_attachments()]
+                   for kind in ALL_KINDS}
+    assert attachments == {kind: [(f"bijeenkomst-{EVENT.id}.ics", "REQUEST")] for kind in ALL_KINDS}

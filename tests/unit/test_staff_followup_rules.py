@@ -79,7 +79,7 @@ class FakeRepository:
         self.calls.append(("claim", email))
         return True
 
-    def confirm_followup(self, event_id, email, claim, sent_at, message_id=""):
+    def confirm_followup(self, event_id, email, claim, sent_at, message_id="", teams_link=""):
         self.calls.append(("confirm", email))
         if self.confirm_fails:
             raise StoreUnavailable()

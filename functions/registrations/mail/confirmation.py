@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parseaddr
 from typing import Any
 
 from ..event import Event
@@ -38,11 +39,15 @@ class ConfirmationMailer:
     def manage_url(self, email: str) -> str:
         return f"{self.site_url}{MANAGE_PATH}/{self.links.token_for(email)}"
 
-    def calendar(self, now: dt.datetime, email: str | None = None) -> bytes:
-        """The .ics: with a UID of its own per registration, or the event's UID for the public download."""
-        domain = ics.uid_domain(self.site_url)
-        uid = self.links.calendar_uid(email, domain) if email else f"{self.event.id}@{domain}"
-        return ics.event_calendar(self.event, uid, now, self.site_url)
+    def calendar(self, now: dt.datetime) -> bytes:
+        """The public "Zet in agenda" download: the meeting with its one UID, naming nobody (PUBLISH)."""
+        return ics.event_calendar(self.event, ics.event_uid(self.event), now, self.site_url)
+
+    def invitation(self, item: Mapping[str, Any], now: dt.datetime) -> Attachment:
+        """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
+        data, method = ics.invitation(self.event, item, parseaddr(self.from_address)[1], now, self.site_url)
+        return Attachment(data, filename=ics.filename(self.event), maintype="text", subtype="calendar",
+                          params={"charset": "utf-8", "method": method})
 
     def subject(self, kind: str) -> str:
         return self.composer.subject(kind)
@@ -52,14 +57,7 @@ class ConfirmationMailer:
             raise ValueError(f"unknown kind of message: {kind}")
         email = str(item["email"])
         context = {"manage_url": self.manage_url(email), "start_text": f"{self.event.starts_at:%H.%M} uur"}
-        calendar = Attachment(
-            self.calendar(now, email),
-            filename=ics.filename(self.event),
-            maintype="text",
-            subtype="calendar",
-            params={"charset": "utf-8", "method": "PUBLISH"},
-        )
-        return self.composer.compose(kind, item, now, context, calendar)
+        return self.composer.compose(kind, item, now, context, self.invitation(item, now))
 
     def send(self, item: Mapping[str, Any], now: dt.datetime, kind: str = "confirmation") -> str:
         """Build and hand over the message; raises mail.MailNotSent when the sender cannot deliver it."""

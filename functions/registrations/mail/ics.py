@@ -7,22 +7,21 @@ kept in step with Amsterdam's rules; calendar programs show them in the reader's
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from ..event import Event
+from ..items import parse_time
 
 PRODID = "-//Vereniging van Nederlandse Gemeenten//Aanmelden netwerkbijeenkomst//NL"
 LOCATION = "Microsoft Teams (link volgt)"
+# The public download; an email's attachment names its own method (RFC 6047 §2.4: the same as METHOD).
 CONTENT_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
 
 
 def filename(event: Event) -> str:
     return f"bijeenkomst-{event.id}.ics"
-
-
-def uid_domain(site_url: str) -> str:
-    """The right-hand side of a UID (RFC 5545 §3.8.4.7 suggests a domain): the site's host."""
-    host = site_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
-    return host or "localhost"
 
 
 def utc_stamp(moment: dt.datetime) -> str:
@@ -63,15 +62,88 @@ def fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
-def event_calendar(event: Event, uid: str, now: dt.datetime, site_url: str = "", description_extra: str = "") -> bytes:
-    """One VEVENT for the meeting. `uid` must stay the same for the same registration, so a calendar program
-    updates the appointment instead of adding it twice."""
-    description = (
-        f"{event.title}: {event.subtitle}.\n"
-        "De vergaderlink voor Microsoft Teams en de stukken krijgt u later per e-mail.\n"
-        "Log bij Teams in met hetzelfde e-mailadres waarmee u zich hebt aangemeld.\n"
-        f"Vragen? Mail naar {event.contact_email}."
+# Calendar programs keep the entry with the highest SEQUENCE for a UID (RFC 5546 §2.1.4). It is derived from the time
+# of the change it describes, in seconds since this moment, so it rises with every change the invitee is sent, also
+# across a cancellation and a new registration (which replaces the item and so cannot carry a counter over).
+SEQUENCE_EPOCH = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+# The item's attributes that record a change the invitee is told about.
+CHANGE_TIMES = ("registered_at", "changed_at", "cancelled_at", "followup_sent_at")
+
+
+def sequence_at(moment: dt.datetime) -> int:
+    return max(0, int((moment - SEQUENCE_EPOCH).total_seconds()))
+
+
+def event_uid(event: Event) -> str:
+    """One UID per meeting, in every attachment and in the public download: adding both gives one entry. Its domain
+    is the organiser's (from event.toml), so the function and the staff command write the same UID."""
+    return f"{event.id}@{event.contact_email.rpartition('@')[2]}"
+
+
+def invitation(event: Event, item: Mapping[str, Any], organizer: str, now: dt.datetime, site_url: str = "", *,
+               teams_link: str = "", change_at: dt.datetime | None = None) -> tuple[bytes, str]:
+    """The invitee's own calendar object for the registration as it now stands, and its iTIP method.
+
+    REQUEST while registered, CANCEL once cancelled. The SEQUENCE is the time of the latest change the item records,
+    or `change_at` when that is later (the follow-up, whose change is the email itself); DTSTAMP is `now`, when the
+    object is made. The Teams link, once sent, stays in every later update.
+    """
+    times = [parse_time(item[key]) for key in CHANGE_TIMES if item.get(key)]
+    if change_at is not None:
+        times.append(change_at)
+    changed = max(times, default=now)
+    method = "CANCEL" if item.get("status") == "cancelled" else "REQUEST"
+    name = " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
+    calendar = event_calendar(
+        event, event_uid(event), now, site_url, method=method, sequence=sequence_at(changed),
+        organizer=organizer, attendee=Attendee(name, str(item["email"])),
+        teams_link=teams_link or str(item.get("teams_link", "")),
     )
+    return calendar, method
+
+
+@dataclass(frozen=True)
+class Attendee:
+    name: str
+    email: str
+
+
+def event_calendar(
+    event: Event,
+    uid: str,
+    now: dt.datetime,
+    site_url: str = "",
+    description_extra: str = "",
+    *,
+    method: str = "PUBLISH",
+    sequence: int = 0,
+    organizer: str = "",
+    attendee: Attendee | None = None,
+    teams_link: str = "",
+) -> bytes:
+    """One VEVENT for the meeting, as a calendar object of `method`.
+
+    PUBLISH (the public download) names nobody. REQUEST and CANCEL (iTIP, RFC 5546) go to one invitee, who is the
+    ATTENDEE. Replies: the invitee's place is already taken (PARTSTAT=ACCEPTED) and no answer is asked (RSVP=FALSE),
+    and the ORGANIZER is the sending address, not the contact person, so a calendar program that answers anyway
+    does not fill anyone's inbox.
+    """
+    if method not in ("PUBLISH", "REQUEST", "CANCEL"):
+        raise ValueError(f"unknown iTIP method: {method}")
+    if teams_link:
+        description = (
+            f"{event.title}: {event.subtitle}.\n"
+            f"Deelnemen via Microsoft Teams: {teams_link}\n"
+            "Log bij Teams in met hetzelfde e-mailadres waarmee u zich hebt aangemeld.\n"
+            f"Vragen? Mail naar {event.contact_email}."
+        )
+    else:
+        description = (
+            f"{event.title}: {event.subtitle}.\n"
+            "De vergaderlink voor Microsoft Teams en de stukken krijgt u later per e-mail.\n"
+            "Log bij Teams in met hetzelfde e-mailadres waarmee u zich hebt aangemeld.\n"
+            f"Vragen? Mail naar {event.contact_email}."
+        )
     if description_extra:
         description += "\n" + description_extra
     lines = [
@@ -79,7 +151,7 @@ def event_calendar(event: Event, uid: str, now: dt.datetime, site_url: str = "",
         "VERSION:2.0",
         f"PRODID:{PRODID}",
         "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
+        f"METHOD:{method}",
         "BEGIN:VEVENT",
         f"UID:{uid}",
         f"DTSTAMP:{utc_stamp(now)}",
@@ -87,12 +159,18 @@ def event_calendar(event: Event, uid: str, now: dt.datetime, site_url: str = "",
         f"DTEND:{utc_stamp(event.ends_at)}",
         f"SUMMARY:{escape_text(event.title)}",
         f"DESCRIPTION:{escape_text(description)}",
-        f"LOCATION:{escape_text(LOCATION)}",
-        f"ORGANIZER;CN={escape_param(event.organiser)}:mailto:{event.contact_email}",
-        "STATUS:CONFIRMED",
+        f"LOCATION:{escape_text(teams_link or LOCATION)}",
+        "STATUS:CANCELLED" if method == "CANCEL" else "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",
-        "SEQUENCE:0",
+        f"SEQUENCE:{sequence}",
     ]
+    if organizer:
+        lines.append(f"ORGANIZER;CN={escape_param(event.organiser)}:mailto:{organizer}")
+    if attendee is not None:
+        lines.append(
+            f"ATTENDEE;CN={escape_param(attendee.name)};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:"
+            f"mailto:{attendee.email}"
+        )
     if site_url:
         lines.append(f"URL:{site_url}/")
     lines += ["END:VEVENT", "END:VCALENDAR"]
