@@ -31,7 +31,7 @@ def test_every_attribute_of_a_registration_and_its_follow_up_is_explained(client
     env = {key: app_config[key] for key in
            ("REGISTRATIONS_TABLE", "AWS_REGION", "DYNAMODB_ENDPOINT", "MAIL_OUTBOX", "MAIL_SENDER")}
     code, _, _ = run_cli(["send-followup", "--teams-link", "https://teams.example/l/1",
-                          "--paper", "Agenda", "https://vng.example/a.pdf", "--rate", "1000"], env)
+                          "--paper", "Agenda", "https://vng.example/a.pdf", "--rate", "1000", "--ja"], env)
     assert code == 0
 
     # Then the event's partition holds registrations only, flat, with readable times
