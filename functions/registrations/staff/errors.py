@@ -102,8 +102,8 @@ def _explain_client_error(exc: aws.ClientError, where: Target) -> tuple[int, str
     if code == "ResourceNotFoundException":
         return EXIT_NO_TABLE, (
             f"De tabel ‘{where.table}’ bestaat niet in regio {where.region}.\n"
-            f"Controleer de naam en de regio: de tabel staat in {REGION_TEXT}. De naam staat in STAFF.md, "
-            "hoofdstuk 1 (of vraag hem aan de beheerder)."
+            f"Controleer de naam en de regio: de tabel staat in {REGION_TEXT}. De naam staat bovenaan "
+            "STAFF.md (of vraag hem aan de beheerder)."
         )
     return None
 
