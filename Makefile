@@ -16,7 +16,7 @@ ifdef PREVIEW_NOW
 export PREVIEW_NOW
 endif
 
-.PHONY: run test deps chromium site clean package bench-package infra publish lock lint
+.PHONY: run test deps chromium site clean package bench-package infra publish lock lint wheel
 
 run: $(VENV)/.installed-run node_modules/.installed ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
 	@$(PY) -m registrations.dev
@@ -79,6 +79,10 @@ lock:
 STAGE ?= production
 package: deps
 	$(PY) -m deploy.package --stage $(STAGE)
+
+# The wheel staff install with their own Python and one pip command (STAFF.md, chapter 3): dist/*.whl.
+wheel: deps
+	$(PY) -m deploy.wheel
 
 # Build the site for the stage's public address and sync it to its bucket (AWS credentials needed).
 publish: deps

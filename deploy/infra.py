@@ -2,7 +2,9 @@
 
 - `key-schema`: the table's key schema from functions/registrations/table_schema.json (which the code's local
   bootstrap also uses) and the TTL attribute from registrations.repository;
-- `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py).
+- `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py);
+- `export-expiry`: the day the export bucket's lifecycle rule deletes the staff spreadsheet, from the retention in
+  functions/registrations/event.toml.
 
     python -m deploy.infra           # rewrite the generated blocks (make infra)
     python -m deploy.infra --check   # exit 1 and show the difference when they are out of date
@@ -13,6 +15,7 @@ Everything outside the BEGIN/END GENERATED markers is edited by hand.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import difflib
 import json
 import re
@@ -87,8 +90,22 @@ def csp_lines(site_dir: Path) -> list[str]:
     return [f"ContentSecurityPolicy: {json.dumps(site_csp.policy(site_dir))}"]
 
 
+def lifecycle_date(moment: dt.datetime) -> str:
+    """S3 deletes by date at midnight UTC: the first such midnight at or after `moment`."""
+    utc = moment.astimezone(dt.UTC)
+    day = utc.date() if utc.time() == dt.time(0) else utc.date() + dt.timedelta(days=1)
+    return f"{day.isoformat()}T00:00:00.000Z"
+
+
+def export_expiry_lines() -> list[str]:
+    from registrations.event import load_event
+
+    return [f"ExpirationDate: {json.dumps(lifecycle_date(load_event().expires_at))}"]
+
+
 def render(text: str, site_dir: Path) -> str:
-    generators = {"key-schema": key_schema_lines, "csp": lambda: csp_lines(site_dir)}
+    generators = {"key-schema": key_schema_lines, "csp": lambda: csp_lines(site_dir),
+                  "export-expiry": export_expiry_lines}
     seen = set()
 
     def replace(match: re.Match) -> str:

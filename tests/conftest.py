@@ -5,12 +5,21 @@ Integration tests talk over HTTP to a real dynalite that these fixtures start (n
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 
 import pytest
 
 from registrations import create_app
-from registrations.dev.local import Dynalite, local_config, prepare_table, use_local_credentials
+from registrations.dev.local import (
+    Dynalite,
+    free_port,
+    local_config,
+    prepare_table,
+    use_local_credentials,
+    wait_for_port,
+)
 from registrations.repository import dynamodb_resource
 from tests.mailbox import Clock
 
@@ -23,6 +32,23 @@ def dynalite():
     use_local_credentials()
     with Dynalite() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's standalone server over HTTP: a local S3, CloudFront, SSM, Lambda, API Gateway and CloudFormation.
+
+    For the deploy tooling and the staff spreadsheet's bucket; the registrations store is always dynalite.
+    """
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for_port(port, timeout=30, process=process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 @pytest.fixture

@@ -74,9 +74,18 @@ def neutralise_csv(text: str) -> str:
     return "'" + text if is_formula_risk(text) else text
 
 
+# Letters that Unicode does not decompose into a base letter and a mark, folded as a Dutch phone book does (after
+# casefold, which already turns ß into ss): Ærøskøbing is filed as Aeroskobing, Łukasz as Lukasz.
+BASE_LETTERS = str.maketrans({
+    "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ħ": "h", "ı": "i", "ŀ": "l",
+    "ŋ": "n", "ŧ": "t", "ĸ": "k", "ǥ": "g", "ƀ": "b", "ɨ": "i", "ʉ": "u",
+})
+
+
 def _fold(text: str) -> str:
-    """Case- and accent-insensitive form for sorting: Ærøskøbing next to Aeroskobing, Über next to Uber."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Case- and accent-insensitive form for sorting: Ærøskøbing next to Aeroskobing, Åberg next to Aberg,
+    Straße next to Strasse."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(BASE_LETTERS))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 
 

@@ -33,9 +33,11 @@ class Registration(TypedDict, total=False):
     expires_at: int  # DynamoDB's TTL attribute: seconds since the epoch
     submission_id: str
     cancelled_at: str
+    cancelled_by: str  # "staff" when staff cancelled it on the person's behalf (registrations cancel)
     changed_at: str
     confirmation_status: str  # "pending", "sent" or "failed"
     confirmation_at: str
+    confirmation_requested_at: str  # when staff made the confirmation owed again (registrations resend)
     link_sent_at: str
     followup_sent_at: str
     followup_message_id: str

@@ -34,8 +34,9 @@ BOTO_CONFIG = Config(
 )
 
 
-def dynamodb_resource(region: str, endpoint_url: str | None = None) -> Any:
-    return boto3.resource("dynamodb", region_name=region, endpoint_url=endpoint_url, config=BOTO_CONFIG)
+def dynamodb_resource(region: str, endpoint_url: str | None = None, session: Any = None) -> Any:
+    """`session`: a boto3 Session (the staff command's, with the staff member's profile); default boto3's own."""
+    return (session or boto3).resource("dynamodb", region_name=region, endpoint_url=endpoint_url, config=BOTO_CONFIG)
 
 
 class LazyTable:

@@ -50,6 +50,10 @@ class Settings:
     mail_sender: str = ""
     ses_region: str = ""
     ses_configuration_set: str = ""
+    # The private bucket of the staff spreadsheet (spreadsheet.py); empty: no spreadsheet in S3.
+    export_bucket: str = ""
+    # Only for a local S3-compatible server (tests); None means AWS.
+    s3_endpoint: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, Any]) -> Settings:
@@ -68,6 +72,8 @@ class Settings:
             mail_sender=_text(env, "MAIL_SENDER"),
             ses_region=_text(env, "SES_REGION"),
             ses_configuration_set=_text(env, "SES_CONFIGURATION_SET"),
+            export_bucket=_text(env, "EXPORT_BUCKET"),
+            s3_endpoint=_text(env, "S3_ENDPOINT") or None,
         )
 
     def missing(self, *, has_transport: bool = False) -> list[str]:

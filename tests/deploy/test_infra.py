@@ -4,6 +4,7 @@ functions/zappa_settings.json. (AWS cannot be reached: everything here is checke
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import json
 import re
 import shutil
@@ -14,10 +15,12 @@ from pathlib import Path
 import pytest
 
 from deploy import FUNCTIONS, ROOT
-from deploy.infra import TEMPLATE, build_site, load_template, render
+from deploy.infra import TEMPLATE, build_site, lifecycle_date, load_template, render
 from deploy.settings import all_settings, lambda_name, stage_settings
 from deploy.stage import stack_name
+from registrations.event import load_event
 from registrations.repository import TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
+from registrations.spreadsheet import EXPORT_KEYS
 
 STAGES = ["production", "staging"]
 
@@ -142,6 +145,7 @@ def test_zappa_settings_name_what_the_stack_makes(stage, template, resources):
         settings["s3_bucket"]: resources["PackagesBucket"]["Properties"]["BucketName"],
         environment["REGISTRATIONS_TABLE"]: resources["RegistrationsTable"]["Properties"]["TableName"],
         environment["SES_CONFIGURATION_SET"]: resources["MailConfigurationSet"]["Properties"]["Name"],
+        environment["EXPORT_BUCKET"]: resources["ExportBucket"]["Properties"]["BucketName"],
     }
     for in_settings, in_template in expected.items():
         assert in_settings == substitute(in_template, template, stage)
@@ -255,3 +259,115 @@ def test_the_directory_index_function(resources, uri, querystring, expected):
         assert result["headers"]["location"]["value"] == expected["location"]
     else:
         assert result["uri"] == expected["uri"]
+
+
+# ---------------------------------------------------------------- the staff spreadsheet and the staff policies
+
+
+def statements(resources, name):
+    return {s["Sid"]: s for s in resources[name]["Properties"]["PolicyDocument"]["Statement"]}
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def export_keys(resource_list):
+    """The object keys of ${ExportBucket.Arn}/<key> resources (None for anything else)."""
+    return [r["Fn::Sub"].removeprefix("${ExportBucket.Arn}/") if isinstance(r, dict) and "Fn::Sub" in r
+            and r["Fn::Sub"].startswith("${ExportBucket.Arn}/") else None for r in as_list(resource_list)]
+
+
+def test_the_export_bucket_is_private_encrypted_unversioned_and_tls_only(resources):
+    bucket = resources["ExportBucket"]["Properties"]
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+    [rule] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert "VersioningConfiguration" not in bucket, "no old copies of personal data"
+    assert bucket["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    [tls] = resources["ExportBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    assert (tls["Effect"], tls["Principal"], tls["Action"]) == ("Deny", "*", "s3:*")
+    assert tls["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    assert tls["Resource"] == [{"Fn::GetAtt": ["ExportBucket", "Arn"]}, {"Fn::Sub": "${ExportBucket.Arn}/*"}]
+
+
+def test_the_export_files_are_deleted_when_the_retention_of_the_registrations_ends(resources):
+    [rule] = resources["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert rule["Status"] == "Enabled" and "Prefix" not in rule and "Filter" not in rule
+    expires_at = load_event().expires_at
+    deleted_at = dt.datetime.fromisoformat(rule["ExpirationDate"].replace("Z", "+00:00"))
+    assert rule["ExpirationDate"] == lifecycle_date(expires_at)
+    assert deleted_at.time() == dt.time(0) and dt.timedelta(0) <= deleted_at - expires_at < dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(("moment", "date"), [
+    ("2023-09-05T15:00:00+02:00", "2023-09-06T00:00:00.000Z"),
+    ("2023-09-06T00:00:00+00:00", "2023-09-06T00:00:00.000Z"),
+    ("2023-09-06T01:30:00+02:00", "2023-09-06T00:00:00.000Z"),
+])
+def test_the_lifecycle_date_is_the_first_midnight_utc_at_or_after_the_end(moment, date):
+    assert lifecycle_date(dt.datetime.fromisoformat(moment)) == date
+
+
+def test_the_function_writes_only_the_three_files(resources):
+    policy = resources["FunctionWritesTheSpreadsheet"]["Properties"]
+    assert policy["RoleName"] == {"Ref": "FunctionRole"}
+    found = statements(resources, "FunctionWritesTheSpreadsheet")
+    assert set(found) == {"TheThreeFiles", "SeeWhichFilesExist"}
+    files = found["TheThreeFiles"]
+    assert sorted(files["Action"]) == ["s3:GetObject", "s3:PutObject"]
+    assert export_keys(files["Resource"]) == list(EXPORT_KEYS)
+    listing = found["SeeWhichFilesExist"]
+    assert (listing["Action"], listing["Resource"]) == ("s3:ListBucket", {"Fn::GetAtt": ["ExportBucket", "Arn"]})
+
+
+def test_the_staff_reader_policy_reads_the_files_and_the_table_and_nothing_on_lambda_or_ssm(resources):
+    found = statements(resources, "StaffReaderPolicy")
+    actions = {action for s in found.values() for action in as_list(s["Action"])}
+    assert actions == {"s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "cloudformation:DescribeStacks",
+                       "dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:Scan",
+                       "dynamodb:GetItem"}
+    assert all(s["Effect"] == "Allow" for s in found.values())
+    assert not [a for a in actions if a.split(":")[0] in ("lambda", "ssm", "kms", "iam")]
+    assert export_keys(found["DownloadTheThreeFiles"]["Resource"]) == list(EXPORT_KEYS)
+    assert found["OpenTheExportBucket"]["Resource"] == {"Fn::GetAtt": ["ExportBucket", "Arn"]}
+    assert found["ReadTheRegistrations"]["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}
+    assert found["ReadTheLinksInTheStackOutputs"]["Resource"] == {"Ref": "AWS::StackId"}
+    assert not [a for a in actions if a.startswith("s3:Put") or a.startswith("dynamodb:") and
+                a not in ("dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:Scan",
+                          "dynamodb:GetItem")]
+
+
+def test_the_staff_operator_policy_is_what_the_follow_up_and_the_corrections_need(resources, role_statements):
+    found = statements(resources, "StaffOperatorPolicy")
+    assert set(found) == {"ReadAndRecordRegistrations", "SendFromTheSenderAddressOnly"}
+    table = found["ReadAndRecordRegistrations"]
+    # Query: the plan; GetItem: cancel and resend look the registration up; UpdateItem: claim, record, correct.
+    assert sorted(table["Action"]) == ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+    assert table["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}
+    # The same sending rights as the function: the sender address only.
+    assert found["SendFromTheSenderAddressOnly"] == role_statements["SendFromTheSenderAddressOnly"]
+
+
+def test_no_iam_policy_grants_a_wildcard_action_or_resource_except_listing_table_names(resources):
+    for name, resource in resources.items():
+        if resource["Type"] not in ("AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::Role"):
+            continue
+        documents = ([p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])]
+                     if resource["Type"] == "AWS::IAM::Role" else [resource["Properties"]["PolicyDocument"]])
+        for statement in (s for d in documents for s in d["Statement"]):
+            assert not [a for a in as_list(statement["Action"]) if "*" in a], (name, statement["Sid"])
+            if statement["Resource"] == "*":
+                assert statement["Action"] == "dynamodb:ListTables", (name, statement["Sid"])
+
+
+def test_the_console_links_open_the_bucket_the_spreadsheet_and_the_table_in_the_stacks_region(template):
+    outputs = template["Outputs"]
+    bucket = outputs["ExportBucketConsoleUrl"]["Value"]["Fn::Sub"]
+    assert bucket == "https://s3.console.aws.amazon.com/s3/buckets/${ExportBucket}?region=${AWS::Region}&tab=objects"
+    spreadsheet = outputs["SpreadsheetConsoleUrl"]["Value"]["Fn::Sub"]
+    assert spreadsheet.endswith("/s3/object/${ExportBucket}?region=${AWS::Region}&prefix=" + EXPORT_KEYS[0])
+    assert outputs["TableConsoleUrl"]["Value"]["Fn::Sub"].endswith("#item-explorer?table=${RegistrationsTable}")
+    assert outputs["ExportBucketName"]["Value"] == {"Ref": "ExportBucket"}
+    assert outputs["StaffReaderPolicyArn"]["Value"] == {"Ref": "StaffReaderPolicy"}

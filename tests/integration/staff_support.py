@@ -73,11 +73,15 @@ class BinaryOut(io.TextIOWrapper):
         return self.buffer.getvalue()
 
 
-def run_cli(args: list[str], env: dict, *, tty: bool = False, clock=None, data_dir: Path | None = None):
-    """Run `registrations ...` in-process; returns (exit code, stdout bytes, stderr text)."""
+def run_cli(args: list[str], env: dict, *, tty: bool = False, clock=None, data_dir: Path | None = None,
+            answer: str | None = None):
+    """Run `registrations ...` in-process; returns (exit code, stdout bytes, stderr text).
+
+    stdin is a terminal only when `answer` is given: it is what the staff member types there."""
     stdout = BinaryOut(tty=tty)
     stderr = Terminal() if tty else io.StringIO()
-    code = cli.main(args, env=env, stdout=stdout, stderr=stderr, clock=clock, data_dir=data_dir)
+    stdin = Terminal(answer) if answer is not None else io.StringIO()
+    code = cli.main(args, env=env, stdout=stdout, stderr=stderr, clock=clock, data_dir=data_dir, stdin=stdin)
     return code, stdout.data(), stderr.getvalue()
 
 

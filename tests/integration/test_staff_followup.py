@@ -19,7 +19,7 @@ TEAMS = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/
 CONTENT = ["--teams-link", TEAMS,
            "--paper", "Agenda", "https://vng.example/stukken/agenda.pdf",
            "--paper", "Notitie normering robuustheid", "https://vng.example/stukken/normering.pdf",
-           "--rate", "1000"]
+           "--rate", "1000", "--ja"]
 
 
 
@@ -109,7 +109,7 @@ def test_content_can_come_from_a_file(table, staff_env, outbox, tmp_path):
     content = tmp_path / "vervolgmail.toml"
     content.write_text(f'teams_link = "{TEAMS}"\n\n[[papers]]\ntitle = "Agenda"\n'
                        'url = "https://vng.example/stukken/agenda.pdf"\n', encoding="utf-8")
-    code, stdout, _ = run_cli(["send-followup", "--content-file", str(content), "--rate", "1000"], staff_env)
+    code, stdout, _ = run_cli(["send-followup", "--content-file", str(content), "--rate", "1000", "--ja"], staff_env)
     assert code == 0 and "Verstuurd: 1" in stdout.decode()
     [path] = outbox.glob("*.eml")
     assert "https://vng.example/stukken/agenda.pdf" in path.read_text()

@@ -11,9 +11,13 @@ from pathlib import Path
 
 from boto3.dynamodb.conditions import Key
 
+from deploy.infra import load_template
+from deploy.settings import stage_settings
 from registrations.followup import CLAIM, CLAIMED_AT
+from registrations.spreadsheet import EXPORT_KEYS
+from registrations.staff import EXIT_CODES
 
-from .staff_support import EVENT, run_cli
+from .staff_support import EVENT, put_items, registration, run_cli
 
 GUIDE = (Path(__file__).resolve().parents[2] / "STAFF.md").read_text(encoding="utf-8")
 TIME_ATTRIBUTES = ("registered_at", "consent_at", "cancelled_at", "followup_sent_at", "followup_claimed_at",
@@ -31,7 +35,7 @@ def test_every_attribute_of_a_registration_and_its_follow_up_is_explained(client
     env = {key: app_config[key] for key in
            ("REGISTRATIONS_TABLE", "AWS_REGION", "DYNAMODB_ENDPOINT", "MAIL_OUTBOX", "MAIL_SENDER")}
     code, _, _ = run_cli(["send-followup", "--teams-link", "https://teams.example/l/1",
-                          "--paper", "Agenda", "https://vng.example/a.pdf", "--rate", "1000"], env)
+                          "--paper", "Agenda", "https://vng.example/a.pdf", "--rate", "1000", "--ja"], env)
     assert code == 0
 
     # Then the event's partition holds registrations only, flat, with readable times
@@ -55,10 +59,45 @@ def test_the_guide_names_the_event_code_from_event_toml():
     assert "Partition key** (`event`)" in GUIDE
 
 
-def test_the_guides_iam_policies_are_valid_json_and_read_only_where_it_says_so():
+def actions_by_sid(statements) -> dict[str, set[str]]:
+    return {s["Sid"]: set([s["Action"]] if isinstance(s["Action"], str) else s["Action"]) for s in statements}
+
+
+def test_the_guides_iam_policies_are_valid_json_and_the_stacks_staff_policies():
     policies = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", GUIDE, flags=re.DOTALL)]
     assert len(policies) == 2
-    read_only = {action for statement in policies[0]["Statement"] for action in
-                 ([statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"])}
-    assert read_only == {"dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:Scan",
-                         "dynamodb:GetItem"}
+    resources = load_template()["Resources"]
+    for shown, name in zip(policies, ("StaffReaderPolicy", "StaffOperatorPolicy"), strict=True):
+        in_stack = resources[name]["Properties"]["PolicyDocument"]["Statement"]
+        assert actions_by_sid(shown["Statement"]) == actions_by_sid(in_stack), name
+        assert f"`vng-registrations-production-staff-{name[5:-6].lower()}`" in GUIDE
+    read_only = set().union(*actions_by_sid(policies[0]["Statement"]).values())
+    assert not [a for a in read_only if a.split(":")[1].startswith(("Put", "Update", "Delete", "Send"))]
+
+
+def test_the_guide_names_what_the_production_stack_makes_and_the_region():
+    environment = stage_settings("production")["aws_environment_variables"]
+    for name in (environment["REGISTRATIONS_TABLE"], environment["EXPORT_BUCKET"]):
+        assert f"`{name}`" in GUIDE
+    assert "Europe (Frankfurt)" in GUIDE and "`eu-central-1`" in GUIDE
+    bucket_link = re.search(r"`(https://s3\.console\.aws\.amazon\.com/s3/buckets/[^`]+)`", GUIDE)[1]
+    assert bucket_link == (f"https://s3.console.aws.amazon.com/s3/buckets/{environment['EXPORT_BUCKET']}"
+                           "?region=eu-central-1&tab=objects")
+    chapter_1 = GUIDE.split("## 1. ", 1)[1].split("\n## 2. ", 1)[0]
+    assert "Lambda" not in chapter_1, "staff never need the function's configuration"
+    for key in EXPORT_KEYS:
+        assert f"`{key}`" in chapter_1
+
+
+def test_the_guide_lists_every_exit_code():
+    section = GUIDE.split("### Afsluitcodes", 1)[1].split("\n## ", 1)[0]
+    assert [int(code) for code in re.findall(r"^\| (\d) \|", section, flags=re.MULTILINE)] == list(EXIT_CODES)
+
+
+def test_the_attributes_of_the_corrections_are_explained(table, staff_env):
+    put_items(table, [registration(1), registration(2)])
+    assert run_cli(["resend", registration(1)["email"]], staff_env)[0] == 0
+    assert run_cli(["cancel", registration(2)["email"], "--ja"], staff_env)[0] == 0
+    items = table.query(KeyConditionExpression=Key("event").eq(EVENT.id))["Items"]
+    missing = {name for item in items for name in item} - documented_attributes()
+    assert not missing, f"explain these in STAFF.md, section 2: {sorted(missing)}"

@@ -57,7 +57,11 @@ def test_the_formula_rule(typed, in_csv):
     ("van 't Hoff", "hoff"),
     ("Van der Berg", "berg"),
     ("de Vries", "vries"),
-    ("Ærøskøbing", "ærøskøbing"),
+    ("Ærøskøbing", "aeroskobing"),
+    ("Øster", "oster"),
+    ("Åberg", "aberg"),
+    ("Straße", "strasse"),
+    ("Łukasiewicz", "lukasiewicz"),
     ("Çelik", "celik"),
     ("Van", "van"),
     ("d'Ancona", "d'ancona"),
@@ -66,6 +70,18 @@ def test_the_formula_rule(typed, in_csv):
 ])
 def test_family_names_sort_without_their_prefix_and_accents(family_name, key):
     assert family_name_sort_key(family_name) == key
+
+
+def test_a_dutch_phone_book_order_with_letters_from_other_alphabets():
+    # Family names as a Dutch phone book files them: without prefix, æ as ae, ø as o, å as a, ß as ss.
+    names = ["Zwart", "Øster", "Straße", "Ærøskøbing", "van 't Hoff", "Åberg", "Strasser", "Osterhout", "Aebi",
+             "Hoffman", "Abels", "Łoś", "Lorentz", "de Vries"]
+    items = [item(f"{i}@x", "RUD Drenthe", name) for i, name in enumerate(names)]
+    _, rows = export_rows(items)
+    assert [row[1] for row in rows] == [
+        "Abels", "Åberg", "Aebi", "Ærøskøbing", "van 't Hoff", "Hoffman", "Lorentz", "Łoś", "Øster", "Osterhout",
+        "Straße", "Strasser", "de Vries", "Zwart",
+    ]
 
 
 def item(email, organisation, family_name, given_name="A", status="registered", **extra):

@@ -4,9 +4,20 @@ cli.py holds the commands and their options, dutch.py makes click speak Dutch, s
 output.py writes to the terminal and to files.
 """
 
-# 0: done; 1: something needs a person's attention (failed or unconfirmed mails, a table that did not answer);
-# 2: wrong or missing options (STAFF.md, Afsluitcodes).
+# 0: done; 1: something needs a person's attention (failed or unconfirmed mails, an unknown address, an
+# unexpected error); 2: wrong or missing options; 3-6: AWS said no, each with its own next step (errors.py). The
+# same list is in STAFF.md (Afsluitcodes) and at the end of `registrations --help`.
 EXIT_OK, EXIT_ATTENTION, EXIT_USAGE = 0, 1, 2
+EXIT_SIGN_IN, EXIT_PERMISSION, EXIT_NO_TABLE, EXIT_NO_NETWORK = 3, 4, 5, 6
+EXIT_CODES = {
+    EXIT_OK: "klaar, alles gelukt",
+    EXIT_ATTENTION: "er is iets dat u moet bekijken (de melding zegt wat)",
+    EXIT_USAGE: "verkeerde of ontbrekende opties",
+    EXIT_SIGN_IN: "niet (meer) aangemeld bij AWS: onbekend profiel, geen inlog of verlopen inlog",
+    EXIT_PERMISSION: "geen toestemming in AWS voor deze opdracht",
+    EXIT_NO_TABLE: "de tabel bestaat niet (controleer de naam en de regio)",
+    EXIT_NO_NETWORK: "geen verbinding met AWS",
+}
 
 
 class UsageError(Exception):

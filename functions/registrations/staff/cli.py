@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import io
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO
 
 import click
 
@@ -25,29 +25,13 @@ from ..followup import UNCONFIRMED_CHOICES, make_plan
 from ..followup_content import FollowupContentError
 from ..mail.senders import sender_from_settings
 from ..settings import Settings
-from . import EXIT_OK, EXIT_USAGE, UsageError, output, sending
-from .dutch import DutchGroup, SectionOption, usage_error_text
-from .store import Store, Where, run_in_store
+from . import EXIT_ATTENTION, EXIT_CODES, EXIT_OK, EXIT_USAGE, UsageError, correcting, output, sending
+from .common import Runtime, path_option, store_options, yes_option
+from .dutch import DutchGroup, usage_error_text
+from .errors import Target, explain, unexpected
+from .store import Store, Where
 
 DEFAULT_RATE = 10.0
-WHERE = "waar de aanmeldingen staan (zonder deze opties: de lokale opslag van make run)"
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-@dataclass(frozen=True)
-class Runtime:
-    """What a run talks to; main() takes each from its caller, so tests run the command in-process."""
-
-    stdout: IO[str]
-    stderr: IO[str]
-    env: Mapping[str, str]
-    clock: Callable[[], dt.datetime]
-    data_dir: Path
-
-    def in_store(self, where: Where, job: Callable[[Store, Event], int]) -> int:
-        return run_in_store(where, self.env, self.data_dir, self.stderr, job)
-
-
 def parse_delimiter(ctx: click.Context, param: click.Parameter, value: str) -> str:
     named = {"tab": "\t", "\\t": "\t", "puntkomma": ";", "komma": ","}
     value = named.get(value.lower(), value)
@@ -66,36 +50,20 @@ def parse_rate(ctx: click.Context, param: click.Parameter, value: str) -> float:
     return rate
 
 
-def path_option(*names: str, metavar: str, help: str) -> Callable[[F], F]:
-    # readable=False: no checks here, as before; the export and the content file say what is wrong themselves.
-    return click.option(*names, type=click.Path(path_type=Path, readable=False), metavar=metavar, help=help)
-
-
-STORE_OPTIONS = [
-    ("--table", "NAAM", "DynamoDB-tabel in AWS (of REGISTRATIONS_TABLE)"),
-    ("--region", "REGIO", "AWS-regio van de tabel, zoals eu-central-1 (of AWS_REGION)"),
-    ("--profile", "PROFIEL", "uw AWS-profiel (of AWS_PROFILE)"),
-]
-
-
-def store_options(command: F) -> F:
-    """--table, --region and --profile, under their own heading in the help."""
-    for name, metavar, help in reversed(STORE_OPTIONS):
-        command = click.option(name, cls=SectionOption, section=WHERE, metavar=metavar, help=help)(command)
-    return command
-
-
 @click.group(
     "registrations",
     cls=DutchGroup,
     invoke_without_command=True,
-    help="Aanmeldingen voor de netwerkbijeenkomst: exporteren, tellen en de vervolgmail versturen.",
-    epilog="Uitleg voor organisatoren: STAFF.md in de repository.",
+    help="Aanmeldingen voor de netwerkbijeenkomst: exporteren, tellen, de vervolgmail versturen en een aanmelding "
+    "corrigeren.",
+    # \b keeps click from rewrapping the list.
+    epilog="\b\nAfsluitcodes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
+    + "\n\nUitleg voor organisatoren: STAFF.md.",
 )
 @click.pass_context
 def registrations(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
-        ctx.fail("geef een opdracht op: export, summary of send-followup")
+        ctx.fail("geef een opdracht op: export, summary, send-followup, cancel of resend")
 
 
 @registrations.command(
@@ -222,6 +190,7 @@ def summary(run: Runtime, /, **where: str | None) -> int:
 )
 @path_option("--outbox", metavar="MAP", help="de outbox-map (of MAIL_OUTBOX)")
 @click.option("--from", "mail_from", metavar="AFZENDER", help="afzender (of MAIL_SENDER)")
+@yes_option("niet vragen of u het zeker weet: meteen versturen (nodig zonder terminal)")
 @store_options
 @click.pass_obj
 def send_followup(
@@ -236,21 +205,29 @@ def send_followup(
     mail: str | None,
     outbox: Path | None,
     mail_from: str | None,
+    yes: bool,
     **where: str | None,
 ) -> int:
     def job(store: Store, event: Event) -> int:
         content = sending.followup_content(teams_link, papers, content_file)
         config = sending.mail_settings(store.config, mail, outbox, mail_from)
+        if not dry_run:
+            run.can_ask(yes)
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr))
         repository = store.repository()
         plan = make_plan(output.fetch_all(repository, event, progress))
         how = sending.Sending(event, content, config, dry_run, rate, unconfirmed)
         # The sender is made only when there is something to send (an SES client needs AWS).
         return sending.send(
-            how, plan, repository, lambda: sender_from_settings(Settings.from_env(config)), progress, run.stdout, run.stderr, run.clock
+            how, plan, repository, lambda: sender_from_settings(Settings.from_env(config)), progress, run.stdout,
+            run.stderr, run.clock, confirm=lambda lines: run.ask(yes, lines),
         )
 
     return run.in_store(Where(**where), job)
+
+
+registrations.add_command(correcting.cancel)
+registrations.add_command(correcting.resend)
 
 
 def main(
@@ -260,10 +237,12 @@ def main(
     stderr: IO[str] | None = None,
     clock: Callable[[], dt.datetime] | None = None,
     data_dir: Path | None = None,
+    stdin: IO[str] | None = None,
 ) -> int:
     run = Runtime(
         stdout=stdout or sys.stdout,
         stderr=stderr or sys.stderr,
+        stdin=stdin or sys.stdin or io.StringIO(),
         env=os.environ if env is None else env,
         clock=clock or (lambda: dt.datetime.now(dt.UTC)),
         data_dir=data_dir or DATA_DIR,
@@ -287,6 +266,14 @@ def main(
             with contextlib.suppress(OSError, ValueError):
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except KeyboardInterrupt:
+        run.stderr.write("\nregistrations: gestopt (Ctrl-C).\n")
+        return EXIT_ATTENTION
+    # Staff never see a traceback: an AWS error gets its own message and code, anything else a general one.
+    except Exception as exc:  # noqa: BLE001
+        explained = explain(exc, Target(None, run.env.get("AWS_REGION"), run.env.get("AWS_PROFILE")))
+        run.stderr.write(f"registrations: {explained[1] if explained else unexpected(exc)}\n")
+        return explained[0] if explained else EXIT_ATTENTION
 
 
 if __name__ == "__main__":

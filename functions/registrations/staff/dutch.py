@@ -131,6 +131,8 @@ def usage_error_message(exc: click.UsageError) -> str:
             return f"{exc.option_name} neemt geen waarde"
         count = option.nargs if option is not None else 1
         return f"{exc.option_name} verwacht " + ("een waarde" if count == 1 else f"{count} waarden")
+    if isinstance(exc, click.MissingParameter) and exc.param is not None:
+        return f"geef {exc.param.human_readable_name} op"
     if isinstance(exc, click.BadParameter) and exc.param is not None:
         name = "/".join(exc.param.opts)
         if isinstance(exc.param.type, click.Choice):

@@ -83,7 +83,10 @@ def write_file(path: Path, write: Callable[[IO[bytes]], None]) -> None:
         raise UsageError(f"De map {directory} bestaat niet.")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
-        os.fchmod(fd, 0o600)
+        # mkstemp already makes it owner-only on macOS and Linux; Windows lacks fchmod before Python 3.13 (there the
+        # file takes the access rules of the folder, the staff member's own by default).
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as stream:
             write(stream)
         os.replace(tmp, path)

@@ -14,6 +14,7 @@ from types import FrameType
 from typing import IO, Any
 
 from ..event import Event
+from ..export import dutch_number
 from ..followup import FollowupMailing, Plan, build_message, is_stale
 from ..followup_content import FollowupContent
 from ..mail.rate import RateLimiter
@@ -74,8 +75,10 @@ def send(
     stdout: IO[str],
     stderr: IO[str],
     clock: Callable[[], dt.datetime],
+    confirm: Callable[[Sequence[str]], bool],
 ) -> int:
-    """Report the plan, then show the message (dry run) or send it; the exit code says if anything needs a look."""
+    """Report the plan, then show the message (dry run), or ask (`confirm`) and send it; the exit code says if
+    anything needs a look."""
     now = clock()
     lines = output.plan_lines(plan, how.dry_run) + output.unconfirmed_lines(plan, now, how.unconfirmed, how.dry_run)
     if how.dry_run:
@@ -96,6 +99,9 @@ def send(
     via = "Amazon SES" if ses else f"de outbox-map {how.mail['MAIL_OUTBOX']}"
     lines.append(f"\nVersturen via {via}, met hoogstens {how.rate:g} berichten per seconde.")
     stdout.write("\n".join(lines) + "\n")
+    if not confirm(question_lines(how, plan, now)):
+        stdout.write("Er is niets verstuurd en niets vastgelegd.\n")
+        return EXIT_OK
     stdout.flush()
     stop = StopSwitch()
     mailing = FollowupMailing(
@@ -114,6 +120,18 @@ def send(
     progress.clear()
     stdout.write(output.outcome_text(outcome, left))
     return EXIT_ATTENTION if outcome.needs_attention or left else EXIT_OK
+
+
+def question_lines(how: Sending, plan: Plan, now: dt.datetime) -> list[str]:
+    """What the staff member agrees to: how many people get which message (and what is only recorded)."""
+    stale = [i for i in plan.unconfirmed if is_stale(i, now)]
+    recipients = len(plan.to_send) + (len(stale) if how.unconfirmed == "resend" else 0)
+    example = plan.to_send[0] if plan.to_send else output.EXAMPLE_REGISTRANT
+    subject = build_message(how.event, example, how.content, how.mail["MAIL_SENDER"], now)["Subject"]
+    lines = ["", f"Ontvangers: {dutch_number(recipients)}", f"Onderwerp: {subject}"]
+    if how.unconfirmed == "mark-sent" and stale:
+        lines.append(f"Als verstuurd vastleggen, zonder mail: {dutch_number(len(stale))}")
+    return lines
 
 
 class StopSwitch:

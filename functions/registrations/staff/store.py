@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import socket
 import types
 from collections.abc import Callable, Iterator, Mapping
@@ -18,7 +19,10 @@ from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from ..dev.local import (
+    DYNALITE_CLI,
     ENDPOINT_FILE_NAME,
     LOCAL_REGION,
     LOCAL_TABLE,
@@ -31,6 +35,7 @@ from ..event import Event, load_event
 from ..exceptions import StoreUnavailable
 from ..repository import RegistrationRepository, dynamodb_resource
 from . import EXIT_ATTENTION, UsageError
+from .errors import Target, explain
 
 # Mail settings set in the environment win over the local defaults.
 LOCAL_OVERRIDES = ("MAIL_BACKEND", "MAIL_OUTBOX", "MAIL_SENDER", "SES_REGION", "SES_CONFIGURATION_SET")
@@ -51,24 +56,37 @@ class Store:
 
     config: Mapping[str, Any]
     description: str  # Dutch, for messages: which table this is
+    profile: str | None = None  # the staff member's AWS profile (None: AWS_PROFILE or boto3's default)
 
     def repository(self) -> RegistrationRepository:
-        resource = dynamodb_resource(self.config["AWS_REGION"], self.config.get("DYNAMODB_ENDPOINT") or None)
+        import boto3
+
+        # A session of its own, with the profile given: boto3's default session keeps whatever it resolved first.
+        session = boto3.Session(profile_name=self.profile)
+        resource = dynamodb_resource(self.config["AWS_REGION"], self.config.get("DYNAMODB_ENDPOINT") or None, session)
         return RegistrationRepository(resource.Table(self.config["REGISTRATIONS_TABLE"]))
+
+    @property
+    def target(self) -> Target:
+        return Target(self.config.get("REGISTRATIONS_TABLE"), self.config.get("AWS_REGION"), self.profile)
 
 
 def run_in_store(
     where: Where, env: Mapping[str, str], data_dir: Path, stderr: IO[str], job: Callable[[Store, Event], int]
 ) -> int:
-    """Run a command's job on the store; when the table does not answer, say which one it was."""
+    """Run a command's job on the store; when AWS or the table says no, say why and what to do, in Dutch."""
     event = load_event()
     with open_store(where, env, data_dir) as store:
         try:
             return job(store, event)
-        except StoreUnavailable as exc:
+        except (StoreUnavailable, BotoCoreError, ClientError) as exc:
+            explained = explain(exc, store.target)
+            if explained is not None:
+                stderr.write(f"registrations: {explained[1]}\n")
+                return explained[0]
             stderr.write(
                 f"De aanmeldingen konden niet worden gelezen of bijgewerkt ({store.description}).\n"
-                f"Oorzaak: {exc.__cause__ or 'onbekend'}\n"
+                f"Oorzaak: {type(exc.__cause__ or exc).__name__}. Probeer het over een paar minuten opnieuw.\n"
             )
             return EXIT_ATTENTION
 
@@ -128,11 +146,13 @@ def open_store(where: Where, env: Mapping[str, str], data_dir: Path) -> Iterator
             os.environ["AWS_PROFILE"] = where.profile
         config = {**settings, "REGISTRATIONS_TABLE": table, "AWS_REGION": region}
         config["MAIL_OUTBOX"] = settings["MAIL_OUTBOX"] or str(data_dir / "outbox")
-        yield Store(config, f"tabel {table} in {region}")
+        yield Store(config, f"tabel {table} in {region}", where.profile or env.get("AWS_PROFILE") or None)
         return
 
     use_local_credentials()
     endpoint = running_local_endpoint(data_dir)
+    if endpoint is None and (shutil.which("node") is None or not DYNALITE_CLI.exists()):
+        raise UsageError(NO_LOCAL_STORE)
     if endpoint is not None:
         yield Store(local_settings(endpoint, data_dir, env), f"de lokale opslag van make run ({endpoint})")
         return
@@ -158,6 +178,14 @@ def started_dynalite(store: Path) -> Iterator[Dynalite]:
         yield dynalite
     finally:
         dynalite.stop()
+
+
+# Installed from the wheel, without the repository: there is no local store, only the table in AWS.
+NO_LOCAL_STORE = (
+    "Geef op welke tabel in AWS u wilt gebruiken: --table NAAM --region eu-central-1 --profile UW-PROFIEL\n"
+    "(of zet REGISTRATIONS_TABLE, AWS_REGION en AWS_PROFILE). Zonder --table leest het commando de proefomgeving "
+    "van make run, en die is op deze computer niet geïnstalleerd."
+)
 
 
 def in_use(store: Path) -> str:

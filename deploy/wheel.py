@@ -1,0 +1,52 @@
+"""The wheel of the package for staff (STAFF.md, chapter 3): `registrations` with its own Python, one
+`pip install`, without Node, make, git or this repository.
+
+    python -m deploy.wheel          # or: make wheel; writes dist/vng_registrations-<version>-py3-none-any.whl
+
+Built offline with the .venv's setuptools, from a copy of pyproject.toml and functions/registrations: setuptools
+reuses an in-tree build/ folder, which could carry modules that are gone into the wheel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from . import FUNCTIONS, ROOT
+
+DIST = ROOT / "dist"
+
+
+def build(target: Path = DIST) -> Path:
+    """Build the wheel into `target`; return its path."""
+    target.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="wheel-src-") as tmp:
+        source = Path(tmp)
+        shutil.copy2(ROOT / "pyproject.toml", source / "pyproject.toml")
+        shutil.copytree(FUNCTIONS / "registrations", source / "functions" / "registrations",
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        out = source / "out"
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
+                        "--no-build-isolation", "--no-index", "--wheel-dir", str(out), str(source)], check=True)
+        [wheel] = out.glob("*.whl")
+        built = target / wheel.name
+        shutil.copy2(wheel, built)
+    return built
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dist", type=Path, default=DIST, help="where to write the wheel (default: dist/)")
+    args = parser.parse_args(argv)
+    wheel = build(args.dist)
+    print(f"{wheel.relative_to(ROOT) if wheel.is_relative_to(ROOT) else wheel}: give this file to staff "
+          "(STAFF.md, chapter 3)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

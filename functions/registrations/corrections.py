@@ -1,0 +1,65 @@
+"""Corrections staff make on a person's behalf (the staff command's `cancel` and `resend`, STAFF.md): one
+conditional update each, logged without personal data.
+
+`make_confirmation_owed` is the one place that says what "the confirmation is owed" means: the deliverer (mail after
+the write) sends what is owed; `Registering.retry_failed_confirmations()` also sends a confirmation left "pending".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from .event import Event
+from .exceptions import RegistrationCancelled, RegistrationNotFound
+from .items import local_iso
+from .repository import RegistrationRepository
+from .validation import deliverable_address
+
+log = logging.getLogger(__name__)
+
+CANCELLED_BY = "cancelled_by"
+BY_STAFF = "staff"
+CONFIRMATION_REQUESTED_AT = "confirmation_requested_at"
+
+
+def stored_address(typed: str) -> str:
+    """The address as registrations store it (lower case, punycode domain); as typed, lower-cased, when it would
+    not pass today's rules (an older registration may still hold it)."""
+    try:
+        return deliverable_address(typed.strip())
+    except ValueError:
+        return typed.strip().lower()
+
+
+def cancel_on_behalf(repository: RegistrationRepository, event: Event, email: str, now: dt.datetime) -> bool:
+    """Cancel an active registration as the person could with their link, marked as done by staff.
+
+    False when it was cancelled already; RegistrationNotFound when there is none."""
+    try:
+        repository.update(
+            event.id, email,
+            {"status": "cancelled", "cancelled_at": local_iso(now, event), CANCELLED_BY: BY_STAFF},
+            only_if_status="registered",
+        )
+    except RegistrationNotFound:
+        repository.get(event.id, email)  # raises RegistrationNotFound when there is no registration at all
+        return False
+    log.info("registration cancelled by staff for event %s", event.id)
+    return True
+
+
+def make_confirmation_owed(repository: RegistrationRepository, event: Event, email: str, now: dt.datetime) -> None:
+    """Mark the confirmation of an active registration as owed again, for the deliverer to send.
+
+    RegistrationCancelled when the registration is cancelled; RegistrationNotFound when there is none."""
+    try:
+        repository.update(
+            event.id, email,
+            {"confirmation_status": "pending", CONFIRMATION_REQUESTED_AT: local_iso(now, event)},
+            only_if_status="registered",
+        )
+    except RegistrationNotFound:
+        repository.get(event.id, email)
+        raise RegistrationCancelled() from None
+    log.info("confirmation made owed again by staff for event %s", event.id)

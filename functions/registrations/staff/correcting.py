@@ -1,0 +1,95 @@
+"""`registrations cancel ADRES` and `registrations resend ADRES`: corrections on a person's behalf (STAFF.md,
+"Een aanmelding corrigeren"). The work is done by registrations.corrections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from ..corrections import cancel_on_behalf, make_confirmation_owed, stored_address
+from ..event import Event
+from ..exceptions import RegistrationCancelled, RegistrationNotFound
+from . import EXIT_ATTENTION, EXIT_OK, output
+from .common import Runtime, store_options, yes_option
+from .store import Store, Where
+
+
+def not_found(run: Runtime, address: str) -> int:
+    run.stderr.write(
+        f"registrations: er is geen aanmelding met het adres {address} voor deze bijeenkomst.\n"
+        "Controleer het adres, bijvoorbeeld in de export (kolom E-mailadres).\n"
+    )
+    return EXIT_ATTENTION
+
+
+@click.command(
+    "cancel",
+    short_help="een aanmelding afmelden namens de deelnemer",
+    help="Meldt de aanmelding met dit e-mailadres af, namens de deelnemer (bijvoorbeeld als het adres niet meer "
+    "bestaat). De aanmelding blijft bewaard, met status afgemeld en cancelled_by staff. De deelnemer krijgt geen "
+    "e-mail.",
+)
+@click.argument("address", metavar="ADRES")
+@yes_option("niet vragen of u het zeker weet: meteen afmelden (nodig zonder terminal)")
+@store_options
+@click.pass_obj
+def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int:
+    def job(store: Store, event: Event) -> int:
+        run.can_ask(yes)
+        repository = store.repository()
+        email = stored_address(address)
+        try:
+            item = repository.get(event.id, email)
+        except RegistrationNotFound:
+            return not_found(run, address)
+        if item.get("status") == "cancelled":
+            run.stdout.write(f"Deze aanmelding was al afgemeld. Er is niets veranderd.\n{describe(item)}\n")
+            return EXIT_OK
+        if not run.ask(yes, ["Afmelden namens de deelnemer:", describe(item), "De deelnemer krijgt geen e-mail."]):
+            run.stdout.write("Er is niets veranderd.\n")
+            return EXIT_OK
+        try:
+            changed = cancel_on_behalf(repository, event, email, run.clock())
+        except RegistrationNotFound:
+            return not_found(run, address)
+        run.stdout.write("Afgemeld.\n" if changed else "Deze aanmelding was intussen al afgemeld.\n")
+        return EXIT_OK
+
+    return run.in_store(Where(**where), job)
+
+
+@click.command(
+    "resend",
+    short_help="de bevestigingsmail opnieuw laten versturen",
+    help="Zet de bevestigingsmail van de aanmelding met dit e-mailadres opnieuw klaar. De functie verstuurt hem "
+    "dan zelf, met de persoonlijke link. Gebruik dit als iemand de bevestiging niet heeft gekregen.",
+)
+@click.argument("address", metavar="ADRES")
+@store_options
+@click.pass_obj
+def resend(run: Runtime, /, address: str, **where: str | None) -> int:
+    def job(store: Store, event: Event) -> int:
+        email = stored_address(address)
+        try:
+            make_confirmation_owed(store.repository(), event, email, run.clock())
+        except RegistrationNotFound:
+            return not_found(run, address)
+        except RegistrationCancelled:
+            run.stderr.write(
+                "registrations: deze aanmelding is afgemeld; een afgemelde aanmelding krijgt geen bevestiging.\n"
+                "Wil de deelnemer toch komen? Dan meldt hij of zij zich opnieuw aan via het formulier.\n"
+            )
+            return EXIT_ATTENTION
+        run.stdout.write(
+            f"De bevestigingsmail voor {email} staat klaar (confirmation_status: pending).\n"
+            "De functie verstuurt hem binnen enkele minuten. In de AWS-console staat daarna bij deze aanmelding "
+            "confirmation_status: sent.\n"
+        )
+        return EXIT_OK
+
+    return run.in_store(Where(**where), job)
+
+
+def describe(item: dict[str, Any]) -> str:
+    return f"  {output.person(item)}, {item.get('organisation', '')}"
