@@ -20,6 +20,8 @@ EVENT = load_event()
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
 FROM = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"
 ITEM = {
+    "registration_id": "Cj0S4TKi2Hu8rTci9lGgpQ",
+    "link_version": 1,
     "email": "jan@gemeente.example",
     "given_name": "Jan",
     "family_name": "de Vries",
@@ -46,7 +48,7 @@ def built(kind: str) -> EmailMessage:
         content = FollowupContent.build("https://teams.example/l/1", [("Agenda", "https://vng.example/a.pdf")])
         return build_message(EVENT, ITEM, content, FROM, NOW)
     mailer = ConfirmationMailer(
-        EVENT, sender=None, links=ManageLinks("s", EVENT), from_address=FROM, site_url="https://aanmelden.vng.nl"
+        EVENT, links=ManageLinks("s", EVENT), from_address=FROM, site_url="https://aanmelden.vng.nl"
     )
     return mailer.build(ITEM, NOW, kind)
 
@@ -84,10 +86,12 @@ def test_the_title_reads_in_lower_case_within_a_sentence(kind):
         assert "de Bestuurlijke" not in text
 
 
-def test_only_confirmation_and_link_carry_the_calendar():
+def test_only_confirmation_and_link_carry_the_calendar_for_now():
     attachments = {kind: [a.get_filename() for a in built(kind).iter_attachments()] for kind in ALL_KINDS}
     assert attachments == {
         "confirmation": [f"bijeenkomst-{EVENT.id}.ics"],
         "link": [f"bijeenkomst-{EVENT.id}.ics"],
+        "change": [],
+        "cancellation": [],
         "followup": [],
     }

@@ -22,10 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
 
 from botocore.exceptions import ClientError
 
 from ..repository import TABLE_SCHEMA
+from .worker import SWEEP_INTERVAL, LocalWorker
 
 PROJECT_ROOT = Path(os.environ.get("PROJECT_ROOT") or Path(__file__).resolve().parents[3])
 DYNALITE_CLI = PROJECT_ROOT / "node_modules" / "dynalite" / "cli.js"
@@ -194,11 +196,13 @@ def ensure_table(resource: Any, table_name: str) -> None:
     """Create the table if it is missing (local bootstrap and tests; on AWS, infra/ creates it)."""
     client = resource.meta.client
     try:
-        client.describe_table(TableName=table_name)
-        return
+        described = client.describe_table(TableName=table_name)["Table"]
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceNotFoundException":
             raise
+    else:
+        add_missing_indexes(client, table_name, described)
+        return
     try:
         client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **TABLE_SCHEMA)
     except ClientError as exc:
@@ -208,6 +212,20 @@ def ensure_table(resource: Any, table_name: str) -> None:
     client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
 
 
+def add_missing_indexes(client: Any, table_name: str, described: dict[str, Any]) -> None:
+    """A local store made before an index was added to table_schema.json gets it now (as a stack update would)."""
+    present = {index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])}
+    for index in TABLE_SCHEMA.get("GlobalSecondaryIndexes", []):
+        if index["IndexName"] in present:
+            continue
+        names = {key["AttributeName"] for key in index["KeySchema"]}
+        client.update_table(
+            TableName=table_name,
+            AttributeDefinitions=[a for a in TABLE_SCHEMA["AttributeDefinitions"] if a["AttributeName"] in names],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+
 
 def prepare_table(config: dict[str, Any]) -> None:
     from ..repository import dynamodb_resource
@@ -215,10 +233,17 @@ def prepare_table(config: dict[str, Any]) -> None:
     ensure_table(dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]), config["REGISTRATIONS_TABLE"])
 
 
+def app_with_worker(config: dict[str, Any], interval: float = SWEEP_INTERVAL,
+                    **doubles: Any) -> tuple[Flask, LocalWorker]:
+    """The app and its started local deliverer, woken after each write (make run, the browser tests)."""
+    from .. import create_app, create_deliverer
+
+    worker = LocalWorker(create_deliverer(config, **doubles), interval=interval).start()
+    return create_app(config, on_write=worker.wake, **doubles), worker
+
+
 def main() -> int:
     from waitress import create_server
-
-    from .. import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     use_local_credentials()
@@ -229,7 +254,7 @@ def main() -> int:
         prepare_table(config)
         log.info("dynalite: %s (data in %s)", dynalite.endpoint, data_dir.relative_to(PROJECT_ROOT))
         site_dir = build_site()
-        api = create_app(config)
+        api, worker = app_with_worker(config)
         server = create_server(site_and_api(site_dir, api), host="127.0.0.1", port=port, threads=8)
         log.info("Emails (confirmations with the personal link) are written as .eml files to: %s",
                  config["MAIL_OUTBOX"])
@@ -246,6 +271,7 @@ def main() -> int:
             log.info("stopping")
         finally:
             server.close()
+            worker.stop()
     return 0
 
 

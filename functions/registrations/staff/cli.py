@@ -1,4 +1,4 @@
-"""`registrations`: the staff command. export | summary | send-followup (see STAFF.md, the staff guide).
+"""`registrations`: the staff command. export | summary | send-followup | revoke-link (see STAFF.md).
 
 The commands, their options and Dutch help are here; the work is done by the package (export, followup,
 repository), the table is found by store.py and the terminal output is made by output.py. Messages are Dutch: they
@@ -20,12 +20,13 @@ import click
 
 from ..dev.local import DATA_DIR
 from ..event import Event
+from ..exceptions import RegistrationNotFound
 from ..export import CSV_DEFAULT_DELIMITER, export_rows, render_summary, summarise, write_csv, write_xlsx
 from ..followup import UNCONFIRMED_CHOICES, make_plan
 from ..followup_content import FollowupContentError
 from ..mail.senders import sender_from_settings
 from ..settings import Settings
-from . import EXIT_OK, EXIT_USAGE, UsageError, output, sending
+from . import EXIT_ATTENTION, EXIT_OK, EXIT_USAGE, UsageError, output, sending
 from .dutch import DutchGroup, SectionOption, usage_error_text
 from .store import Store, Where, run_in_store
 
@@ -95,7 +96,7 @@ def store_options(command: F) -> F:
 @click.pass_context
 def registrations(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
-        ctx.fail("geef een opdracht op: export, summary of send-followup")
+        ctx.fail("geef een opdracht op: export, summary, send-followup of revoke-link")
 
 
 @registrations.command(
@@ -249,6 +250,29 @@ def send_followup(
         return sending.send(
             how, plan, repository, lambda: sender_from_settings(Settings.from_env(config)), progress, run.stdout, run.stderr, run.clock
         )
+
+    return run.in_store(Where(**where), job)
+
+
+@registrations.command(
+    "revoke-link",
+    short_help="de persoonlijke link van een aanmelding intrekken",
+    help="Trekt de persoonlijke link van de aanmelding met dit e-mailadres in: alle links die al zijn verstuurd, "
+    "werken niet meer. De deelnemer krijgt een nieuwe link door zich opnieuw aan te melden met hetzelfde adres.",
+)
+@click.argument("address", metavar="ADRES")
+@store_options
+@click.pass_obj
+def revoke_link(run: Runtime, /, address: str, **where: str | None) -> int:
+    def job(store: Store, event: Event) -> int:
+        try:
+            item = store.repository().revoke_links(event.id, address.strip().lower())
+        except RegistrationNotFound:
+            run.stderr.write("Er is geen aanmelding met dit e-mailadres (of een van vóór de nieuwe links).\n")
+            return EXIT_ATTENTION
+        run.stdout.write(f"De persoonlijke link is ingetrokken (nu versie {item['link_version']}). Links die al zijn "
+                         "verstuurd, werken niet meer.\n")
+        return EXIT_OK
 
     return run.in_store(Where(**where), job)
 
