@@ -213,18 +213,27 @@ def ensure_table(resource: Any, table_name: str) -> None:
 
 
 def add_missing_indexes(client: Any, table_name: str, described: dict[str, Any]) -> None:
-    """A local store made before an index was added to table_schema.json gets it now (as a stack update would)."""
+    """A local store made before an index was added to table_schema.json gets it now. dynalite accepts an index
+    in UpdateTable but never builds it, so the table is made again with its items copied over (local data only;
+    on AWS the stack update adds the index)."""
     present = {index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])}
-    for index in TABLE_SCHEMA.get("GlobalSecondaryIndexes", []):
-        if index["IndexName"] in present:
-            continue
-        names = {key["AttributeName"] for key in index["KeySchema"]}
-        client.update_table(
-            TableName=table_name,
-            AttributeDefinitions=[a for a in TABLE_SCHEMA["AttributeDefinitions"] if a["AttributeName"] in names],
-            GlobalSecondaryIndexUpdates=[{"Create": index}],
-        )
+    if {index["IndexName"] for index in TABLE_SCHEMA.get("GlobalSecondaryIndexes", [])} <= present:
+        return
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": table_name}
+    while True:
+        page = client.scan(**request)
+        items += page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    client.delete_table(TableName=table_name)
+    client.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+    client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **TABLE_SCHEMA)
     client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+    for item in items:
+        client.put_item(TableName=table_name, Item=item)
+    log.info("local table %s made again with its index; %d items copied", table_name, len(items))
 
 
 def prepare_table(config: dict[str, Any]) -> None:
