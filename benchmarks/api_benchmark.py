@@ -1,8 +1,12 @@
 """Benchmark of the registration API (not a test: prints numbers, asserts nothing about time).
 
-1. Latency of POST /api/registrations through the real local server (waitress, over HTTP) against dynalite,
-   next to raw boto3 put_item on the same dynalite in the same run.
-2. Import time of the app (import + create_app) next to bare `import flask, boto3`, each in fresh processes.
+1. Latency of POST /api/registrations through the real local server (waitress, over HTTP) against dynalite, next
+   to three baselines in the same run, interleaved: a raw boto3 put_item; a minimal Flask route on the same WSGI
+   server that makes the same single conditional put_item; and the request as it was before the deliverer (the
+   same registration with the email sent and recorded inside the request). Goal: within 1.2x of the minimal route
+   and 2x of the raw put.
+2. The deliverer: 1,000 owed confirmations delivered to the outbox by one sweep; wall time and messages per second.
+3. Import time of the app (import + create_app) next to bare `import flask, boto3`, each in fresh processes.
 
 Run: make bench-api   (or .venv/bin/python benchmarks/api_benchmark.py [--requests N])
 """
@@ -10,6 +14,7 @@ Run: make bench-api   (or .venv/bin/python benchmarks/api_benchmark.py [--reques
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.client
 import json
 import os
@@ -20,10 +25,14 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
-from registrations import create_app
+from registrations import create_app, create_deliverer
 from registrations.dev.local import Dynalite, free_port, local_config, prepare_table, use_local_credentials
+from registrations.event import load_event
+from registrations.items import new_item
 from registrations.repository import dynamodb_resource
+from registrations.validation import validate
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -37,48 +46,122 @@ def summary(name: str, samples: list[float]) -> dict:
     return {"name": name, "n": len(ms), "median_ms": statistics.median(ms), "p99_ms": percentile(ms, 99)}
 
 
-def bench_requests(n: int, data_dir: Path) -> tuple[dict, dict]:
+BASE = {"given_name": "Jan", "family_name": "Jansen", "organisation": "dcmr", "role": "algemeen-bestuur",
+        "on_behalf_of": "Gemeente Rotterdam", "remark": "", "consent": "ja"}
+
+
+def minimal_app(table: Any) -> Any:
+    """The least a registration route can be: parse JSON, one conditional put_item, answer 201."""
+    from flask import Flask, jsonify, request
+
+    app = Flask("minimal")
+
+    @app.post("/api/registrations")
+    def register() -> Any:
+        data = request.get_json()
+        item = {"event": "minimal", "email": data["email"].lower(), **{k: data[k] for k in BASE if k != "consent"},
+                "status": "registered", "submission_id": uuid.uuid4().hex}
+        table.put_item(Item=item, ConditionExpression="attribute_not_exists(#pk) OR #s = :c",
+                       ExpressionAttributeNames={"#pk": "event", "#s": "status"},
+                       ExpressionAttributeValues={":c": "cancelled"})
+        return jsonify(registration=item), 201
+
+    return app
+
+
+def mail_in_the_request_app(config: dict[str, Any]) -> Any:
+    """The request as before the deliverer: register, then send and record the email before answering."""
+    from flask import jsonify, request
+
+    app = create_app(config)
+    deliverer = create_deliverer(config)
+
+    def register() -> Any:
+        item = app.extensions["registrations"].register(request.get_json())
+        deliverer.deliver(item["email"])
+        return jsonify(registration=item), 201
+
+    app.view_functions["api.create_registration"] = register
+    return app
+
+
+def serve(app: Any) -> tuple[Any, http.client.HTTPConnection]:
     from waitress import create_server
 
-    with Dynalite() as dynalite:
-        config = local_config(dynalite, table="bench-api", data_dir=data_dir)
-        config["PREVIEW_NOW"] = "2023-05-10T10:00"
-        prepare_table(config)
-        port = free_port()
-        server = create_server(create_app(config), host="127.0.0.1", port=port, threads=4)
-        threading.Thread(target=server.run, daemon=True).start()
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        base = {"given_name": "Jan", "family_name": "Jansen", "organisation": "dcmr", "role": "algemeen-bestuur",
-                "on_behalf_of": "Gemeente Rotterdam", "remark": "", "consent": "ja"}
+    port = free_port()
+    server = create_server(app, host="127.0.0.1", port=port, threads=4)
+    threading.Thread(target=server.run, daemon=True).start()
+    return server, http.client.HTTPConnection("127.0.0.1", port)
 
-        def post(i: int) -> float:
-            body = json.dumps({**base, "email": f"bench{i}-{uuid.uuid4().hex[:6]}@gemeente.example"})
-            start = time.perf_counter()
-            conn.request("POST", "/api/registrations", body=body, headers={"Content-Type": "application/json"})
-            response = conn.getresponse()
-            response.read()
-            elapsed = time.perf_counter() - start
-            assert response.status == 201, response.status
-            return elapsed
 
-        table = dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table("bench-api")
+def config_for(dynalite: Dynalite, table: str, data_dir: Path) -> dict[str, Any]:
+    config = local_config(dynalite, table=table, data_dir=data_dir)
+    config["PREVIEW_NOW"] = "2023-05-10T10:00"
+    config["MAIL_OUTBOX"] = str(data_dir / f"outbox-{table}")
+    prepare_table(config)
+    return config
 
-        def put(i: int) -> float:
-            item = {"event": "raw", "email": f"raw{i}@gemeente.example", **base, "status": "registered"}
-            start = time.perf_counter()
-            table.put_item(Item=item, ConditionExpression="attribute_not_exists(#pk)",
+
+def bench_requests(n: int, dynalite: Dynalite, data_dir: Path) -> list[dict]:
+    api_config = config_for(dynalite, "bench-api", data_dir)
+    before_config = config_for(dynalite, "bench-before", data_dir)
+    config_for(dynalite, "bench-minimal", data_dir)  # the minimal route's table
+    resource = dynamodb_resource(api_config["AWS_REGION"], api_config["DYNAMODB_ENDPOINT"])
+    servers = {
+        "api": serve(create_app(api_config)),
+        "minimal": serve(minimal_app(resource.Table("bench-minimal"))),
+        "before": serve(mail_in_the_request_app(before_config)),
+    }
+    raw_table = resource.Table("bench-api")
+
+    def post(name: str, i: int) -> float:
+        _, conn = servers[name]
+        body = json.dumps({**BASE, "email": f"{name}{i}-{uuid.uuid4().hex[:6]}@gemeente.example"})
+        start = time.perf_counter()
+        conn.request("POST", "/api/registrations", body=body, headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - start
+        assert response.status == 201, response.status
+        return elapsed
+
+    def put(i: int) -> float:
+        item = {"event": "raw", "email": f"raw{i}@gemeente.example", **BASE, "status": "registered"}
+        start = time.perf_counter()
+        raw_table.put_item(Item=item, ConditionExpression="attribute_not_exists(#pk)",
                            ExpressionAttributeNames={"#pk": "event"})
-            return time.perf_counter() - start
+        return time.perf_counter() - start
 
-        for i in range(20):  # warm-up: connections, caches
-            post(-i - 1)
-            put(-i - 1)
-        api, raw = [], []
-        for i in range(n):  # interleaved, so both see the same machine noise
-            api.append(post(i))
-            raw.append(put(i))
+    samples: dict[str, list[float]] = {"api": [], "minimal": [], "before": [], "raw": []}
+    for i in range(-20, n):  # the first 20 warm up connections and caches; interleaved, so all see the same noise
+        results = {"api": post("api", i), "minimal": post("minimal", i), "before": post("before", i), "raw": put(i)}
+        if i >= 0:
+            for name, value in results.items():
+                samples[name].append(value)
+    for server, _ in servers.values():
         server.close()
-        return summary("POST /api/registrations (HTTP, waitress)", api), summary("raw boto3 put_item", raw)
+    return [summary("POST /api/registrations (now)", samples["api"]),
+            summary("minimal Flask route, one put_item", samples["minimal"]),
+            summary("POST with the email inside (before)", samples["before"]),
+            summary("raw boto3 put_item", samples["raw"])]
+
+
+def bench_deliverer(count: int, dynalite: Dynalite, data_dir: Path) -> dict[str, float]:
+    """`count` registrations that owe their confirmation, delivered to the outbox by one sweep."""
+    config = config_for(dynalite, "bench-deliverer", data_dir)
+    table = dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table("bench-deliverer")
+    event = load_event()
+    now = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
+    with table.batch_writer() as batch:
+        for i in range(count):
+            data = validate({**BASE, "email": f"persoon{i}@gemeente{i}.example"}, event)
+            batch.put_item(Item=dict(new_item(data, event, now, submission_id=uuid.uuid4().hex)))
+    deliverer = create_deliverer(config)
+    start = time.perf_counter()
+    counts = deliverer.sweep()
+    wall = time.perf_counter() - start
+    assert counts == {"sent": count}, counts
+    return {"messages": count, "seconds": wall, "per_second": count / wall}
 
 
 IMPORT_APP = (
@@ -106,16 +189,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--import-runs", type=int, default=15)
+    parser.add_argument("--deliveries", type=int, default=1000)
     args = parser.parse_args()
     use_local_credentials()
     data_dir = Path(os.environ.get("BENCH_DIR", ".bench"))
-    api, raw = bench_requests(args.requests, data_dir)
+    with Dynalite() as dynalite:
+        rows = bench_requests(args.requests, dynalite, data_dir)
+        delivered = bench_deliverer(args.deliveries, dynalite, data_dir)
     app, bare = bench_imports(args.import_runs)
     print(f"{'measurement':45} {'n':>5} {'median ms':>10} {'p99 ms':>9}")
-    for row in (api, raw, app, bare):
+    for row in (*rows, app, bare):
         print(f"{row['name']:45} {row['n']:>5} {row['median_ms']:>10.2f} {row['p99_ms']:>9.2f}")
-    print(f"ratio API/raw put_item: median {api['median_ms'] / raw['median_ms']:.2f}x, "
-          f"p99 {api['p99_ms'] / raw['p99_ms']:.2f}x")
+    api, minimal, before, raw = rows
+    for name, base in (("minimal route", minimal), ("raw put_item", raw), ("email inside (before)", before)):
+        print(f"ratio POST now / {name}: median {api['median_ms'] / base['median_ms']:.2f}x, "
+              f"p99 {api['p99_ms'] / base['p99_ms']:.2f}x")
+    print(f"deliverer: {delivered['messages']:.0f} owed confirmations to the outbox in {delivered['seconds']:.2f} s "
+          f"({delivered['per_second']:.0f} messages/s)")
     print(f"ratio app import/bare import: median {app['median_ms'] / bare['median_ms']:.2f}x")
 
 

@@ -1,7 +1,8 @@
 """The generated parts of infra/template.yaml, from their single sources:
 
-- `key-schema`: the table's key schema from functions/registrations/table_schema.json (which the code's local
-  bootstrap also uses) and the TTL attribute from registrations.repository;
+- `key-schema`: the table's key schema and secondary index from functions/registrations/table_schema.json (which
+  the code's local bootstrap also uses) and the TTL attribute from registrations.repository;
+- `stream-filter`: the deliverer's stream filter, registrations.triggers.STREAM_FILTER;
 - `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py);
 - `export-expiry`: the day the export bucket's lifecycle rule deletes the staff spreadsheet, from the retention in
   functions/registrations/event.toml.
@@ -83,7 +84,15 @@ def key_schema_lines() -> list[str]:
     # JSON is YAML: each value on one line, exactly as the code reads it.
     return [f"KeySchema: {json.dumps(schema['KeySchema'])}",
             f"AttributeDefinitions: {json.dumps(schema['AttributeDefinitions'])}",
+            f"GlobalSecondaryIndexes: {json.dumps(schema['GlobalSecondaryIndexes'])}",
             f"TimeToLiveSpecification: {json.dumps({'AttributeName': TTL_ATTRIBUTE, 'Enabled': True})}"]
+
+
+def stream_filter_lines() -> list[str]:
+    from registrations.triggers import STREAM_FILTER
+
+    # Lambda takes the pattern as a JSON string.
+    return [f"- Pattern: {json.dumps(json.dumps(STREAM_FILTER))}"]
 
 
 def csp_lines(site_dir: Path) -> list[str]:
@@ -104,8 +113,8 @@ def export_expiry_lines() -> list[str]:
 
 
 def render(text: str, site_dir: Path) -> str:
-    generators = {"key-schema": key_schema_lines, "csp": lambda: csp_lines(site_dir),
-                  "export-expiry": export_expiry_lines}
+    generators = {"key-schema": key_schema_lines, "stream-filter": stream_filter_lines,
+                  "csp": lambda: csp_lines(site_dir), "export-expiry": export_expiry_lines}
     seen = set()
 
     def replace(match: re.Match) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import re
+import time
 from email import policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -19,6 +20,17 @@ def messages(outbox: str | Path) -> list[EmailMessage]:
         return []
     return [email.message_from_bytes(path.read_bytes(), policy=policy.default)
             for path in sorted(folder.glob("*.eml"))]
+
+
+def wait_for_messages(outbox: str | Path, count: int, ceiling: float = 30.0) -> list[EmailMessage]:
+    """The outbox's messages once there are at least `count` (the local worker sends them after the answer). The
+    ceiling is generous on purpose: it only bounds a failing test; a passing one returns as soon as they are there."""
+    deadline = time.monotonic() + ceiling
+    while True:
+        found = messages(outbox)
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def text_of(message: EmailMessage) -> str:

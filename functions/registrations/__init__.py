@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .settings import Clock, ConfigError, Settings
@@ -12,62 +13,95 @@ from .settings import Clock, ConfigError, Settings
 if TYPE_CHECKING:
     from flask import Flask
 
+    from .delivery import Deliverer
+    from .event import Event
+    from .links import ManageLinks
+    from .mail.confirmation import ConfirmationMailer
     from .mail.senders import Sender
+    from .repository import RegistrationRepository
 
-__all__ = ["ConfigError", "Settings", "create_app"]
+__all__ = ["ConfigError", "Settings", "create_app", "create_deliverer"]
 
 MAX_BODY_BYTES = 16 * 1024
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None, *, table: Any = None, clock: Clock | None = None,
-               transport: Sender | None = None) -> Flask:
+               transport: Sender | None = None, on_write: Callable[[], None] | None = None) -> Flask:
     """Wire the app. `config`: Settings, or environment names that override os.environ (a local run, tests).
 
     The test doubles come in as arguments: `table` (a DynamoDB Table, or a stand-in that fails), `clock` and
-    `transport` (a mail sender).
+    `transport` (a mail sender; the app itself sends nothing, but settings are checked the same way).
+    `on_write` is called after every write that owes mail (the local worker's wake-up).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
-    from .event import load_event
-    from .links import ManageLinks
     from .mail.composer import in_sentence
-    from .mail.confirmation import ConfirmationMailer
-    from .mail.senders import sender_from_settings
-    from .registering import Registering
-    from .repository import LazyTable, RegistrationRepository
+    from .registering import Registering, nothing
     from .self_service import SelfService
-    from .settings import make_clock
     from .web import api, errors, personal
 
-    settings = config if isinstance(config, Settings) else Settings.from_env({**os.environ, **(config or {})})
-    settings.check(has_transport=transport is not None)
-    logging.getLogger("registrations").setLevel(settings.log_level)
-
-    event = load_event()
-    repository = RegistrationRepository(
-        table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)
-    )
-    clock = clock or make_clock(settings.preview_now, event.timezone, on_lambda=settings.on_lambda)
-    links = ManageLinks(settings.token_secret, event)
-    mailer = ConfirmationMailer(
-        event=event,
-        sender=transport or sender_from_settings(settings),
-        links=links,
-        from_address=settings.from_address,
-        site_url=settings.site_url,
-    )
-
+    parts = _Parts.wire(config, table, clock, transport)
     app = Flask(__name__, template_folder="web/templates")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["registrations"] = Registering(event, repository, clock, mailer)
-    app.extensions["self_service"] = SelfService(event, repository, clock, links)
-    app.context_processor(lambda: {"event": event})
+    notify = on_write or nothing
+    app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, notify)
+    app.extensions["self_service"] = SelfService(parts.event, parts.repository, parts.clock, parts.links, notify)
+    app.extensions["mailer"] = parts.mailer
+    app.context_processor(lambda: {"event": parts.event})
     # The event's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
     app.jinja_env.filters["in_sentence"] = in_sentence
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
     errors.register_error_handlers(app)
     return app
+
+
+def create_deliverer(config: Settings | Mapping[str, Any] | None = None, *, table: Any = None,
+                     clock: Clock | None = None, transport: Sender | None = None) -> Deliverer:
+    """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
+    from .delivery import Deliverer
+    from .mail.senders import sender_from_settings
+    from .mailbox_limits import MailboxLimits
+
+    parts = _Parts.wire(config, table, clock, transport)
+    sender = transport or sender_from_settings(parts.settings)
+    limits = MailboxLimits(parts.repository, parts.settings.token_secret)
+    return Deliverer(parts.event, parts.repository, parts.mailer, sender, limits, parts.clock)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """What the app and the deliverer share."""
+
+    settings: Settings
+    event: Event
+    repository: RegistrationRepository
+    clock: Clock
+    links: ManageLinks
+    mailer: ConfirmationMailer
+
+    @classmethod
+    def wire(cls, config: Settings | Mapping[str, Any] | None, table: Any, clock: Clock | None,
+             transport: Sender | None) -> _Parts:
+        from .event import load_event
+        from .links import ManageLinks
+        from .mail.confirmation import ConfirmationMailer
+        from .repository import LazyTable, RegistrationRepository
+        from .settings import make_clock
+
+        settings = config if isinstance(config, Settings) else Settings.from_env({**os.environ, **(config or {})})
+        settings.check(has_transport=transport is not None)
+        logging.getLogger("registrations").setLevel(settings.log_level)
+        event = load_event()
+        repository = RegistrationRepository(
+            table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)
+        )
+        links = ManageLinks(settings.token_secret, event)
+        mailer = ConfirmationMailer(event=event, links=links, from_address=settings.from_address,
+                                    site_url=settings.site_url)
+        return cls(settings, event, repository,
+                   clock or make_clock(settings.preview_now, event.timezone, on_lambda=settings.on_lambda),
+                   links, mailer)

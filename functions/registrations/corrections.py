@@ -1,8 +1,8 @@
 """Corrections staff make on a person's behalf (the staff command's `cancel` and `resend`, STAFF.md): one
 conditional update each, logged without personal data.
 
-`make_confirmation_owed` is the one place that says what "the confirmation is owed" means: the deliverer (mail after
-the write) sends what is owed; `Registering.retry_failed_confirmations()` also sends a confirmation left "pending".
+`make_confirmation_owed` records the confirmation as owed, as a registration does (items.owed_mail); the deliverer
+sends it, from the stream on AWS or the local worker, and the sweep picks it up if they miss it.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 
 from .event import Event
 from .exceptions import RegistrationCancelled, RegistrationNotFound
-from .items import local_iso
+from .items import MAIL_RESETS, local_iso, owed_mail
 from .repository import RegistrationRepository
 from .validation import deliverable_address
 
@@ -20,7 +20,6 @@ log = logging.getLogger(__name__)
 
 CANCELLED_BY = "cancelled_by"
 BY_STAFF = "staff"
-CONFIRMATION_REQUESTED_AT = "confirmation_requested_at"
 
 
 def stored_address(typed: str) -> str:
@@ -54,11 +53,8 @@ def make_confirmation_owed(repository: RegistrationRepository, event: Event, ema
 
     RegistrationCancelled when the registration is cancelled; RegistrationNotFound when there is none."""
     try:
-        repository.update(
-            event.id, email,
-            {"confirmation_status": "pending", CONFIRMATION_REQUESTED_AT: local_iso(now, event)},
-            only_if_status="registered",
-        )
+        repository.update(event.id, email, owed_mail("confirmation", now, event), only_if_status="registered",
+                          remove=MAIL_RESETS)
     except RegistrationNotFound:
         repository.get(event.id, email)
         raise RegistrationCancelled() from None

@@ -23,12 +23,14 @@ class InvalidRegistration(RegistrationError):
 
 class DuplicateRegistration(RegistrationError):
     code = "already_registered"
-    # The same words whatever the existing registration looks like and whether the throttle held the email back:
-    # the answer must reveal nothing about it.
+    # The same words whatever the existing registration looks like and whatever happens to the email: the answer
+    # must reveal nothing about it, and promises only what the deliverer does (it may hold the email back when
+    # one mailbox gets too many).
     message = (
         "Dit e-mailadres is al aangemeld voor deze bijeenkomst. U hoeft niets meer te doen. "
-        "We hebben een nieuwe e-mail met uw persoonlijke link naar dit adres gestuurd (hooguit één keer per "
-        "10 minuten). Met die link kunt u uw aanmelding bekijken, wijzigen of annuleren."
+        "We sturen uw persoonlijke link nog een keer naar dit adres, meestal binnen een paar minuten. "
+        "Met die link kunt u uw aanmelding bekijken, wijzigen of annuleren. Komt er geen e-mail? Kijk dan ook in "
+        "de map met ongewenste e-mail. Staat hij daar niet? Mail dan naar {contact}."
     )
 
 
@@ -57,6 +59,17 @@ class InvalidLink(RegistrationError):
     message = (
         "Deze link werkt niet. Misschien is hij niet helemaal gekopieerd. Klik op de link in de e-mail, "
         "of kopieer de hele link. Werkt het dan nog niet? Mail naar {contact}."
+    )
+
+
+class RevokedLink(InvalidLink):
+    """A genuine link whose version was revoked (a newer link was made)."""
+
+    code = "revoked_link"
+    message = (
+        "Deze link werkt niet meer. Gebruik de link uit de nieuwste e-mail over uw aanmelding. Hebt u die niet? "
+        "Meld u dan opnieuw aan met hetzelfde e-mailadres: u krijgt dan een e-mail met een nieuwe link. Of mail "
+        "naar {contact}."
     )
 
 

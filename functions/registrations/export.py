@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from .delivery import mail_status
 from .event import OTHER_ORGANISATION, Event
 
 # (attribute, column header). The header is what staff see; the attribute is what the item stores.
@@ -44,6 +45,15 @@ STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 STATUS_LABELS = {"registered": "aangemeld", "cancelled": "afgemeld"}
 TIME_ATTRIBUTES = {"registered_at", "followup_sent_at", "cancelled_at"}
+
+# The states of delivery.mail_status that staff act on, with their Dutch line in the summary.
+MAIL_STATES = {
+    "failed": "Mislukt na 5 pogingen (mail de deelnemer zelf)",
+    "unknown": "Onzeker of verstuurd (wordt niet vanzelf opnieuw verstuurd)",
+    "held_back": "Tegengehouden (te veel e-mails naar één mailbox)",
+    "owed": "Nog te versturen",
+    "retrying": "Mislukt, wordt opnieuw geprobeerd",
+}
 
 FORMULA_TRIGGERS = frozenset("=+-@")
 FORMULA_CONTROL_STARTS = frozenset("\t\r\n\0")
@@ -222,6 +232,8 @@ class Summary:
     total: int
     cancelled: int
     other_organisations: list[tuple[str, int]] = field(default_factory=list)
+    # Registrations (cancelled ones too) per state of their last email: delivery.mail_status.
+    mail: dict[str, int] = field(default_factory=dict)
 
 
 def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
@@ -230,7 +242,11 @@ def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
     roles = {c.label: 0 for c in event.roles}
     others: dict[str, list[Any]] = {}  # folded name → [name as first typed, count]
     total = cancelled = 0
+    mail = {state: 0 for state in MAIL_STATES}
     for item in items:
+        state = mail_status(item)
+        if state in mail:
+            mail[state] += 1
         if not is_active(item):
             cancelled += 1
             continue
@@ -250,6 +266,7 @@ def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
         by_role=list(roles.items()),
         total=total,
         cancelled=cancelled,
+        mail=mail,
     )
 
 
@@ -285,5 +302,8 @@ def render_summary(summary: Summary, event: Event) -> str:
         "",
         f"Totaal aangemeld: {dutch_number(summary.total)}",
         f"Afgemeld (niet meegeteld): {dutch_number(summary.cancelled)}",
+        "",
+        "E-mails (de laatste e-mail per aanmelding)",
+        *(f"{label}: {dutch_number(summary.mail.get(state, 0))}" for state, label in MAIL_STATES.items()),
     ]
     return "\n".join(parts) + "\n"

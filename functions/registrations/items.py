@@ -7,6 +7,8 @@ and download them as CSV. STAFF.md, section 2, explains every attribute; a test 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import uuid
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
@@ -32,17 +34,40 @@ class Registration(TypedDict, total=False):
     consent_at: str
     expires_at: int  # DynamoDB's TTL attribute: seconds since the epoch
     submission_id: str
+    registration_id: str  # random, new for every registration; the personal link names it (links.py)
+    link_version: int  # raised to revoke every link sent so far
     cancelled_at: str
     cancelled_by: str  # "staff" when staff cancelled it on the person's behalf (registrations cancel)
     changed_at: str
+    # The mail this registration owes, and the deliverer's record of it (delivery.py, mail_records.py).
+    mail_owed: str  # one of MAIL_KINDS; absent when nothing is owed
+    mail_owed_id: str  # new for every state change that owes mail
+    mail_owed_at: str
+    mail_status: str  # the deliverer's last step: claimed, sent, retrying, failed, unknown, held_back
+    mail_status_at: str
+    mail_kind: str  # the kind of email that mail_status is about
+    mail_claim: str  # the claim id of the last send; also the SES message tag
+    mail_claim_for: str  # the mail_owed_id being sent right now
+    mail_claimed_at: str
+    mail_attempts: int
+    mail_retry_at: str
+    mail_sent_at: str
+    mail_message_id: str
+    # Written before the deliverer existed; read, never written.
     confirmation_status: str  # "pending", "sent" or "failed"
     confirmation_at: str
-    confirmation_requested_at: str  # when staff made the confirmation owed again (registrations resend)
     link_sent_at: str
     followup_sent_at: str
     followup_message_id: str
     followup_claim: str
     followup_claimed_at: str
+
+
+# The emails a registration can owe. Each state change that a person should hear about owes one.
+MAIL_KINDS = ("confirmation", "link", "change", "cancellation")
+# Every request write that owes mail clears the deliverer's record of the previous one; the stream's filter wakes the
+# deliverer only for items without mail_status, so its own bookkeeping writes never wake it.
+MAIL_RESETS = ("mail_status", "mail_status_at", "mail_kind", "mail_attempts", "mail_retry_at")
 
 
 # What a person may change through the personal link: everything they typed, except the address (the key).
@@ -84,11 +109,22 @@ def new_item(data: RegistrationInput, event: Event, now: dt.datetime, submission
         "expires_at": int(event.expires_at.timestamp()),
         # A put retried by botocore that meets its own earlier attempt knows it by this.
         "submission_id": submission_id,
-        # The confirmation goes out right after storing; the outcome replaces "pending".
-        "confirmation_status": "pending",
-        # The confirmation carries the personal link, so it counts for the re-send throttle.
-        "link_sent_at": local_iso(now, event),
+        "registration_id": new_registration_id(),
+        "link_version": 1,
+        **owed_mail("confirmation", now, event),  # type: ignore[typeddict-item]
     }
+
+
+def new_registration_id() -> str:
+    """The id a personal link names: random, so it says nothing about the person and cannot be guessed."""
+    return secrets.token_urlsafe(16)
+
+
+def owed_mail(kind: str, now: dt.datetime, event: Event) -> dict[str, Any]:
+    """What a request writes to say that an email of `kind` is owed for this state change."""
+    if kind not in MAIL_KINDS:
+        raise ValueError(f"unknown kind of email: {kind}")
+    return {"mail_owed": kind, "mail_owed_id": uuid.uuid4().hex, "mail_owed_at": local_iso(now, event)}
 
 
 def changes_from(data: RegistrationInput, event: Event, now: dt.datetime) -> dict[str, Any]:
@@ -96,6 +132,7 @@ def changes_from(data: RegistrationInput, event: Event, now: dt.datetime) -> dic
     fresh = new_item(data, event, now, submission_id="")
     changes: dict[str, Any] = {key: fresh[key] for key in CHANGEABLE}  # type: ignore[literal-required]
     changes["changed_at"] = local_iso(now, event)
+    changes.update(owed_mail("change", now, event))
     return changes
 
 

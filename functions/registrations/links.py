@@ -1,19 +1,21 @@
-"""Personal management links: a signed token per (event, email), with no account and no password.
+"""Personal links: an itsdangerous-signed pair of a random registration id and a link version.
 
-The token is signed with itsdangerous (Flask brings it) and carries the event id, the email address and an
-expiry. The address is sealed, not readable: the link's path ends up in access logs (Zappa logs every request
-line) and browser histories, and an email address in base64 there would be personal data in the logs.
-The seal is a keystream of HMAC-SHA256 blocks over a random nonce (a PRF in counter mode); the itsdangerous
-signature over the whole token authenticates it (encrypt-then-MAC), so no extra library is needed.
+No account and no password: the link is the key. It names the registration by its random id (new for every
+registration, found through the table's secondary index), never by the address, so access logs and browser
+histories hold no personal data. The version is stored on the item too: raising it there revokes every link sent
+so far, and the deliverer always builds the link of the current version. Registering again after a cancellation
+makes a new id, so an older link controls nothing.
+
+Links of the first scheme (the address sealed in the token) were signed under another salt: they fail the signature
+and read as invalid.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
-import secrets
+from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -22,10 +24,17 @@ from .exceptions import ExpiredLink, ForeignLink, InvalidLink
 
 # Long enough to view the registration for a while after the meeting; short enough not to live on for ever.
 LINK_VALID_AFTER_END = dt.timedelta(days=30)
-# Real tokens are about 150 characters; anything far longer is not ours and is refused before any work.
+# Real tokens are about 110 characters; anything far longer is not ours and is refused before any work.
 MAX_TOKEN_LENGTH = 600
-NONCE_BYTES = 12
-SALT = "registrations.web.personal-link.v1"
+SALT = "registrations.web.personal-link.v2"
+
+
+@dataclass(frozen=True)
+class LinkKey:
+    """What a valid token names: the registration and the version of its link."""
+
+    registration_id: str
+    version: int
 
 
 class ManageLinks:
@@ -34,8 +43,8 @@ class ManageLinks:
             raise ValueError("a token secret is required")
         self.event = event
         self._serializer = URLSafeSerializer(secret, salt=SALT)
-        # A key of its own for the seal, derived from the secret, so sealing and signing never share a key.
-        self._seal_key = hmac.new(secret.encode("utf-8"), SALT.encode() + b".seal", hashlib.sha256).digest()
+        # A key of its own for calendar UIDs, derived from the secret, so it never shares a key with the signature.
+        self._uid_key = hmac.new(secret.encode("utf-8"), SALT.encode() + b".uid", hashlib.sha256).digest()
 
     @property
     def valid_until(self) -> dt.datetime:
@@ -45,14 +54,11 @@ class ManageLinks:
     def valid_until_text(self) -> str:
         return dutch_date(self.valid_until.date())
 
-    def token_for(self, email: str) -> str:
-        nonce = secrets.token_bytes(NONCE_BYTES)
-        sealed = self._xor(email.encode("utf-8"), nonce)
-        payload = [self.event.id, _b64(nonce + sealed), int(self.valid_until.timestamp())]
-        return self._serializer.dumps(payload)
+    def token_for(self, registration_id: str, version: int) -> str:
+        return self._serializer.dumps([self.event.id, registration_id, int(version), int(self.valid_until.timestamp())])
 
-    def email_for(self, token: str, now: dt.datetime) -> str:
-        """The address this token was made for; raises InvalidLink, ForeignLink or ExpiredLink."""
+    def key_for(self, token: str, now: dt.datetime) -> LinkKey:
+        """The registration this token names; raises InvalidLink, ForeignLink or ExpiredLink."""
         contact = self.event.contact_email
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise InvalidLink(contact=contact)
@@ -61,35 +67,19 @@ class ManageLinks:
         except BadSignature as exc:  # BadPayload is a BadSignature too
             raise InvalidLink(contact=contact) from exc
         # The signature was ours, so the shape is too; checked anyway so that a bug can never become a 500.
-        if not (isinstance(payload, list) and len(payload) == 3 and isinstance(payload[0], str)
-                and isinstance(payload[1], str) and isinstance(payload[2], int)):
+        if not (isinstance(payload, list) and len(payload) == 4 and isinstance(payload[0], str)
+                and isinstance(payload[1], str) and payload[1] and type(payload[2]) is int
+                and type(payload[3]) is int):
             raise InvalidLink(contact=contact)
-        event_id, sealed, expires = payload
+        event_id, registration_id, version, expires = payload
         if event_id != self.event.id:
             raise ForeignLink()
         if now.timestamp() >= expires:
             until = dt.datetime.fromtimestamp(expires - 1, self.event.timezone).date()
             raise ExpiredLink(until=dutch_date(until), contact=contact)
-        try:
-            raw = base64.urlsafe_b64decode(sealed + "=" * (-len(sealed) % 4))
-            return self._xor(raw[NONCE_BYTES:], raw[:NONCE_BYTES]).decode("utf-8")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidLink(contact=contact) from exc
+        return LinkKey(registration_id, version)
 
     def calendar_uid(self, email: str, domain: str) -> str:
         """A stable UID for this registration's calendar entry that does not show the address."""
-        digest = hmac.new(self._seal_key, f"uid|{self.event.id}|{email}".encode(), hashlib.sha256)
+        digest = hmac.new(self._uid_key, f"uid|{self.event.id}|{email}".encode(), hashlib.sha256)
         return f"{self.event.id}-{digest.hexdigest()[:32]}@{domain}"
-
-    def _xor(self, data: bytes, nonce: bytes) -> bytes:
-        stream = bytearray()
-        counter = 0
-        while len(stream) < len(data):
-            block = hmac.new(self._seal_key, nonce + counter.to_bytes(4, "big"), hashlib.sha256).digest()
-            stream.extend(block)
-            counter += 1
-        return bytes(a ^ b for a, b in zip(data, stream[: len(data)], strict=True))
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")

@@ -17,7 +17,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .exceptions import DuplicateRegistration, RegistrationNotFound, StoreUnavailable
+from .exceptions import RegistrationNotFound, StoreUnavailable
 
 # The key schema is defined once, in this JSON file; infra/ and the local bootstrap both read it.
 TABLE_SCHEMA_FILE = Path(__file__).with_name("table_schema.json")
@@ -25,6 +25,8 @@ TABLE_SCHEMA: dict[str, Any] = json.loads(TABLE_SCHEMA_FILE.read_text(encoding="
 PARTITION_KEY = "event"
 SORT_KEY = "email"
 TTL_ATTRIBUTE = "expires_at"
+REGISTRATION_ID = "registration_id"
+REGISTRATION_ID_INDEX = "registration-id"
 
 # Short timeouts and standard retries: a person is waiting on the other side of the form.
 BOTO_CONFIG = Config(
@@ -81,12 +83,13 @@ class RegistrationRepository:
     def __init__(self, table: Any):
         self.table = table
 
-    def add(self, item: dict[str, Any]) -> None:
-        """Store a new registration; an active one for the same (event, email) is never overwritten.
+    def add(self, item: dict[str, Any], on_duplicate: dict[str, Any], remove: tuple[str, ...] = ()) -> bool:
+        """Store a new registration and return True; an active one for the same (event, email) is never overwritten.
 
-        botocore retries a put whose answer timed out; if the first attempt was stored, the retry meets the
-        condition. The item's `submission_id` (new for every request) tells our own earlier attempt apart from
-        another registration: then the put succeeded, and the person must not be told "al aangemeld".
+        When one exists, `on_duplicate` is set on it instead (and `remove` removed), and the answer is False: the
+        request still makes only one write that succeeds. botocore retries a put whose answer timed out; if the
+        first attempt was stored, the retry meets the condition. The item's `submission_id` (new for every
+        request) tells our own earlier attempt apart from another registration: then the put succeeded.
         """
         try:
             call(
@@ -100,15 +103,33 @@ class RegistrationRepository:
         except ConditionFailed as exc:
             duplicate = exc
         else:
-            return
+            return True
+        names = {"#pk": PARTITION_KEY, "#status": "status", "#sid": "submission_id"}
+        values: dict[str, Any] = {":registered": "registered", ":sid": item.get("submission_id", "")}
+        sets = [f"#s{i} = :s{i}" for i in range(len(on_duplicate))]
+        names.update({f"#s{i}": name for i, name in enumerate(on_duplicate)})
+        values.update({f":s{i}": value for i, value in enumerate(on_duplicate.values())})
+        # Registrations stored before personal links named an id get one now, so the link can be sent.
+        for name, value in (("registration_id", item["registration_id"]), ("link_version", item["link_version"])):
+            names[f"#{name}"] = name
+            values[f":{name}"] = value
+            sets.append(f"#{name} = if_not_exists(#{name}, :{name})")
+        update = "SET " + ", ".join(sets)
+        if remove:
+            names.update({f"#r{i}": name for i, name in enumerate(remove)})
+            update += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
+        condition = ("attribute_exists(#pk) AND #status = :registered AND "
+                     "(attribute_not_exists(#sid) OR #sid <> :sid)")
+        if self.conditional_update(item[PARTITION_KEY], item[SORT_KEY], update, condition, names, values) is not None:
+            return False
+        # Not an active registration of another submission: our own retried put, or a race with a cancel.
         try:
             stored = self.get(item[PARTITION_KEY], item[SORT_KEY])
         except RegistrationNotFound:
-            # The condition failed on an item that is gone now: no answer we could give would be sure.
             raise StoreUnavailable() from duplicate
         if item.get("submission_id") and stored.get("submission_id") == item["submission_id"]:
-            return
-        raise DuplicateRegistration() from duplicate
+            return True
+        raise StoreUnavailable() from duplicate
 
     def get(self, event_id: str, email: str) -> dict[str, Any]:
         response = call(self.table.get_item, Key={PARTITION_KEY: event_id, SORT_KEY: email}, ConsistentRead=True)
@@ -117,8 +138,11 @@ class RegistrationRepository:
         return dict(response["Item"])
 
     def update(self, event_id: str, email: str, changes: dict[str, Any], only_if_status: str | None = None,
-               remove: tuple[str, ...] = ()) -> dict[str, Any]:
-        """Set (and remove) the given attributes on an existing registration; return the item as it now is."""
+               remove: tuple[str, ...] = (), only_if: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Set (and remove) the given attributes on an existing registration; return the item as it now is.
+
+        `only_if_status` and `only_if` (attribute → value) are conditions; when one does not hold,
+        RegistrationNotFound is raised and nothing is written."""
         if not changes and not remove:
             return self.get(event_id, email)
         names = {f"#a{i}": name for i, name in enumerate(changes)}
@@ -130,6 +154,10 @@ class RegistrationRepository:
             condition += " AND #status = :only_status"
             names["#status"] = "status"
             values[":only_status"] = only_if_status
+        for i, (name, value) in enumerate((only_if or {}).items()):
+            names[f"#c{i}"] = name
+            values[f":c{i}"] = value
+            condition += f" AND #c{i} = :c{i}"
         expression = ""
         if changes:
             expression += "SET " + ", ".join(f"#a{i} = :v{i}" for i in range(len(changes)))
@@ -150,30 +178,53 @@ class RegistrationRepository:
             raise RegistrationNotFound() from exc
         return dict(response["Attributes"])
 
-    def set_if_unchanged(self, event_id: str, email: str, attribute: str, expected: Any, new: Any) -> bool:
-        """Compare-and-set one attribute of an existing registration (None means absent).
+    def find_email(self, event_id: str, registration_id: str) -> str | None:
+        """The address of the registration with this id (the personal link's key), from the secondary index."""
+        response = call(self.table.query, IndexName=REGISTRATION_ID_INDEX,
+                        KeyConditionExpression=Key(REGISTRATION_ID).eq(registration_id))
+        for key in response.get("Items", []):
+            if key.get(PARTITION_KEY) == event_id:
+                return str(key[SORT_KEY])
+        return None
 
-        Returns False when the attribute no longer holds `expected`: someone else changed it first. Concurrent
-        callers therefore cannot both win, which is what keeps a throttled email from going out twice.
-        """
-        names = {"#pk": PARTITION_KEY, "#attr": attribute}
-        values: dict[str, Any] = {}
-        condition = "attribute_exists(#pk) AND "
-        if expected is None:
-            condition += "attribute_not_exists(#attr)"
-        else:
-            condition += "#attr = :expected"
-            values[":expected"] = expected
-        if new is None:
-            expression = "REMOVE #attr"
-        else:
-            expression = "SET #attr = :new"
-            values[":new"] = new
-        return self._conditional_update(event_id, email, expression, condition, names, values)
+    def revoke_links(self, event_id: str, email: str) -> dict[str, Any]:
+        """Raise the link version of a registration: every link sent so far stops working."""
+        response = self.conditional_update(
+            event_id, email, "ADD #version :one", "attribute_exists(#pk) AND attribute_exists(#rid)",
+            {"#pk": PARTITION_KEY, "#version": "link_version", "#rid": REGISTRATION_ID}, {":one": 1})
+        if response is None:
+            raise RegistrationNotFound()
+        return response
+
+    def count_up(self, partition: str, key: str, limit: int, expires_at: int) -> bool:
+        """Add one to a counter item of a partition of its own, unless it has reached `limit` (then False)."""
+        try:
+            call(
+                self.table.update_item,
+                Key={PARTITION_KEY: partition, SORT_KEY: key},
+                UpdateExpression="ADD #count :one SET #expires = :expires",
+                ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+                ExpressionAttributeNames={"#count": "count", "#expires": TTL_ATTRIBUTE},
+                ExpressionAttributeValues={":one": 1, ":limit": limit, ":expires": expires_at},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
+    def owing_mail(self, event_id: str) -> Iterator[dict[str, Any]]:
+        """The registrations of one event that owe an email or have a send in progress (for the sweep)."""
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key(PARTITION_KEY).eq(event_id),
+            "FilterExpression": "attribute_exists(#owed) OR attribute_exists(#claim_for)",
+            "ExpressionAttributeNames": {"#owed": "mail_owed", "#claim_for": "mail_claim_for"},
+        }
+        return self._pages(query)
 
     def for_event(self, event_id: str) -> Iterator[dict[str, Any]]:
         """Every registration of one event, following DynamoDB's 1 MB pages to the end."""
-        query: dict[str, Any] = {"KeyConditionExpression": Key(PARTITION_KEY).eq(event_id)}
+        return self._pages({"KeyConditionExpression": Key(PARTITION_KEY).eq(event_id)})
+
+    def _pages(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
         while True:
             page = call(self.table.query, **query)
             yield from page.get("Items", [])
@@ -194,7 +245,7 @@ class RegistrationRepository:
         values = {":registered": "registered", ":claim": claim, ":claimed_at": claimed_at}
         if replacing:
             values[":replacing"] = replacing
-        return self._conditional_update(
+        return self._changed(
             event_id, email,
             "SET #claim = :claim, #claimed_at = :claimed_at",
             condition,
@@ -220,29 +271,35 @@ class RegistrationRepository:
             names["#message_id"] = "followup_message_id"
             values[":message_id"] = message_id
             update += ", #message_id = :message_id"
-        return self._conditional_update(event_id, email, update + " REMOVE #claim, #claimed_at",
+        return self._changed(event_id, email, update + " REMOVE #claim, #claimed_at",
                                         "#claim = :claim", names, values)
 
     def release_followup(self, event_id: str, email: str, claim: str) -> bool:
         """Give a claim back after a send that certainly failed, so a later run tries again."""
-        return self._conditional_update(
+        return self._changed(
             event_id, email, "REMOVE #claim, #claimed_at", "#claim = :claim",
             {"#claim": "followup_claim", "#claimed_at": "followup_claimed_at"}, {":claim": claim},
         )
 
-    def _conditional_update(self, event_id: str, email: str, update: str, condition: str,
-                            names: dict[str, str], values: dict[str, Any]) -> bool:
-        """One update under a condition; False (not an error) when the condition no longer holds."""
+    def _changed(self, event_id: str, email: str, update: str, condition: str, names: dict[str, str],
+                 values: dict[str, Any]) -> bool:
+        return self.conditional_update(event_id, email, update, condition, names, values) is not None
+
+    def conditional_update(self, event_id: str, email: str, update: str, condition: str,
+                           names: dict[str, str], values: dict[str, Any]) -> dict[str, Any] | None:
+        """One update under a condition: the item as it now is, or None (not an error) when the condition no
+        longer holds. The deliverer's bookkeeping (mail_records.py) is made of these."""
         request: dict[str, Any] = {
             "Key": {PARTITION_KEY: event_id, SORT_KEY: email},
             "UpdateExpression": update,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": names,
+            "ReturnValues": "ALL_NEW",
         }
         if values:  # DynamoDB refuses an empty map here
             request["ExpressionAttributeValues"] = values
         try:
-            call(self.table.update_item, **request)
+            response = call(self.table.update_item, **request)
         except ConditionFailed:
-            return False
-        return True
+            return None
+        return dict(response["Attributes"])

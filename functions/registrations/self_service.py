@@ -1,18 +1,22 @@
 """The personal page's rules: view, change or cancel one registration with the personal link, until the meeting.
 
-The link is the only key: no account and no password. Every write is one conditional update.
+The link is the only key: no account and no password. It names a registration id and a link version (links.py);
+the secondary index finds the registration, and every write is one conditional update that holds only while the
+id, the version and the status are still those the link was checked against. A change or a cancellation records
+the email it owes; the deliverer sends it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .event import Event
-from .exceptions import ChangesClosed, RegistrationCancelled, RegistrationNotFound
-from .items import changes_from, local_iso
-from .links import ManageLinks
+from .exceptions import ChangesClosed, RegistrationCancelled, RegistrationNotFound, RevokedLink
+from .items import MAIL_RESETS, changes_from, local_iso, owed_mail
+from .links import LinkKey, ManageLinks
+from .registering import nothing
 from .repository import RegistrationRepository
 from .settings import Clock
 from .validation import validate
@@ -21,20 +25,37 @@ log = logging.getLogger(__name__)
 
 
 class SelfService:
-    def __init__(self, event: Event, repository: RegistrationRepository, clock: Clock, links: ManageLinks):
+    def __init__(self, event: Event, repository: RegistrationRepository, clock: Clock, links: ManageLinks,
+                 notify: Callable[[], None] = nothing):
         self.event = event
         self.repository = repository
         self.clock = clock
         self.links = links
+        self.notify = notify
 
     def _changes_closed(self) -> ChangesClosed:
         return ChangesClosed(contact=self.event.contact_email)
 
+    def _locate(self, key: LinkKey) -> str:
+        email = self.repository.find_email(self.event.id, key.registration_id)
+        if email is None:
+            # Never existed, or replaced by a later registration of the address: this link controls nothing.
+            raise RegistrationNotFound()
+        return email
+
+    def _check(self, key: LinkKey, item: Mapping[str, Any]) -> None:
+        if item.get("registration_id") != key.registration_id:
+            raise RegistrationNotFound()
+        if int(item.get("link_version", 0)) != key.version:
+            raise RevokedLink(contact=self.event.contact_email)
+
     def view(self, token: str) -> dict[str, Any]:
-        """What the personal page shows: the registration and what the person may still do with it."""
+        """What the personal page shows: the registration and what the person may still do with it. A cancelled
+        registration is shown read-only."""
         now = self.clock()
-        email = self.links.email_for(token, now)
-        item = self.repository.get(self.event.id, email)
+        key = self.links.key_for(token, now)
+        item = self.repository.get(self.event.id, self._locate(key))
+        self._check(key, item)
         return {
             "registration": item,
             "can_change": item.get("status") == "registered" and not self.event.has_started(now),
@@ -45,37 +66,39 @@ class SelfService:
     def change(self, token: str, form: Mapping[str, Any]) -> dict[str, Any]:
         """Change the details of a registration, never its address; until the meeting starts."""
         now = self.clock()
-        email = self.links.email_for(token, now)
+        key = self.links.key_for(token, now)
         if self.event.has_started(now):
             raise self._changes_closed()
-        current = self.repository.get(self.event.id, email)
-        if current.get("status") != "registered":
-            raise RegistrationCancelled()
-        # The address comes from the link, whatever the form says; consent was given when registering.
+        email = self._locate(key)
+        # The address comes from the registration, whatever the form says; consent was given when registering.
         data = validate({**form, "email": email, "consent": "ja"}, self.event)
-        try:
-            item = self.repository.update(self.event.id, email, changes_from(data, self.event, now),
-                                          only_if_status="registered")
-        except RegistrationNotFound:
-            raise RegistrationCancelled() from None
+        item = self._write(key, email, changes_from(data, self.event, now))
         log.info("registration changed for event %s", self.event.id)
         return item
 
     def cancel(self, token: str) -> dict[str, Any]:
         """Withdraw: the item stays, with status "cancelled" and the time, so staff see who withdrew."""
         now = self.clock()
-        email = self.links.email_for(token, now)
+        key = self.links.key_for(token, now)
         if self.event.has_started(now):
             raise self._changes_closed()
+        email = self._locate(key)
+        changes = {"status": "cancelled", "cancelled_at": local_iso(now, self.event),
+                   **owed_mail("cancellation", now, self.event)}
+        item = self._write(key, email, changes)
+        log.info("registration cancelled for event %s", self.event.id)
+        return item
+
+    def _write(self, key: LinkKey, email: str, changes: dict[str, Any]) -> dict[str, Any]:
+        """The one conditional write of a change or a cancellation; when it does not hold, say why."""
         try:
             item = self.repository.update(
-                self.event.id, email,
-                {"status": "cancelled", "cancelled_at": local_iso(now, self.event)},
-                only_if_status="registered",
+                self.event.id, email, changes, only_if_status="registered", remove=MAIL_RESETS,
+                only_if={"registration_id": key.registration_id, "link_version": key.version},
             )
         except RegistrationNotFound:
-            # Either it never existed (get raises RegistrationNotFound) or it was cancelled already.
-            self.repository.get(self.event.id, email)
+            current = self.repository.get(self.event.id, email)
+            self._check(key, current)
             raise RegistrationCancelled() from None
-        log.info("registration cancelled for event %s", self.event.id)
+        self.notify()
         return item

@@ -5,7 +5,8 @@ The contract other browser tests build on (keep these names and meanings):
 - ``built_site`` (session): the MkDocs site, built once with ``registrations.local.build_site`` into a temporary
   folder, as at ``OPEN_MOMENT`` (PREVIEW_NOW), so the form page is in its open state.
 - ``live_server`` (function): the built site and ``/api`` on one origin, served by waitress in a thread, from
-  ``registrations.local.site_and_api(built_site, create_app(app_config))``. ``app_config`` (tests/conftest.py)
+  ``registrations.local.site_and_api(built_site, app)``, with the app and its local deliverer from
+  ``registrations.dev.local.app_with_worker(app_config)``, as in `make run`. ``app_config`` (tests/conftest.py)
   gives each test a fresh dynalite table and mail outbox. Attributes: ``.url`` (base URL, no trailing slash) and
   ``.config`` (the app config dict).
 - ``live_server_factory`` (function): ``live_server_factory(PREVIEW_NOW="2023-05-25T08:00", ...)`` starts another
@@ -32,8 +33,7 @@ from typing import Any
 
 import pytest
 
-from registrations import create_app
-from registrations.dev.local import PROJECT_ROOT, build_site, site_and_api
+from registrations.dev.local import PROJECT_ROOT, app_with_worker, build_site, site_and_api
 from tests.conftest import OPEN_MOMENT
 
 pytestmark = pytest.mark.browser
@@ -75,6 +75,7 @@ class LiveServer:
 
     app: Callable
     config: dict[str, Any]
+    worker: Any = None
     url: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -100,6 +101,8 @@ class LiveServer:
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join(timeout=10)
+        if self.worker is not None:
+            self.worker.stop()
 
 
 @pytest.fixture
@@ -109,7 +112,8 @@ def live_server_factory(built_site, app_config):
 
     def start(site_dir: Path | None = None, **overrides: Any) -> LiveServer:
         config = {**app_config, **overrides}
-        server = LiveServer(site_and_api(site_dir or built_site, create_app(config)), config)
+        app, worker = app_with_worker(config)
+        server = LiveServer(site_and_api(site_dir or built_site, app), config, worker)
         servers.append(server)
         return server
 

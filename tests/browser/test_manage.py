@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from registrations import create_app
+from registrations import create_app, create_deliverer
 from registrations.dev.local import PROJECT_ROOT
 from registrations.repository import dynamodb_resource
-from tests.mailbox import manage_path, messages
+from tests.mailbox import manage_path, messages, wait_for_messages
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +46,7 @@ def register(server) -> str:
                                      headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request) as response:
         assert response.status == 201
-    [message] = messages(server.config["MAIL_OUTBOX"])
+    [message] = wait_for_messages(server.config["MAIL_OUTBOX"], 1)
     return manage_path(message)
 
 
@@ -121,6 +121,7 @@ def test_once_the_meeting_has_started_the_page_says_so(live_server_factory, any_
     # Given someone who registered while registration was open (same table and outbox)
     create_app({**server.config, "PREVIEW_NOW": OPEN}).test_client().post(
         "/api/registrations", json=REGISTRATION)
+    create_deliverer({**server.config, "PREVIEW_NOW": OPEN}).sweep()
     [message] = messages(server.config["MAIL_OUTBOX"])
     # When they open their link during the meeting
     any_page.goto(server.url + manage_path(message))

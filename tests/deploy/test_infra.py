@@ -19,8 +19,9 @@ from deploy.infra import TEMPLATE, build_site, lifecycle_date, load_template, re
 from deploy.settings import all_settings, lambda_name, stage_settings
 from deploy.stage import stack_name
 from registrations.event import load_event
-from registrations.repository import TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
+from registrations.repository import REGISTRATION_ID, REGISTRATION_ID_INDEX, TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
 from registrations.spreadsheet import EXPORT_KEYS
+from registrations.triggers import STREAM_FILTER, SWEEP_EVENT
 
 STAGES = ["production", "staging"]
 
@@ -65,6 +66,10 @@ def test_the_table_uses_the_one_key_schema_and_the_repository_ttl_attribute(reso
     schema = json.loads(TABLE_SCHEMA_FILE.read_text(encoding="utf-8"))
     assert properties["KeySchema"] == schema["KeySchema"]
     assert properties["AttributeDefinitions"] == schema["AttributeDefinitions"]
+    assert properties["GlobalSecondaryIndexes"] == schema["GlobalSecondaryIndexes"]
+    [index] = schema["GlobalSecondaryIndexes"]
+    assert index["IndexName"] == REGISTRATION_ID_INDEX
+    assert index["KeySchema"] == [{"AttributeName": REGISTRATION_ID, "KeyType": "HASH"}]
     assert properties["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
 
 
@@ -96,6 +101,64 @@ def test_the_role_allows_exactly_the_dynamodb_calls_the_repository_makes_on_this
     assert statement["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}
 
 
+def test_the_role_queries_only_the_index_the_repository_queries(role_statements):
+    source = (FUNCTIONS / "registrations" / "repository.py").read_text(encoding="utf-8")
+    assert "IndexName=REGISTRATION_ID_INDEX" in source
+    statement = role_statements["FindRegistrationByLinkId"]
+    assert statement["Action"] == "dynamodb:Query"
+    assert statement["Resource"] == {"Fn::Sub": "${RegistrationsTable.Arn}/index/" + REGISTRATION_ID_INDEX}
+
+
+def test_the_role_reads_only_the_tables_stream_and_sends_only_to_the_failure_queue(role_statements, resources):
+    stream = role_statements["ReadTheTableStream"]
+    assert sorted(stream["Action"]) == ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                                        "dynamodb:ListStreams"]
+    assert stream["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "StreamArn"]}
+    queue = role_statements["FailedStreamRecordsToTheQueue"]
+    assert queue["Action"] == "sqs:SendMessage"
+    assert queue["Resource"] == {"Fn::GetAtt": ["DeliveryFailureQueue", "Arn"]}
+    mapping = resources["DeliveryStreamMapping"]["Properties"]
+    assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == queue["Resource"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_deliverers_triggers_reach_the_function_once_it_exists(stage, template, resources):
+    assert template["Conditions"]["HasFunction"] == {"Fn::Equals": [{"Ref": "FunctionDeployed"}, "true"]}
+    assert template["Parameters"]["FunctionDeployed"]["Default"] == "false"
+    for name in ("DeliveryStreamMapping", "SweepSchedule", "SweepInvokesTheFunction"):
+        assert resources[name]["Condition"] == "HasFunction", name
+    mapping = resources["DeliveryStreamMapping"]["Properties"]
+    assert substitute(mapping["FunctionName"], template, stage) == lambda_name(stage)
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["RegistrationsTable", "StreamArn"]}
+    assert resources["RegistrationsTable"]["Properties"]["StreamSpecification"] == {
+        "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert mapping["StartingPosition"] in ("TRIM_HORIZON", "LATEST")
+    assert 0 < mapping["MaximumRetryAttempts"] <= 10
+    assert 60 <= mapping["MaximumRecordAgeInSeconds"] <= 6 * 3600
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    [pattern] = mapping["FilterCriteria"]["Filters"]
+    assert json.loads(pattern["Pattern"]) == STREAM_FILTER
+    rule = resources["SweepSchedule"]["Properties"]
+    assert rule["ScheduleExpression"] == "rate(5 minutes)"
+    [target] = rule["Targets"]
+    assert json.loads(target["Input"]) == SWEEP_EVENT
+    assert substitute(target["Arn"], template, stage).endswith(f":function:{lambda_name(stage)}")
+    permission = resources["SweepInvokesTheFunction"]["Properties"]
+    assert permission["Principal"] == "events.amazonaws.com"
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["SweepSchedule", "Arn"]}
+
+
+def test_the_failure_queue_alarms_the_staff_address(template, resources):
+    alarm = resources["DeliveryFailureAlarm"]["Properties"]
+    assert alarm["Namespace"] == "AWS/SQS"
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeliveryFailureQueue", "QueueName"]}}]
+    assert alarm["AlarmActions"] == [{"Ref": "StaffAlertTopic"}]
+    [subscription] = resources["StaffAlertTopic"]["Properties"]["Subscription"]
+    assert subscription == {"Protocol": "email", "Endpoint": {"Ref": "StaffEmail"}}
+    assert "Default" not in template["Parameters"]["StaffEmail"]
+
+
 def test_the_role_sends_mail_only_from_the_sender_address(role_statements):
     statement = role_statements["SendFromTheSenderAddressOnly"]
     assert sorted(statement["Action"]) == ["ses:SendEmail", "ses:SendRawEmail"]
@@ -117,7 +180,8 @@ def test_the_role_writes_only_its_own_log_group(role_statements, resources, temp
 
 
 def test_no_statement_grants_a_wildcard(role_statements):
-    assert set(role_statements) == {"RegistrationsTable", "SendFromTheSenderAddressOnly", "OwnLogGroup",
+    assert set(role_statements) == {"RegistrationsTable", "FindRegistrationByLinkId", "ReadTheTableStream",
+                                    "FailedStreamRecordsToTheQueue", "SendFromTheSenderAddressOnly", "OwnLogGroup",
                                     "ApiGatewayInvokesTheFunction"}
     for sid, statement in role_statements.items():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
@@ -169,6 +233,8 @@ def test_zappa_settings_deploy_safely(stage):
     # Secrets and the values the stack decides are set at deploy time (deploy/stage.py), never committed.
     assert {"TOKEN_SECRET", "SITE_URL", "MAIL_SENDER"}.isdisjoint(settings["aws_environment_variables"])
     assert settings["app_function"] == "registrations.wsgi.app"
+    # Our dispatcher goes first (stream records, the sweep), and hands everything else to Zappa's handler.
+    assert settings["lambda_handler"] == "registrations.triggers.lambda_handler"
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -18,6 +18,8 @@ from boto3.dynamodb.conditions import Key
 
 from deploy.lambda_env import LAMBDA_RUNTIME_PACKAGES, api_gateway_event, invoke, runtime_dir, unpack
 from deploy.package import SIZE_BUDGET_BYTES, ensure_package
+from deploy.settings import stage_settings
+from tests.mailbox import manage_path, messages
 
 EVENT_ID = "ibp-vth-2023-06-07"
 
@@ -52,12 +54,16 @@ def function_env(app_config):
     return env
 
 
+# The handler Lambda is configured with: Zappa's `lambda_handler` setting, our dispatcher in front of Zappa's own.
+LAMBDA_HANDLER = stage_settings("production")["lambda_handler"]
+
+
 @pytest.fixture
 def call(lambda_task, function_env):
     task_dir, runtime = lambda_task
 
     def call_handler(*events):
-        result = invoke(task_dir, runtime, events, function_env)
+        result = invoke(task_dir, runtime, events, function_env, handler=LAMBDA_HANDLER)
         # Nothing may come from a venv: only the zip and the runtime stand-in are on the path.
         assert result["modules_from_site_packages"] == []
         return result
@@ -169,3 +175,51 @@ def test_the_access_log_keeps_the_request_but_not_the_client_address_or_query(ca
     assert '" 200 ' in access_line
     for personal in ("192.0.2.10", "198.51.100.7", "secret-token-value", "a%40b.example"):
         assert personal not in result["log"]
+
+
+def stream_record(name, event_id, email, sequence, arn):
+    keys = {"event": {"S": event_id}, "email": {"S": email}}
+    data = {"Keys": keys, "SequenceNumber": sequence, "StreamViewType": "NEW_AND_OLD_IMAGES", "SizeBytes": 100}
+    if name != "REMOVE":
+        data["NewImage"] = {**keys, "mail_owed": {"S": "confirmation"}}
+    return {"eventID": sequence, "eventName": name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+            "awsRegion": "eu-central-1", "dynamodb": data, "eventSourceARN": arn}
+
+
+def test_the_dispatcher_in_the_zip_sends_stream_records_and_the_sweep_to_the_deliverer(call, table, valid_form,
+                                                                                      app_config):
+    # Stream ARNs carry the creation time of a stream that exists only once the stack does: any ARN must do
+    arn = "arn:aws:dynamodb:eu-central-1:999999999999:table/whatever/stream/2031-01-01T00:00:00.000"
+    other = {**valid_form, "email": "tweede@gemeente.example"}
+    result = call(
+        json_post("/api/registrations", valid_form),
+        json_post("/api/registrations", other),
+        {"Records": [stream_record("INSERT", EVENT_ID, "j.vanthoff@gemeente.example", "1", arn),
+                     stream_record("REMOVE", EVENT_ID, "weg@gemeente.example", "2", arn)]},
+        {"registrations": "sweep"},
+        {"registrations": "sweep"},
+        {"source": "aws.ses", "detail-type": "Email Delivered", "detail": {}},
+    )
+    registered, second, stream, sweep, again, ses = result["responses"]
+    assert registered["statusCode"] == 201 and second["statusCode"] == 201
+    # The record's registration got its confirmation; the sweep sent the one no record named; then nothing
+    assert stream == {"batchItemFailures": []}
+    assert sweep == {"swept": {"sent": 1}}
+    assert again == {"swept": {}}
+    assert ses == {"handled": False}
+    sent = messages(app_config["MAIL_OUTBOX"])
+    assert sorted(m["To"].addresses[0].addr_spec for m in sent) == ["j.vanthoff@gemeente.example",
+                                                                   "tweede@gemeente.example"]
+    assert {item["mail_status"] for item in stored(table)} == {"sent"}
+
+
+def test_the_personal_link_is_in_no_log_line(call, table, valid_form, app_config):
+    call(json_post("/api/registrations", valid_form), {"registrations": "sweep"})
+    path = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    result = call(api_gateway_event("GET", path), api_gateway_event("GET", path + "/annuleren"),
+                  form_post(path + "/annuleren", {}))
+    assert [r["statusCode"] for r in result["responses"]] == [200, 200, 303]
+    token = path.rsplit("/", 1)[1]
+    assert '"GET /api/mijn-aanmelding/[link] ' in result["log"]
+    assert '"POST /api/mijn-aanmelding/[link]/annuleren ' in result["log"]
+    assert token not in result["log"] and token[:20] not in result["log"]

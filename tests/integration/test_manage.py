@@ -8,7 +8,7 @@ import html
 import pytest
 from botocore.exceptions import ClientError
 
-from registrations import create_app
+from registrations import create_app, create_deliverer
 from registrations.event import load_event
 from registrations.links import ManageLinks
 from tests.mailbox import manage_path, messages
@@ -18,9 +18,16 @@ EMAIL = "j.vanthoff@gemeente.example"
 
 
 @pytest.fixture
-def link(client, app_config, valid_form):
+def deliver(app_config, clock):
+    """Run the deliverer once, as the stream or the sweep would after a write."""
+    return create_deliverer(app_config, clock=clock).sweep
+
+
+@pytest.fixture
+def link(client, app_config, valid_form, deliver):
     """The path of the personal link from the confirmation email of a fresh registration."""
     assert client.post("/api/registrations", json=valid_form).status_code == 201
+    deliver()
     [message] = messages(app_config["MAIL_OUTBOX"])
     return manage_path(message)
 
@@ -126,21 +133,34 @@ def test_cancelling_asks_first_then_keeps_the_item_as_cancelled(client, link, ta
 
 
 def test_after_cancelling_nothing_more_can_change_but_registering_again_works(client, link, table, app_config,
-                                                                              valid_form):
+                                                                              valid_form, deliver):
     client.post(f"{link}/annuleren")
+    deliver()
+    # The link still shows the cancelled registration, read-only
+    page = page_of(client.get(link))
+    assert "Uw aanmelding is geannuleerd." not in page and "geannuleerd op 10 mei 2023" in page
+    assert "<form" not in page
     # A second cancel and a change are refused politely
     again = client.post(f"{link}/annuleren")
     assert again.status_code == 409
     assert "U hebt deze aanmelding al geannuleerd. Er is niets veranderd." in page_of(again)
     assert client.post(link, data=change_form()).status_code == 409
     assert client.get(f"{link}/annuleren").status_code == 303
-    # Registering again with the same address is allowed, and gets a new confirmation
+    # Registering again with the same address is allowed, and gets a new confirmation with a new link
+    old_id = item_of(table)["registration_id"]
     assert client.post("/api/registrations", json={**valid_form, "given_name": "Jan"}).status_code == 201
     item = item_of(table)
     assert item["status"] == "registered" and item["given_name"] == "Jan"
-    assert len(messages(app_config["MAIL_OUTBOX"])) == 2
-    # And the old link shows the new registration
-    assert 'value="Jan"' in page_of(client.get(link))
+    assert item["registration_id"] != old_id
+    deliver()
+    subjects = sorted(m["Subject"].split(" voor ")[0] for m in messages(app_config["MAIL_OUTBOX"]))
+    assert subjects == ["Aanmelding bevestigd", "Aanmelding bevestigd", "Afmelding bevestigd"]
+    # And the old link controls nothing: it finds no registration, and changes or cancels nothing
+    for response in (client.get(link), client.post(link, data=change_form()), client.post(f"{link}/annuleren")):
+        assert response.status_code == 404
+        assert "Deze aanmelding bestaat niet (meer)." in page_of(response)
+    item = item_of(table)
+    assert item["status"] == "registered" and item["given_name"] == "Jan"
 
 
 @pytest.mark.parametrize("moment", ["2023-06-07T13:30", "2023-06-07T16:00"])
@@ -176,6 +196,11 @@ def test_after_the_deadline_the_page_warns_that_registering_again_is_not_possibl
     assert "Aanmelden kan niet meer." in content and "/aanmelden/" not in content
 
 
+def token_id(link: str) -> str:
+    """The registration id a link names (the test reads its own link; the id is no secret without a signature)."""
+    return ManageLinks("any", load_event())._serializer.loads_unsafe(link.rsplit("/", 1)[1])[1][1]
+
+
 def bad_links(link: str) -> list[tuple[str, int, str]]:
     token = link.rsplit("/", 1)[1]
     return [
@@ -190,7 +215,7 @@ def bad_links(link: str) -> list[tuple[str, int, str]]:
         ("/api/mijn-aanmelding", 400, "Deze link werkt niet"),
         ("/api/mijn-aanmelding/%00%ff", 400, "Deze link werkt niet"),
         ("/api/mijn-aanmelding/" + "a" * 3000, 400, "Deze link werkt niet"),
-        ("/api/mijn-aanmelding/" + ManageLinks("a-guessed-secret", load_event()).token_for(EMAIL), 400,
+        ("/api/mijn-aanmelding/" + ManageLinks("a-guessed-secret", load_event()).token_for(token_id(link), 1), 400,
          "Deze link werkt niet"),
     ]
 
@@ -214,7 +239,7 @@ def test_every_bad_link_gets_a_clear_dutch_page_and_never_a_500(client, link, ta
 
 def test_a_foreign_link_made_with_this_secret_names_the_other_meeting(app_config, client):
     other_event = dataclasses.replace(load_event(), id="een-andere-bijeenkomst")
-    token = ManageLinks(app_config["TOKEN_SECRET"], other_event).token_for(EMAIL)
+    token = ManageLinks(app_config["TOKEN_SECRET"], other_event).token_for("Cj0S4TKi2Hu8rTci9lGgpQ", 1)
     response = client.get(f"/api/mijn-aanmelding/{token}")
     assert response.status_code == 400
     assert "Deze link hoort bij een andere bijeenkomst." in page_of(response)
@@ -229,8 +254,8 @@ def test_an_expired_link_says_until_when_it_worked(client, link, clock):
     assert "Hij werkte tot en met 7 juli 2023." in page
 
 
-def test_a_link_for_an_address_that_is_not_registered(app, app_config, client):
-    token = ManageLinks(app_config["TOKEN_SECRET"], load_event()).token_for("nooit@aangemeld.example")
+def test_a_link_for_a_registration_that_does_not_exist(app, app_config, client):
+    token = ManageLinks(app_config["TOKEN_SECRET"], load_event()).token_for("nooit-uitgegeven-id", 1)
     response = client.get(f"/api/mijn-aanmelding/{token}")
     assert response.status_code == 404
     assert "Deze aanmelding bestaat niet (meer)." in page_of(response)
@@ -271,3 +296,22 @@ def test_no_personal_data_in_the_logs_when_managing(client, link, caplog):
     assert "registration changed" in text and "registration cancelled" in text
     for secret in ("vanthoff", "jan-willem", "houten", link.rsplit("/", 1)[1].lower()):
         assert secret not in text
+
+
+def test_a_revoked_link_stops_working_and_the_new_one_works(client, link, table, app_config, deliver):
+    from registrations.repository import RegistrationRepository
+
+    RegistrationRepository(table).revoke_links(EVENT_ID, EMAIL)
+    for response in (client.get(link), client.post(link, data=change_form()), client.post(f"{link}/annuleren")):
+        assert response.status_code == 400
+        page = page_of(response)
+        assert "<h1>Deze link werkt niet meer</h1>" in page
+        assert "Deze link werkt niet meer. Gebruik de link uit de nieuwste e-mail" in page
+    assert item_of(table)["status"] == "registered"
+    # Asking for the link again (registering the address once more) sends the link of the current version
+    client.post("/api/registrations", json={"given_name": "X", "family_name": "Y", "email": EMAIL,
+                                            "organisation": "dcmr", "role": "algemeen-bestuur", "consent": "ja"})
+    deliver()
+    [again] = [m for m in messages(app_config["MAIL_OUTBOX"]) if m["Subject"].startswith("Uw persoonlijke link")]
+    newest = manage_path(again)
+    assert newest != link and client.get(newest).status_code == 200

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from boto3.dynamodb.conditions import Key
 
+from registrations import create_deliverer
 from registrations.corrections import make_confirmation_owed
-from registrations.registering import Registering
 from registrations.repository import RegistrationRepository
 
 from .staff_support import EVENT, outbox_recipients, put_items, registration, run_cli
@@ -133,7 +133,9 @@ def test_resend_makes_the_confirmation_owed_again(table, staff_env, caplog):
         code, stdout, _ = run_cli(["resend", person["email"]], staff_env, clock=lambda: LATER)
     assert code == 0 and "staat klaar" in stdout.decode()
     item = stored(table, person["email"])
-    assert (item["confirmation_status"], item["confirmation_requested_at"]) == ("pending", "2023-05-20T11:00:00+02:00")
+    # Owed as a registration owes it: the deliverer sends it, from the stream or the sweep
+    assert (item["mail_owed"], item["mail_owed_at"]) == ("confirmation", "2023-05-20T11:00:00+02:00")
+    assert "mail_status" not in item
     assert person["email"] not in caplog.text and "made owed again by staff" in caplog.text
 
 
@@ -146,14 +148,12 @@ def test_resend_refuses_a_cancelled_or_unknown_registration(table, staff_env):
     assert code == 1 and "er is geen aanmelding met het adres" in stderr
 
 
-def test_an_owed_confirmation_is_what_the_existing_retry_sends(table, app, staff_env, outbox):
-    """Until the deliverer exists, the function's own retry (Registering.retry_failed_confirmations) sends it."""
-    person = {**registration(1), "confirmation_status": "sent"}
+def test_an_owed_confirmation_is_what_the_deliverer_sends(table, app_config, staff_env, outbox):
+    person = {**registration(1), "mail_status": "sent", "mail_kind": "confirmation"}
     put_items(table, [person])
-    repository = RegistrationRepository(table)
-    make_confirmation_owed(repository, EVENT, person["email"], LATER)
-    registering: Registering = app.extensions["registrations"]
-    registering.clock = lambda: LATER
-    assert registering.retry_failed_confirmations() == {"sent": 1, "failed": 0}
+    make_confirmation_owed(RegistrationRepository(table), EVENT, person["email"], LATER)
+    # The sweep, as on AWS every 5 minutes, sends it once
+    create_deliverer(app_config, clock=lambda: LATER).sweep()
+    create_deliverer(app_config, clock=lambda: LATER).sweep()
     assert outbox_recipients(outbox) == {person["email"]: 1}
-    assert stored(table, person["email"])["confirmation_status"] == "sent"
+    assert stored(table, person["email"])["mail_status"] == "sent"

@@ -34,3 +34,15 @@ def test_the_access_line_keeps_the_request_and_drops_personal_data(request_line,
 
 def test_a_line_of_unknown_shape_is_dropped():
     assert redact("something else from 192.0.2.10") is None
+
+
+@pytest.mark.parametrize(("request_line", "expected"), [
+    ("GET /api/mijn-aanmelding/WyJpYnAt.lzJDvn19 HTTP/1.1", '"GET /api/mijn-aanmelding/[link] HTTP/1.1"'),
+    ("POST /api/mijn-aanmelding/WyJpYnAt.lzJDvn19/annuleren HTTP/1.1",
+     '"POST /api/mijn-aanmelding/[link]/annuleren HTTP/1.1"'),
+    ("GET /api/mijn-aanmelding/WyJpYnAt.lzJDvn19?opgeslagen=1 HTTP/1.1", '"GET /api/mijn-aanmelding/[link] HTTP/1.1"'),
+])
+def test_the_personal_links_token_is_replaced_by_a_mark(request_line, expected):
+    redacted = redact(ZAPPA_LINE.format(request=request_line, status=200, referer=""))
+    assert expected in redacted
+    assert "WyJpYnAt" not in redacted and "lzJDvn19" not in redacted

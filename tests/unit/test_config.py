@@ -1,6 +1,6 @@
 import pytest
 
-from registrations import ConfigError, create_app
+from registrations import ConfigError, create_app, create_deliverer
 from registrations.mail.senders import OutboxSender, SesSender
 
 # The least a local app needs besides the table: the link secret and somewhere to put the emails.
@@ -48,5 +48,4 @@ def test_mail_and_link_settings_fail_fast(changes, message):
     ({"MAIL_BACKEND": "ses", "MAIL_SENDER": "a@x.example", "SITE_URL": "https://x.example"}, SesSender),
 ])
 def test_the_sender_comes_from_the_configuration(changes, sender_type):
-    app = create_app({**MINIMAL, **changes})
-    assert isinstance(app.extensions["registrations"].mailer.sender, sender_type)
+    assert isinstance(create_deliverer({**MINIMAL, **changes}).sender, sender_type)

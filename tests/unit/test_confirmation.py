@@ -12,7 +12,7 @@ import icalendar
 import pytest
 
 from registrations.event import load_event
-from registrations.links import ManageLinks
+from registrations.links import LinkKey, ManageLinks
 from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.ics import event_calendar, fold
 
@@ -22,6 +22,8 @@ SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.example>"
 NOW = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMS)
 ITEM = {
     "event": EVENT.id,
+    "registration_id": "Cj0S4TKi2Hu8rTci9lGgpQ",
+    "link_version": 1,
     "email": "j.vanthoff@gemeente.example",
     "given_name": "Jan-Willem",
     "family_name": "van 't Hoff",
@@ -34,7 +36,7 @@ ITEM = {
 
 @pytest.fixture
 def mailer():
-    return ConfirmationMailer(EVENT, sender=None, links=ManageLinks("test-secret", EVENT), from_address=SENDER,
+    return ConfirmationMailer(EVENT, links=ManageLinks("test-secret", EVENT), from_address=SENDER,
                               site_url="https://aanmelden.vng.example")
 
 
@@ -75,7 +77,7 @@ def test_the_message_has_dutch_text_and_html_and_an_ics_attachment(mailer):
     # And both carry the same personal link
     [link] = re.findall(r"https://aanmelden\.vng\.example/api/mijn-aanmelding/[A-Za-z0-9._-]+", text)
     assert f'href="{link}"' in html
-    assert mailer.links.email_for(link.rsplit("/", 1)[1], NOW) == "j.vanthoff@gemeente.example"
+    assert mailer.links.key_for(link.rsplit("/", 1)[1], NOW) == LinkKey("Cj0S4TKi2Hu8rTci9lGgpQ", 1)
     # And the attachment is a calendar file
     [attachment] = list(message.iter_attachments())
     assert attachment.get_content_type() == "text/calendar"
@@ -176,3 +178,25 @@ def test_the_link_email_says_nothing_changed(mailer):
 def test_an_unknown_kind_of_message_is_a_programming_error(mailer):
     with pytest.raises(ValueError):
         mailer.build(ITEM, NOW, kind="spam")
+
+
+@pytest.mark.parametrize(("kind", "subject", "words"), [
+    ("change", "Wijziging opgeslagen", "Uw wijzigingen voor de bestuurlijke netwerkbijeenkomst IBP VTH op woensdag "
+                                       "7 juni 2023 zijn opgeslagen."),
+    ("cancellation", "Afmelding bevestigd", "Uw aanmelding voor de bestuurlijke netwerkbijeenkomst IBP VTH op "
+                                            "woensdag 7 juni 2023 is geannuleerd."),
+])
+def test_a_change_and_a_cancellation_are_confirmed_in_short_dutch_emails(mailer, kind, subject, words):
+    message = parsed(mailer.build(ITEM, NOW, kind=kind))
+    assert message["Subject"].startswith(subject + " voor de bestuurlijke netwerkbijeenkomst")
+    for part in ("plain", "html"):
+        text = " ".join(message.get_body((part,)).get_content().split())
+        assert words in text
+        assert "Hebt u dit niet zelf gedaan? Mail dan naar" in text
+
+
+def test_the_link_is_of_the_registrations_current_version(mailer):
+    message = parsed(mailer.build({**ITEM, "link_version": 3}, NOW, kind="change"))
+    [link] = re.findall(r"https://aanmelden\.vng\.example/api/mijn-aanmelding/[A-Za-z0-9._-]+",
+                        message.get_body(("plain",)).get_content())
+    assert mailer.links.key_for(link.rsplit("/", 1)[1], NOW) == LinkKey("Cj0S4TKi2Hu8rTci9lGgpQ", 3)

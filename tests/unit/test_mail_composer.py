@@ -20,6 +20,8 @@ EVENT = load_event()
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
 FROM = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"
 ITEM = {
+    "registration_id": "Cj0S4TKi2Hu8rTci9lGgpQ",
+    "link_version": 1,
     "email": "jan@gemeente.example",
     "given_name": "Jan",
     "family_name": "de Vries",
@@ -46,7 +48,7 @@ def built(kind: str) -> EmailMessage:
         content = FollowupContent.build("https://teams.example/l/1", [("Agenda", "https://vng.example/a.pdf")])
         return build_message(EVENT, ITEM, content, FROM, NOW)
     mailer = ConfirmationMailer(
-        EVENT, sender=None, links=ManageLinks("s", EVENT), from_address=FROM, site_url="https://aanmelden.vng.nl"
+        EVENT, links=ManageLinks("s", EVENT), from_address=FROM, site_url="https://aanmelden.vng.nl"
     )
     return mailer.build(ITEM, NOW, kind)
 
@@ -85,7 +87,8 @@ def test_the_title_reads_in_lower_case_within_a_sentence(kind):
 
 
 def test_every_email_carries_the_calendar_entry_as_it_now_stands():
-    # The follow-up too: it updates the entry with the Teams link (issue 13).
+    # Issue 13: the entry follows the registration, the follow-up too (it adds the Teams link). This item is still
+    # registered, so every kind carries a REQUEST; a cancelled one gets a CANCEL (test_calendar_lifecycle.py).
     attachments = {kind: [(a.get_filename(), a.get_param("method")) for a in built(kind).iter_attachments()]
                    for kind in ALL_KINDS}
     assert attachments == {kind: [(f"bijeenkomst-{EVENT.id}.ics", "REQUEST")] for kind in ALL_KINDS}

@@ -48,7 +48,7 @@ HOSTILE_NAMES = [
 
 
 def item_for(given: str, family: str) -> dict:
-    return {"email": REGISTRANT, "given_name": at_max_length(given), "family_name": at_max_length(family),
+    return {"email": REGISTRANT, "registration_id": "Cj0S4TKi2Hu8rTci9lGgpQ", "given_name": at_max_length(given), "family_name": at_max_length(family),
             "organisation": "DCMR Milieudienst Rijnmond", "role": "Anders", "on_behalf_of": ""}
 
 
@@ -60,7 +60,7 @@ def recipients(raw: bytes) -> list[str]:
 
 
 def confirmation(item: dict, kind: str) -> bytes:
-    mailer = ConfirmationMailer(EVENT, sender=None, links=ManageLinks("s", EVENT),
+    mailer = ConfirmationMailer(EVENT, links=ManageLinks("s", EVENT),
                                 from_address="VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>",
                                 site_url="https://aanmelden.vng.nl")
     return mailer.build(item, NOW, kind).as_bytes()

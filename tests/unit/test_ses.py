@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from registrations import create_app
+from registrations import create_deliverer
 from registrations.event import load_event
 from registrations.links import ManageLinks
 from registrations.mail.confirmation import ConfirmationMailer
@@ -18,7 +18,7 @@ from registrations.mail.senders import MailNotSent, MailOutcomeUnknown, SesSende
 
 EVENT = load_event()
 SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"
-ITEM = {"email": "jan@gemeente.example", "given_name": "Jan", "family_name": "Jansen",
+ITEM = {"email": "jan@gemeente.example", "registration_id": "Cj0S4TKi2Hu8rTci9lGgpQ", "link_version": 1, "given_name": "Jan", "family_name": "Jansen",
         "organisation": "DCMR Milieudienst Rijnmond", "role": "Anders", "on_behalf_of": ""}
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
 
@@ -35,7 +35,7 @@ def ses(monkeypatch):
 
 @pytest.fixture
 def message():
-    mailer = ConfirmationMailer(EVENT, sender=None, links=ManageLinks("s", EVENT), from_address=SENDER,
+    mailer = ConfirmationMailer(EVENT, links=ManageLinks("s", EVENT), from_address=SENDER,
                                 site_url="https://aanmelden.vng.nl")
     built = mailer.build(ITEM, NOW)
     built.as_bytes()  # fixes the MIME boundaries, so the bytes are the same on every call
@@ -67,6 +67,15 @@ def test_without_a_configuration_set_the_request_has_none(ses, message):
     assert SesSender(client).send(message, "jan@gemeente.example") == "id-2"
 
 
+def test_the_claim_id_goes_with_the_message_as_an_ses_tag(ses, message):
+    client, stubber = ses
+    stubber.add_response("send_email", {"MessageId": "id-3"},
+                         expected_params={"Destination": {"ToAddresses": ["jan@gemeente.example"]},
+                                          "Content": {"Raw": {"Data": message.as_bytes()}},
+                                          "EmailTags": [{"Name": "claim", "Value": "36dc3f952de3476e"}]})
+    assert SesSender(client).send(message, "jan@gemeente.example", tags={"claim": "36dc3f952de3476e"}) == "id-3"
+
+
 @pytest.mark.parametrize("code", ["MessageRejected", "AccountSuspendedException", "TooManyRequestsException"])
 def test_an_ses_error_is_mail_not_sent(ses, message, code):
     client, stubber = ses
@@ -75,15 +84,14 @@ def test_an_ses_error_is_mail_not_sent(ses, message, code):
         SesSender(client).send(message, "jan@gemeente.example")
 
 
-def test_the_app_builds_an_ses_sender_from_configuration():
-    app = create_app({"REGISTRATIONS_TABLE": "t", "AWS_REGION": "eu-central-1", "TOKEN_SECRET": "s",
+def test_the_deliverer_gets_an_ses_sender_from_configuration():
+    deliverer = create_deliverer({"REGISTRATIONS_TABLE": "t", "AWS_REGION": "eu-central-1", "TOKEN_SECRET": "s",
                       "MAIL_BACKEND": "ses", "MAIL_SENDER": SENDER, "SITE_URL": "https://aanmelden.vng.nl",
                       "SES_REGION": "eu-west-1", "SES_CONFIGURATION_SET": "registrations"})
-    mailer = app.extensions["registrations"].mailer
-    assert isinstance(mailer.sender, SesSender)
-    assert mailer.sender.client.meta.region_name == "eu-west-1"
-    assert mailer.sender.configuration_set == "registrations"
-    assert mailer.from_address == SENDER
+    assert isinstance(deliverer.sender, SesSender)
+    assert deliverer.sender.client.meta.region_name == "eu-west-1"
+    assert deliverer.sender.configuration_set == "registrations"
+    assert deliverer.mailer.from_address == SENDER
 
 
 class _TimingOutClient:

@@ -1,4 +1,4 @@
-"""Personal links: tampering, truncation, another secret, another event, expiry. No I/O."""
+"""Personal links: tampering, truncation, another secret, another event, expiry, the old scheme. No I/O."""
 
 from __future__ import annotations
 
@@ -11,14 +11,17 @@ import pytest
 
 from registrations.event import load_event
 from registrations.exceptions import ExpiredLink, ForeignLink, InvalidLink
-from registrations.links import ManageLinks
+from registrations.links import LinkKey, ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_event()
-EMAIL = "j.vanthoff@gemeente.example"
+REGISTRATION_ID = "Cj0S4TKi2Hu8rTci9lGgpQ"
 OPEN = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMS)
 LINKS = ManageLinks("the-secret", EVENT)
-TOKEN = LINKS.token_for(EMAIL)
+TOKEN = LINKS.token_for(REGISTRATION_ID, 1)
+# A link of the first scheme (the address sealed in the token), made with the same secret before this change.
+OLD_SCHEME_TOKEN = ("WyJpYnAtdnRoLTIwMjMtMDYtMDciLCJ5ZFZWejZ4WDRJX08yY1Z6UER6NE1Jbmg1M0QtSnJrb3Q2eDd0UGJZd0RGM0dQ"
+                    "RnZScTczIiwxNjg4NzM0ODAwXQ.3yVcxm2GVxpAEnOw7Kc5PpzokdU")
 
 INVALID = "Deze link werkt niet. Misschien is hij niet helemaal gekopieerd."
 
@@ -27,21 +30,25 @@ def flip(text: str, index: int) -> str:
     return text[:index] + ("A" if text[index] != "A" else "B") + text[index + 1:]
 
 
-def test_a_token_gives_back_its_address():
-    assert LINKS.email_for(TOKEN, OPEN) == EMAIL
-    # Every link is different (a fresh nonce), and each works
-    other = LINKS.token_for(EMAIL)
-    assert other != TOKEN and LINKS.email_for(other, OPEN) == EMAIL
+def test_a_token_gives_back_its_registration_id_and_version():
+    assert LINKS.key_for(TOKEN, OPEN) == LinkKey(REGISTRATION_ID, 1)
+    # A new version is another link; each says which version it is
+    newer = LINKS.token_for(REGISTRATION_ID, 2)
+    assert newer != TOKEN and LINKS.key_for(newer, OPEN) == LinkKey(REGISTRATION_ID, 2)
 
 
-def test_the_address_cannot_be_read_from_the_token():
-    # The link ends up in access logs and browser histories: no personal data in it
+def test_the_token_is_the_signed_pair_and_no_personal_data():
+    # The link ends up in access logs and browser histories: it names a random id, never the address
     assert not TOKEN.startswith("."), "not compressed, so the payload below is the whole of it"
     payload = TOKEN.split(".")[0]
     decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    assert decoded.startswith(b'["ibp-vth-2023-06-07",')
-    assert b"vanthoff" not in decoded and b"gemeente" not in decoded
-    assert "vanthoff" not in TOKEN
+    assert decoded == b'["ibp-vth-2023-06-07","Cj0S4TKi2Hu8rTci9lGgpQ",1,1688734800]'
+
+
+def test_links_of_the_old_scheme_stop_working():
+    with pytest.raises(InvalidLink) as caught:
+        LINKS.key_for(OLD_SCHEME_TOKEN, OPEN)
+    assert type(caught.value) is InvalidLink
 
 
 @pytest.mark.parametrize(
@@ -57,12 +64,12 @@ def test_the_address_cannot_be_read_from_the_token():
         ("niets", "not a token"),
         ("a" * 5000, "far too long"),
         ("....", "only dots"),
-        (ManageLinks("another-secret", EVENT).token_for(EMAIL), "signed with another secret"),
+        (ManageLinks("another-secret", EVENT).token_for(REGISTRATION_ID, 1), "signed with another secret"),
     ],
 )
 def test_a_damaged_or_forged_token_is_an_invalid_link(token, why):
     with pytest.raises(InvalidLink) as caught:
-        LINKS.email_for(token, OPEN)
+        LINKS.key_for(token, OPEN)
     assert caught.value.message.startswith(INVALID), why
     assert "ronald.kersbergen@vng.nl" in caught.value.message
     assert type(caught.value) is InvalidLink
@@ -70,16 +77,18 @@ def test_a_damaged_or_forged_token_is_an_invalid_link(token, why):
 
 def test_a_signed_payload_of_the_wrong_shape_is_an_invalid_link():
     # Even a correctly signed token that is not ours in shape can never become a 500
-    forged = LINKS._serializer.dumps({"email": EMAIL})
-    with pytest.raises(InvalidLink):
-        LINKS.email_for(forged, OPEN)
+    for forged in ({"email": "a@b.example"}, ["ibp-vth-2023-06-07", "", 1, 1688734800],
+                   ["ibp-vth-2023-06-07", REGISTRATION_ID, "1", 1688734800],
+                   ["ibp-vth-2023-06-07", REGISTRATION_ID, True, 1688734800]):
+        with pytest.raises(InvalidLink):
+            LINKS.key_for(LINKS._serializer.dumps(forged), OPEN)
 
 
 def test_a_link_for_another_meeting_says_so():
     other_event = dataclasses.replace(EVENT, id="ibp-vth-2023-09-01")
-    token = ManageLinks("the-secret", other_event).token_for(EMAIL)
+    token = ManageLinks("the-secret", other_event).token_for(REGISTRATION_ID, 1)
     with pytest.raises(ForeignLink) as caught:
-        LINKS.email_for(token, OPEN)
+        LINKS.key_for(token, OPEN)
     assert caught.value.message == (
         "Deze link hoort bij een andere bijeenkomst. Gebruik de link uit de e-mail over deze bijeenkomst."
     )
@@ -96,10 +105,10 @@ def test_a_link_for_another_meeting_says_so():
 )
 def test_links_expire_30_days_after_the_meeting(now, valid):
     if valid:
-        assert LINKS.email_for(TOKEN, now) == EMAIL
+        assert LINKS.key_for(TOKEN, now) == LinkKey(REGISTRATION_ID, 1)
         return
     with pytest.raises(ExpiredLink) as caught:
-        LINKS.email_for(TOKEN, now)
+        LINKS.key_for(TOKEN, now)
     assert caught.value.message == (
         "Deze link is verlopen. Hij werkte tot en met 7 juli 2023. Hebt u vragen? Mail naar ronald.kersbergen@vng.nl."
     )

@@ -57,12 +57,6 @@
     }
   });
 
-  /* The confirmation page: the API said the confirmation email could not be sent yet (see the submit handler). */
-  var lateNotice = document.getElementById("confirmation-late");
-  if (lateNotice && /[?&]e-mail=later(&|$)/.test(window.location.search)) {
-    lateNotice.hidden = false;
-  }
-
   var form = document.getElementById("registration-form");
   if (!form || !window.fetch || !window.JSON) {
     return;
@@ -227,10 +221,8 @@
       .then(function (answer) {
         if (answer.response.ok) {
           status.textContent = texts.sent;
-          var confirmation = form.getAttribute("data-confirmation") || "/aanmelden/bevestiging/";
-          // Registered, but the confirmation email failed: the confirmation page says it may come later.
-          var mailFailed = answer.body && answer.body.confirmation_email === "failed";
-          window.location.assign(confirmation + (mailFailed ? "?e-mail=later" : ""));
+          // The confirmation email is sent after the answer; the page says when to expect it, and what if not.
+          window.location.assign(form.getAttribute("data-confirmation") || "/aanmelden/bevestiging/");
           return;
         }
         setSending(false);

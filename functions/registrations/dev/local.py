@@ -21,10 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
 
 from botocore.exceptions import ClientError
 
 from ..repository import TABLE_SCHEMA
+from .worker import SWEEP_INTERVAL, LocalWorker
 
 PROJECT_ROOT = Path(os.environ.get("PROJECT_ROOT") or Path(__file__).resolve().parents[3])
 DYNALITE_CLI = PROJECT_ROOT / "node_modules" / "dynalite" / "cli.js"
@@ -193,11 +195,13 @@ def ensure_table(resource: Any, table_name: str) -> None:
     """Create the table if it is missing (local bootstrap and tests; on AWS, infra/ creates it)."""
     client = resource.meta.client
     try:
-        client.describe_table(TableName=table_name)
-        return
+        described = client.describe_table(TableName=table_name)["Table"]
     except ClientError as exc:
         if exc.response["Error"]["Code"] != "ResourceNotFoundException":
             raise
+    else:
+        add_missing_indexes(client, table_name, described)
+        return
     try:
         client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **TABLE_SCHEMA)
     except ClientError as exc:
@@ -207,8 +211,46 @@ def ensure_table(resource: Any, table_name: str) -> None:
     client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
 
 
+def add_missing_indexes(client: Any, table_name: str, described: dict[str, Any]) -> None:
+    """A local store made before an index was added to table_schema.json gets it now. dynalite accepts an index
+    in UpdateTable but never builds it, so the table is made again with its items copied over (local data only;
+    on AWS the stack update adds the index)."""
+    present = {index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])}
+    if {index["IndexName"] for index in TABLE_SCHEMA.get("GlobalSecondaryIndexes", [])} <= present:
+        return
+    items: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"TableName": table_name}
+    while True:
+        page = client.scan(**request)
+        items += page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    client.delete_table(TableName=table_name)
+    client.get_waiter("table_not_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+    client.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **TABLE_SCHEMA)
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2, "MaxAttempts": 50})
+    for item in items:
+        client.put_item(TableName=table_name, Item=item)
+    log.info("local table %s made again with its index; %d items copied", table_name, len(items))
+
 
 def prepare_table(config: dict[str, Any]) -> None:
     from ..repository import dynamodb_resource
 
     ensure_table(dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]), config["REGISTRATIONS_TABLE"])
+
+
+def app_with_worker(config: dict[str, Any], interval: float = SWEEP_INTERVAL,
+                    **doubles: Any) -> tuple[Flask, LocalWorker]:
+    """The app and its started local deliverer, woken after each write (make run, the browser tests)."""
+    from .. import create_app, create_deliverer
+    from ..event import load_event
+    from ..settings import Settings, make_clock
+
+    if doubles.get("clock") is None:
+        # One clock for both, so the preview clock is made (and announced) once.
+        settings = Settings.from_env({**os.environ, **config})
+        doubles["clock"] = make_clock(settings.preview_now, load_event().timezone, on_lambda=settings.on_lambda)
+    worker = LocalWorker(create_deliverer(config, **doubles), interval=interval).start()
+    return create_app(config, on_write=worker.wake, **doubles), worker

@@ -22,6 +22,7 @@ from .local import (
     ENDPOINT_FILE_NAME,
     PROJECT_ROOT,
     Dynalite,
+    app_with_worker,
     build_site,
     local_config,
     prepare_table,
@@ -102,8 +103,6 @@ def main(data_dir: Path = DATA_DIR, site_dir: Path = PROJECT_ROOT / "site") -> i
 def serve(data_dir: Path, site_dir: Path, port: int) -> int:
     from waitress import create_server
 
-    from .. import create_app
-
     use_local_credentials()
     store_dir = data_dir / "dynalite"
     with Dynalite(data_dir=store_dir, endpoint_file=data_dir / ENDPOINT_FILE_NAME) as dynalite:
@@ -111,7 +110,8 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
         prepare_table(config)
         log.info("dynalite: %s (data in %s)", dynalite.endpoint, _shown(store_dir))
         build_site(site_dir)
-        api = create_app(config)
+        # The local deliverer runs beside the app, woken after each write (on AWS: the stream and the sweep).
+        api, worker = app_with_worker(config)
         server = create_server(site_and_api(site_dir, api), host="127.0.0.1", port=port, threads=8)
         log.info("Emails (confirmations with the personal link) are written as .eml files to: %s",
                  config["MAIL_OUTBOX"])
@@ -128,6 +128,7 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
             log.info("stopping")
         finally:
             server.close()
+            worker.stop()
     return 0
 
 

@@ -1,7 +1,8 @@
 """Every email the package sends is built here: the headers, the policy and the Jinja bodies, the same for all.
 
 Kinds: "confirmation" (straight after registering) and "link" (the personal link again) share the confirmation
-templates; "followup" (the Teams link and the papers) has its own. Callers add what only their kind needs to the
+templates; "change" and "cancellation" (confirming what the person did on the personal page) and "followup" (the
+Teams link and the papers) have their own. Callers add what only their kind needs to the
 template context, and an attachment if any. Building needs no Flask app, so the staff command uses it too.
 """
 
@@ -22,7 +23,11 @@ from ..event import Event, dutch_date
 from .headers import address_header
 
 # The template (without .txt/.html) that each kind of email is written from.
-TEMPLATES = {"confirmation": "confirmation", "link": "confirmation", "followup": "followup"}
+TEMPLATES = {"confirmation": "confirmation", "link": "confirmation", "change": "change",
+             "cancellation": "cancellation", "followup": "followup"}
+# The start of each kind's subject; the rest names the meeting.
+SUBJECT_LEADS = {"confirmation": "Aanmelding bevestigd", "link": "Uw persoonlijke link",
+                 "change": "Wijziging opgeslagen", "cancellation": "Afmelding bevestigd"}
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
@@ -67,7 +72,7 @@ class MessageComposer:
         if kind not in TEMPLATES:
             raise ValueError(f"unknown kind of message: {kind}")
         day = dutch_date(self.event.starts_at.date())
-        lead = "Aanmelding bevestigd" if kind == "confirmation" else "Uw persoonlijke link"
+        lead = SUBJECT_LEADS[kind]
         # No colon: Python's header folder would then put the whole subject on a continuation line.
         return f"{lead} voor de {in_sentence(self.event.title)} op {day}"
 

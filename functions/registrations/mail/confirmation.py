@@ -1,8 +1,10 @@
-"""The confirmation email: the personal link, and the meeting as an .ics attachment.
+"""The emails about one registration: confirmation, the personal link again, a change and a cancellation.
 
-Two kinds: "confirmation" (straight after registering) and "link" (the personal link again, after someone tried
-to register an address that is already registered). The message itself is built by the composer, like every
-email; this class adds what only these kinds carry, and hands the result to a `Sender`.
+Kinds (items.MAIL_KINDS): "confirmation" (after registering), "link" (the personal link again, after someone
+tried to register an address that is already registered), "change" and "cancellation" (what the person did on the
+personal page). Each carries the person's calendar entry as the registration now stands (a REQUEST, or a CANCEL).
+The message itself is built by the composer, like every email; this class adds what only these kinds carry.
+Sending is the deliverer's (delivery.py).
 """
 
 from __future__ import annotations
@@ -15,19 +17,18 @@ from email.utils import parseaddr
 from typing import Any
 
 from ..event import Event
+from ..items import MAIL_KINDS
 from ..links import ManageLinks
 from . import ics
 from .composer import Attachment, MessageComposer
-from .senders import Sender
 
 MANAGE_PATH = "/api/mijn-aanmelding"
-KINDS = ("confirmation", "link")
+KINDS = MAIL_KINDS
 
 
 @dataclass
 class ConfirmationMailer:
     event: Event
-    sender: Sender
     links: ManageLinks
     from_address: str
     site_url: str
@@ -36,8 +37,10 @@ class ConfirmationMailer:
     def composer(self) -> MessageComposer:
         return MessageComposer(self.event, self.from_address)
 
-    def manage_url(self, email: str) -> str:
-        return f"{self.site_url}{MANAGE_PATH}/{self.links.token_for(email)}"
+    def manage_url(self, item: Mapping[str, Any]) -> str:
+        """The link of the registration's current version: the deliverer can always build it again."""
+        token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
+        return f"{self.site_url}{MANAGE_PATH}/{token}"
 
     def calendar(self, now: dt.datetime) -> bytes:
         """The public "Zet in agenda" download: the meeting with its one UID, naming nobody (PUBLISH)."""
@@ -55,10 +58,8 @@ class ConfirmationMailer:
     def build(self, item: Mapping[str, Any], now: dt.datetime, kind: str = "confirmation") -> EmailMessage:
         if kind not in KINDS:
             raise ValueError(f"unknown kind of message: {kind}")
-        email = str(item["email"])
-        context = {"manage_url": self.manage_url(email), "start_text": f"{self.event.starts_at:%H.%M} uur"}
+        context = {"manage_url": self.manage_url(item), "start_text": f"{self.event.starts_at:%H.%M} uur",
+                   "site_url": self.site_url, "registration_open": self.event.is_registration_open(now)}
+        # Every email carries the invitee's calendar entry as the registration now stands: a change updates it,
+        # a cancellation cancels it (issue 13).
         return self.composer.compose(kind, item, now, context, self.invitation(item, now))
-
-    def send(self, item: Mapping[str, Any], now: dt.datetime, kind: str = "confirmation") -> str:
-        """Build and hand over the message; raises mail.MailNotSent when the sender cannot deliver it."""
-        return self.sender.send(self.build(item, now, kind), str(item["email"]))

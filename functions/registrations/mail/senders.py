@@ -10,6 +10,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,9 +31,10 @@ class MailOutcomeUnknown(Exception):
 
 
 class Sender(Protocol):
-    def send(self, message: EmailMessage, recipient: str) -> str:
-        """Deliver the message to `recipient` only, whatever its headers say; return an id for it. Raises
-        MailNotSent."""
+    def send(self, message: EmailMessage, recipient: str, tags: Mapping[str, str] | None = None) -> str:
+        """Deliver the message to `recipient` only, whatever its headers say; return an id for it. `tags` go with
+        the message where the service keeps them (SES message tags), so later delivery events can be matched to
+        it. Raises MailNotSent, or MailOutcomeUnknown when it may have been accepted."""
 
 
 class OutboxSender:
@@ -41,12 +43,17 @@ class OutboxSender:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
 
-    def send(self, message: EmailMessage, recipient: str) -> str:
+    def send(self, message: EmailMessage, recipient: str, tags: Mapping[str, str] | None = None) -> str:
+        # The outbox keeps no tags: a local run has no delivery events to match them with.
         message_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
         subject = re.sub(r"[^A-Za-z0-9]+", "-", str(message.get("Subject", "bericht")))[:40].strip("-").lower()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / f"{message_id}-{subject}.eml").write_bytes(message.as_bytes())
+            # Written under another name, then renamed: the worker writes while others read the folder.
+            target = self.folder / f"{message_id}-{subject}.eml"
+            partial = target.with_suffix(".eml.partial")
+            partial.write_bytes(message.as_bytes())
+            partial.replace(target)
         except OSError as exc:
             raise MailNotSent(type(exc).__name__) from exc
         return message_id
@@ -77,7 +84,7 @@ class SesSender:
             self._client = boto3.client("sesv2", region_name=self._region, config=config)
         return self._client
 
-    def send(self, message: EmailMessage, recipient: str) -> str:
+    def send(self, message: EmailMessage, recipient: str, tags: Mapping[str, str] | None = None) -> str:
         from botocore.exceptions import BotoCoreError, ClientError, ConnectionClosedError, ReadTimeoutError
 
         # The recipient named explicitly: without Destination, SES would take every address in the headers.
@@ -87,6 +94,8 @@ class SesSender:
         }
         if self.configuration_set:
             request["ConfigurationSetName"] = self.configuration_set
+        if tags:
+            request["EmailTags"] = [{"Name": name, "Value": value} for name, value in tags.items()]
         try:
             response = self.client.send_email(**request)
         except (ReadTimeoutError, ConnectionClosedError) as exc:

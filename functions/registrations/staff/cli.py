@@ -1,4 +1,4 @@
-"""`registrations`: the staff command. export | summary | send-followup (see STAFF.md, the staff guide).
+"""`registrations`: the staff command. export | summary | send-followup | revoke-link (see STAFF.md).
 
 The commands, their options and Dutch help are here; the work is done by the package (export, followup,
 repository), the table is found by store.py and the terminal output is made by output.py. Messages are Dutch: they
@@ -63,7 +63,7 @@ def parse_rate(ctx: click.Context, param: click.Parameter, value: str) -> float:
 @click.pass_context
 def registrations(ctx: click.Context) -> None:
     if ctx.invoked_subcommand is None:
-        ctx.fail("geef een opdracht op: export, summary, send-followup, cancel of resend")
+        ctx.fail("geef een opdracht op: export, summary, send-followup, cancel, resend of revoke-link")
 
 
 @registrations.command(
@@ -228,6 +228,7 @@ def send_followup(
 
 registrations.add_command(correcting.cancel)
 registrations.add_command(correcting.resend)
+registrations.add_command(correcting.revoke_link)
 
 
 def main(

@@ -1,5 +1,5 @@
-"""`registrations cancel ADRES` and `registrations resend ADRES`: corrections on a person's behalf (STAFF.md,
-"Een aanmelding corrigeren"). The work is done by registrations.corrections."""
+"""`registrations cancel ADRES`, `resend ADRES` and `revoke-link ADRES`: corrections on a person's behalf (STAFF.md,
+"Een aanmelding corrigeren"). The work is done by registrations.corrections and the repository."""
 
 from __future__ import annotations
 
@@ -93,3 +93,25 @@ def resend(run: Runtime, /, address: str, **where: str | None) -> int:
 
 def describe(item: dict[str, Any]) -> str:
     return f"  {output.person(item)}, {item.get('organisation', '')}"
+
+
+@click.command(
+    "revoke-link",
+    short_help="de persoonlijke link van een aanmelding intrekken",
+    help="Trekt de persoonlijke link van de aanmelding met dit e-mailadres in: alle links die al zijn verstuurd, "
+    "werken niet meer. De deelnemer krijgt een nieuwe link door zich opnieuw aan te melden met hetzelfde adres.",
+)
+@click.argument("address", metavar="ADRES")
+@store_options
+@click.pass_obj
+def revoke_link(run: Runtime, /, address: str, **where: str | None) -> int:
+    def job(store: Store, event: Event) -> int:
+        try:
+            item = store.repository().revoke_links(event.id, stored_address(address))
+        except RegistrationNotFound:
+            return not_found(run, address)
+        run.stdout.write(f"De persoonlijke link is ingetrokken (nu versie {item['link_version']}). Links die al zijn "
+                         "verstuurd, werken niet meer.\n")
+        return EXIT_OK
+
+    return run.in_store(Where(**where), job)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from ..items import public_registration
 from ..mail import ics
+from ..mail.confirmation import ConfirmationMailer
 from ..registering import Registering
 from .errors import FORM_CONTENT_TYPES
 
@@ -57,8 +58,9 @@ def event() -> Response:
 def event_calendar() -> Response:
     """"Zet in agenda": the meeting as an .ics with the event's own UID (each confirmation carries one of its own)."""
     svc = service()
+    mailer: ConfirmationMailer = current_app.extensions["mailer"]
     return Response(
-        svc.mailer.calendar(svc.clock()),
+        mailer.calendar(svc.clock()),
         headers={
             "Content-Type": ics.CONTENT_TYPE,
             "Content-Disposition": f'attachment; filename="{ics.filename(svc.event)}"',
@@ -73,5 +75,5 @@ def create_registration() -> ResponseReturnValue:
     item = service().register(fields)
     if request.mimetype in FORM_CONTENT_TYPES:
         return redirect(CONFIRMATION_PATH, code=303)
-    # Registered whatever happened to the email; "failed" lets the page say the confirmation may be late.
-    return jsonify(registration=public_registration(item), confirmation_email=item.get("confirmation_status")), 201
+    # The confirmation email is owed; the deliverer sends it after this answer.
+    return jsonify(registration=public_registration(item)), 201

@@ -50,6 +50,7 @@ STATUS = {
 MANAGE_HEADINGS = {
     "invalid_link": "Deze link werkt niet",
     "foreign_link": "Deze link werkt niet",
+    "revoked_link": "Deze link werkt niet meer",
     "link_expired": "Deze link is verlopen",
     "changes_closed": "Wijzigen kan niet meer",
     "cancelled": "Uw aanmelding is al geannuleerd",

@@ -102,15 +102,16 @@ CHANGE_NOT_STORED = (
 
 @bp.post("/<token>")
 def change(token: str) -> ResponseReturnValue:
-    view_data = service().view(token)
     form = request.form.to_dict()
     try:
         service().change(token, form)
     except InvalidRegistration as exc:
         # The same page again, with the summary, the inline messages and every value typed.
-        return render_manage_page(token, view_data, values=form, errors=exc.fields, status=STATUS[type(exc)])
+        return render_manage_page(token, service().view(token), values=form, errors=exc.fields,
+                                  status=STATUS[type(exc)])
     except StoreUnavailable as exc:
-        page = render_manage_page(token, view_data, values=form, problem=CHANGE_NOT_STORED, status=STATUS[type(exc)])
+        page = render_manage_page(token, service().view(token), values=form, problem=CHANGE_NOT_STORED,
+                                  status=STATUS[type(exc)])
         return with_retry_after(page)
     return redirect(url_for("manage.view", token=token, opgeslagen=1), code=303)
 

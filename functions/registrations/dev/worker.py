@@ -1,0 +1,60 @@
+"""The local stand-in for the table's stream: a background thread that runs the deliverer.
+
+dynalite has no streams. The local server calls `wake()` after every write that owes mail; the worker then runs the
+deliverer's sweep, and runs it anyway every `interval` seconds, as the scheduled sweep does on AWS.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from ..delivery import Deliverer
+
+log = logging.getLogger("registrations.dev.worker")
+SWEEP_INTERVAL = 10.0
+
+
+class LocalWorker:
+    def __init__(self, deliverer: Deliverer, interval: float = SWEEP_INTERVAL):
+        self.deliverer = deliverer
+        self.interval = interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="local-deliverer", daemon=True)
+        # Sweeps done so far; tests wait on it instead of sleeping.
+        self.sweeps = 0
+        self._done = threading.Condition()
+
+    def start(self) -> LocalWorker:
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout=30)
+
+    def wait_for_sweep(self, after: int, timeout: float = 30.0) -> bool:
+        """Block until more than `after` sweeps are done (or the timeout passes); True when they are."""
+        with self._done:
+            return self._done.wait_for(lambda: self.sweeps > after, timeout=timeout)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(timeout=self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                counts = self.deliverer.sweep()
+                if counts:
+                    log.info("deliverer: %s", dict(counts))
+            except Exception as exc:  # noqa: BLE001 - a failed round is logged; the next wake-up tries again
+                log.warning("deliverer round failed: %s", type(exc).__name__)
+            with self._done:
+                self.sweeps += 1
+                self._done.notify_all()

@@ -1,0 +1,42 @@
+"""At most a few emails per mailbox per hour, whatever registration they are about.
+
+Counted per mailbox, not per address: `Jan+1@x.nl` and `jan+2@X.nl` are one mailbox (`jan@x.nl`), so plus-address
+variants, or cancelling and registering again, cannot flood one inbox. The registration itself keeps the address
+as it was typed. The counters live in a partition of their own (never the event's, which STAFF.md promises holds
+registrations only), keyed by a keyed hash of the mailbox and the hour, and DynamoDB's TTL deletes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+
+from .repository import RegistrationRepository
+
+LIMITS_PARTITION = "mail-limits"
+EMAILS_PER_MAILBOX_PER_HOUR = 5
+# Kept a little longer than the hour it counts; TTL deletes it afterwards (within a day or two).
+COUNTER_KEPT = dt.timedelta(hours=2)
+
+
+def mailbox(address: str) -> str:
+    """The mailbox an address delivers to, for counting: lower case, without a +tag."""
+    local, _, domain = address.rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}".lower()
+
+
+class MailboxLimits:
+    def __init__(self, repository: RegistrationRepository, secret: str,
+                 per_hour: int = EMAILS_PER_MAILBOX_PER_HOUR):
+        self.repository = repository
+        # A key of its own: the counter's key must not let anyone with table access test guessed addresses.
+        self._key = hmac.new(secret.encode("utf-8"), b"registrations.mailbox-limits", hashlib.sha256).digest()
+        self.per_hour = per_hour
+
+    def allow(self, address: str, now: dt.datetime) -> bool:
+        """Count one email to this address's mailbox in the current hour; False when the hour is full."""
+        hour = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+        digest = hmac.new(self._key, mailbox(address).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+        key = f"{digest}#{hour:%Y-%m-%dT%H}"
+        return self.repository.count_up(LIMITS_PARTITION, key, self.per_hour, int((hour + COUNTER_KEPT).timestamp()))
