@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from .delivery_status import CLAIM_TAG, EVENT_TAG
 from .event import Event
 from .exceptions import RegistrationNotFound, StoreUnavailable
 from .items import local_iso, parse_time
@@ -42,8 +43,6 @@ STALE_CLAIM_AFTER = dt.timedelta(minutes=10)
 MAX_ROUNDS = 4
 # No new send starts with less time than this left (SES may take 7 s); a cut-off send would become `unknown`.
 SAFETY_SECONDS = 8.0
-# Which tag of the SES message carries the claim id.
-CLAIM_TAG = "claim"
 
 
 @dataclass(frozen=True)
@@ -177,7 +176,7 @@ class Deliverer:
             log.error("%s email for event %s cannot be made: %s", owed.kind, self.event.id, type(exc).__name__)
             return finish("failed")
         try:
-            message_id = self.sender.send(message, email, tags={CLAIM_TAG: claim_id})
+            message_id = self.sender.send(message, email, tags={EVENT_TAG: self.event.id, CLAIM_TAG: claim_id})
         except MailOutcomeUnknown:
             return finish("unknown")
         except MailNotSent as exc:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from .delivery import mail_status
+from .delivery_status import UNREACHABLE
 from .event import OTHER_ORGANISATION, Event
 
 # (attribute, column header). The header is what staff see; the attribute is what the item stores.
@@ -37,6 +38,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("remark", "Vraag of opmerking"),
     ("registered_at", "Aangemeld op"),
     ("followup_sent_at", "Vervolgmail verstuurd op"),
+    ("email_status", "E-mailstatus"),
 )
 # Only with --include-cancelled: which rows are cancelled, and since when.
 STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -44,6 +46,13 @@ STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("cancelled_at", "Afgemeld op"),
 )
 STATUS_LABELS = {"registered": "aangemeld", "cancelled": "afgemeld"}
+# What SES said about the last email (delivery_status.py), as staff read it.
+EMAIL_STATUS_LABELS = {
+    "delivered": "afgeleverd",
+    "bounced": "onbereikbaar (kwam terug)",
+    "complained": "klacht (als spam gemeld)",
+    "rejected": "geweigerd (niet verstuurd)",
+}
 TIME_ATTRIBUTES = {"registered_at", "followup_sent_at", "cancelled_at"}
 
 # The states of delivery.mail_status that staff act on, with their Dutch line in the summary.
@@ -143,6 +152,8 @@ def export_rows(items: Iterable[Mapping[str, Any]], include_cancelled: bool = Fa
                 text = readable_time(text)
             elif attribute == "status":
                 text = STATUS_LABELS.get(text, text)
+            elif attribute == "email_status":
+                text = EMAIL_STATUS_LABELS.get(text, text)
             row.append(text)
         rows.append(row)
     return [header for _, header in columns], rows
@@ -234,6 +245,8 @@ class Summary:
     other_organisations: list[tuple[str, int]] = field(default_factory=list)
     # Registrations (cancelled ones too) per state of their last email: delivery.mail_status.
     mail: dict[str, int] = field(default_factory=dict)
+    # Active registrations whose address SES cannot deliver to (delivery_status.UNREACHABLE).
+    unreachable: int = 0
 
 
 def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
@@ -241,7 +254,7 @@ def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
     organisations = {c.label: 0 for c in event.organisations}
     roles = {c.label: 0 for c in event.roles}
     others: dict[str, list[Any]] = {}  # folded name → [name as first typed, count]
-    total = cancelled = 0
+    total = cancelled = unreachable = 0
     mail = {state: 0 for state in MAIL_STATES}
     for item in items:
         state = mail_status(item)
@@ -251,6 +264,8 @@ def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
             cancelled += 1
             continue
         total += 1
+        if item.get("email_status") in UNREACHABLE:
+            unreachable += 1
         organisation = str(item.get("organisation", "")).strip()
         if item.get("organisation_code") == OTHER_ORGANISATION or organisation not in organisations:
             # Typed by the invitee: "Provincie Utrecht" and "provincie utrecht" are one organisation.
@@ -267,6 +282,7 @@ def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
         total=total,
         cancelled=cancelled,
         mail=mail,
+        unreachable=unreachable,
     )
 
 
@@ -305,5 +321,7 @@ def render_summary(summary: Summary, event: Event) -> str:
         "",
         "E-mails (de laatste e-mail per aanmelding)",
         *(f"{label}: {dutch_number(summary.mail.get(state, 0))}" for state, label in MAIL_STATES.items()),
+        f"{dutch_number(summary.unreachable)} {'adres' if summary.unreachable == 1 else 'adressen'} onbereikbaar "
+        "(kwam terug, als spam gemeld of geweigerd: bel de deelnemer, zie STAFF.md)",
     ]
     return "\n".join(parts) + "\n"

@@ -21,6 +21,7 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
+from .delivery_status import CLAIM_TAG, EVENT_TAG
 from .event import Event
 from .exceptions import StoreUnavailable
 from .followup_content import FollowupContent
@@ -192,7 +193,7 @@ class FollowupMailing:
                 outcome.skipped.append(email)
                 continue
             try:
-                message_id = self.sender.send(message, email)
+                message_id = self.sender.send(message, email, tags={EVENT_TAG: self.event.id, CLAIM_TAG: self.claim_id})
             except MailNotSent as exc:
                 # Certainly not handed over: give the claim back so the next run tries again.
                 outcome.failed.append((email, str(exc) or type(exc).__name__))

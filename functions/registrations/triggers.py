@@ -6,7 +6,7 @@ other EventBridge events, and reports success after dropping a record. So:
 
 - DynamoDB stream records → the deliverer (with Lambda's partial batch response);
 - the sweep (the EventBridge rule's constant input, SWEEP_EVENT) → the deliverer's sweep;
-- SES events (EventBridge source "aws.ses") → ses_events, a placeholder until delivery events are handled;
+- SES events (EventBridge source "aws.ses") → delivery_status.record_delivery_event, on the registration;
 - anything else (API Gateway requests, Zappa's own events) → Zappa's handler, unchanged.
 """
 
@@ -53,12 +53,6 @@ def seconds_left(context: Any) -> Callable[[], float]:
     return lambda: float(remaining()) / 1000
 
 
-def ses_events(event: Mapping[str, Any]) -> dict[str, Any]:
-    """SES delivery events (bounce, delivery, complaint): recorded by a later change; accepted and dropped here."""
-    log.info("SES event received (not handled yet): %s", event.get("detail-type", "unknown"))
-    return {"handled": False}
-
-
 class Dispatcher:
     """Routes one Lambda event. The deliverer and Zappa's handler are made on first use: an HTTP request never
     builds the deliverer, and a stream batch never imports Flask."""
@@ -83,7 +77,10 @@ class Dispatcher:
             log.info("sweep: %s", dict(counts) or "nothing owed")
             return {"swept": dict(counts)}
         if target == "ses":
-            return ses_events(event)
+            from .delivery_status import record_delivery_event
+
+            deliverer = self.deliverer
+            return {"ses": record_delivery_event(event, deliverer.repository, deliverer.event)}
         return self._zappa_handler(event, context)
 
 

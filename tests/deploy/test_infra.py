@@ -437,3 +437,27 @@ def test_the_console_links_open_the_bucket_the_spreadsheet_and_the_table_in_the_
     assert outputs["TableConsoleUrl"]["Value"]["Fn::Sub"].endswith("#item-explorer?table=${RegistrationsTable}")
     assert outputs["ExportBucketName"]["Value"] == {"Ref": "ExportBucket"}
     assert outputs["StaffReaderPolicyArn"]["Value"] == {"Ref": "StaffReaderPolicy"}
+
+
+def test_ses_delivery_events_reach_the_function_behind_the_function_condition(resources):
+    destination = resources["MailEventsToEventBridge"]
+    assert destination["Condition"] == "HasFunction"
+    config = destination["Properties"]["EventDestination"]
+    assert sorted(config["MatchingEventTypes"]) == ["bounce", "complaint", "delivery", "reject"]
+    assert config["EventBridgeDestination"]["EventBusArn"]["Fn::Sub"].endswith(":event-bus/default")
+    rule = resources["MailEventsRule"]
+    assert rule["Condition"] == "HasFunction"
+    pattern = rule["Properties"]["EventPattern"]
+    # Only SES's events of this stage's configuration set: another stage's mail is not ours
+    assert pattern["source"] == ["aws.ses"]
+    assert pattern["detail"]["mail"]["tags"]["ses:configuration-set"] == [{"Ref": "MailConfigurationSet"}]
+    [target] = rule["Properties"]["Targets"]
+    assert target["Arn"]["Fn::Sub"].endswith(":function:${ProjectName}-${Stage}")
+    permission = resources["MailEventsInvokeTheFunction"]["Properties"]
+    assert permission["SourceArn"] == {"Fn::GetAtt": ["MailEventsRule", "Arn"]}
+    assert permission["Principal"] == "events.amazonaws.com"
+
+
+def test_the_configuration_set_chooses_its_suppression(resources):
+    options = resources["MailConfigurationSet"]["Properties"]["SuppressionOptions"]
+    assert sorted(options["SuppressedReasons"]) == ["BOUNCE", "COMPLAINT"]

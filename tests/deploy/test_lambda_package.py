@@ -20,6 +20,7 @@ from deploy.lambda_env import LAMBDA_RUNTIME_PACKAGES, api_gateway_event, invoke
 from deploy.package import SIZE_BUDGET_BYTES, ensure_package
 from deploy.settings import stage_settings
 from tests.mailbox import manage_path, messages
+from tests.ses_events import ses_event
 
 EVENT_ID = "ibp-vth-2023-06-07"
 
@@ -206,7 +207,7 @@ def test_the_dispatcher_in_the_zip_sends_stream_records_and_the_sweep_to_the_del
     assert stream == {"batchItemFailures": []}
     assert sweep == {"swept": {"sent": 1}}
     assert again == {"swept": {}}
-    assert ses == {"handled": False}
+    assert ses == {"ses": "ignored"}  # not ours: no tags
     sent = messages(app_config["MAIL_OUTBOX"])
     assert sorted(m["To"].addresses[0].addr_spec for m in sent) == ["j.vanthoff@gemeente.example",
                                                                    "tweede@gemeente.example"]
@@ -223,3 +224,21 @@ def test_the_personal_link_is_in_no_log_line(call, table, valid_form, app_config
     assert '"GET /api/mijn-aanmelding/[link] ' in result["log"]
     assert '"POST /api/mijn-aanmelding/[link]/annuleren ' in result["log"]
     assert token not in result["log"] and token[:20] not in result["log"]
+
+
+def test_ses_events_of_each_kind_are_recorded_from_the_zip_and_foreign_ones_ignored(call, table, valid_form):
+    second = {**valid_form, "email": "tweede@gemeente.example"}
+    result = call(
+        json_post("/api/registrations", valid_form),
+        json_post("/api/registrations", second),
+        ses_event("Delivery", at="2023-05-10T08:00:05.000Z"),
+        ses_event("Bounce", at="2023-05-10T08:00:09.000Z", bounceType="Permanent"),
+        ses_event("Complaint", to=["tweede@gemeente.example"]),
+        ses_event("Reject", to=["tweede@gemeente.example"], at="2023-05-10T09:00:00.000Z"),
+        ses_event("Delivery", event_tag="een-andere-bijeenkomst", at="2023-05-10T10:00:00.000Z"),
+        ses_event("Bounce", bounceType="Transient", at="2023-05-10T10:00:00.000Z"),
+    )
+    answers = [response["ses"] for response in result["responses"][2:]]
+    assert answers == ["recorded", "recorded", "recorded", "recorded", "ignored", "ignored"]
+    status = {item["email"]: item["email_status"] for item in stored(table)}
+    assert status == {"j.vanthoff@gemeente.example": "bounced", "tweede@gemeente.example": "rejected"}

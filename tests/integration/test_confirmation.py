@@ -82,7 +82,7 @@ def test_the_deliverer_sends_the_owed_confirmation_and_records_it(client, app_co
     assert "Beste Jan-Willem van 't Hoff," in text_of(message)
     assert manage_link(message).startswith(app_config["SITE_URL"] + "/api/mijn-aanmelding/")
     item = item_of(table)
-    assert sender.sent == [(EMAIL, {"claim": item["mail_claim"]})]
+    assert sender.sent == [(EMAIL, {"event": "ibp-vth-2023-06-07", "claim": item["mail_claim"]})]
     assert item["mail_status"] == "sent" and item["mail_kind"] == "confirmation"
     assert item["mail_sent_at"] == "2023-05-10T10:00:00+02:00"
     assert "mail_owed" not in item and "mail_claim_for" not in item

@@ -30,7 +30,8 @@ def expected_row(item: dict) -> list[str]:
     return [
         item["organisation"], item["family_name"], item["given_name"], item["email"], item["role"],
         item["on_behalf_of"], item["remark"], item["registered_at"][:10] + " " + item["registered_at"][11:16],
-        "",
+        "",  # the follow-up: not sent yet
+        "",  # the email status: SES has said nothing yet
     ]
 
 
@@ -120,7 +121,7 @@ def test_xlsx_has_text_cells_a_frozen_filtered_header_and_the_exact_values(table
     assert [c.value for c in sheet[1]] == HEADER
     assert all(c.font.bold for c in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:I3"
+    assert sheet.auto_filter.ref == "A1:J3"
     rows = {row[3].value: row for row in sheet.iter_rows(min_row=2)}
     for item in items:
         cells = rows[item["email"]]

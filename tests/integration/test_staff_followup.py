@@ -144,7 +144,7 @@ class CrashingSender:
     def __init__(self, inner, after: int, moment: str):
         self.inner, self.after, self.moment, self.count = inner, after, moment, 0
 
-    def send(self, message, recipient):
+    def send(self, message, recipient, tags=None):
         if self.moment == "before handing over" and self.count == self.after:
             raise Crash()
         message_id = self.inner.send(message, recipient)
@@ -223,7 +223,7 @@ class FailingFor:
     def __init__(self, inner, refuse: set[str]):
         self.inner, self.refuse = inner, refuse
 
-    def send(self, message, recipient):
+    def send(self, message, recipient, tags=None):
         if recipient in self.refuse:
             raise MailNotSent("Throttling")
         return self.inner.send(message, recipient)

@@ -94,7 +94,7 @@ class Sender:
     def __init__(self, refuse=False):
         self.sent, self.refuse = [], refuse
 
-    def send(self, message, recipient):
+    def send(self, message, recipient, tags=None):
         if self.refuse:
             raise MailNotSent("Throttling")
         self.sent.append(recipient)

@@ -54,6 +54,9 @@ def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int
         except RegistrationNotFound:
             return not_found(run, address)
         run.stdout.write("Afgemeld.\n" if changed else "Deze aanmelding was intussen al afgemeld.\n")
+        # What staff tell the person (STAFF.md, "Iemand is per e-mail onbereikbaar"): the address is the key.
+        run.stdout.write("Zeg de deelnemer: meld u opnieuw aan via het aanmeldformulier op de site, met het juiste "
+                         "e-mailadres. Daarna krijgt u een nieuwe bevestiging.\n")
         return EXIT_OK
 
     return run.in_store(Where(**where), job)
