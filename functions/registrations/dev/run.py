@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from ..owner_only import private_folder
 from .local import (
     DATA_DIR,
     ENDPOINT_FILE_NAME,
@@ -48,7 +49,8 @@ class AlreadyRunning(Exception):
 def run_lock(data_dir: Path, port: int) -> Iterator[None]:
     """One `make run` per checkout: LevelDB lets one dynalite open the data folder, and a second one would only
     fail later with a screen of connection errors. The kernel drops the lock when the process ends, however."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # .data holds the store, the outbox and the token secret: only its owner may enter it.
+    private_folder(data_dir)
     handle: TextIO
     with open(data_dir / RUN_LOCK_NAME, "a+", encoding="utf-8") as handle:
         try:

@@ -14,6 +14,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..owner_only import private_folder, write_private
+
 if TYPE_CHECKING:
     from ..settings import Settings
 
@@ -45,8 +47,9 @@ class OutboxSender:
         message_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
         subject = re.sub(r"[^A-Za-z0-9]+", "-", str(message.get("Subject", "bericht")))[:40].strip("-").lower()
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            (self.folder / f"{message_id}-{subject}.eml").write_bytes(message.as_bytes())
+            # Each message holds a name, an address and the personal link: for the owner's eyes only.
+            private_folder(self.folder)
+            write_private(self.folder / f"{message_id}-{subject}.eml", message.as_bytes())
         except OSError as exc:
             raise MailNotSent(type(exc).__name__) from exc
         return message_id
