@@ -29,6 +29,7 @@ from .local import (
     site_and_api,
     use_local_credentials,
 )
+from .watch import DynaliteWatch
 
 log = logging.getLogger("registrations.dev.run")
 
@@ -123,14 +124,24 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
             server.close()
             raise KeyboardInterrupt
 
+        gave_up: list[str] = []
+
+        def give_up(message: str) -> None:
+            # From the watch's thread: say why, then stop as Ctrl-C would (the handler runs in the main thread).
+            gave_up.append(message)
+            print(message, file=sys.stderr, flush=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+
         signal.signal(signal.SIGTERM, stop)
+        watch = DynaliteWatch(dynalite, give_up).start()
         try:
             server.run()
         except KeyboardInterrupt:
             log.info("stopping")
         finally:
+            watch.stop()
             server.close()
-    return 0
+    return 1 if gave_up else 0
 
 
 def _shown(path: Path) -> str:
