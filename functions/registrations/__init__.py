@@ -38,7 +38,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, table: Any
     from .repository import LazyTable, RegistrationRepository
     from .self_service import SelfService
     from .settings import make_clock
-    from .web import api, errors, personal
+    from .web import api, errors, guards, personal
 
     settings = config if isinstance(config, Settings) else Settings.from_env({**os.environ, **(config or {})})
     settings.check(has_transport=transport is not None)
@@ -70,4 +70,5 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, table: Any
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
     errors.register_error_handlers(app)
+    guards.install(app, settings)
     return app

@@ -50,6 +50,9 @@ class Settings:
     mail_sender: str = ""
     ses_region: str = ""
     ses_configuration_set: str = ""
+    # Set by the deploy step: CloudFront sends it in a header, so /api answers only requests that came through
+    # CloudFront. Empty locally: no check.
+    origin_secret: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, Any]) -> Settings:
@@ -68,6 +71,7 @@ class Settings:
             mail_sender=_text(env, "MAIL_SENDER"),
             ses_region=_text(env, "SES_REGION"),
             ses_configuration_set=_text(env, "SES_CONFIGURATION_SET"),
+            origin_secret=_text(env, "ORIGIN_SECRET"),
         )
 
     def missing(self, *, has_transport: bool = False) -> list[str]:

@@ -7,7 +7,7 @@ The contract other browser tests build on (keep these names and meanings):
 - ``live_server`` (function): the built site and ``/api`` on one origin, served by waitress in a thread, from
   ``registrations.local.site_and_api(built_site, create_app(app_config))``. ``app_config`` (tests/conftest.py)
   gives each test a fresh dynalite table and mail outbox. Attributes: ``.url`` (base URL, no trailing slash) and
-  ``.config`` (the app config dict).
+  ``.config`` (the app config dict; its SITE_URL is ``.url``, as the origin guard and the emails' links need).
 - ``live_server_factory`` (function): ``live_server_factory(PREVIEW_NOW="2023-05-25T08:00", ...)`` starts another
   such server with those config overrides (same table and outbox as ``app_config``); the keyword ``site_dir``
   serves another built site. Every server is stopped at the end of the test.
@@ -71,17 +71,22 @@ def built_site(tmp_path_factory) -> Path:
 
 @dataclass
 class LiveServer:
-    """The built site and /api on one origin (as in `make run`), served by waitress in a thread."""
+    """The built site and /api on one origin (as in `make run`), served by waitress in a thread.
 
-    app: Callable
+    `make_app(config)` builds the WSGI app once the port is known, with SITE_URL set to this server's address.
+    """
+
+    make_app: Callable[[dict[str, Any]], Callable]
     config: dict[str, Any]
     url: str = field(init=False)
 
     def __post_init__(self) -> None:
         from waitress.server import create_server
 
-        self._server = create_server(self.app, host="127.0.0.1", port=0, threads=4)
+        self._server = create_server(_not_ready, host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self._server.effective_port}"
+        self.config["SITE_URL"] = self.url
+        self._server.application = self.make_app(self.config)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=f"live-server-{self.url}", daemon=True)
         self._thread.start()
@@ -102,6 +107,11 @@ class LiveServer:
         self._thread.join(timeout=10)
 
 
+def _not_ready(environ, start_response):
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"not ready"]
+
+
 @pytest.fixture
 def live_server_factory(built_site, app_config):
     """Start a live server with config overrides: live_server_factory(PREVIEW_NOW=..., site_dir=...)."""
@@ -109,7 +119,7 @@ def live_server_factory(built_site, app_config):
 
     def start(site_dir: Path | None = None, **overrides: Any) -> LiveServer:
         config = {**app_config, **overrides}
-        server = LiveServer(site_and_api(site_dir or built_site, create_app(config)), config)
+        server = LiveServer(lambda ready: site_and_api(site_dir or built_site, create_app(ready)), config)
         servers.append(server)
         return server
 

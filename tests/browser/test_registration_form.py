@@ -249,7 +249,8 @@ def test_without_javascript_errors_come_back_on_a_page_that_looks_like_the_site(
 
 def test_a_second_registration_gets_the_duplicate_message_and_keeps_the_values(live_server, page, valid_form):
     # Given the address is registered already
-    first = page.request.post(live_server.url + "/api/registrations", data=valid_form)
+    first = page.request.post(live_server.url + "/api/registrations", data=valid_form,
+                              headers={"Origin": live_server.url})
     assert first.status == 201
     open_form(page, live_server)
     fill(page, {**valid_form, "email": valid_form["email"].upper(), "given_name": "Iemand anders"})

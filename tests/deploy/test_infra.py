@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from deploy import FUNCTIONS, ROOT
-from deploy.infra import TEMPLATE, build_site, load_template, render
+from deploy.infra import TEMPLATE, build_site, header_policies, load_template, origin_custom_headers, render
 from deploy.settings import all_settings, lambda_name, stage_settings
 from deploy.stage import stack_name
 from registrations.repository import TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
+from registrations.web.guards import ORIGIN_SECRET_HEADER
 
 STAGES = ["production", "staging"]
 
@@ -208,7 +209,35 @@ def test_api_is_routed_under_api_with_the_stage_as_origin_path(resources):
     assert "POST" in api_behaviour["AllowedMethods"]
     assert api_behaviour["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
     assert api_behaviour["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # all but Host
-    assert api_behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+    assert api_behaviour["ResponseHeadersPolicyId"] == {"Ref": "ApiSecurityHeadersPolicy"}
+
+
+def test_the_api_keeps_the_functions_own_referrer_policy_and_csp_and_gets_every_other_header(template):
+    policies = header_policies(template)
+    site = {name: (value, override) for name, value, override in policies["*"]}
+    api = {name: (value, override) for name, value, override in policies["/api/*"]}
+    # The personal pages' no-referrer reaches the browser in production as it does in `make run`
+    assert api["Referrer-Policy"] == ("same-origin", False)
+    assert api["Content-Security-Policy"][1] is False
+    assert "frame-ancestors 'none'" in api["Content-Security-Policy"][0]
+    # Every other header is CloudFront's, as on the site
+    assert set(api) == set(site)
+    for name in set(site) - {"Referrer-Policy", "Content-Security-Policy"}:
+        assert api[name] == site[name], name
+
+
+def test_cloudfront_sends_the_origin_secret_from_a_noecho_parameter_off_by_default(template):
+    parameter = template["Parameters"]["OriginSecret"]
+    assert parameter["NoEcho"] is True and parameter["Default"] == ""
+    assert re.fullmatch(parameter["AllowedPattern"], "") and not re.fullmatch(parameter["AllowedPattern"], "short")
+    assert origin_custom_headers(template) == [ORIGIN_SECRET_HEADER]
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    api_origin = config["Origins"][1]["Fn::If"][1]
+    condition, [header], no_value = api_origin["OriginCustomHeaders"]["Fn::If"]
+    assert condition == "HasOriginSecret" and no_value == {"Ref": "AWS::NoValue"}
+    assert header["HeaderValue"] == {"Ref": "OriginSecret"}
+    # The stack says whether CloudFront sends it: only then does the deploy step set it on the function
+    assert template["Outputs"]["OriginSecretInUse"]["Value"] == {"Fn::If": ["HasOriginSecret", "true", "false"]}
 
 
 def test_the_security_headers(resources):

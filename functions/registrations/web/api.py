@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
@@ -26,7 +27,12 @@ def service() -> Registering:
 def submitted_fields() -> dict[str, Any]:
     """The request body as a flat mapping of field names, from JSON or an ordinary form post."""
     if request.mimetype == "application/json":
-        data = request.get_json(silent=True)
+        try:
+            data = json.loads(request.get_data(cache=True))
+        except (ValueError, RecursionError):
+            # Not JSON, not UTF-8, a number too long to convert, or nested deeper than the parser goes: a 400,
+            # never a 500. (RecursionError is not a ValueError, so Flask's get_json(silent=True) lets it through.)
+            raise BadRequest() from None
         if not isinstance(data, dict):
             raise BadRequest()
         return data
