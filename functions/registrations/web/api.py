@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from ..items import public_registration
 from ..mail import ics
 from ..registering import Registering
+from . import honeypot
 from .errors import FORM_CONTENT_TYPES
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -76,6 +77,12 @@ def event_calendar() -> Response:
 @bp.post("/registrations")
 def create_registration() -> ResponseReturnValue:
     fields = submitted_fields()
+    if honeypot.is_filled(fields):
+        body = honeypot.decoy(service(), fields)
+        honeypot.record()
+        if request.mimetype in FORM_CONTENT_TYPES:
+            return redirect(CONFIRMATION_PATH, code=303)
+        return jsonify(body), 201
     item = service().register(fields)
     if request.mimetype in FORM_CONTENT_TYPES:
         return redirect(CONFIRMATION_PATH, code=303)
