@@ -46,9 +46,17 @@ def substitute(value, template, stage):
     return re.sub(r"\$\{(\w+)\}", lambda m: names[m.group(1)], text)
 
 
-def test_cfn_lint_is_clean():
+TEMPLATES = sorted((ROOT / "infra").glob("*.yaml"))
+
+
+def test_every_template_is_linted():
+    assert {path.name for path in TEMPLATES} >= {"template.yaml", "waf.yaml"}
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda path: path.name)
+def test_cfn_lint_is_clean(path):
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
-    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True)
+    result = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -238,6 +246,33 @@ def test_cloudfront_sends_the_origin_secret_from_a_noecho_parameter_off_by_defau
     assert header["HeaderValue"] == {"Ref": "OriginSecret"}
     # The stack says whether CloudFront sends it: only then does the deploy step set it on the function
     assert template["Outputs"]["OriginSecretInUse"]["Value"] == {"Fn::If": ["HasOriginSecret", "true", "false"]}
+
+
+def test_the_web_acl_is_optional_and_off_by_default(template):
+    assert template["Parameters"]["WebAclArn"]["Default"] == ""
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["WebACLId"] == {"Fn::If": ["HasWebAcl", {"Ref": "WebAclArn"}, {"Ref": "AWS::NoValue"}]}
+
+
+def test_the_waf_template_has_the_managed_rules_and_a_generous_per_ip_limit_on_api_posts():
+    waf = load_template((ROOT / "infra" / "waf.yaml").read_text(encoding="utf-8"))
+    acl = waf["Resources"]["WebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
+    managed = {rule["Statement"]["ManagedRuleGroupStatement"]["Name"] for rule in acl["Rules"]
+               if "ManagedRuleGroupStatement" in rule["Statement"]}
+    assert managed == {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                       "AWSManagedRulesAmazonIpReputationList"}
+    [rate] = [rule for rule in acl["Rules"] if "RateBasedStatement" in rule["Statement"]]
+    statement = rate["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP"
+    # Generous: many colleagues behind one organisation's address still get through
+    assert waf["Parameters"]["PostRateLimit"]["Default"] >= 300 and statement["EvaluationWindowSec"] == 300
+    matches = {json.dumps(m["ByteMatchStatement"]["FieldToMatch"]): m["ByteMatchStatement"]
+               for m in statement["ScopeDownStatement"]["AndStatement"]["Statements"]}
+    assert matches['{"Method": {}}']["SearchString"] == "POST"
+    assert matches['{"UriPath": {}}']["SearchString"] == "/api/"
+    assert matches['{"UriPath": {}}']["PositionalConstraint"] == "STARTS_WITH"
+    assert len({rule["Priority"] for rule in acl["Rules"]}) == len(acl["Rules"])
 
 
 def test_the_security_headers(resources):
