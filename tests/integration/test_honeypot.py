@@ -57,8 +57,11 @@ def test_an_empty_honeypot_is_an_ordinary_registration(client, table, valid_form
     assert len(stored(table)) == 1
 
 
-def test_a_filled_honeypot_with_invalid_fields_gets_the_same_errors_as_anyone(client, table, valid_form):
+def test_a_filled_honeypot_with_invalid_fields_gets_the_same_errors_as_anyone_and_is_counted(client, table,
+                                                                                             valid_form, caplog):
+    caplog.set_level("INFO", logger="registrations")
     response = client.post("/api/registrations", json={**valid_form, "email": "geen-adres", FIELD: "x"})
     assert response.status_code == 400
     assert list(response.get_json()["error"]["fields"]) == ["email"]
     assert stored(table) == []
+    assert [r for r in caplog.records if "honeypot" in r.getMessage()]

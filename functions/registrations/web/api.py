@@ -78,8 +78,9 @@ def event_calendar() -> Response:
 def create_registration() -> ResponseReturnValue:
     fields = submitted_fields()
     if honeypot.is_filled(fields):
-        body = honeypot.decoy(service(), fields)
+        # Counted before the fields are checked: a robot that sends nonsense is a robot too.
         honeypot.record()
+        body = honeypot.decoy(service(), fields)
         if request.mimetype in FORM_CONTENT_TYPES:
             return redirect(CONFIRMATION_PATH, code=303)
         return jsonify(body), 201
