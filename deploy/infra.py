@@ -59,22 +59,56 @@ def load_template(text: str | None = None) -> dict:
     return yaml.load(TEMPLATE.read_text(encoding="utf-8") if text is None else text, Loader=_CfnLoader)
 
 
-def response_headers(template: dict | None = None) -> list[tuple[str, str]]:
-    """The headers CloudFront's response headers policy adds to every response (site and /api), as HTTP headers."""
-    config = (template or load_template())["Resources"]["SecurityHeadersPolicy"]["Properties"][
-        "ResponseHeadersPolicyConfig"]
+def policy_headers(template: dict, policy: str) -> list[tuple[str, str, bool]]:
+    """The headers one response headers policy adds, as (name, value, override): with override False, CloudFront
+    adds the header only where the origin sent none."""
+    config = template["Resources"][policy]["Properties"]["ResponseHeadersPolicyConfig"]
     security = config["SecurityHeadersConfig"]
     hsts = security["StrictTransportSecurity"]
     headers = [
-        ("Content-Security-Policy", security["ContentSecurityPolicy"]["ContentSecurityPolicy"]),
+        ("Content-Security-Policy", security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+         security["ContentSecurityPolicy"]["Override"]),
         ("Strict-Transport-Security", f"max-age={hsts['AccessControlMaxAgeSec']}"
-         + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "") + ("; preload" if hsts.get("Preload") else "")),
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", security["FrameOptions"]["FrameOption"]),
-        ("Referrer-Policy", security["ReferrerPolicy"]["ReferrerPolicy"]),
+         + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "") + ("; preload" if hsts.get("Preload") else ""),
+         hsts["Override"]),
+        ("X-Content-Type-Options", "nosniff", security["ContentTypeOptions"]["Override"]),
+        ("X-Frame-Options", security["FrameOptions"]["FrameOption"], security["FrameOptions"]["Override"]),
+        ("Referrer-Policy", security["ReferrerPolicy"]["ReferrerPolicy"], security["ReferrerPolicy"]["Override"]),
     ]
-    headers += [(item["Header"], item["Value"]) for item in config.get("CustomHeadersConfig", {}).get("Items", [])]
+    headers += [(item["Header"], item["Value"], item["Override"])
+                for item in config.get("CustomHeadersConfig", {}).get("Items", [])]
     return headers
+
+
+def response_headers(template: dict | None = None) -> list[tuple[str, str]]:
+    """The headers CloudFront's response headers policy adds to every page of the site, as HTTP headers."""
+    return [(name, value) for name, value, _ in policy_headers(template or load_template(), "SecurityHeadersPolicy")]
+
+
+def header_policies(template: dict | None = None) -> dict[str, list[tuple[str, str, bool]]]:
+    """Per path pattern of the distribution ("*" for the default behaviour, "/api/*"), the headers its response
+    headers policy adds, as in policy_headers."""
+    template = template or load_template()
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    behaviours = [{**config["DefaultCacheBehavior"], "PathPattern": "*"}]
+    extra = config.get("CacheBehaviors", [])
+    if isinstance(extra, dict) and "Fn::If" in extra:
+        extra = extra["Fn::If"][1]  # as deployed, with the API wired
+    behaviours += extra
+    return {b["PathPattern"]: policy_headers(template, b["ResponseHeadersPolicyId"]["Ref"]) for b in behaviours}
+
+
+def origin_custom_headers(template: dict | None = None) -> list[str]:
+    """The names of the headers CloudFront adds on its way to the API origin (as deployed, with its secret)."""
+    config = (template or load_template())["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    for origin in config["Origins"]:
+        api = origin["Fn::If"][1] if "Fn::If" in origin else origin
+        if api.get("Id") == "api":
+            headers = api.get("OriginCustomHeaders", [])
+            if isinstance(headers, dict) and "Fn::If" in headers:
+                headers = headers["Fn::If"][1]
+            return [item["HeaderName"] for item in headers]
+    return []
 
 
 def key_schema_lines() -> list[str]:

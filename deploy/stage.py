@@ -8,9 +8,14 @@
    stack output TokenSecretParameterName). It is never committed and never printed;
 2. sets the function's deploy-time environment: TOKEN_SECRET (from SSM), SITE_URL and MAIL_SENDER (from the stack
    outputs). `zappa update` keeps variables that zappa_settings.json does not name, so they survive updates;
-3. applies API Gateway stage throttling (`api_gateway_throttling` in zappa_settings.json: a steady rate and a burst,
+3. makes the origin secret if the stage has none yet (SSM SecureString, output OriginSecretParameterName): CloudFront
+   sends it to the API in a header (the stack parameter OriginSecret), and the function refuses /api requests
+   without it. It is set on the function (ORIGIN_SECRET) only once the stack says CloudFront sends it
+   (output OriginSecretInUse), so no step of the rollout refuses CloudFront's own requests;
+4. applies API Gateway stage throttling (`api_gateway_throttling` in zappa_settings.json: a steady rate and a burst,
    the first line against floods; Zappa has no setting for it);
-4. prints the API's host name and, while CloudFront does not route /api/* there yet, the stack update that does.
+5. prints the API's host name and, while CloudFront does not route /api/* there yet or does not send the origin
+   secret, the stack update that does (it reads the secret from SSM in the shell; it is never printed).
 
 `rotate-token-secret` writes a new random secret and sets it on the function. Links signed with the old secret
 stop working (see README, "Rotating the token secret").
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 
 from .settings import lambda_name, stage_settings
 
-DEPLOY_TIME_VARIABLES = ("TOKEN_SECRET", "SITE_URL", "MAIL_SENDER")
+DEPLOY_TIME_VARIABLES = ("TOKEN_SECRET", "SITE_URL", "MAIL_SENDER", "ORIGIN_SECRET")
 
 
 @dataclass
@@ -54,8 +59,8 @@ def stack_outputs(clients: Clients, stage: str) -> dict[str, str]:
     return {output["OutputKey"]: output["OutputValue"] for output in stack.get("Outputs", [])}
 
 
-def token_secret(clients: Clients, parameter: str, rotate: bool = False) -> str:
-    """The stage's token secret from SSM; made (or replaced, when rotating) as 32 random bytes."""
+def stored_secret(clients: Clients, parameter: str, description: str, rotate: bool = False) -> str:
+    """A secret of the stage from SSM; made (or replaced, when rotating) as 32 random bytes."""
     if not rotate:
         try:
             return clients.ssm.get_parameter(Name=parameter, WithDecryption=True)["Parameter"]["Value"]
@@ -63,8 +68,17 @@ def token_secret(clients: Clients, parameter: str, rotate: bool = False) -> str:
             pass
     value = secrets.token_urlsafe(32)
     clients.ssm.put_parameter(Name=parameter, Value=value, Type="SecureString", Overwrite=rotate,
-                              Description="TOKEN_SECRET of the registration function (signs personal links)")
+                              Description=description)
     return value
+
+
+def token_secret(clients: Clients, parameter: str, rotate: bool = False) -> str:
+    return stored_secret(clients, parameter, "TOKEN_SECRET of the registration function (signs personal links)",
+                         rotate)
+
+
+def origin_secret(clients: Clients, parameter: str) -> str:
+    return stored_secret(clients, parameter, "ORIGIN_SECRET: CloudFront's header to the API (parameter OriginSecret)")
 
 
 def set_function_environment(clients: Clients, function: str, values: dict[str, str]) -> bool:
@@ -107,13 +121,20 @@ def configure(clients: Clients, stage: str, region: str, rotate: bool = False) -
         "SITE_URL": outputs["SiteUrl"],
         "MAIL_SENDER": outputs["MailSender"],
     }
+    origin_secret_in_use = outputs.get("OriginSecretInUse") == "true"
+    if "OriginSecretParameterName" in outputs:
+        secret = origin_secret(clients, outputs["OriginSecretParameterName"])
+        if origin_secret_in_use:
+            environment["ORIGIN_SECRET"] = secret
     changed = set_function_environment(clients, function, environment)
     api_id = rest_api_id(clients, function)
     clients.apigateway.update_stage(restApiId=api_id, stageName=stage,
                                     patchOperations=throttling_operations(settings["api_gateway_throttling"]))
     api_domain = f"{api_id}.execute-api.{region}.amazonaws.com"
     return {"function": function, "environment_changed": str(changed), "api_domain": api_domain,
-            "api_wired": str(outputs.get("ApiOrigin") == f"https://{api_domain}/{stage}")}
+            "api_wired": str(outputs.get("ApiOrigin") == f"https://{api_domain}/{stage}"),
+            "origin_secret_in_use": str(origin_secret_in_use),
+            "origin_secret_parameter": outputs.get("OriginSecretParameterName", "")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,12 +146,28 @@ def main(argv: list[str] | None = None) -> int:
     result = configure(Clients.for_region(region), args.stage, region, rotate=args.command == "rotate-token-secret")
     print(f"{result['function']}: environment {'updated' if result['environment_changed'] == 'True' else 'unchanged'}"
           f" ({', '.join(DEPLOY_TIME_VARIABLES)}); API throttling applied")
-    if result["api_wired"] != "True":
-        print("CloudFront does not send /api/* to this API yet. Run:\n"
-              f"  aws cloudformation deploy --region {region} --stack-name {stack_name(args.stage)} "
-              f"--template-file infra/template.yaml --capabilities CAPABILITY_NAMED_IAM "
-              f"--parameter-overrides ApiDomainName={result['api_domain']}")
+    print(stack_update_advice(result, region, args.stage), end="")
     return 0
+
+
+def stack_update_advice(result: dict[str, str], region: str, stage: str) -> str:
+    """The stack update still needed, if any: route /api/* to this API, and have CloudFront send the origin
+    secret (read from SSM in the deployer's shell, so it is never printed or written into a file)."""
+    overrides, reasons = [], []
+    if result["api_wired"] != "True":
+        overrides.append(f"ApiDomainName={result['api_domain']}")
+        reasons.append("CloudFront does not send /api/* to this API yet")
+    if result["origin_secret_in_use"] != "True" and result["origin_secret_parameter"]:
+        overrides.append(f'OriginSecret="$(aws ssm get-parameter --region {region} --with-decryption '
+                         f'--name {result["origin_secret_parameter"]} --query Parameter.Value --output text)"')
+        reasons.append("CloudFront does not send the origin secret yet")
+    if not overrides:
+        return ""
+    return (f"{'; '.join(reasons)}. Run:\n"
+            f"  aws cloudformation deploy --region {region} --stack-name {stack_name(stage)} "
+            f"--template-file infra/template.yaml --capabilities CAPABILITY_NAMED_IAM "
+            f"--parameter-overrides {' '.join(overrides)}\n"
+            f"and then this command (deploy.stage configure) again.\n")
 
 
 if __name__ == "__main__":

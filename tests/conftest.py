@@ -10,6 +10,7 @@ import sys
 import uuid
 
 import pytest
+from flask.testing import FlaskClient
 
 from registrations import create_app
 from registrations.dev.local import (
@@ -25,6 +26,19 @@ from tests.mailbox import Clock
 
 # Registration is open at this moment; tests about the deadline set their own.
 OPEN_MOMENT = "2023-05-10T10:00"
+
+
+@pytest.fixture(autouse=True)
+def test_clients_post_as_the_sites_own_pages(monkeypatch):
+    """Flask test clients send what a browser sends on the site's own pages: Sec-Fetch-Site: same-origin (the
+    origin guard, web/guards.py, refuses a post without it). Tests of the guard set or clear the headers."""
+    original = FlaskClient.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        self.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
+
+    monkeypatch.setattr(FlaskClient, "__init__", init)
 
 
 @pytest.fixture(scope="session")

@@ -39,7 +39,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, table: Any
     from .mail.composer import in_sentence
     from .registering import Registering, nothing
     from .self_service import SelfService
-    from .web import api, errors, personal
+    from .web import api, errors, guards, personal
 
     parts = _Parts.wire(config, table, clock, transport)
     app = Flask(__name__, template_folder="web/templates")
@@ -56,6 +56,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, table: Any
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
     errors.register_error_handlers(app)
+    guards.install(app, parts.settings)
     return app
 
 

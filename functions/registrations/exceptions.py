@@ -39,6 +39,23 @@ class RegistrationClosed(RegistrationError):
     message = "De aanmelding is gesloten. Aanmelden kon tot en met {deadline}. Neem voor vragen contact op via {contact}."
 
 
+class ForeignOrigin(RegistrationError):
+    """A post that did not come from a page of the site itself (another site, or no browser at all)."""
+
+    code = "foreign_origin"
+    message = (
+        "Uw gegevens zijn niet verstuurd vanaf een pagina van deze website. Daarom is er niets bewaard. "
+        "Open het formulier op de website zelf en verstuur het daar opnieuw."
+    )
+
+
+class DirectRequest(RegistrationError):
+    """A request that reached the function without passing through CloudFront (no or a wrong origin secret)."""
+
+    code = "direct_request"
+    message = "Dit adres is niet bedoeld voor bezoekers. Gebruik het adres van de website."
+
+
 class StoreUnavailable(RegistrationError):
     code = "store_unavailable"
     message = (

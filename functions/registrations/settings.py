@@ -50,10 +50,15 @@ class Settings:
     mail_sender: str = ""
     ses_region: str = ""
     ses_configuration_set: str = ""
+    # A named AWS profile (the staff command's --profile); never set on Lambda, whose role gives the credentials.
+    aws_profile: str = ""
     # The private bucket of the staff spreadsheet (spreadsheet.py); empty: no spreadsheet in S3.
     export_bucket: str = ""
     # Only for a local S3-compatible server (tests); None means AWS.
     s3_endpoint: str | None = None
+    # Set by the deploy step: CloudFront sends it in a header, so /api answers only requests that came through
+    # CloudFront. Empty locally: no check.
+    origin_secret: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, Any]) -> Settings:
@@ -72,8 +77,10 @@ class Settings:
             mail_sender=_text(env, "MAIL_SENDER"),
             ses_region=_text(env, "SES_REGION"),
             ses_configuration_set=_text(env, "SES_CONFIGURATION_SET"),
+            aws_profile=_text(env, "AWS_PROFILE"),
             export_bucket=_text(env, "EXPORT_BUCKET"),
             s3_endpoint=_text(env, "S3_ENDPOINT") or None,
+            origin_secret=_text(env, "ORIGIN_SECRET"),
         )
 
     def missing(self, *, has_transport: bool = False) -> list[str]:

@@ -8,7 +8,7 @@ The contract other browser tests build on (keep these names and meanings):
   ``registrations.local.site_and_api(built_site, app)``, with the app and its local deliverer from
   ``registrations.dev.local.app_with_worker(app_config)``, as in `make run`. ``app_config`` (tests/conftest.py)
   gives each test a fresh dynalite table and mail outbox. Attributes: ``.url`` (base URL, no trailing slash) and
-  ``.config`` (the app config dict).
+  ``.config`` (the app config dict; its SITE_URL is ``.url``, as the origin guard and the emails' links need).
 - ``live_server_factory`` (function): ``live_server_factory(PREVIEW_NOW="2023-05-25T08:00", ...)`` starts another
   such server with those config overrides (same table and outbox as ``app_config``); the keyword ``site_dir``
   serves another built site. Every server is stopped at the end of the test.
@@ -71,9 +71,12 @@ def built_site(tmp_path_factory) -> Path:
 
 @dataclass
 class LiveServer:
-    """The built site and /api on one origin (as in `make run`), served by waitress in a thread."""
+    """The built site and /api on one origin (as in `make run`), served by waitress in a thread.
 
-    app: Callable
+    `make_app(config)` builds the WSGI app once the port is known, with SITE_URL set to this server's address.
+    """
+
+    make_app: Callable[[dict[str, Any]], Callable]
     config: dict[str, Any]
     worker: Any = None
     url: str = field(init=False)
@@ -81,8 +84,10 @@ class LiveServer:
     def __post_init__(self) -> None:
         from waitress.server import create_server
 
-        self._server = create_server(self.app, host="127.0.0.1", port=0, threads=4)
+        self._server = create_server(_not_ready, host="127.0.0.1", port=0, threads=4)
         self.url = f"http://127.0.0.1:{self._server.effective_port}"
+        self.config["SITE_URL"] = self.url
+        self._server.application = self.make_app(self.config)
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._serve, name=f"live-server-{self.url}", daemon=True)
         self._thread.start()
@@ -105,6 +110,11 @@ class LiveServer:
             self.worker.stop()
 
 
+def _not_ready(environ, start_response):
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"not ready"]
+
+
 @pytest.fixture
 def live_server_factory(built_site, app_config):
     """Start a live server with config overrides: live_server_factory(PREVIEW_NOW=..., site_dir=...)."""
@@ -112,8 +122,16 @@ def live_server_factory(built_site, app_config):
 
     def start(site_dir: Path | None = None, **overrides: Any) -> LiveServer:
         config = {**app_config, **overrides}
-        app, worker = app_with_worker(config)
-        server = LiveServer(site_and_api(site_dir or built_site, app), config, worker)
+        workers: list[Any] = []
+
+        def make_app(ready: dict[str, Any]) -> Callable:
+            # Built once the port (and so SITE_URL) is known; the local deliverer runs beside it, as in make run.
+            app, worker = app_with_worker(ready)
+            workers.append(worker)
+            return site_and_api(site_dir or built_site, app)
+
+        server = LiveServer(make_app, config)
+        server.worker = workers[0]
         servers.append(server)
         return server
 

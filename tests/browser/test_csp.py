@@ -1,27 +1,22 @@
 """The built site satisfies the Content-Security-Policy of infra/template.yaml, in real Chromium.
 
 The built site and the API are served on one local origin (registrations.local.site_and_api, on dynalite) with
-exactly the headers CloudFront's response headers policy adds. Every built page is visited at a phone and a
+exactly the headers CloudFront's response headers policies add, per path (tests/browser/production.py). Every built page is visited at a phone and a
 desktop width, the registration form is sent with JavaScript (the site's own script, whatever it does) and without
 (the function's error page), and any CSP violation (securitypolicyviolation event or console report) fails.
 """
 
 from __future__ import annotations
 
-import threading
 import uuid
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from waitress.server import create_server
 
 from deploy.infra import build_site, load_template, response_headers
-from registrations import create_app
-from registrations.dev.local import local_config, prepare_table, site_and_api
-from registrations.repository import dynamodb_resource
 
-from ..conftest import OPEN_MOMENT
+from .production import production_like
 
 pytestmark = pytest.mark.browser
 
@@ -35,20 +30,6 @@ window.__cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push(
   `${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber} ${e.sample}`));
 """
-
-
-def with_headers(app, headers):
-    """WSGI middleware doing what the response headers policy does: add these headers, replacing the app's own."""
-    names = {name.lower() for name, _ in headers}
-
-    def wrapped(environ, start_response):
-        def start(status, response_headers, exc_info=None):
-            kept = [(name, value) for name, value in response_headers if name.lower() not in names]
-            return start_response(status, kept + headers, exc_info)
-
-        return app(environ, start)
-
-    return wrapped
 
 
 def page_urls(site_dir: Path) -> list[str]:
@@ -66,20 +47,10 @@ def csp_headers():
 
 
 @pytest.fixture(scope="module")
-def served_site(dynalite, tmp_path_factory, csp_headers):
+def served_site(dynalite, tmp_path_factory):
     root = tmp_path_factory.mktemp("csp")
-    site_dir = build_site(root / "site")
-    config = local_config(dynalite, table=f"csp-{uuid.uuid4().hex[:12]}", data_dir=root / "data")
-    config["PREVIEW_NOW"] = OPEN_MOMENT
-    prepare_table(config)
-    server = create_server(with_headers(site_and_api(site_dir, create_app(config)), csp_headers),
-                           host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", site_dir
-    server.close()
-    thread.join(timeout=5)
-    dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table(config["REGISTRATIONS_TABLE"]).delete()
+    with production_like(dynalite, build_site(root / "site"), root / "data") as server:
+        yield server.url, server.site_dir
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from registrations.event import load_event
 from registrations.exceptions import DuplicateRegistration, StoreUnavailable
 from registrations.repository import dynamodb_resource
 from registrations.validation import MESSAGES
+from registrations.web import honeypot
 from registrations.web.errors import error_body
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 from tests.mailbox import wait_for_messages
@@ -123,6 +124,44 @@ def test_registering_without_javascript_posts_the_form_and_follows_the_redirect(
     [request] = posted
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
     assert len(stored(live_server.config)) == 1
+
+
+# ---- The honeypot -------------------------------------------------------------------------------------------------
+
+
+def test_the_honeypot_is_hidden_from_sight_from_assistive_technology_and_from_the_tab_order(live_server, page):
+    open_form(page, live_server)
+    trap = page.locator(f"[name='{honeypot.FIELD}']")
+    # Clipped to nothing: where the field would be, the page shows something else
+    wrapper = trap.locator("xpath=..").bounding_box()
+    assert wrapper is not None and wrapper["width"] <= 1 and wrapper["height"] <= 1
+    shown_there = trap.evaluate("""el => { el.scrollIntoView(); const s = el.getBoundingClientRect();
+        return document.elementFromPoint(s.x + s.width / 2, s.y + s.height / 2) === el; }""")
+    assert shown_there is False
+    # Not in the accessibility tree: no role finds it, by its label or at all
+    expect(page.get_by_role("textbox", name="Laat dit veld leeg")).to_have_count(0)
+    assert "Laat dit veld leeg" not in page.locator("#registration-form").aria_snapshot()
+    # Tabbing through the whole form reaches the button without ever stopping at it
+    page.locator("#given_name").focus()
+    visited = []
+    while page.evaluate("document.activeElement.type") != "submit":
+        page.keyboard.press("Tab")
+        visited.append(page.evaluate("document.activeElement.name || document.activeElement.textContent"))
+        assert len(visited) < 30, visited
+    assert honeypot.FIELD not in visited
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+def test_a_robot_that_fills_the_honeypot_sees_the_confirmation_and_nothing_is_stored(live_server, page, page_nojs,
+                                                                                      valid_form, javascript):
+    robot = page if javascript else page_nojs
+    open_form(robot, live_server) if javascript else robot.goto(live_server.url + "/aanmelden/")
+    fill(robot, valid_form)
+    # A robot fills in every field it finds, hidden or not
+    robot.locator(f"[name='{honeypot.FIELD}']").fill("https://spam.example", force=True)
+    submit(robot)
+    robot.wait_for_url(live_server.url + CONFIRMATION)
+    assert stored(live_server.config) == []
 
 
 # ---- Errors: shown, announced, focusable -------------------------------------------------------------------------
@@ -253,7 +292,8 @@ def test_without_javascript_errors_come_back_on_a_page_that_looks_like_the_site(
 
 def test_a_second_registration_gets_the_duplicate_message_and_keeps_the_values(live_server, page, valid_form):
     # Given the address is registered already
-    first = page.request.post(live_server.url + "/api/registrations", data=valid_form)
+    first = page.request.post(live_server.url + "/api/registrations", data=valid_form,
+                              headers={"Origin": live_server.url})
     assert first.status == 201
     open_form(page, live_server)
     fill(page, {**valid_form, "email": valid_form["email"].upper(), "given_name": "Iemand anders"})

@@ -13,6 +13,7 @@ import pytest
 
 from registrations.dev.local import PROJECT_ROOT
 from registrations.validation import FIELDS
+from registrations.web import honeypot
 
 # Attributes that make the browser fetch something (links to read elsewhere, <a href>, are fine).
 RESOURCE_ATTRIBUTES = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
@@ -90,7 +91,8 @@ def test_the_site_and_the_error_page_render_the_same_form(built_site: Path, clie
     assert response.status_code == 400
     error_page = response.get_data(as_text=True)
     assert scan(error_page).field_names == site_fields
-    assert sorted(site_fields) == sorted(FIELDS)
+    # Every field the rules know, and the honeypot
+    assert sorted(site_fields) == sorted((*FIELDS, honeypot.FIELD))
     # The error page uses the site's stable stylesheet path, which the build publishes
     [stylesheet] = re.findall(r'<link rel="stylesheet" href="([^"]+)"', error_page)
     assert (built_site / stylesheet.lstrip("/")).is_file()

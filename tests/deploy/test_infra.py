@@ -15,13 +15,22 @@ from pathlib import Path
 import pytest
 
 from deploy import FUNCTIONS, ROOT
-from deploy.infra import TEMPLATE, build_site, lifecycle_date, load_template, render
+from deploy.infra import (
+    TEMPLATE,
+    build_site,
+    header_policies,
+    lifecycle_date,
+    load_template,
+    origin_custom_headers,
+    render,
+)
 from deploy.settings import all_settings, lambda_name, stage_settings
 from deploy.stage import stack_name
 from registrations.event import load_event
 from registrations.repository import REGISTRATION_ID, REGISTRATION_ID_INDEX, TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
 from registrations.spreadsheet import EXPORT_KEYS
 from registrations.triggers import STREAM_FILTER, SWEEP_EVENT
+from registrations.web.guards import ORIGIN_SECRET_HEADER
 
 STAGES = ["production", "staging"]
 
@@ -49,9 +58,17 @@ def substitute(value, template, stage):
     return re.sub(r"\$\{(\w+)\}", lambda m: names[m.group(1)], text)
 
 
-def test_cfn_lint_is_clean():
+TEMPLATES = sorted((ROOT / "infra").glob("*.yaml"))
+
+
+def test_every_template_is_linted():
+    assert {path.name for path in TEMPLATES} >= {"template.yaml", "waf.yaml"}
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda path: path.name)
+def test_cfn_lint_is_clean(path):
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
-    result = subprocess.run([str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True)
+    result = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -278,7 +295,62 @@ def test_api_is_routed_under_api_with_the_stage_as_origin_path(resources):
     assert "POST" in api_behaviour["AllowedMethods"]
     assert api_behaviour["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CachingDisabled
     assert api_behaviour["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # all but Host
-    assert api_behaviour["ResponseHeadersPolicyId"] == {"Ref": "SecurityHeadersPolicy"}
+    assert api_behaviour["ResponseHeadersPolicyId"] == {"Ref": "ApiSecurityHeadersPolicy"}
+
+
+def test_the_api_keeps_the_functions_own_referrer_policy_and_csp_and_gets_every_other_header(template):
+    policies = header_policies(template)
+    site = {name: (value, override) for name, value, override in policies["*"]}
+    api = {name: (value, override) for name, value, override in policies["/api/*"]}
+    # The personal pages' no-referrer reaches the browser in production as it does in `make run`
+    assert api["Referrer-Policy"] == ("same-origin", False)
+    assert api["Content-Security-Policy"][1] is False
+    assert "frame-ancestors 'none'" in api["Content-Security-Policy"][0]
+    # Every other header is CloudFront's, as on the site
+    assert set(api) == set(site)
+    for name in set(site) - {"Referrer-Policy", "Content-Security-Policy"}:
+        assert api[name] == site[name], name
+
+
+def test_cloudfront_sends_the_origin_secret_from_a_noecho_parameter_off_by_default(template):
+    parameter = template["Parameters"]["OriginSecret"]
+    assert parameter["NoEcho"] is True and parameter["Default"] == ""
+    assert re.fullmatch(parameter["AllowedPattern"], "") and not re.fullmatch(parameter["AllowedPattern"], "short")
+    assert origin_custom_headers(template) == [ORIGIN_SECRET_HEADER]
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    api_origin = config["Origins"][1]["Fn::If"][1]
+    condition, [header], no_value = api_origin["OriginCustomHeaders"]["Fn::If"]
+    assert condition == "HasOriginSecret" and no_value == {"Ref": "AWS::NoValue"}
+    assert header["HeaderValue"] == {"Ref": "OriginSecret"}
+    # The stack says whether CloudFront sends it: only then does the deploy step set it on the function
+    assert template["Outputs"]["OriginSecretInUse"]["Value"] == {"Fn::If": ["HasOriginSecret", "true", "false"]}
+
+
+def test_the_web_acl_is_optional_and_off_by_default(template):
+    assert template["Parameters"]["WebAclArn"]["Default"] == ""
+    config = template["Resources"]["Distribution"]["Properties"]["DistributionConfig"]
+    assert config["WebACLId"] == {"Fn::If": ["HasWebAcl", {"Ref": "WebAclArn"}, {"Ref": "AWS::NoValue"}]}
+
+
+def test_the_waf_template_has_the_managed_rules_and_a_generous_per_ip_limit_on_api_posts():
+    waf = load_template((ROOT / "infra" / "waf.yaml").read_text(encoding="utf-8"))
+    acl = waf["Resources"]["WebAcl"]["Properties"]
+    assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
+    managed = {rule["Statement"]["ManagedRuleGroupStatement"]["Name"] for rule in acl["Rules"]
+               if "ManagedRuleGroupStatement" in rule["Statement"]}
+    assert managed == {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                       "AWSManagedRulesAmazonIpReputationList"}
+    [rate] = [rule for rule in acl["Rules"] if "RateBasedStatement" in rule["Statement"]]
+    statement = rate["Statement"]["RateBasedStatement"]
+    assert statement["AggregateKeyType"] == "IP"
+    # Generous: many colleagues behind one organisation's address still get through
+    assert waf["Parameters"]["PostRateLimit"]["Default"] >= 300 and statement["EvaluationWindowSec"] == 300
+    matches = {json.dumps(m["ByteMatchStatement"]["FieldToMatch"]): m["ByteMatchStatement"]
+               for m in statement["ScopeDownStatement"]["AndStatement"]["Statements"]}
+    assert matches['{"Method": {}}']["SearchString"] == "POST"
+    assert matches['{"UriPath": {}}']["SearchString"] == "/api/"
+    assert matches['{"UriPath": {}}']["PositionalConstraint"] == "STARTS_WITH"
+    assert len({rule["Priority"] for rule in acl["Rules"]}) == len(acl["Rules"])
 
 
 def test_the_security_headers(resources):

@@ -72,14 +72,20 @@ def call(lambda_task, function_env):
     return call_handler
 
 
-def json_post(path, payload):
+# What a browser sends with a post from the site's own page (the origin guard refuses a post without it).
+OWN_PAGE = {"Sec-Fetch-Site": "same-origin"}
+
+
+def json_post(path, payload, headers=None):
     return api_gateway_event("POST", path, body=json.dumps(payload),
-                             headers={"Content-Type": "application/json", "Accept": "application/json"})
+                             headers={"Content-Type": "application/json", "Accept": "application/json", **OWN_PAGE,
+                                      **(headers or {})})
 
 
 def form_post(path, fields):
     return api_gateway_event("POST", path, body=urlencode(fields),
-                             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html"})
+                             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html",
+                                      **OWN_PAGE})
 
 
 def stored(table):
@@ -151,6 +157,27 @@ def test_a_registration_lands_in_dynalite(call, table, valid_form):
     [item] = stored(table)
     assert item["email"] == "j.vanthoff@gemeente.example"
     assert item["status"] == "registered"
+
+
+def test_with_an_origin_secret_only_requests_that_came_through_cloudfront_are_answered(lambda_task, function_env,
+                                                                                       table, valid_form):
+    task_dir, runtime = lambda_task
+    secret = "a" * 43
+    env = {**function_env, "ORIGIN_SECRET": secret}
+    # Straight to the execute-api address (no header, or a guessed one), then through CloudFront
+    direct, guessed, through = invoke(task_dir, runtime, [
+        json_post("/api/registrations", valid_form),
+        json_post("/api/registrations", valid_form, headers={"X-Origin-Verify": "b" * 43}),
+        json_post("/api/registrations", valid_form, headers={"X-Origin-Verify": secret}),
+    ], env)["responses"]
+    for refused in (direct, guessed):
+        assert refused["statusCode"] == 403
+        assert json.loads(refused["body"])["error"]["code"] == "direct_request"
+    assert through["statusCode"] == 201, through["body"]
+    assert len(stored(table)) == 1
+    # The function's own safe headers come through Zappa
+    assert through["headers"]["X-Content-Type-Options"] == "nosniff"
+    assert through["headers"]["Cache-Control"] == "no-store"
 
 
 def test_a_validation_error_is_a_dutch_400_and_stores_nothing(call, table, valid_form):

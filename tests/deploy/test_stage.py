@@ -11,7 +11,7 @@ import boto3
 import pytest
 
 from deploy.settings import lambda_name, stage_settings
-from deploy.stage import Clients, configure, stack_name, throttling_operations
+from deploy.stage import Clients, configure, stack_name, stack_update_advice, throttling_operations
 
 STAGE = "production"
 REGION = "eu-central-1"
@@ -37,11 +37,10 @@ def deployed(clients):
         "MailSender": "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.example>",
         "TokenSecretParameterName": f"/{settings['project_name']}/{STAGE}/token-secret",
         "ApiOrigin": "none",
+        "OriginSecretParameterName": f"/{settings['project_name']}/{STAGE}/origin-secret",
+        "OriginSecretInUse": "false",
     }
-    clients.cloudformation.create_stack(StackName=stack_name(STAGE), TemplateBody=json.dumps({
-        "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-        "Outputs": {key: {"Value": value} for key, value in outputs.items()},
-    }))
+    clients.cloudformation.create_stack(StackName=stack_name(STAGE), TemplateBody=stack_body(outputs))
     role = session.client("iam", endpoint_url=endpoint).create_role(
         RoleName=settings["role_name"], AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
             {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
@@ -58,6 +57,11 @@ def deployed(clients):
     clients.apigateway.put_integration(restApiId=api["id"], resourceId=root, httpMethod="ANY", type="MOCK")
     clients.apigateway.create_deployment(restApiId=api["id"], stageName=STAGE)
     return clients, api["id"], outputs
+
+
+def stack_body(outputs):
+    return json.dumps({"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+                       "Outputs": {key: {"Value": value} for key, value in outputs.items()}})
 
 
 def environment(clients):
@@ -110,6 +114,29 @@ def test_rotating_replaces_the_secret_in_ssm_and_on_the_function(deployed):
     new = secret(clients, outputs)["Value"]
     assert new != old
     assert environment(clients)["TOKEN_SECRET"] == new
+
+
+def test_the_origin_secret_is_made_in_ssm_and_set_on_the_function_only_once_cloudfront_sends_it(deployed, capsys):
+    clients, _, outputs = deployed
+    # Given a stack whose CloudFront does not send the origin secret yet
+    result = configure(clients, STAGE, REGION)
+    # Then the secret is made in SSM, but the function does not ask for it yet (it would refuse CloudFront)
+    parameter = clients.ssm.get_parameter(Name=outputs["OriginSecretParameterName"], WithDecryption=True)["Parameter"]
+    assert parameter["Type"] == "SecureString" and len(parameter["Value"]) >= 40
+    assert "ORIGIN_SECRET" not in environment(clients)
+    # ... and the advice passes it to the stack from SSM in the shell, never as a value
+    advice = stack_update_advice(result, REGION, STAGE)
+    assert f"--name {outputs['OriginSecretParameterName']} " in advice and "OriginSecret=\"$(aws ssm" in advice
+    assert parameter["Value"] not in advice
+    # When the stack has been updated with it
+    clients.cloudformation.update_stack(StackName=stack_name(STAGE),
+                                        TemplateBody=stack_body({**outputs, "OriginSecretInUse": "true"}))
+    result = configure(clients, STAGE, REGION)
+    # Then the function refuses requests without it, with the same value as CloudFront sends
+    assert environment(clients)["ORIGIN_SECRET"] == parameter["Value"]
+    assert "OriginSecret" not in stack_update_advice(result, REGION, STAGE)
+    # ... and a later configure keeps it
+    assert configure(clients, STAGE, REGION)["environment_changed"] == "False"
 
 
 @pytest.mark.parametrize(("throttling", "valid"), [

@@ -3,18 +3,21 @@ credential chatter, and a second run of the same checkout stops at once with one
 
 from __future__ import annotations
 
+import json
 import os
 import queue
+import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 
-from registrations.dev.local import PROJECT_ROOT, free_port
+from registrations.dev.local import ENDPOINT_FILE_NAME, PROJECT_ROOT, free_port
 from tests.conftest import OPEN_MOMENT
 
 # main() with a data folder and a site folder of the test's own, so a developer's own `make run` is left alone.
@@ -69,16 +72,22 @@ class Run:
 
 
 @pytest.fixture
-def running(tmp_path):
-    """A first `make run`, started and listening; stopped at the end."""
+def started(tmp_path):
+    """A first `make run`, started and listening: (its Run, data folder, port, output); stopped at the end."""
     data_dir, port = tmp_path / "data", free_port()
     run = Run(data_dir, tmp_path / "site", port)
     try:
         output = run.lines_until(STARTED)
         assert run.process.poll() is None, output
-        yield data_dir, port, output
+        yield run, data_dir, port, output
     finally:
         run.stop()
+
+
+@pytest.fixture
+def running(started):
+    _, data_dir, port, output = started
+    return data_dir, port, output
 
 
 def test_the_first_run_says_each_thing_once_and_nothing_about_credentials(running):
@@ -118,3 +127,19 @@ def test_a_port_taken_by_another_program_is_said_in_one_line(tmp_path):
     assert result.stderr.splitlines() == [
         f"Port {port} is in use by another program: start with another port, e.g. make run PORT={port + 1}"
     ]
+
+
+def test_when_dynalite_dies_make_run_starts_it_again_and_registering_works(started, valid_form):
+    run, data_dir, port, _ = started
+    dynalite_pid = int(json.loads((data_dir / ENDPOINT_FILE_NAME).read_text())["pid"])
+    # When the local database dies under the running `make run`
+    os.kill(dynalite_pid, signal.SIGKILL)
+    # Then make run says so and starts it again ...
+    lines = run.lines_until("dynalite is running again", timeout=30)
+    assert any("stopped unexpectedly" in line for line in lines), lines
+    # ... and a registration is stored, not answered 503
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/registrations", method="POST",
+                                     data=json.dumps(valid_form).encode(),
+                                     headers={"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the local run
+        assert response.status == 201

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 from botocore.exceptions import ClientError
 
+from ..owner_only import FILE_MODE, UMASK, private_folder, write_private
 from ..repository import TABLE_SCHEMA
 from .worker import SWEEP_INTERVAL, LocalWorker
 
@@ -86,10 +87,11 @@ class Dynalite:
         args = [node, str(DYNALITE_CLI), "--host", "127.0.0.1", "--port", str(self.port),
                 "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
         if self.data_dir is not None:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_folder(self.data_dir)
             args += ["--path", str(self.data_dir)]
+        # The store holds every registration: LevelDB's files are made owner-only.
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
+                                        start_new_session=True, umask=UMASK)
         wait_for_port(self.port, process=self.process)
         if self.endpoint_file is not None:
             self.endpoint_file.parent.mkdir(parents=True, exist_ok=True)
@@ -169,11 +171,13 @@ LOCAL_SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.example>"
 def local_token_secret(data_dir: Path = DATA_DIR) -> str:
     """A random secret for the management links, made once and kept with the local data."""
     path = data_dir / "token-secret"
+    private_folder(data_dir)
     if not path.exists():
         import secrets
 
-        data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+        write_private(path, secrets.token_urlsafe(32).encode("ascii"))
+    # One made by an older version may be readable by others.
+    path.chmod(FILE_MODE)
     return path.read_text(encoding="utf-8").strip()
 
 

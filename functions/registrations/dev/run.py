@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
 
+from ..owner_only import private_folder
 from .local import (
     DATA_DIR,
     ENDPOINT_FILE_NAME,
@@ -29,6 +30,7 @@ from .local import (
     site_and_api,
     use_local_credentials,
 )
+from .watch import DynaliteWatch
 
 log = logging.getLogger("registrations.dev.run")
 
@@ -49,7 +51,8 @@ class AlreadyRunning(Exception):
 def run_lock(data_dir: Path, port: int) -> Iterator[None]:
     """One `make run` per checkout: LevelDB lets one dynalite open the data folder, and a second one would only
     fail later with a screen of connection errors. The kernel drops the lock when the process ends, however."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    # .data holds the store, the outbox and the token secret: only its owner may enter it.
+    private_folder(data_dir)
     handle: TextIO
     with open(data_dir / RUN_LOCK_NAME, "a+", encoding="utf-8") as handle:
         try:
@@ -121,15 +124,25 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
             server.close()
             raise KeyboardInterrupt
 
+        gave_up: list[str] = []
+
+        def give_up(message: str) -> None:
+            # From the watch's thread: say why, then stop as Ctrl-C would (the handler runs in the main thread).
+            gave_up.append(message)
+            print(message, file=sys.stderr, flush=True)
+            os.kill(os.getpid(), signal.SIGTERM)
+
         signal.signal(signal.SIGTERM, stop)
+        watch = DynaliteWatch(dynalite, give_up).start()
         try:
             server.run()
         except KeyboardInterrupt:
             log.info("stopping")
         finally:
+            watch.stop()
             server.close()
             worker.stop()
-    return 0
+    return 1 if gave_up else 0
 
 
 def _shown(path: Path) -> str:

@@ -15,6 +15,8 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..owner_only import private_folder, write_private
+
 if TYPE_CHECKING:
     from ..settings import Settings
 
@@ -48,11 +50,12 @@ class OutboxSender:
         message_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
         subject = re.sub(r"[^A-Za-z0-9]+", "-", str(message.get("Subject", "bericht")))[:40].strip("-").lower()
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            # Written under another name, then renamed: the worker writes while others read the folder.
+            # Each message holds a name, an address and the personal link: for the owner's eyes only. Written under
+            # another name, then renamed: the worker writes while others read the folder.
+            private_folder(self.folder)
             target = self.folder / f"{message_id}-{subject}.eml"
             partial = target.with_suffix(".eml.partial")
-            partial.write_bytes(message.as_bytes())
+            write_private(partial, message.as_bytes())
             partial.replace(target)
         except OSError as exc:
             raise MailNotSent(type(exc).__name__) from exc
@@ -63,15 +66,17 @@ class SesSender:
     """Amazon SES through boto3 (SESv2 SendEmail with the raw MIME message)."""
 
     # boto3 ships no types, so the client is Any.
-    def __init__(self, client: Any = None, configuration_set: str | None = None, region: str | None = None) -> None:
+    def __init__(self, client: Any = None, configuration_set: str | None = None, region: str | None = None,
+                 profile: str | None = None) -> None:
         self._client = client
         self._region = region
+        self._profile = profile
         self.configuration_set = configuration_set
 
     @classmethod
-    def for_region(cls, region: str, configuration_set: str | None = None) -> SesSender:
+    def for_region(cls, region: str, configuration_set: str | None = None, profile: str | None = None) -> SesSender:
         # The client is made on first send: building it costs ~0.15 s of every Lambda cold start otherwise.
-        return cls(configuration_set=configuration_set, region=region)
+        return cls(configuration_set=configuration_set, region=region, profile=profile)
 
     @property
     def client(self) -> Any:
@@ -81,7 +86,8 @@ class SesSender:
 
             # One attempt: botocore must not send SendEmail again after a timeout, or a person could get it twice.
             config = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 1})
-            self._client = boto3.client("sesv2", region_name=self._region, config=config)
+            session = boto3.Session(profile_name=self._profile) if self._profile else boto3.Session()
+            self._client = session.client("sesv2", region_name=self._region, config=config)
         return self._client
 
     def send(self, message: EmailMessage, recipient: str, tags: Mapping[str, str] | None = None) -> str:
@@ -109,5 +115,6 @@ class SesSender:
 
 def sender_from_settings(settings: Settings) -> Sender:
     if settings.mail_backend == "ses":
-        return SesSender.for_region(settings.ses_region or settings.aws_region, settings.ses_configuration_set or None)
+        return SesSender.for_region(settings.ses_region or settings.aws_region, settings.ses_configuration_set or None,
+                                    settings.aws_profile or None)
     return OutboxSender(Path(settings.mail_outbox))

@@ -118,7 +118,7 @@ def running_local_endpoint(data_dir: Path) -> str | None:
 
 # The function's settings a staff member may set in the environment (STAFF.md).
 ENV_NAMES = ("REGISTRATIONS_TABLE", "AWS_REGION", "DYNAMODB_ENDPOINT", "MAIL_BACKEND", "MAIL_OUTBOX", "MAIL_SENDER",
-             "SES_REGION", "SES_CONFIGURATION_SET")
+             "SES_REGION", "SES_CONFIGURATION_SET", "AWS_PROFILE")
 
 
 def settings_from_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -141,10 +141,10 @@ def open_store(where: Where, env: Mapping[str, str], data_dir: Path) -> Iterator
         region = where.region or settings["AWS_REGION"]
         if not region:
             raise UsageError("Geef ook de AWS-regio van de tabel op: --region eu-central-1 (of AWS_REGION).")
-        if where.profile:
-            # boto3 reads the profile from here when it makes its session.
-            os.environ["AWS_PROFILE"] = where.profile
         config = {**settings, "REGISTRATIONS_TABLE": table, "AWS_REGION": region}
+        if where.profile:
+            # Handed on, not put in os.environ: the table's session and the SES sender each take it from here.
+            config["AWS_PROFILE"] = where.profile
         config["MAIL_OUTBOX"] = settings["MAIL_OUTBOX"] or str(data_dir / "outbox")
         yield Store(config, f"tabel {table} in {region}", where.profile or env.get("AWS_PROFILE") or None)
         return

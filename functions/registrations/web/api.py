@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, redirect, request
@@ -12,6 +13,7 @@ from ..items import public_registration
 from ..mail import ics
 from ..mail.confirmation import ConfirmationMailer
 from ..registering import Registering
+from . import honeypot
 from .errors import FORM_CONTENT_TYPES
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -24,10 +26,46 @@ def service() -> Registering:
     return registering
 
 
+# How deep a JSON body may nest: a registration is one flat object (depth 1); some room for clients that wrap it.
+MAX_JSON_DEPTH = 8
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of [ and { in a JSON text, outside strings; cheap on the 16 kB a body may have."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
 def submitted_fields() -> dict[str, Any]:
     """The request body as a flat mapping of field names, from JSON or an ordinary form post."""
     if request.mimetype == "application/json":
-        data = request.get_json(silent=True)
+        body = request.get_data(cache=True)
+        if json_depth(body) > MAX_JSON_DEPTH:
+            # A registration is one flat object. Deeper is never ours; refused before parsing, whatever this
+            # Python's parser would manage (3.11 gives up near 1,000 levels, 3.13 goes much further).
+            raise BadRequest()
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError):
+            # Not JSON, not UTF-8, a number too long to convert, or nested deeper than the parser goes: a 400,
+            # never a 500. (RecursionError is not a ValueError, so Flask's get_json(silent=True) lets it through.)
+            raise BadRequest() from None
         if not isinstance(data, dict):
             raise BadRequest()
         return data
@@ -72,6 +110,13 @@ def event_calendar() -> Response:
 @bp.post("/registrations")
 def create_registration() -> ResponseReturnValue:
     fields = submitted_fields()
+    if honeypot.is_filled(fields):
+        # Counted before the fields are checked: a robot that sends nonsense is a robot too.
+        honeypot.record()
+        body = honeypot.decoy(service(), fields)
+        if request.mimetype in FORM_CONTENT_TYPES:
+            return redirect(CONFIRMATION_PATH, code=303)
+        return jsonify(body), 201
     item = service().register(fields)
     if request.mimetype in FORM_CONTENT_TYPES:
         return redirect(CONFIRMATION_PATH, code=303)

@@ -14,9 +14,11 @@ from werkzeug.exceptions import HTTPException
 
 from ..exceptions import (
     ChangesClosed,
+    DirectRequest,
     DuplicateRegistration,
     ExpiredLink,
     ForeignLink,
+    ForeignOrigin,
     InvalidLink,
     InvalidRegistration,
     RegistrationCancelled,
@@ -39,6 +41,8 @@ STATUS = {
     ForeignLink: 400,
     RegistrationClosed: 403,
     ChangesClosed: 403,
+    ForeignOrigin: 403,
+    DirectRequest: 403,
     RegistrationNotFound: 404,
     DuplicateRegistration: 409,
     RegistrationCancelled: 409,
@@ -56,7 +60,12 @@ MANAGE_HEADINGS = {
     "cancelled": "Uw aanmelding is al geannuleerd",
     "not_found": "Aanmelding niet gevonden",
     "store_unavailable": "Even niet beschikbaar",
+    "foreign_origin": "Niet verstuurd",
+    "direct_request": "Niet verstuurd",
 }
+# Refusals of where a request came from: the page does not show the form again with what was sent, because the
+# person never typed it on this site.
+NO_FORM_AGAIN = ("foreign_origin", "direct_request")
 
 # HTTP-level failures a client can cause, in Dutch.
 HTTP_MESSAGES = {
@@ -101,7 +110,7 @@ def render_error(status: int, code: str, message: str, fields: dict[str, str] | 
     if is_manage_page():
         return render_manage_error(status, code, message)
     if wants_html():
-        form = _submitted_form()
+        form = None if code in NO_FORM_AGAIN else _submitted_form()
         html = render_template("form_error.html", status=status, code=code, message=message,
                                fields=fields or {}, form=form)
         return html, status, dict(HTML)
