@@ -18,8 +18,7 @@ from typing import Any
 from waitress.server import create_server
 
 from deploy.infra import header_policies, load_template, origin_custom_headers
-from registrations import create_app
-from registrations.dev.local import local_config, prepare_table, site_and_api
+from registrations.dev.local import app_with_worker, local_config, prepare_table, site_and_api
 from registrations.repository import dynamodb_resource
 
 from ..conftest import OPEN_MOMENT
@@ -82,7 +81,9 @@ def production_like(dynalite, site_dir: Path, data_dir: Path) -> Iterator[Produc
     server = create_server(_not_ready, host="127.0.0.1", port=0, threads=4)
     # The app is made once the port is known: SITE_URL is what the origin guard compares with.
     config["SITE_URL"] = url = f"http://127.0.0.1:{server.effective_port}"
-    server.application = like_cloudfront(site_and_api(site_dir, create_app(config)), template)
+    # With the local deliverer beside it, as in make run: the emails go out after the answer.
+    app, worker = app_with_worker(config)
+    server.application = like_cloudfront(site_and_api(site_dir, app), template)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
@@ -90,5 +91,6 @@ def production_like(dynalite, site_dir: Path, data_dir: Path) -> Iterator[Produc
     finally:
         server.close()
         thread.join(timeout=5)
+        worker.stop()
         dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table(
             config["REGISTRATIONS_TABLE"]).delete()
