@@ -24,11 +24,27 @@ run: $(VENV)/.installed-run node_modules/.installed ## Site and registration API
 test: deps chromium package lint ## Every test: lint and types, unit, integration (dynalite), browser (Chromium), deploy
 	$(PY) -m pytest
 
-# Static checks: ruff (lint) on all Python, mypy (strict) on the function.
+# Static checks: ruff (lint) on all Python, mypy (strict) on the function, bandit on the function and the deploy
+# tooling, checkov on every template in infra/, pip-audit on the lock (README, "Static checks").
 PYTHON_SOURCES := functions deploy tests benchmarks overrides
-lint: deps
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+lint: deps $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(PY) -m ruff check $(PYTHON_SOURCES)
 	$(PY) -m mypy
+	@# bandit warns about every other node on a line with a `# nosec`: that noise is left out, its exit code kept.
+	@set -o pipefail; $(PY) -m bandit -c pyproject.toml -q -r functions deploy 2>&1 | { grep -v "nosec encountered" || true; }
+	@echo "bandit on functions/ and deploy/: no issues"
+	$(PY) -m deploy.checkov_gate
+	$(PY) -m deploy.audit
+
+# checkov in a venv of its own: it pins an old boto3 and packaging<24, which conflict with ours.
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) is needed and was not found."; exit 1; }
+	@echo "Installing checkov $(CHECKOV_VERSION) into $(CHECKOV_VENV) (a minute the first time) ..."
+	rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	@touch $@
 
 # Everything: what `make run` needs, the test and deployment tools, and the npm packages.
 deps: $(VENV)/.installed-test node_modules/.installed

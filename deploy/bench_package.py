@@ -23,14 +23,15 @@ from .package import SIZE_BUDGET_BYTES, ensure_package, venv_python, zip_paths
 FUNCTION_ENV = {
     # Enough configuration for a cold start; nothing is stored, so the endpoint is a closed port.
     "REGISTRATIONS_TABLE": "bench", "AWS_REGION": "eu-central-1", "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
-    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "TOKEN_SECRET": "bench-secret",
-    "MAIL_BACKEND": "outbox", "MAIL_OUTBOX": "/tmp/bench-outbox", "MAIL_SENDER": "bench@example.org",
+    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "TOKEN_SECRET": "bench-secret",  # nosec B105 # dummy credentials for a local cold start; nothing is stored
+    "MAIL_BACKEND": "outbox", "MAIL_OUTBOX": str(Path(tempfile.gettempdir()) / "bench-outbox"),
+    "MAIL_SENDER": "bench@example.org",
 }
 BARE_IMPORT = "import time; t = time.perf_counter(); import flask, boto3; print(time.perf_counter() - t)"
 
 
 def bare_import_seconds(python: Path) -> float:
-    out = subprocess.run([str(python), "-B", "-c", BARE_IMPORT], check=True, capture_output=True, text=True).stdout
+    out = subprocess.run([str(python), "-B", "-c", BARE_IMPORT], check=True, capture_output=True, text=True).stdout  # nosec B603 # fixed argv, no shell
     return float(out.strip())
 
 

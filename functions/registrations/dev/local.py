@@ -86,7 +86,7 @@ class Dynalite:
         if self.data_dir is not None:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             args += ["--path", str(self.data_dir)]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # nosec B603 # fixed argv (node, dynalite), no shell
                                         start_new_session=True)
         wait_for_port(self.port, process=self.process)
         if self.endpoint_file is not None:
@@ -115,7 +115,7 @@ class Dynalite:
 
 def build_site(site_dir: Path = PROJECT_ROOT / "site", env: dict[str, str] | None = None) -> Path:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)],
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)],  # nosec B603 # fixed argv, no shell
                    cwd=PROJECT_ROOT, check=True, env=env)
     return site_dir
 
