@@ -107,13 +107,20 @@ bench-package: package
 clean:
 	rm -rf site .pytest_cache dist .bench
 
-# Benchmarks print numbers against a baseline measured in the same run; they are not tests.
-.PHONY: bench-api bench-export bench-site
+# Benchmarks print numbers against a baseline measured in the same run; they are not tests. Each also writes its
+# figures to .bench/results/NAME.json; `make bench` runs them all and writes bench/REPORT.md from those files.
+.PHONY: bench bench-report bench-api bench-export bench-site
+bench: bench-site bench-api bench-export bench-package ## Every benchmark, then one report: bench/REPORT.md
+	$(PY) -m benchmarks.report
+
+bench-report: deps ## bench/REPORT.md from the results there are (without running the benchmarks again)
+	$(PY) -m benchmarks.report
+
 bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and import time
-	$(PY) benchmarks/api_benchmark.py
+	$(PY) -m benchmarks.api_benchmark
 
 bench-export: deps ## Export of 5,000 registrations vs a raw query of the partition
-	$(PY) benchmarks/export_benchmark.py
+	$(PY) -m benchmarks.export_benchmark
 
 # Lighthouse lives in its own package (bench/), so `make test` never installs it.
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
@@ -121,4 +128,4 @@ bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	touch $@
 
 bench-site: deps chromium bench/node_modules/.installed ## Page weight of /aanmelden/ and Lighthouse (mobile, median of 3) vs stock Material
-	$(PY) benchmarks/site_benchmark.py
+	$(PY) -m benchmarks.site_benchmark

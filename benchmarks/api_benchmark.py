@@ -4,7 +4,7 @@
    next to raw boto3 put_item on the same dynalite in the same run.
 2. Import time of the app (import + create_app) next to bare `import flask, boto3`, each in fresh processes.
 
-Run: make bench-api   (or .venv/bin/python benchmarks/api_benchmark.py [--requests N])
+Run: make bench-api   (or .venv/bin/python -m benchmarks.api_benchmark [--requests N])
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ import time
 import uuid
 from pathlib import Path
 
+from benchmarks import results
+from benchmarks.results import Figure
 from registrations import create_app
 from registrations.dev.local import Dynalite, free_port, local_config, prepare_table, use_local_credentials
 from registrations.repository import dynamodb_resource
@@ -117,6 +119,19 @@ def main() -> None:
     print(f"ratio API/raw put_item: median {api['median_ms'] / raw['median_ms']:.2f}x, "
           f"p99 {api['p99_ms'] / raw['p99_ms']:.2f}x")
     print(f"ratio app import/bare import: median {app['median_ms'] / bare['median_ms']:.2f}x")
+    results.write(
+        "api", title="API latency and import time", command="make bench-api",
+        figures=[
+            Figure("POST /api/registrations over HTTP (waitress), median", api["median_ms"], "ms",
+                   raw["median_ms"], "raw boto3 put_item, median"),
+            Figure("POST /api/registrations over HTTP (waitress), p99", api["p99_ms"], "ms",
+                   raw["p99_ms"], "raw boto3 put_item, p99"),
+            Figure("import registrations + create_app(), median", app["median_ms"], "ms",
+                   bare["median_ms"], "bare import flask, boto3, median"),
+        ],
+        notes=[f"{api['n']} requests after 20 warm-up, interleaved with the raw put_item on the same dynalite; "
+               f"{app['n']} fresh interpreters for the imports."],
+    )
 
 
 if __name__ == "__main__":
