@@ -24,11 +24,27 @@ run: $(VENV)/.installed-run node_modules/.installed ## Site and registration API
 test: deps chromium package lint ## Every test: lint and types, unit, integration (dynalite), browser (Chromium), deploy
 	$(PY) -m pytest
 
-# Static checks: ruff (lint) on all Python, mypy (strict) on the function.
+# Static checks: ruff (lint) on all Python, mypy (strict) on the function, bandit on the function and the deploy
+# tooling, checkov on every template in infra/, pip-audit on the lock (README, "Static checks").
 PYTHON_SOURCES := functions deploy tests benchmarks overrides
-lint: deps
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+lint: deps $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(PY) -m ruff check $(PYTHON_SOURCES)
 	$(PY) -m mypy
+	@# bandit warns about every other node on a line with a `# nosec`: that noise is left out, its exit code kept.
+	@set -o pipefail; $(PY) -m bandit -c pyproject.toml -q -r functions deploy 2>&1 | { grep -v "nosec encountered" || true; }
+	@echo "bandit on functions/ and deploy/: no issues"
+	$(PY) -m deploy.checkov_gate
+	$(PY) -m deploy.audit
+
+# checkov in a venv of its own: it pins an old boto3 and packaging<24, which conflict with ours.
+$(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION):
+	@test -n "$(PYTHON)" || { echo "Python $(PYTHON_VERSION) is needed and was not found."; exit 1; }
+	@echo "Installing checkov $(CHECKOV_VERSION) into $(CHECKOV_VENV) (a minute the first time) ..."
+	rm -rf $(CHECKOV_VENV) && $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
+	@touch $@
 
 # Everything: what `make run` needs, the test and deployment tools, and the npm packages.
 deps: $(VENV)/.installed-test node_modules/.installed
@@ -95,13 +111,20 @@ bench-package: package
 clean:
 	rm -rf site .pytest_cache dist .bench
 
-# Benchmarks print numbers against a baseline measured in the same run; they are not tests.
-.PHONY: bench-api bench-export bench-site
+# Benchmarks print numbers against a baseline measured in the same run; they are not tests. Each also writes its
+# figures to .bench/results/NAME.json; `make bench` runs them all and writes bench/REPORT.md from those files.
+.PHONY: bench bench-report bench-api bench-export bench-site
+bench: bench-site bench-api bench-export bench-package ## Every benchmark, then one report: bench/REPORT.md
+	$(PY) -m benchmarks.report
+
+bench-report: deps ## bench/REPORT.md from the results there are (without running the benchmarks again)
+	$(PY) -m benchmarks.report
+
 bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and import time
-	$(PY) benchmarks/api_benchmark.py
+	$(PY) -m benchmarks.api_benchmark
 
 bench-export: deps ## Export of 5,000 registrations vs a raw query of the partition
-	$(PY) benchmarks/export_benchmark.py
+	$(PY) -m benchmarks.export_benchmark
 
 # Lighthouse lives in its own package (bench/), so `make test` never installs it.
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
@@ -109,4 +132,4 @@ bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	touch $@
 
 bench-site: deps chromium bench/node_modules/.installed ## Page weight of /aanmelden/ and Lighthouse (mobile, median of 3) vs stock Material
-	$(PY) benchmarks/site_benchmark.py
+	$(PY) -m benchmarks.site_benchmark

@@ -8,7 +8,7 @@
 2. The deliverer: 1,000 owed confirmations delivered to the outbox by one sweep; wall time and messages per second.
 3. Import time of the app (import + create_app) next to bare `import flask, boto3`, each in fresh processes.
 
-Run: make bench-api   (or .venv/bin/python benchmarks/api_benchmark.py [--requests N])
+Run: make bench-api   (or .venv/bin/python -m benchmarks.api_benchmark [--requests N])
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from benchmarks import results
+from benchmarks.results import Figure
 from registrations import create_app, create_deliverer
 from registrations.dev.local import Dynalite, free_port, local_config, prepare_table, use_local_credentials
 from registrations.event import load_event
@@ -136,9 +138,9 @@ def bench_requests(n: int, dynalite: Dynalite, data_dir: Path) -> list[dict]:
 
     samples: dict[str, list[float]] = {"api": [], "minimal": [], "before": [], "raw": []}
     for i in range(-20, n):  # the first 20 warm up connections and caches; interleaved, so all see the same noise
-        results = {"api": post("api", i), "minimal": post("minimal", i), "before": post("before", i), "raw": put(i)}
+        timing = {"api": post("api", i), "minimal": post("minimal", i), "before": post("before", i), "raw": put(i)}
         if i >= 0:
-            for name, value in results.items():
+            for name, value in timing.items():
                 samples[name].append(value)
     for server, _ in servers.values():
         server.close()
@@ -209,6 +211,27 @@ def main() -> None:
     print(f"deliverer: {delivered['messages']:.0f} owed confirmations to the outbox in {delivered['seconds']:.2f} s "
           f"({delivered['per_second']:.0f} messages/s)")
     print(f"ratio app import/bare import: median {app['median_ms'] / bare['median_ms']:.2f}x")
+    results.write(
+        "api", title="API latency and import time", command="make bench-api",
+        figures=[
+            Figure("POST /api/registrations over HTTP (waitress), median", api["median_ms"], "ms",
+                   raw["median_ms"], "raw boto3 put_item, median"),
+            Figure("POST /api/registrations over HTTP (waitress), p99", api["p99_ms"], "ms",
+                   raw["p99_ms"], "raw boto3 put_item, p99"),
+            Figure("POST /api/registrations, median", api["median_ms"], "ms",
+                   minimal["median_ms"], "minimal Flask route doing the same put_item, median"),
+            Figure("POST /api/registrations, p99", api["p99_ms"], "ms",
+                   minimal["p99_ms"], "minimal Flask route doing the same put_item, p99"),
+            Figure("POST with the email sent inside the request (before issue 12), median", before["median_ms"], "ms",
+                   raw["median_ms"], "raw boto3 put_item, median"),
+            Figure("import registrations + create_app(), median", app["median_ms"], "ms",
+                   bare["median_ms"], "bare import flask, boto3, median"),
+        ],
+        notes=[f"{api['n']} requests after 20 warm-up, interleaved with the raw put_item on the same dynalite; "
+               f"{app['n']} fresh interpreters for the imports.",
+               f"Deliverer: {delivered['messages']:.0f} owed confirmations to the outbox in "
+               f"{delivered['seconds']:.2f} s ({delivered['per_second']:.0f} messages/s)."],
+    )
 
 
 if __name__ == "__main__":

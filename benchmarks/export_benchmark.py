@@ -3,7 +3,7 @@
 Next to it, measured in the same run on the same data: the baseline, a raw paginated DynamoDB query of the event's
 partition (the least any export must do). Prints medians and ratios; asserts nothing.
 
-    .venv/bin/python benchmarks/export_benchmark.py [COUNT] [REPEATS]
+    .venv/bin/python -m benchmarks.export_benchmark [COUNT] [REPEATS]
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from pathlib import Path
 
 from boto3.dynamodb.conditions import Key
 
+from benchmarks import results as report
+from benchmarks.results import Figure
 from registrations.dev.local import LOCAL_REGION, Dynalite, ensure_table, use_local_credentials
 from registrations.event import load_event
 from registrations.export import export_rows, write_csv, write_xlsx
@@ -114,6 +116,13 @@ def main() -> int:
     print(f"{'what':<{width}}  {'median s':>9}  {'fastest s':>9}  {'x baseline':>10}  note")
     for name, median, fastest, note in results:
         print(f"{name:<{width}}  {median:9.3f}  {fastest:9.3f}  {median / baseline:10.2f}  {note}")
+    report.write(
+        "export", title=f"Staff export of {count:,} registrations", command="make bench-export",
+        figures=[Figure(f"{name.strip()}, median", median, "s", None if i == 0 else baseline,
+                        "" if i == 0 else "raw query of the partition, median", note)
+                 for i, (name, median, _, note) in enumerate(results)],
+        notes=[f"dynalite; {repeats} runs each; the baseline is the least any export must do."],
+    )
     return 0
 
 

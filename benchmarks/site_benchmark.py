@@ -9,7 +9,7 @@
 Budgets (issue 3): at most 70 KB gzip for /aanmelden/; Lighthouse performance >= 98, accessibility,
 best practices and SEO 100.
 
-Run: make bench-site   (or .venv/bin/python benchmarks/site_benchmark.py [--runs 3] [--no-lighthouse])
+Run: make bench-site   (or .venv/bin/python -m benchmarks.site_benchmark [--runs 3] [--no-lighthouse])
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from benchmarks import results as report
+from benchmarks.results import Figure
 from registrations import create_app
 from registrations.dev.local import (
     PROJECT_ROOT,
@@ -179,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
 
     use_local_credentials()
     BENCH_DIR.mkdir(exist_ok=True)
+    measured: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-site-", dir=BENCH_DIR) as tmp:
         work = Path(tmp)
         ours = build_ours(work / "site")
@@ -213,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
                                ("baseline /aanmelden/", servers["stock"].url + "/aanmelden/")]
                     for name, url in targets:
                         scores = lighthouse(url, args.runs, work)
+                        measured[name] = scores
                         misses = [k for k, v in SCORE_BUDGETS.items() if scores[k] < v]
                         line = "  ".join(f"{k} {scores[k]:g}" for k in SCORE_BUDGETS)
                         verdict = "" if name.startswith("baseline") else (
@@ -224,7 +228,32 @@ def main(argv: list[str] | None = None) -> int:
             finally:
                 for server in servers.values():
                     server.stop()
+    write_results(weight, baseline, measured, args.runs)
     return 0
+
+
+def write_results(weight: dict, baseline: dict, measured: dict[str, dict[str, float]], runs: int) -> None:
+    figures = [
+        Figure("/aanmelden/ with everything it loads, gzip", round(weight["gzip"] / 1024, 1), "KB",
+               round(baseline["gzip"] / 1024, 1), "stock Material, same pages", f"budget {WEIGHT_BUDGET_KB} KB"),
+        Figure("/aanmelden/ requests", weight["requests"], "requests", baseline["requests"],
+               "stock Material, same pages"),
+    ]
+    stock = measured.get("baseline /aanmelden/", {})
+    for name in ("site /aanmelden/", "site /"):
+        for category, budget in SCORE_BUDGETS.items():
+            if name in measured:
+                figures.append(Figure(f"Lighthouse {category}, {name}", measured[name][category], "score",
+                                      stock.get(category), "stock Material /aanmelden/", f"budget >= {budget}"))
+    for metric in METRICS:
+        if "site /aanmelden/" in measured:
+            value = measured["site /aanmelden/"][metric]
+            unit = "" if metric == "cumulative-layout-shift" else "ms"
+            figures.append(Figure(f"Lighthouse {METRIC_NAMES[metric]}, site /aanmelden/", round(value, 3), unit,
+                                  round(stock[metric], 3) if metric in stock else None, "stock Material /aanmelden/"))
+    report.write("site", title="Page weight and Lighthouse", command="make bench-site", figures=figures,
+                 notes=[f"Chromium at phone width; Lighthouse 12.2.3, mobile, simulated throttling, median of {runs} "
+                        "runs" if measured else "Lighthouse not run (--no-lighthouse)"])
 
 
 if __name__ == "__main__":

@@ -56,7 +56,7 @@ _CfnLoader.add_multi_constructor("!", lambda loader, suffix, node: _intrinsic(lo
 
 
 def load_template(text: str | None = None) -> dict:
-    return yaml.load(TEMPLATE.read_text(encoding="utf-8") if text is None else text, Loader=_CfnLoader)
+    return yaml.load(TEMPLATE.read_text(encoding="utf-8") if text is None else text, Loader=_CfnLoader)  # nosec B506 # _CfnLoader is a SafeLoader that also reads CloudFormation's ! tags
 
 
 def policy_headers(template: dict, policy: str) -> list[tuple[str, str, bool]]:

@@ -42,7 +42,7 @@ def unpack(zip_path: Path, target: Path) -> Path:
 def runtime_dir(target: Path, venv_python_path: Path | None = None) -> Path:
     """A folder that stands in for the Lambda runtime's own packages: links into the packaging venv."""
     python = venv_python_path or venv_python()
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],  # nosec B603 # fixed argv, no shell
                           check=True, capture_output=True, text=True).stdout.strip()
     target.mkdir(parents=True, exist_ok=True)
     for name in LAMBDA_RUNTIME_PACKAGES:
@@ -103,7 +103,7 @@ def invoke(task_dir: Path, runtime: Path, events: Iterable[dict], env: Mapping[s
         events_file.write_text(json.dumps(list(events)), encoding="utf-8")
         base = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LAMBDA_TASK_ROOT": str(task_dir),
                 "PYTHONDONTWRITEBYTECODE": "1"}
-        completed = subprocess.run(
+        completed = subprocess.run(  # nosec B603 # fixed argv, no shell
             [str(python or venv_python()), "-I", "-S", "-B", str(RUNNER), str(task_dir), str(runtime), handler,
              str(events_file), str(result_file)],
             cwd=task_dir, env={**base, **env}, capture_output=True, text=True, timeout=timeout,

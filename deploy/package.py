@@ -53,8 +53,8 @@ def ensure_venv(venv: Path = LAMBDA_VENV) -> Path:
         return venv
     if venv.exists():
         shutil.rmtree(venv)
-    subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+    subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)  # nosec B603 # fixed argv, no shell
+    subprocess.run([str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",  # nosec B603 # fixed argv, no shell
                     "--require-hashes", "--no-deps", "-r", str(LOCK_FILE)], check=True)
     marker.write_text(wanted, encoding="utf-8")
     return venv
@@ -62,7 +62,7 @@ def ensure_venv(venv: Path = LAMBDA_VENV) -> Path:
 
 def python_version(python: str | Path) -> str:
     """'python3.13': the interpreter's version, named as Lambda names its runtimes."""
-    return subprocess.run([str(python), "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],
+    return subprocess.run([str(python), "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],  # nosec B603 # fixed argv, no shell
                           check=True, capture_output=True, text=True).stdout.strip()
 
 
@@ -124,7 +124,7 @@ def zappa_package(stage: str, output: Path, venv: Path) -> Path:
     """Run the real `zappa package` in functions/, where zappa_settings.json and the `registrations` package are."""
     output.parent.mkdir(parents=True, exist_ok=True)
     output.unlink(missing_ok=True)
-    subprocess.run([str(venv / "bin" / "zappa"), "package", stage, "--output", str(output), "--json",
+    subprocess.run([str(venv / "bin" / "zappa"), "package", stage, "--output", str(output), "--json",  # nosec B603 # fixed argv, no shell
                     "--disable_progress"], cwd=FUNCTIONS, env=offline_env(venv), check=True,
                    stdout=subprocess.DEVNULL)
     if not output.is_file():
@@ -139,7 +139,7 @@ def recompile(source_zip: Path, target_zip: Path, python: Path) -> Path:
         with zipfile.ZipFile(source_zip) as archive:
             entries = archive.infolist()
             archive.extractall(tree)
-        subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+        subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",  # nosec B603 # fixed argv, no shell
                         "-s", str(tree), "-p", LAMBDA_TASK_ROOT, str(tree)], check=True, stdout=subprocess.DEVNULL)
         known = {info.filename for info in entries}
         compiled = sorted(str(p.relative_to(tree)) for p in tree.rglob("*.pyc") if str(p.relative_to(tree)) not in known)

@@ -120,7 +120,7 @@ def local_files(site_dir: Path) -> dict[str, LocalFile]:
     files = {}
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
         key = path.relative_to(site_dir).as_posix()
-        files[key] = LocalFile(key, path, hashlib.md5(path.read_bytes()).hexdigest(), content_type(key),
+        files[key] = LocalFile(key, path, hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest(), content_type(key),
                                cache_control(key))
     return files
 
@@ -192,7 +192,7 @@ def build(site_url: str, site_dir: Path) -> Path:
     config = ROOT / ".mkdocs-publish.yml"
     config.write_text(f"INHERIT: mkdocs.yml\nsite_url: {site_url.rstrip('/')}/\n", encoding="utf-8")
     try:
-        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file",
+        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file",  # nosec B603 # fixed argv, no shell
                         str(config), "--site-dir", str(site_dir)], cwd=ROOT, check=True,
                        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     finally:

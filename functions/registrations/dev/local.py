@@ -90,7 +90,7 @@ class Dynalite:
             private_folder(self.data_dir)
             args += ["--path", str(self.data_dir)]
         # The store holds every registration: LevelDB's files are made owner-only.
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # nosec B603 # fixed argv (node, dynalite), no shell
                                         start_new_session=True, umask=UMASK)
         wait_for_port(self.port, process=self.process)
         if self.endpoint_file is not None:
@@ -119,7 +119,7 @@ class Dynalite:
 
 def build_site(site_dir: Path = PROJECT_ROOT / "site", env: dict[str, str] | None = None) -> Path:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)],
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)],  # nosec B603 # fixed argv, no shell
                    cwd=PROJECT_ROOT, check=True, env=env)
     return site_dir
 
