@@ -31,6 +31,7 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV := .venv-checkov
 lint: deps $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(PY) -m ruff check $(PYTHON_SOURCES)
+	$(PY) -m ruff format --check $(PYTHON_SOURCES)
 	$(PY) -m mypy
 	@# bandit warns about every other node on a line with a `# nosec`: that noise is left out, its exit code kept.
 	@set -o pipefail; $(PY) -m bandit -c pyproject.toml -q -r functions deploy 2>&1 | { grep -v "nosec encountered" || true; }

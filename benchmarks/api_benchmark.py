@@ -48,8 +48,15 @@ def summary(name: str, samples: list[float]) -> dict:
     return {"name": name, "n": len(ms), "median_ms": statistics.median(ms), "p99_ms": percentile(ms, 99)}
 
 
-BASE = {"given_name": "Jan", "family_name": "Jansen", "organisation": "dcmr", "role": "algemeen-bestuur",
-        "on_behalf_of": "Gemeente Rotterdam", "remark": "", "consent": "ja"}
+BASE = {
+    "given_name": "Jan",
+    "family_name": "Jansen",
+    "organisation": "dcmr",
+    "role": "algemeen-bestuur",
+    "on_behalf_of": "Gemeente Rotterdam",
+    "remark": "",
+    "consent": "ja",
+}
 
 
 def minimal_app(table: Any) -> Any:
@@ -61,11 +68,19 @@ def minimal_app(table: Any) -> Any:
     @app.post("/api/registrations")
     def register() -> Any:
         data = request.get_json()
-        item = {"event": "minimal", "email": data["email"].lower(), **{k: data[k] for k in BASE if k != "consent"},
-                "status": "registered", "submission_id": uuid.uuid4().hex}
-        table.put_item(Item=item, ConditionExpression="attribute_not_exists(#pk) OR #s = :c",
-                       ExpressionAttributeNames={"#pk": "event", "#s": "status"},
-                       ExpressionAttributeValues={":c": "cancelled"})
+        item = {
+            "event": "minimal",
+            "email": data["email"].lower(),
+            **{k: data[k] for k in BASE if k != "consent"},
+            "status": "registered",
+            "submission_id": uuid.uuid4().hex,
+        }
+        table.put_item(
+            Item=item,
+            ConditionExpression="attribute_not_exists(#pk) OR #s = :c",
+            ExpressionAttributeNames={"#pk": "event", "#s": "status"},
+            ExpressionAttributeValues={":c": "cancelled"},
+        )
         return jsonify(registration=item), 201
 
     return app
@@ -121,8 +136,12 @@ def bench_requests(n: int, dynalite: Dynalite, data_dir: Path) -> list[dict]:
         body = json.dumps({**BASE, "email": f"{name}{i}-{uuid.uuid4().hex[:6]}@gemeente.example"})
         start = time.perf_counter()
         # As the site's own page posts it (the origin guard refuses anything else).
-        conn.request("POST", "/api/registrations", body=body,
-                     headers={"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"})
+        conn.request(
+            "POST",
+            "/api/registrations",
+            body=body,
+            headers={"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"},
+        )
         response = conn.getresponse()
         response.read()
         elapsed = time.perf_counter() - start
@@ -132,8 +151,9 @@ def bench_requests(n: int, dynalite: Dynalite, data_dir: Path) -> list[dict]:
     def put(i: int) -> float:
         item = {"event": "raw", "email": f"raw{i}@gemeente.example", **BASE, "status": "registered"}
         start = time.perf_counter()
-        raw_table.put_item(Item=item, ConditionExpression="attribute_not_exists(#pk)",
-                           ExpressionAttributeNames={"#pk": "event"})
+        raw_table.put_item(
+            Item=item, ConditionExpression="attribute_not_exists(#pk)", ExpressionAttributeNames={"#pk": "event"}
+        )
         return time.perf_counter() - start
 
     samples: dict[str, list[float]] = {"api": [], "minimal": [], "before": [], "raw": []}
@@ -144,10 +164,12 @@ def bench_requests(n: int, dynalite: Dynalite, data_dir: Path) -> list[dict]:
                 samples[name].append(value)
     for server, _ in servers.values():
         server.close()
-    return [summary("POST /api/registrations (now)", samples["api"]),
-            summary("minimal Flask route, one put_item", samples["minimal"]),
-            summary("POST with the email inside (before)", samples["before"]),
-            summary("raw boto3 put_item", samples["raw"])]
+    return [
+        summary("POST /api/registrations (now)", samples["api"]),
+        summary("minimal Flask route, one put_item", samples["minimal"]),
+        summary("POST with the email inside (before)", samples["before"]),
+        summary("raw boto3 put_item", samples["raw"]),
+    ]
 
 
 def bench_deliverer(count: int, dynalite: Dynalite, data_dir: Path) -> dict[str, float]:
@@ -178,8 +200,13 @@ IMPORT_BARE = "import time; t=time.perf_counter(); import flask, boto3; print(ti
 
 def bench_imports(runs: int) -> tuple[dict, dict]:
     def sample(code: str) -> float:
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        out = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        )
         return float(out.stdout.strip())
 
     app, bare = [], []
@@ -206,31 +233,69 @@ def main() -> None:
         print(f"{row['name']:45} {row['n']:>5} {row['median_ms']:>10.2f} {row['p99_ms']:>9.2f}")
     api, minimal, before, raw = rows
     for name, base in (("minimal route", minimal), ("raw put_item", raw), ("email inside (before)", before)):
-        print(f"ratio POST now / {name}: median {api['median_ms'] / base['median_ms']:.2f}x, "
-              f"p99 {api['p99_ms'] / base['p99_ms']:.2f}x")
-    print(f"deliverer: {delivered['messages']:.0f} owed confirmations to the outbox in {delivered['seconds']:.2f} s "
-          f"({delivered['per_second']:.0f} messages/s)")
+        print(
+            f"ratio POST now / {name}: median {api['median_ms'] / base['median_ms']:.2f}x, "
+            f"p99 {api['p99_ms'] / base['p99_ms']:.2f}x"
+        )
+    print(
+        f"deliverer: {delivered['messages']:.0f} owed confirmations to the outbox in {delivered['seconds']:.2f} s "
+        f"({delivered['per_second']:.0f} messages/s)"
+    )
     print(f"ratio app import/bare import: median {app['median_ms'] / bare['median_ms']:.2f}x")
     results.write(
-        "api", title="API latency and import time", command="make bench-api",
+        "api",
+        title="API latency and import time",
+        command="make bench-api",
         figures=[
-            Figure("POST /api/registrations over HTTP (waitress), median", api["median_ms"], "ms",
-                   raw["median_ms"], "raw boto3 put_item, median"),
-            Figure("POST /api/registrations over HTTP (waitress), p99", api["p99_ms"], "ms",
-                   raw["p99_ms"], "raw boto3 put_item, p99"),
-            Figure("POST /api/registrations, median", api["median_ms"], "ms",
-                   minimal["median_ms"], "minimal Flask route doing the same put_item, median"),
-            Figure("POST /api/registrations, p99", api["p99_ms"], "ms",
-                   minimal["p99_ms"], "minimal Flask route doing the same put_item, p99"),
-            Figure("POST with the email sent inside the request (before issue 12), median", before["median_ms"], "ms",
-                   raw["median_ms"], "raw boto3 put_item, median"),
-            Figure("import registrations + create_app(), median", app["median_ms"], "ms",
-                   bare["median_ms"], "bare import flask, boto3, median"),
+            Figure(
+                "POST /api/registrations over HTTP (waitress), median",
+                api["median_ms"],
+                "ms",
+                raw["median_ms"],
+                "raw boto3 put_item, median",
+            ),
+            Figure(
+                "POST /api/registrations over HTTP (waitress), p99",
+                api["p99_ms"],
+                "ms",
+                raw["p99_ms"],
+                "raw boto3 put_item, p99",
+            ),
+            Figure(
+                "POST /api/registrations, median",
+                api["median_ms"],
+                "ms",
+                minimal["median_ms"],
+                "minimal Flask route doing the same put_item, median",
+            ),
+            Figure(
+                "POST /api/registrations, p99",
+                api["p99_ms"],
+                "ms",
+                minimal["p99_ms"],
+                "minimal Flask route doing the same put_item, p99",
+            ),
+            Figure(
+                "POST with the email sent inside the request (before issue 12), median",
+                before["median_ms"],
+                "ms",
+                raw["median_ms"],
+                "raw boto3 put_item, median",
+            ),
+            Figure(
+                "import registrations + create_app(), median",
+                app["median_ms"],
+                "ms",
+                bare["median_ms"],
+                "bare import flask, boto3, median",
+            ),
         ],
-        notes=[f"{api['n']} requests after 20 warm-up, interleaved with the raw put_item on the same dynalite; "
-               f"{app['n']} fresh interpreters for the imports.",
-               f"Deliverer: {delivered['messages']:.0f} owed confirmations to the outbox in "
-               f"{delivered['seconds']:.2f} s ({delivered['per_second']:.0f} messages/s)."],
+        notes=[
+            f"{api['n']} requests after 20 warm-up, interleaved with the raw put_item on the same dynalite; "
+            f"{app['n']} fresh interpreters for the imports.",
+            f"Deliverer: {delivered['messages']:.0f} owed confirmations to the outbox in "
+            f"{delivered['seconds']:.2f} s ({delivered['per_second']:.0f} messages/s).",
+        ],
     )
 
 

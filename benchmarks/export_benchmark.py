@@ -37,10 +37,13 @@ def registrations(count: int) -> list[dict]:
     items = []
     for i in range(count):
         form = {
-            "given_name": f"Voornaam{i}", "family_name": ("van der " if i % 4 == 0 else "") + f"Achternaam{i}",
+            "given_name": f"Voornaam{i}",
+            "family_name": ("van der " if i % 4 == 0 else "") + f"Achternaam{i}",
             "email": f"persoon{i:05d}@gemeente{i % 300}.example",
-            "organisation": event.organisations[i % len(event.organisations)].value, "organisation_other": "",
-            "role": event.roles[i % len(event.roles)].value, "on_behalf_of": f"Gemeente {i % 300}",
+            "organisation": event.organisations[i % len(event.organisations)].value,
+            "organisation_other": "",
+            "role": event.roles[i % len(event.roles)].value,
+            "on_behalf_of": f"Gemeente {i % 300}",
             "remark": ("Graag aandacht voor de positie van kleine gemeenten. " * 4) if i % 3 == 0 else "",
             "consent": "ja",
         }
@@ -117,10 +120,20 @@ def main() -> int:
     for name, median, fastest, note in results:
         print(f"{name:<{width}}  {median:9.3f}  {fastest:9.3f}  {median / baseline:10.2f}  {note}")
     report.write(
-        "export", title=f"Staff export of {count:,} registrations", command="make bench-export",
-        figures=[Figure(f"{name.strip()}, median", median, "s", None if i == 0 else baseline,
-                        "" if i == 0 else "raw query of the partition, median", note)
-                 for i, (name, median, _, note) in enumerate(results)],
+        "export",
+        title=f"Staff export of {count:,} registrations",
+        command="make bench-export",
+        figures=[
+            Figure(
+                f"{name.strip()}, median",
+                median,
+                "s",
+                None if i == 0 else baseline,
+                "" if i == 0 else "raw query of the partition, median",
+                note,
+            )
+            for i, (name, median, _, note) in enumerate(results)
+        ],
         notes=[f"dynalite; {repeats} runs each; the baseline is the least any export must do."],
     )
     return 0

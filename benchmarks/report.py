@@ -22,7 +22,7 @@ ORDER = ("site", "api", "load", "deliverer", "store-hang", "package", "export", 
 # Benchmarks that are planned: shown as not measured until they write a result with this name.
 PLANNED = {
     "load": "Load: 1,000 distinct registrations from 50 clients, 200 concurrent posts of one address; p50, p99, "
-            "throughput next to a raw put_item",
+    "throughput next to a raw put_item",
     "deliverer": "Deliverer throughput: confirmation emails per second",
     "store-hang": "Time to 503 when the database hangs (SIGSTOP)",
 }
@@ -49,8 +49,11 @@ def figure_rows(result: dict[str, Any], with_benchmark: bool) -> list[str]:
     rows = []
     for f in result["figures"]:
         value = f"{number(f['value'])} {f['unit']}".strip()
-        baseline = (f"{number(f['baseline'])} {f['unit']}".strip() + f" ({f['baseline_what']})"
-                    if f["baseline"] is not None else "")
+        baseline = (
+            f"{number(f['baseline'])} {f['unit']}".strip() + f" ({f['baseline_what']})"
+            if f["baseline"] is not None
+            else ""
+        )
         ratio = f"{f['ratio']:.2f}" if f.get("ratio") is not None else ""
         first = [result["title"]] if with_benchmark else []
         last = [f"`{result['command']}`"] if with_benchmark else [f["note"]]
@@ -95,11 +98,17 @@ def render(results: list[dict[str, Any]]) -> str:
         answers = result.get("extra", {}).get("answers")
         if answers:
             statuses = sorted({status for counts in answers.values() for status in counts})
-            lines += ["", "Answers per operation and status:", "",
-                      "| Operation | " + " | ".join(statuses) + " |",
-                      "| --- |" + " --- |" * len(statuses)]
-            lines += [f"| {cell(op)} | " + " | ".join(str(counts.get(s, "")) for s in statuses) + " |"
-                      for op, counts in answers.items()]
+            lines += [
+                "",
+                "Answers per operation and status:",
+                "",
+                "| Operation | " + " | ".join(statuses) + " |",
+                "| --- |" + " --- |" * len(statuses),
+            ]
+            lines += [
+                f"| {cell(op)} | " + " | ".join(str(counts.get(s, "")) for s in statuses) + " |"
+                for op, counts in answers.items()
+            ]
     return "\n".join(lines) + "\n"
 
 
@@ -114,8 +123,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(render(results), encoding="utf-8")
-    print(f"{args.output.relative_to(PROJECT_ROOT) if args.output.is_relative_to(PROJECT_ROOT) else args.output}: "
-          f"{sum(len(r['figures']) for r in results)} figures from {len(results)} benchmarks")
+    print(
+        f"{args.output.relative_to(PROJECT_ROOT) if args.output.is_relative_to(PROJECT_ROOT) else args.output}: "
+        f"{sum(len(r['figures']) for r in results)} figures from {len(results)} benchmarks"
+    )
     return 0
 
 

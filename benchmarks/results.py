@@ -41,8 +41,15 @@ def environment() -> dict[str, Any]:
     return {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()}
 
 
-def write(name: str, *, title: str, command: str, figures: list[Figure] | None = None,
-          notes: list[str] | None = None, extra: dict[str, Any] | None = None) -> Path:
+def write(
+    name: str,
+    *,
+    title: str,
+    command: str,
+    figures: list[Figure] | None = None,
+    notes: list[str] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Path:
     """Write .bench/results/NAME.json; `extra` holds anything a section of the report shows besides figures."""
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     path = RESULTS_DIR / f"{name}.json"

@@ -47,10 +47,20 @@ LIGHTHOUSE = PROJECT_ROOT / "bench" / "node_modules" / "lighthouse" / "cli" / "i
 WEIGHT_BUDGET_KB = 70
 SCORE_BUDGETS = {"performance": 98, "accessibility": 100, "best-practices": 100, "seo": 100}
 # Lighthouse's simulated metrics behind the performance score (ms; CLS unitless).
-METRICS = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift",
-           "speed-index")
-METRIC_NAMES = {"first-contentful-paint": "FCP", "largest-contentful-paint": "LCP", "total-blocking-time": "TBT",
-                "cumulative-layout-shift": "CLS", "speed-index": "SI"}
+METRICS = (
+    "first-contentful-paint",
+    "largest-contentful-paint",
+    "total-blocking-time",
+    "cumulative-layout-shift",
+    "speed-index",
+)
+METRIC_NAMES = {
+    "first-contentful-paint": "FCP",
+    "largest-contentful-paint": "LCP",
+    "total-blocking-time": "TBT",
+    "cumulative-layout-shift": "CLS",
+    "speed-index": "SI",
+}
 
 
 def build_ours(target: Path) -> Path:
@@ -64,24 +74,30 @@ def build_stock(target: Path) -> Path:
     empty_overrides.mkdir(parents=True, exist_ok=True)
     config = work / "stock-mkdocs.yml"
     config.write_text(
-        "\n".join([
-            f"INHERIT: {PROJECT_ROOT / 'mkdocs.yml'}",
-            f"docs_dir: {PROJECT_ROOT / 'docs'}",
-            "theme:",
-            "  name: material",
-            f"  custom_dir: {empty_overrides}",
-            "  favicon: assets/images/favicon.png",
-            "plugins: [search]",
-            "extra_css: []",
-            "extra_javascript: []",
-            f"hooks: [{PROJECT_ROOT / 'overrides' / 'hooks' / 'event.py'}]",
-            "",
-        ]),
+        "\n".join(
+            [
+                f"INHERIT: {PROJECT_ROOT / 'mkdocs.yml'}",
+                f"docs_dir: {PROJECT_ROOT / 'docs'}",
+                "theme:",
+                "  name: material",
+                f"  custom_dir: {empty_overrides}",
+                "  favicon: assets/images/favicon.png",
+                "plugins: [search]",
+                "extra_css: []",
+                "extra_javascript: []",
+                f"hooks: [{PROJECT_ROOT / 'overrides' / 'hooks' / 'event.py'}]",
+                "",
+            ]
+        ),
         encoding="utf-8",
     )
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PREVIEW_NOW": OPEN_MOMENT}
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--quiet", "--config-file", str(config),
-                    "--site-dir", str(target)], cwd=PROJECT_ROOT, check=True, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--quiet", "--config-file", str(config), "--site-dir", str(target)],
+        cwd=PROJECT_ROOT,
+        check=True,
+        env=env,
+    )
     return target
 
 
@@ -101,8 +117,7 @@ def compressed(app):
         body = b"".join(app(environ, start))
         headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
         ctype = next((v for k, v in headers if k.lower() == "content-type"), "")
-        if ("gzip" in environ.get("HTTP_ACCEPT_ENCODING", "") and len(body) > 1000
-                and ctype.startswith(COMPRESSIBLE)):
+        if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", "") and len(body) > 1000 and ctype.startswith(COMPRESSIBLE):
             body = gzip.compress(body, compresslevel=6)
             headers += [("Content-Encoding", "gzip"), ("Vary", "Accept-Encoding")]
         start_response(captured["status"], headers + [("Content-Length", str(len(body)))])
@@ -123,12 +138,14 @@ def page_weight(browser, url: str) -> dict:
     for request in responses:
         response = request.response()
         body = response.body() if response else b""
-        rows.append({
-            "url": urlsplit(request.url).path,
-            "status": response.status if response else 0,
-            "raw": len(body),
-            "gzip": len(gzip.compress(body, compresslevel=6)),
-        })
+        rows.append(
+            {
+                "url": urlsplit(request.url).path,
+                "status": response.status if response else 0,
+                "raw": len(body),
+                "gzip": len(gzip.compress(body, compresslevel=6)),
+            }
+        )
     context.close()
     return {
         "requests": len(rows),
@@ -146,9 +163,18 @@ def lighthouse(url: str, runs: int, out_dir: Path) -> dict[str, float]:
     for run in range(runs):
         report = out_dir / f"lighthouse-{abs(hash(url))}-{run}.json"
         subprocess.run(
-            ["node", str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
-             "--only-categories=" + ",".join(SCORE_BUDGETS), "--chrome-flags=" + " ".join(CHROMIUM_ARGS)],
-            check=True, env=env,
+            [
+                "node",
+                str(LIGHTHOUSE),
+                url,
+                "--quiet",
+                "--output=json",
+                f"--output-path={report}",
+                "--only-categories=" + ",".join(SCORE_BUDGETS),
+                "--chrome-flags=" + " ".join(CHROMIUM_ARGS),
+            ],
+            check=True,
+            env=env,
         )
         result = json.loads(report.read_text(encoding="utf-8"))
         for name in SCORE_BUDGETS:
@@ -191,8 +217,10 @@ def main(argv: list[str] | None = None) -> int:
             config["PREVIEW_NOW"] = OPEN_MOMENT
             prepare_table(config)
             app = create_app(config)
-            servers = {"site": LiveServer(compressed(site_and_api(ours, app)), config),
-                       "stock": LiveServer(compressed(site_and_api(stock, app)), config)}
+            servers = {
+                "site": LiveServer(compressed(site_and_api(ours, app)), config),
+                "stock": LiveServer(compressed(site_and_api(stock, app)), config),
+            }
             try:
                 with sync_playwright() as playwright:
                     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -204,27 +232,43 @@ def main(argv: list[str] | None = None) -> int:
                 print_weight("baseline (stock Material, same pages, same run)", baseline)
                 ratio = weight["gzip"] / baseline["gzip"]
                 verdict = "within" if weight["gzip"] <= WEIGHT_BUDGET_KB * 1024 else "OVER"
-                print(f"\nsite/baseline: {ratio:.2f} of the gzip bytes, {weight['requests']} vs "
-                      f"{baseline['requests']} requests; {kb(weight['gzip'])} is {verdict} the budget of "
-                      f"{WEIGHT_BUDGET_KB} KB gzip")
+                print(
+                    f"\nsite/baseline: {ratio:.2f} of the gzip bytes, {weight['requests']} vs "
+                    f"{baseline['requests']} requests; {kb(weight['gzip'])} is {verdict} the budget of "
+                    f"{WEIGHT_BUDGET_KB} KB gzip"
+                )
 
                 if not args.no_lighthouse:
-                    print(f"\nLighthouse 12.2.3, mobile, median of {args.runs} runs (budget: "
-                          + ", ".join(f"{k} >= {v}" for k, v in SCORE_BUDGETS.items()) + ")")
-                    targets = [("site /aanmelden/", servers["site"].url + "/aanmelden/"),
-                               ("site /", servers["site"].url + "/"),
-                               ("baseline /aanmelden/", servers["stock"].url + "/aanmelden/")]
+                    print(
+                        f"\nLighthouse 12.2.3, mobile, median of {args.runs} runs (budget: "
+                        + ", ".join(f"{k} >= {v}" for k, v in SCORE_BUDGETS.items())
+                        + ")"
+                    )
+                    targets = [
+                        ("site /aanmelden/", servers["site"].url + "/aanmelden/"),
+                        ("site /", servers["site"].url + "/"),
+                        ("baseline /aanmelden/", servers["stock"].url + "/aanmelden/"),
+                    ]
                     for name, url in targets:
                         scores = lighthouse(url, args.runs, work)
                         measured[name] = scores
                         misses = [k for k, v in SCORE_BUDGETS.items() if scores[k] < v]
                         line = "  ".join(f"{k} {scores[k]:g}" for k in SCORE_BUDGETS)
-                        verdict = "" if name.startswith("baseline") else (
-                            "  (within budget)" if not misses else f"  (UNDER budget: {', '.join(misses)})")
+                        verdict = (
+                            ""
+                            if name.startswith("baseline")
+                            else ("  (within budget)" if not misses else f"  (UNDER budget: {', '.join(misses)})")
+                        )
                         print(f"  {name:<22} {line}{verdict}")
-                        print(" " * 25 + "  ".join(
-                            f"{METRIC_NAMES[m]} {scores[m]:.3f}" if m == "cumulative-layout-shift"
-                            else f"{METRIC_NAMES[m]} {scores[m] / 1000:.2f} s" for m in METRICS))
+                        print(
+                            " " * 25
+                            + "  ".join(
+                                f"{METRIC_NAMES[m]} {scores[m]:.3f}"
+                                if m == "cumulative-layout-shift"
+                                else f"{METRIC_NAMES[m]} {scores[m] / 1000:.2f} s"
+                                for m in METRICS
+                            )
+                        )
             finally:
                 for server in servers.values():
                     server.stop()
@@ -234,26 +278,56 @@ def main(argv: list[str] | None = None) -> int:
 
 def write_results(weight: dict, baseline: dict, measured: dict[str, dict[str, float]], runs: int) -> None:
     figures = [
-        Figure("/aanmelden/ with everything it loads, gzip", round(weight["gzip"] / 1024, 1), "KB",
-               round(baseline["gzip"] / 1024, 1), "stock Material, same pages", f"budget {WEIGHT_BUDGET_KB} KB"),
-        Figure("/aanmelden/ requests", weight["requests"], "requests", baseline["requests"],
-               "stock Material, same pages"),
+        Figure(
+            "/aanmelden/ with everything it loads, gzip",
+            round(weight["gzip"] / 1024, 1),
+            "KB",
+            round(baseline["gzip"] / 1024, 1),
+            "stock Material, same pages",
+            f"budget {WEIGHT_BUDGET_KB} KB",
+        ),
+        Figure(
+            "/aanmelden/ requests", weight["requests"], "requests", baseline["requests"], "stock Material, same pages"
+        ),
     ]
     stock = measured.get("baseline /aanmelden/", {})
     for name in ("site /aanmelden/", "site /"):
         for category, budget in SCORE_BUDGETS.items():
             if name in measured:
-                figures.append(Figure(f"Lighthouse {category}, {name}", measured[name][category], "score",
-                                      stock.get(category), "stock Material /aanmelden/", f"budget >= {budget}"))
+                figures.append(
+                    Figure(
+                        f"Lighthouse {category}, {name}",
+                        measured[name][category],
+                        "score",
+                        stock.get(category),
+                        "stock Material /aanmelden/",
+                        f"budget >= {budget}",
+                    )
+                )
     for metric in METRICS:
         if "site /aanmelden/" in measured:
             value = measured["site /aanmelden/"][metric]
             unit = "" if metric == "cumulative-layout-shift" else "ms"
-            figures.append(Figure(f"Lighthouse {METRIC_NAMES[metric]}, site /aanmelden/", round(value, 3), unit,
-                                  round(stock[metric], 3) if metric in stock else None, "stock Material /aanmelden/"))
-    report.write("site", title="Page weight and Lighthouse", command="make bench-site", figures=figures,
-                 notes=[f"Chromium at phone width; Lighthouse 12.2.3, mobile, simulated throttling, median of {runs} "
-                        "runs" if measured else "Lighthouse not run (--no-lighthouse)"])
+            figures.append(
+                Figure(
+                    f"Lighthouse {METRIC_NAMES[metric]}, site /aanmelden/",
+                    round(value, 3),
+                    unit,
+                    round(stock[metric], 3) if metric in stock else None,
+                    "stock Material /aanmelden/",
+                )
+            )
+    report.write(
+        "site",
+        title="Page weight and Lighthouse",
+        command="make bench-site",
+        figures=figures,
+        notes=[
+            f"Chromium at phone width; Lighthouse 12.2.3, mobile, simulated throttling, median of {runs} runs"
+            if measured
+            else "Lighthouse not run (--no-lighthouse)"
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -29,9 +29,23 @@ ACCEPTED: dict[str, str] = {}
 def run_pip_audit(lock_file: Path, service: str) -> tuple[dict[str, Any] | None, str]:
     """pip-audit's JSON report, or None and the reason when it gave none (e.g. the service is unreachable)."""
     # --disable-pip --require-hashes: audit the pins as they are, without resolving or installing anything.
-    command = [sys.executable, "-m", "pip_audit", "--requirement", str(lock_file), "--disable-pip",
-               "--require-hashes", "--format", "json", "--progress-spinner", "off", "--timeout", "10",
-               "--vulnerability-service", service]
+    command = [
+        sys.executable,
+        "-m",
+        "pip_audit",
+        "--requirement",
+        str(lock_file),
+        "--disable-pip",
+        "--require-hashes",
+        "--format",
+        "json",
+        "--progress-spinner",
+        "off",
+        "--timeout",
+        "10",
+        "--vulnerability-service",
+        service,
+    ]
     result = subprocess.run(command, capture_output=True, text=True, check=False)  # nosec B603 # fixed argv
     try:
         return json.loads(result.stdout), ""
@@ -57,22 +71,29 @@ def main(argv: list[str] | None = None) -> int:
     skipped = [d for d in dependencies if "skip_reason" in d]
     audited = [d for d in dependencies if "skip_reason" not in d]
     found = [(d, v) for d in audited for v in d.get("vulns", [])]
-    advisories = [(d, v) for d, v in found if v["id"] not in ACCEPTED
-                  and not set(v.get("aliases", [])) & set(ACCEPTED)]
+    advisories = [(d, v) for d, v in found if v["id"] not in ACCEPTED and not set(v.get("aliases", [])) & set(ACCEPTED)]
 
-    print(f"pip-audit ({args.service}) on {name}: {len(audited)} of {len(dependencies)} packages audited, "
-          f"{len(advisories)} advisories, {len(found) - len(advisories)} accepted")
+    print(
+        f"pip-audit ({args.service}) on {name}: {len(audited)} of {len(dependencies)} packages audited, "
+        f"{len(advisories)} advisories, {len(found) - len(advisories)} accepted"
+    )
     if skipped:
         reasons = sorted({d["skip_reason"].split(":")[0] for d in skipped})
-        print(f"pip-audit: NOT AUDITED: {len(skipped)} of {len(dependencies)} packages ({'; '.join(reasons)}). "
-              "No advisory database could be asked about them; nothing is known about their advisories.")
+        print(
+            f"pip-audit: NOT AUDITED: {len(skipped)} of {len(dependencies)} packages ({'; '.join(reasons)}). "
+            "No advisory database could be asked about them; nothing is known about their advisories."
+        )
     for dependency, vuln in advisories:
         fixes = ", ".join(vuln.get("fix_versions", [])) or "none yet"
-        print(f"  {dependency['name']} {dependency['version']}: {vuln['id']} "
-              f"({', '.join(vuln.get('aliases', []))}); fixed in: {fixes}")
+        print(
+            f"  {dependency['name']} {dependency['version']}: {vuln['id']} "
+            f"({', '.join(vuln.get('aliases', []))}); fixed in: {fixes}"
+        )
     if advisories:
-        print("Raise the pin in pyproject.toml and run `make lock`; or, if it does not apply, add it to ACCEPTED "
-              "in deploy/audit.py with the reason.")
+        print(
+            "Raise the pin in pyproject.toml and run `make lock`; or, if it does not apply, add it to ACCEPTED "
+            "in deploy/audit.py with the reason."
+        )
         return 1
     return 1 if required and skipped else 0
 

@@ -25,9 +25,14 @@ from .package import SIZE_BUDGET_BYTES, ensure_package, venv_python, zip_paths
 
 FUNCTION_ENV = {
     # Enough configuration for a cold start; nothing is stored, so the endpoint is a closed port.
-    "REGISTRATIONS_TABLE": "bench", "AWS_REGION": "eu-central-1", "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
-    "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "TOKEN_SECRET": "bench-secret",  # nosec B105 # dummy credentials for a local cold start; nothing is stored
-    "MAIL_BACKEND": "outbox", "MAIL_OUTBOX": str(Path(tempfile.gettempdir()) / "bench-outbox"),
+    "REGISTRATIONS_TABLE": "bench",
+    "AWS_REGION": "eu-central-1",
+    "DYNAMODB_ENDPOINT": "http://127.0.0.1:9",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "TOKEN_SECRET": "bench-secret",  # nosec B105 # dummy credentials for a local cold start; nothing is stored
+    "MAIL_BACKEND": "outbox",
+    "MAIL_OUTBOX": str(Path(tempfile.gettempdir()) / "bench-outbox"),
     "MAIL_SENDER": "bench@example.org",
 }
 BARE_IMPORT = "import time; t = time.perf_counter(); import flask, boto3; print(time.perf_counter() - t)"
@@ -79,8 +84,10 @@ def main(argv: list[str] | None = None) -> int:
                 results[name][1].append(first)
 
     def ratios(values: list[float]) -> str:
-        return (f"ratio {statistics.median(values) / statistics.median(bare):.2f} (median) "
-                f"{min(values) / min(bare):.2f} (min)")
+        return (
+            f"ratio {statistics.median(values) / statistics.median(bare):.2f} (median) "
+            f"{min(values) / min(bare):.2f} (min)"
+        )
 
     print(f"\ncold start, {args.runs} fresh interpreters each (CPython {python})")
     print(f"  {'bare import flask, boto3 (venv)':42s} {describe(bare)}   {ratios(bare)}")
@@ -89,28 +96,57 @@ def main(argv: list[str] | None = None) -> int:
     for name, (_, firsts) in results.items():
         print(f"  {'import + first request, ' + name:42s} {describe(firsts)}   {ratios(firsts)}")
     write_results(raw, final, bare, results, args.runs)
-    print("\nratio = the variant against the bare import measured in this run (median to median, min to min);"
-          "\nthe budget is a ratio of at most 1.00 for the packaged handler's import. On a busy machine the"
-          "\nminimum is the steadier figure.")
+    print(
+        "\nratio = the variant against the bare import measured in this run (median to median, min to min);"
+        "\nthe budget is a ratio of at most 1.00 for the packaged handler's import. On a busy machine the"
+        "\nminimum is the steadier figure."
+    )
     return 0
 
 
-def write_results(raw: Path, final: Path, bare: list[float],
-                  results: dict[str, tuple[list[float], list[float]]], runs: int) -> None:
+def write_results(
+    raw: Path, final: Path, bare: list[float], results: dict[str, tuple[list[float], list[float]]], runs: int
+) -> None:
     budget = SIZE_BUDGET_BYTES / 1024 / 1024
-    figures = [Figure(f"Lambda zip, {label}", round(path.stat().st_size / 1024 / 1024, 2), "MB",
-                      note=f"budget {budget:.0f} MB")
-               for label, path in (("zappa package", raw), ("after recompile (deployed)", final))]
+    figures = [
+        Figure(
+            f"Lambda zip, {label}", round(path.stat().st_size / 1024 / 1024, 2), "MB", note=f"budget {budget:.0f} MB"
+        )
+        for label, path in (("zappa package", raw), ("after recompile (deployed)", final))
+    ]
     for name, (imports, firsts) in results.items():
-        for what, values in ((f"packaged handler import, {name}", imports),
-                             (f"import + first request, {name}", firsts)):
-            figures.append(Figure(f"{what}, median", round(statistics.median(values) * 1000, 1), "ms",
-                                  round(statistics.median(bare) * 1000, 1), "bare import flask, boto3, median"))
-            figures.append(Figure(f"{what}, min", round(min(values) * 1000, 1), "ms",
-                                  round(min(bare) * 1000, 1), "bare import flask, boto3, min"))
-    report.write("package", title="Lambda zip size and cold start", command="make bench-package", figures=figures,
-                 notes=[f"{runs} fresh interpreters each, no bytecode writing (as Lambda's read-only /var/task); "
-                        "budget: the packaged handler's import at most 1.00 of the bare import."])
+        for what, values in (
+            (f"packaged handler import, {name}", imports),
+            (f"import + first request, {name}", firsts),
+        ):
+            figures.append(
+                Figure(
+                    f"{what}, median",
+                    round(statistics.median(values) * 1000, 1),
+                    "ms",
+                    round(statistics.median(bare) * 1000, 1),
+                    "bare import flask, boto3, median",
+                )
+            )
+            figures.append(
+                Figure(
+                    f"{what}, min",
+                    round(min(values) * 1000, 1),
+                    "ms",
+                    round(min(bare) * 1000, 1),
+                    "bare import flask, boto3, min",
+                )
+            )
+    report.write(
+        "package",
+        title="Lambda zip size and cold start",
+        command="make bench-package",
+        figures=figures,
+        notes=[
+            f"{runs} fresh interpreters each, no bytecode writing (as Lambda's read-only /var/task); "
+            "budget: the packaged handler's import at most 1.00 of the bare import."
+        ],
+    )
 
 
 if __name__ == "__main__":

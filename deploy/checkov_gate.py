@@ -32,8 +32,21 @@ Finding = tuple[str, str, str]  # (template, resource, check)
 def run_checkov(checkov: Path, directory: Path = INFRA) -> list[dict[str, Any]]:
     """checkov's JSON report, one per framework (a single one here: cloudformation)."""
     # --skip-download: no call home for guidelines (there is no network here, and it only adds links).
-    result = subprocess.run([str(checkov), "--directory", str(directory), "--framework", "cloudformation",  # nosec B603 # fixed argv, no shell
-                             "--output", "json", "--skip-download"], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [
+            str(checkov),
+            "--directory",
+            str(directory),
+            "--framework",
+            "cloudformation",  # nosec B603 # fixed argv, no shell
+            "--output",
+            "json",
+            "--skip-download",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     try:
         report = json.loads(result.stdout)
     except json.JSONDecodeError:
@@ -63,27 +76,34 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     reports = run_checkov(args.checkov, args.directory)
-    summary = {key: sum(r["summary"][key] for r in reports) for key in
-               ("passed", "failed", "skipped", "parsing_errors", "resource_count")}
+    summary = {
+        key: sum(r["summary"][key] for r in reports)
+        for key in ("passed", "failed", "skipped", "parsing_errors", "resource_count")
+    }
     failed: dict[Finding, dict[str, Any]] = {
         (c["file_path"].lstrip("/"), c["resource"], c["check_id"]): c
-        for r in reports for c in r["results"]["failed_checks"]
+        for r in reports
+        for c in r["results"]["failed_checks"]
     }
     skips = load_skips(args.skips)
     unaccepted = sorted(set(failed) - set(skips))
     stale = sorted(set(skips) - set(failed))
 
-    print(f"checkov {', '.join(sorted({r['summary']['checkov_version'] for r in reports}))} on "
-          f"{args.directory.relative_to(ROOT) if args.directory.is_relative_to(ROOT) else args.directory}: "
-          f"{summary['resource_count']} resources, {summary['passed']} passed, {summary['skipped']} skipped inline, "
-          f"{len(failed) - len(unaccepted)} accepted in {args.skips.name}, {len(unaccepted)} failed")
+    print(
+        f"checkov {', '.join(sorted({r['summary']['checkov_version'] for r in reports}))} on "
+        f"{args.directory.relative_to(ROOT) if args.directory.is_relative_to(ROOT) else args.directory}: "
+        f"{summary['resource_count']} resources, {summary['passed']} passed, {summary['skipped']} skipped inline, "
+        f"{len(failed) - len(unaccepted)} accepted in {args.skips.name}, {len(unaccepted)} failed"
+    )
     for finding in stale:
         print(f"  no longer failing, remove from {args.skips.name}: {' '.join(finding)}")
     for finding in unaccepted:
         check = failed[finding]
         lines = "-".join(str(n) for n in check["file_line_range"])
-        print(f"  FAILED {check['check_id']} {check['check_name']}\n"
-              f"         {check['resource']} in infra/{finding[0]}:{lines}")
+        print(
+            f"  FAILED {check['check_id']} {check['check_name']}\n"
+            f"         {check['resource']} in infra/{finding[0]}:{lines}"
+        )
     if unaccepted:
         print("Fix it, or skip it inline in the resource with its reason: # checkov:skip=CKV_...: reason")
     problems = []

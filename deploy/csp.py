@@ -83,9 +83,11 @@ def policy(site_dir: Path) -> str:
     directives["script-src"] += site_script_hashes(site_dir)
     value = "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
     if len(value) > CLOUDFRONT_CSP_LIMIT:
-        raise ValueError(f"the Content-Security-Policy is {len(value)} characters, CloudFront allows "
-                         f"{CLOUDFRONT_CSP_LIMIT}: the site has too many different inline scripts; move them into "
-                         f"extra_javascript files")
+        raise ValueError(
+            f"the Content-Security-Policy is {len(value)} characters, CloudFront allows "
+            f"{CLOUDFRONT_CSP_LIMIT}: the site has too many different inline scripts; move them into "
+            f"extra_javascript files"
+        )
     return value
 
 

@@ -31,8 +31,9 @@ from . import INFRA, ROOT
 from . import csp as site_csp
 
 TEMPLATE = INFRA / "template.yaml"
-BLOCK = re.compile(r"(?P<indent>[ ]*)# BEGIN GENERATED (?P<name>[a-z-]+)\n.*?(?P=indent)# END GENERATED (?P=name)\n",
-                   re.DOTALL)
+BLOCK = re.compile(
+    r"(?P<indent>[ ]*)# BEGIN GENERATED (?P<name>[a-z-]+)\n.*?(?P=indent)# END GENERATED (?P=name)\n", re.DOTALL
+)
 
 
 class _CfnLoader(yaml.SafeLoader):
@@ -66,17 +67,26 @@ def policy_headers(template: dict, policy: str) -> list[tuple[str, str, bool]]:
     security = config["SecurityHeadersConfig"]
     hsts = security["StrictTransportSecurity"]
     headers = [
-        ("Content-Security-Policy", security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
-         security["ContentSecurityPolicy"]["Override"]),
-        ("Strict-Transport-Security", f"max-age={hsts['AccessControlMaxAgeSec']}"
-         + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "") + ("; preload" if hsts.get("Preload") else ""),
-         hsts["Override"]),
+        (
+            "Content-Security-Policy",
+            security["ContentSecurityPolicy"]["ContentSecurityPolicy"],
+            security["ContentSecurityPolicy"]["Override"],
+        ),
+        (
+            "Strict-Transport-Security",
+            f"max-age={hsts['AccessControlMaxAgeSec']}"
+            + ("; includeSubDomains" if hsts.get("IncludeSubdomains") else "")
+            + ("; preload" if hsts.get("Preload") else ""),
+            hsts["Override"],
+        ),
         ("X-Content-Type-Options", "nosniff", security["ContentTypeOptions"]["Override"]),
         ("X-Frame-Options", security["FrameOptions"]["FrameOption"], security["FrameOptions"]["Override"]),
         ("Referrer-Policy", security["ReferrerPolicy"]["ReferrerPolicy"], security["ReferrerPolicy"]["Override"]),
     ]
-    headers += [(item["Header"], item["Value"], item["Override"])
-                for item in config.get("CustomHeadersConfig", {}).get("Items", [])]
+    headers += [
+        (item["Header"], item["Value"], item["Override"])
+        for item in config.get("CustomHeadersConfig", {}).get("Items", [])
+    ]
     return headers
 
 
@@ -116,10 +126,12 @@ def key_schema_lines() -> list[str]:
 
     schema = json.loads(TABLE_SCHEMA_FILE.read_text(encoding="utf-8"))
     # JSON is YAML: each value on one line, exactly as the code reads it.
-    return [f"KeySchema: {json.dumps(schema['KeySchema'])}",
-            f"AttributeDefinitions: {json.dumps(schema['AttributeDefinitions'])}",
-            f"GlobalSecondaryIndexes: {json.dumps(schema['GlobalSecondaryIndexes'])}",
-            f"TimeToLiveSpecification: {json.dumps({'AttributeName': TTL_ATTRIBUTE, 'Enabled': True})}"]
+    return [
+        f"KeySchema: {json.dumps(schema['KeySchema'])}",
+        f"AttributeDefinitions: {json.dumps(schema['AttributeDefinitions'])}",
+        f"GlobalSecondaryIndexes: {json.dumps(schema['GlobalSecondaryIndexes'])}",
+        f"TimeToLiveSpecification: {json.dumps({'AttributeName': TTL_ATTRIBUTE, 'Enabled': True})}",
+    ]
 
 
 def stream_filter_lines() -> list[str]:
@@ -147,8 +159,12 @@ def export_expiry_lines() -> list[str]:
 
 
 def render(text: str, site_dir: Path) -> str:
-    generators = {"key-schema": key_schema_lines, "stream-filter": stream_filter_lines,
-                  "csp": lambda: csp_lines(site_dir), "export-expiry": export_expiry_lines}
+    generators = {
+        "key-schema": key_schema_lines,
+        "stream-filter": stream_filter_lines,
+        "csp": lambda: csp_lines(site_dir),
+        "export-expiry": export_expiry_lines,
+    }
     seen = set()
 
     def replace(match: re.Match) -> str:
@@ -182,8 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{TEMPLATE.relative_to(ROOT)} is up to date")
         return 0
     if args.check:
-        sys.stdout.writelines(difflib.unified_diff(current.splitlines(True), wanted.splitlines(True),
-                                                   "infra/template.yaml", "generated"))
+        sys.stdout.writelines(
+            difflib.unified_diff(current.splitlines(True), wanted.splitlines(True), "infra/template.yaml", "generated")
+        )
         print("\nOut of date: run `make infra`.")
         return 1
     TEMPLATE.write_text(wanted, encoding="utf-8")

@@ -42,8 +42,12 @@ def unpack(zip_path: Path, target: Path) -> Path:
 def runtime_dir(target: Path, venv_python_path: Path | None = None) -> Path:
     """A folder that stands in for the Lambda runtime's own packages: links into the packaging venv."""
     python = venv_python_path or venv_python()
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],  # nosec B603 # fixed argv, no shell
-                          check=True, capture_output=True, text=True).stdout.strip()
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],  # nosec B603 # fixed argv, no shell
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     target.mkdir(parents=True, exist_ok=True)
     for name in LAMBDA_RUNTIME_PACKAGES:
         source = Path(site) / name
@@ -55,17 +59,30 @@ def runtime_dir(target: Path, venv_python_path: Path | None = None) -> Path:
     return target
 
 
-def api_gateway_event(method: str, path: str, *, stage: str = "production", body: str | None = None,
-                      headers: Mapping[str, str] | None = None, query: Mapping[str, str] | None = None) -> dict:
+def api_gateway_event(
+    method: str,
+    path: str,
+    *,
+    stage: str = "production",
+    body: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    query: Mapping[str, str] | None = None,
+) -> dict:
     """An API Gateway REST API (v1) proxy event, as CloudFront → API Gateway → Lambda delivers it.
 
     CloudFront forwards the viewer's headers except Host, so Host is the API's own execute-api name; the path has
     no stage prefix (API Gateway strips it into requestContext.stage).
     """
     api_host = "abcdef1234.execute-api.eu-central-1.amazonaws.com"
-    all_headers = {"Host": api_host, "X-Forwarded-Proto": "https", "X-Forwarded-Port": "443",
-                   "X-Forwarded-For": "192.0.2.10, 198.51.100.7", "User-Agent": "Amazon CloudFront",
-                   "Via": "2.0 example.cloudfront.net (CloudFront)", **(headers or {})}
+    all_headers = {
+        "Host": api_host,
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Port": "443",
+        "X-Forwarded-For": "192.0.2.10, 198.51.100.7",
+        "User-Agent": "Amazon CloudFront",
+        "Via": "2.0 example.cloudfront.net (CloudFront)",
+        **(headers or {}),
+    }
     return {
         "resource": "/{proxy+}",
         "path": path,
@@ -92,8 +109,15 @@ def api_gateway_event(method: str, path: str, *, stage: str = "production", body
     }
 
 
-def invoke(task_dir: Path, runtime: Path, events: Iterable[dict], env: Mapping[str, str],
-           handler: str = "handler.lambda_handler", python: Path | None = None, timeout: float = 60) -> dict[str, Any]:
+def invoke(
+    task_dir: Path,
+    runtime: Path,
+    events: Iterable[dict],
+    env: Mapping[str, str],
+    handler: str = "handler.lambda_handler",
+    python: Path | None = None,
+    timeout: float = 60,
+) -> dict[str, Any]:
     """Start a fresh interpreter (a cold Lambda container), call the handler with each event in turn.
 
     Returns {"import_seconds", "responses": [...], "call_seconds": [...]}.
@@ -101,12 +125,30 @@ def invoke(task_dir: Path, runtime: Path, events: Iterable[dict], env: Mapping[s
     with tempfile.TemporaryDirectory(prefix="lambda-invoke-") as tmp:
         events_file, result_file = Path(tmp) / "events.json", Path(tmp) / "result.json"
         events_file.write_text(json.dumps(list(events)), encoding="utf-8")
-        base = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "LAMBDA_TASK_ROOT": str(task_dir),
-                "PYTHONDONTWRITEBYTECODE": "1"}
+        base = {
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "LAMBDA_TASK_ROOT": str(task_dir),
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
         completed = subprocess.run(  # nosec B603 # fixed argv, no shell
-            [str(python or venv_python()), "-I", "-S", "-B", str(RUNNER), str(task_dir), str(runtime), handler,
-             str(events_file), str(result_file)],
-            cwd=task_dir, env={**base, **env}, capture_output=True, text=True, timeout=timeout,
+            [
+                str(python or venv_python()),
+                "-I",
+                "-S",
+                "-B",
+                str(RUNNER),
+                str(task_dir),
+                str(runtime),
+                handler,
+                str(events_file),
+                str(result_file),
+            ],
+            cwd=task_dir,
+            env={**base, **env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         if completed.returncode != 0:
             raise RuntimeError(f"the handler process failed ({completed.returncode}):\n{completed.stderr[-4000:]}")

@@ -49,11 +49,23 @@ def main() -> int:
         responses.append(handler(event, LambdaContext()))
         call_seconds.append(time.perf_counter() - started)
 
-    outside = sorted({m.__file__ for m in list(sys.modules.values())
-                      if getattr(m, "__file__", None) and "site-packages" in m.__file__})
+    outside = sorted(
+        {
+            m.__file__
+            for m in list(sys.modules.values())
+            if getattr(m, "__file__", None) and "site-packages" in m.__file__
+        }
+    )
     with open(result_path, "w", encoding="utf-8") as f:
-        json.dump({"import_seconds": import_seconds, "call_seconds": call_seconds, "responses": responses,
-                   "modules_from_site_packages": outside}, f)
+        json.dump(
+            {
+                "import_seconds": import_seconds,
+                "call_seconds": call_seconds,
+                "responses": responses,
+                "modules_from_site_packages": outside,
+            },
+            f,
+        )
     return 0
 
 

@@ -54,16 +54,33 @@ def ensure_venv(venv: Path = LAMBDA_VENV) -> Path:
     if venv.exists():
         shutil.rmtree(venv)
     subprocess.run([PYTHON, "-m", "venv", str(venv)], check=True)  # nosec B603 # fixed argv, no shell
-    subprocess.run([str(venv_python(venv)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",  # nosec B603 # fixed argv, no shell
-                    "--require-hashes", "--no-deps", "-r", str(LOCK_FILE)], check=True)
+    subprocess.run(
+        [
+            str(venv_python(venv)),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",  # nosec B603 # fixed argv, no shell
+            "--require-hashes",
+            "--no-deps",
+            "-r",
+            str(LOCK_FILE),
+        ],
+        check=True,
+    )
     marker.write_text(wanted, encoding="utf-8")
     return venv
 
 
 def python_version(python: str | Path) -> str:
     """'python3.13': the interpreter's version, named as Lambda names its runtimes."""
-    return subprocess.run([str(python), "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],  # nosec B603 # fixed argv, no shell
-                          check=True, capture_output=True, text=True).stdout.strip()
+    return subprocess.run(
+        [str(python), "-c", "import sys; print('python%d.%d' % sys.version_info[:2])"],  # nosec B603 # fixed argv, no shell
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
 
 
 def check_runtime(stage: str, python: str | Path) -> None:
@@ -71,8 +88,10 @@ def check_runtime(stage: str, python: str | Path) -> None:
     runtime = stage_settings(stage)["runtime"]
     found = python_version(python)
     if found != runtime:
-        raise SystemExit(f"The Lambda runtime of {stage} is {runtime}, but the packaging Python is {found} "
-                         f"({python}). Run with PYTHON=/path/to/{runtime}.")
+        raise SystemExit(
+            f"The Lambda runtime of {stage} is {runtime}, but the packaging Python is {found} "
+            f"({python}). Run with PYTHON=/path/to/{runtime}."
+        )
 
 
 def venv_python(venv: Path = LAMBDA_VENV) -> Path:
@@ -88,23 +107,32 @@ def offline_env(venv: Path) -> dict[str, str]:
     keep = ("HOME", "LANG", "LC_ALL", "USER", "LOGNAME", "TMPDIR", "TERM")
     env = {key: os.environ[key] for key in keep if key in os.environ}
     dead_proxy = "http://127.0.0.1:9"
-    env.update({
-        "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
-        "VIRTUAL_ENV": str(venv),
-        "AWS_CONFIG_FILE": str(empty),
-        "AWS_SHARED_CREDENTIALS_FILE": str(empty),
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "HTTP_PROXY": dead_proxy, "HTTPS_PROXY": dead_proxy, "http_proxy": dead_proxy, "https_proxy": dead_proxy,
-        "NO_PROXY": "", "no_proxy": "",
-        "PYTHONDONTWRITEBYTECODE": "1",
-    })
+    env.update(
+        {
+            "PATH": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+            "VIRTUAL_ENV": str(venv),
+            "AWS_CONFIG_FILE": str(empty),
+            "AWS_SHARED_CREDENTIALS_FILE": str(empty),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "HTTP_PROXY": dead_proxy,
+            "HTTPS_PROXY": dead_proxy,
+            "http_proxy": dead_proxy,
+            "https_proxy": dead_proxy,
+            "NO_PROXY": "",
+            "no_proxy": "",
+            "PYTHONDONTWRITEBYTECODE": "1",
+        }
+    )
     return env
 
 
 def package_inputs() -> list[Path]:
     """Every file that can change the zip's contents."""
-    files = [p for p in FUNCTIONS.rglob("*") if p.is_file()
-             and "__pycache__" not in p.parts and not any(part.endswith(".egg-info") for part in p.parts)]
+    files = [
+        p
+        for p in FUNCTIONS.rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and not any(part.endswith(".egg-info") for part in p.parts)
+    ]
     return sorted(files) + [ROOT / "pyproject.toml", LOCK_FILE, Path(__file__).resolve()]
 
 
@@ -124,9 +152,21 @@ def zappa_package(stage: str, output: Path, venv: Path) -> Path:
     """Run the real `zappa package` in functions/, where zappa_settings.json and the `registrations` package are."""
     output.parent.mkdir(parents=True, exist_ok=True)
     output.unlink(missing_ok=True)
-    subprocess.run([str(venv / "bin" / "zappa"), "package", stage, "--output", str(output), "--json",  # nosec B603 # fixed argv, no shell
-                    "--disable_progress"], cwd=FUNCTIONS, env=offline_env(venv), check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            str(venv / "bin" / "zappa"),
+            "package",
+            stage,
+            "--output",
+            str(output),
+            "--json",  # nosec B603 # fixed argv, no shell
+            "--disable_progress",
+        ],
+        cwd=FUNCTIONS,
+        env=offline_env(venv),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     if not output.is_file():
         raise RuntimeError(f"zappa package wrote no {output}")
     return output
@@ -139,13 +179,34 @@ def recompile(source_zip: Path, target_zip: Path, python: Path) -> Path:
         with zipfile.ZipFile(source_zip) as archive:
             entries = archive.infolist()
             archive.extractall(tree)
-        subprocess.run([str(python), "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",  # nosec B603 # fixed argv, no shell
-                        "-s", str(tree), "-p", LAMBDA_TASK_ROOT, str(tree)], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "compileall",
+                "-q",
+                "-j",
+                "0",
+                "--invalidation-mode",
+                "unchecked-hash",  # nosec B603 # fixed argv, no shell
+                "-s",
+                str(tree),
+                "-p",
+                LAMBDA_TASK_ROOT,
+                str(tree),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         known = {info.filename for info in entries}
-        compiled = sorted(str(p.relative_to(tree)) for p in tree.rglob("*.pyc") if str(p.relative_to(tree)) not in known)
+        compiled = sorted(
+            str(p.relative_to(tree)) for p in tree.rglob("*.pyc") if str(p.relative_to(tree)) not in known
+        )
         partial = target_zip.with_suffix(".partial")
-        with zipfile.ZipFile(source_zip) as archive, zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED,
-                                                                       compresslevel=9) as out:
+        with (
+            zipfile.ZipFile(source_zip) as archive,
+            zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as out,
+        ):
             for info in entries:
                 out.writestr(info, archive.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
             for name in compiled:

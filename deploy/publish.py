@@ -73,15 +73,19 @@ def require_supplied_facts(event) -> None:
     """Refuse to publish while event.toml has an empty PENDING_FACTS key (the statements would show a marker)."""
     missing = event.missing_facts()
     if missing:
-        raise PublishError(f"functions/registrations/event.toml has empty facts that the privacy and accessibility "
-                           f"statements need: {', '.join(missing)}. Fill them in (ask VNG), then publish.")
+        raise PublishError(
+            f"functions/registrations/event.toml has empty facts that the privacy and accessibility "
+            f"statements need: {', '.join(missing)}. Fill them in (ask VNG), then publish."
+        )
 
 
 def content_type(key: str) -> str:
     suffix = Path(key).suffix.lower()
     if suffix not in CONTENT_TYPES:
-        raise PublishError(f"{key}: no Content-Type known for {suffix or 'files without an extension'}; "
-                           f"add it to CONTENT_TYPES in deploy/publish.py")
+        raise PublishError(
+            f"{key}: no Content-Type known for {suffix or 'files without an extension'}; "
+            f"add it to CONTENT_TYPES in deploy/publish.py"
+        )
     return CONTENT_TYPES[suffix]
 
 
@@ -120,8 +124,13 @@ def local_files(site_dir: Path) -> dict[str, LocalFile]:
     files = {}
     for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
         key = path.relative_to(site_dir).as_posix()
-        files[key] = LocalFile(key, path, hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest(), content_type(key),
-                               cache_control(key))
+        files[key] = LocalFile(
+            key,
+            path,
+            hashlib.md5(path.read_bytes(), usedforsecurity=False).hexdigest(),
+            content_type(key),
+            cache_control(key),
+        )
     return files
 
 
@@ -160,18 +169,25 @@ def make_plan(s3, bucket: str, files: dict[str, LocalFile]) -> Plan:
 def apply(s3, cloudfront, bucket: str, distribution_id: str | None, plan: Plan) -> str | None:
     for local in plan.upload:
         with local.path.open("rb") as body:
-            s3.put_object(Bucket=bucket, Key=local.key, Body=body, ContentType=local.content_type,
-                          CacheControl=local.cache_control)
+            s3.put_object(
+                Bucket=bucket,
+                Key=local.key,
+                Body=body,
+                ContentType=local.content_type,
+                CacheControl=local.cache_control,
+            )
     for start in range(0, len(plan.delete), 1000):
-        chunk = plan.delete[start:start + 1000]
+        chunk = plan.delete[start : start + 1000]
         s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True})
     paths = plan.invalidation_paths()
     if not paths or distribution_id is None:
         return None
     response = cloudfront.create_invalidation(
         DistributionId=distribution_id,
-        InvalidationBatch={"Paths": {"Quantity": len(paths), "Items": paths},
-                           "CallerReference": f"publish-{time.time_ns()}"},
+        InvalidationBatch={
+            "Paths": {"Quantity": len(paths), "Items": paths},
+            "CallerReference": f"publish-{time.time_ns()}",
+        },
     )
     return response["Invalidation"]["Id"]
 
@@ -180,8 +196,10 @@ def publish(s3, cloudfront, bucket: str, distribution_id: str | None, site_dir: 
     csp = dict(response_headers(load_template()))["Content-Security-Policy"]
     blocked = missing_hashes(site_dir, csp)
     if blocked:
-        raise PublishError("the built site has inline scripts that the CSP in infra/template.yaml blocks "
-                           f"({', '.join(blocked)}): run `make infra`, update the stack, then publish")
+        raise PublishError(
+            "the built site has inline scripts that the CSP in infra/template.yaml blocks "
+            f"({', '.join(blocked)}): run `make infra`, update the stack, then publish"
+        )
     plan = make_plan(s3, bucket, local_files(site_dir))
     apply(s3, cloudfront, bucket, distribution_id, plan)
     return plan
@@ -192,9 +210,23 @@ def build(site_url: str, site_dir: Path) -> Path:
     config = ROOT / ".mkdocs-publish.yml"
     config.write_text(f"INHERIT: mkdocs.yml\nsite_url: {site_url.rstrip('/')}/\n", encoding="utf-8")
     try:
-        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--config-file",  # nosec B603 # fixed argv, no shell
-                        str(config), "--site-dir", str(site_dir)], cwd=ROOT, check=True,
-                       env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mkdocs",
+                "build",
+                "--strict",
+                "--quiet",
+                "--config-file",  # nosec B603 # fixed argv, no shell
+                str(config),
+                "--site-dir",
+                str(site_dir),
+            ],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        )
     finally:
         config.unlink(missing_ok=True)
     return site_dir
@@ -223,10 +255,17 @@ def main(argv: list[str] | None = None) -> int:
     outputs = stack_outputs(session, stack_name(args.stage))
     with tempfile.TemporaryDirectory(prefix="publish-") as tmp:
         site_dir = build(outputs["SiteUrl"], Path(tmp) / "site")
-        plan = publish(session.client("s3"), session.client("cloudfront"), outputs["SiteBucketName"],
-                       outputs["DistributionId"], site_dir)
-    print(f"{len(plan.upload)} uploaded ({len(plan.changed)} changed), {plan.unchanged} unchanged, "
-          f"{len(plan.delete)} deleted; invalidated: {', '.join(plan.invalidation_paths()) or 'nothing'}")
+        plan = publish(
+            session.client("s3"),
+            session.client("cloudfront"),
+            outputs["SiteBucketName"],
+            outputs["DistributionId"],
+            site_dir,
+        )
+    print(
+        f"{len(plan.upload)} uploaded ({len(plan.changed)} changed), {plan.unchanged} unchanged, "
+        f"{len(plan.delete)} deleted; invalidated: {', '.join(plan.invalidation_paths()) or 'nothing'}"
+    )
     print(f"Site: {outputs['SiteUrl']}")
     return 0
 

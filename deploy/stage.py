@@ -45,8 +45,12 @@ class Clients:
         import boto3
 
         session = boto3.Session(region_name=region)
-        return cls(*(session.client(name, endpoint_url=endpoint_url)
-                     for name in ("cloudformation", "ssm", "lambda", "apigateway")))
+        return cls(
+            *(
+                session.client(name, endpoint_url=endpoint_url)
+                for name in ("cloudformation", "ssm", "lambda", "apigateway")
+            )
+        )
 
 
 def stack_name(stage: str) -> str:
@@ -67,14 +71,14 @@ def stored_secret(clients: Clients, parameter: str, description: str, rotate: bo
         except clients.ssm.exceptions.ParameterNotFound:
             pass
     value = secrets.token_urlsafe(32)
-    clients.ssm.put_parameter(Name=parameter, Value=value, Type="SecureString", Overwrite=rotate,
-                              Description=description)
+    clients.ssm.put_parameter(
+        Name=parameter, Value=value, Type="SecureString", Overwrite=rotate, Description=description
+    )
     return value
 
 
 def token_secret(clients: Clients, parameter: str, rotate: bool = False) -> str:
-    return stored_secret(clients, parameter, "TOKEN_SECRET of the registration function (signs personal links)",
-                         rotate)
+    return stored_secret(clients, parameter, "TOKEN_SECRET of the registration function (signs personal links)", rotate)
 
 
 def origin_secret(clients: Clients, parameter: str) -> str:
@@ -94,8 +98,12 @@ def set_function_environment(clients: Clients, function: str, values: dict[str, 
 
 def rest_api_id(clients: Clients, name: str) -> str:
     """Zappa names the REST API after the function."""
-    ids = [api["id"] for page in clients.apigateway.get_paginator("get_rest_apis").paginate()
-           for api in page.get("items", []) if api["name"] == name]
+    ids = [
+        api["id"]
+        for page in clients.apigateway.get_paginator("get_rest_apis").paginate()
+        for api in page.get("items", [])
+        if api["name"] == name
+    ]
     if len(ids) != 1:
         raise SystemExit(f"expected one API Gateway REST API named {name!r}, found {len(ids)}: run zappa deploy first")
     return ids[0]
@@ -106,8 +114,10 @@ def throttling_operations(throttling: dict) -> list[dict]:
     rate, burst = throttling["rate_limit"], throttling["burst_limit"]
     if not (0 < rate <= burst):
         raise SystemExit("api_gateway_throttling needs 0 < rate_limit <= burst_limit")
-    return [{"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(float(rate))},
-            {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(int(burst))}]
+    return [
+        {"op": "replace", "path": "/*/*/throttling/rateLimit", "value": str(float(rate))},
+        {"op": "replace", "path": "/*/*/throttling/burstLimit", "value": str(int(burst))},
+    ]
 
 
 def configure(clients: Clients, stage: str, region: str, rotate: bool = False) -> dict[str, str]:
@@ -128,13 +138,18 @@ def configure(clients: Clients, stage: str, region: str, rotate: bool = False) -
             environment["ORIGIN_SECRET"] = secret
     changed = set_function_environment(clients, function, environment)
     api_id = rest_api_id(clients, function)
-    clients.apigateway.update_stage(restApiId=api_id, stageName=stage,
-                                    patchOperations=throttling_operations(settings["api_gateway_throttling"]))
+    clients.apigateway.update_stage(
+        restApiId=api_id, stageName=stage, patchOperations=throttling_operations(settings["api_gateway_throttling"])
+    )
     api_domain = f"{api_id}.execute-api.{region}.amazonaws.com"
-    return {"function": function, "environment_changed": str(changed), "api_domain": api_domain,
-            "api_wired": str(outputs.get("ApiOrigin") == f"https://{api_domain}/{stage}"),
-            "origin_secret_in_use": str(origin_secret_in_use),
-            "origin_secret_parameter": outputs.get("OriginSecretParameterName", "")}
+    return {
+        "function": function,
+        "environment_changed": str(changed),
+        "api_domain": api_domain,
+        "api_wired": str(outputs.get("ApiOrigin") == f"https://{api_domain}/{stage}"),
+        "origin_secret_in_use": str(origin_secret_in_use),
+        "origin_secret_parameter": outputs.get("OriginSecretParameterName", ""),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,8 +159,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     region = stage_settings(args.stage)["aws_region"]
     result = configure(Clients.for_region(region), args.stage, region, rotate=args.command == "rotate-token-secret")
-    print(f"{result['function']}: environment {'updated' if result['environment_changed'] == 'True' else 'unchanged'}"
-          f" ({', '.join(DEPLOY_TIME_VARIABLES)}); API throttling applied")
+    print(
+        f"{result['function']}: environment {'updated' if result['environment_changed'] == 'True' else 'unchanged'}"
+        f" ({', '.join(DEPLOY_TIME_VARIABLES)}); API throttling applied"
+    )
     print(stack_update_advice(result, region, args.stage), end="")
     return 0
 
@@ -158,16 +175,20 @@ def stack_update_advice(result: dict[str, str], region: str, stage: str) -> str:
         overrides.append(f"ApiDomainName={result['api_domain']}")
         reasons.append("CloudFront does not send /api/* to this API yet")
     if result["origin_secret_in_use"] != "True" and result["origin_secret_parameter"]:
-        overrides.append(f'OriginSecret="$(aws ssm get-parameter --region {region} --with-decryption '
-                         f'--name {result["origin_secret_parameter"]} --query Parameter.Value --output text)"')
+        overrides.append(
+            f'OriginSecret="$(aws ssm get-parameter --region {region} --with-decryption '
+            f'--name {result["origin_secret_parameter"]} --query Parameter.Value --output text)"'
+        )
         reasons.append("CloudFront does not send the origin secret yet")
     if not overrides:
         return ""
-    return (f"{'; '.join(reasons)}. Run:\n"
-            f"  aws cloudformation deploy --region {region} --stack-name {stack_name(stage)} "
-            f"--template-file infra/template.yaml --capabilities CAPABILITY_NAMED_IAM "
-            f"--parameter-overrides {' '.join(overrides)}\n"
-            f"and then this command (deploy.stage configure) again.\n")
+    return (
+        f"{'; '.join(reasons)}. Run:\n"
+        f"  aws cloudformation deploy --region {region} --stack-name {stack_name(stage)} "
+        f"--template-file infra/template.yaml --capabilities CAPABILITY_NAMED_IAM "
+        f"--parameter-overrides {' '.join(overrides)}\n"
+        f"and then this command (deploy.stage configure) again.\n"
+    )
 
 
 if __name__ == "__main__":

@@ -27,11 +27,29 @@ def build(target: Path = DIST) -> Path:
     with tempfile.TemporaryDirectory(prefix="wheel-src-") as tmp:
         source = Path(tmp)
         shutil.copy2(ROOT / "pyproject.toml", source / "pyproject.toml")
-        shutil.copytree(FUNCTIONS / "registrations", source / "functions" / "registrations",
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            FUNCTIONS / "registrations",
+            source / "functions" / "registrations",
+            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        )
         out = source / "out"
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check", "--no-deps",
-                        "--no-build-isolation", "--no-index", "--wheel-dir", str(out), str(source)], check=True)
+        subprocess.run(  # nosec B603 # fixed argv: this Python's own pip, no shell
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--no-deps",
+                "--no-build-isolation",
+                "--no-index",
+                "--wheel-dir",
+                str(out),
+                str(source),
+            ],
+            check=True,
+        )
         [wheel] = out.glob("*.whl")
         built = target / wheel.name
         shutil.copy2(wheel, built)
@@ -43,8 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, default=DIST, help="where to write the wheel (default: dist/)")
     args = parser.parse_args(argv)
     wheel = build(args.dist)
-    print(f"{wheel.relative_to(ROOT) if wheel.is_relative_to(ROOT) else wheel}: give this file to staff "
-          "(STAFF.md, chapter 3)")
+    print(
+        f"{wheel.relative_to(ROOT) if wheel.is_relative_to(ROOT) else wheel}: give this file to staff "
+        "(STAFF.md, chapter 3)"
+    )
     return 0
 
 

@@ -57,8 +57,10 @@ class CountingTable:
     def __getattr__(self, name):
         attribute = getattr(self._table, name)
         if name in ("put_item", "get_item", "update_item", "query", "scan", "delete_item"):
+
             def counted(**request):
                 self.calls["".join(part.title() for part in name.split("_"))] += 1
                 return attribute(**request)
+
             return counted
         return attribute

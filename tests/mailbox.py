@@ -18,8 +18,7 @@ def messages(outbox: str | Path) -> list[EmailMessage]:
     folder = Path(outbox)
     if not folder.exists():
         return []
-    return [email.message_from_bytes(path.read_bytes(), policy=policy.default)
-            for path in sorted(folder.glob("*.eml"))]
+    return [email.message_from_bytes(path.read_bytes(), policy=policy.default) for path in sorted(folder.glob("*.eml"))]
 
 
 def wait_for_messages(outbox: str | Path, count: int, ceiling: float = 30.0) -> list[EmailMessage]:

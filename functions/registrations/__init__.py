@@ -25,8 +25,14 @@ __all__ = ["ConfigError", "Settings", "create_app", "create_deliverer"]
 MAX_BODY_BYTES = 16 * 1024
 
 
-def create_app(config: Settings | Mapping[str, Any] | None = None, *, table: Any = None, clock: Clock | None = None,
-               transport: Sender | None = None, on_write: Callable[[], None] | None = None) -> Flask:
+def create_app(
+    config: Settings | Mapping[str, Any] | None = None,
+    *,
+    table: Any = None,
+    clock: Clock | None = None,
+    transport: Sender | None = None,
+    on_write: Callable[[], None] | None = None,
+) -> Flask:
     """Wire the app. `config`: Settings, or environment names that override os.environ (a local run, tests).
 
     The test doubles come in as arguments: `table` (a DynamoDB Table, or a stand-in that fails), `clock` and
@@ -60,8 +66,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *, table: Any
     return app
 
 
-def create_deliverer(config: Settings | Mapping[str, Any] | None = None, *, table: Any = None,
-                     clock: Clock | None = None, transport: Sender | None = None) -> Deliverer:
+def create_deliverer(
+    config: Settings | Mapping[str, Any] | None = None,
+    *,
+    table: Any = None,
+    clock: Clock | None = None,
+    transport: Sender | None = None,
+) -> Deliverer:
     """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
     from .delivery import Deliverer
     from .mail.senders import sender_from_settings
@@ -85,8 +96,9 @@ class _Parts:
     mailer: ConfirmationMailer
 
     @classmethod
-    def wire(cls, config: Settings | Mapping[str, Any] | None, table: Any, clock: Clock | None,
-             transport: Sender | None) -> _Parts:
+    def wire(
+        cls, config: Settings | Mapping[str, Any] | None, table: Any, clock: Clock | None, transport: Sender | None
+    ) -> _Parts:
         from .event import load_event
         from .links import ManageLinks
         from .mail.confirmation import ConfirmationMailer
@@ -101,8 +113,14 @@ class _Parts:
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)
         )
         links = ManageLinks(settings.token_secret, event)
-        mailer = ConfirmationMailer(event=event, links=links, from_address=settings.from_address,
-                                    site_url=settings.site_url)
-        return cls(settings, event, repository,
-                   clock or make_clock(settings.preview_now, event.timezone, on_lambda=settings.on_lambda),
-                   links, mailer)
+        mailer = ConfirmationMailer(
+            event=event, links=links, from_address=settings.from_address, site_url=settings.site_url
+        )
+        return cls(
+            settings,
+            event,
+            repository,
+            clock or make_clock(settings.preview_now, event.timezone, on_lambda=settings.on_lambda),
+            links,
+            mailer,
+        )

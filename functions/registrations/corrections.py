@@ -37,7 +37,8 @@ def cancel_on_behalf(repository: RegistrationRepository, event: Event, email: st
     False when it was cancelled already; RegistrationNotFound when there is none."""
     try:
         repository.update(
-            event.id, email,
+            event.id,
+            email,
             {"status": "cancelled", "cancelled_at": local_iso(now, event), CANCELLED_BY: BY_STAFF},
             only_if_status="registered",
         )
@@ -53,8 +54,9 @@ def make_confirmation_owed(repository: RegistrationRepository, event: Event, ema
 
     RegistrationCancelled when the registration is cancelled; RegistrationNotFound when there is none."""
     try:
-        repository.update(event.id, email, owed_mail("confirmation", now, event), only_if_status="registered",
-                          remove=MAIL_RESETS)
+        repository.update(
+            event.id, email, owed_mail("confirmation", now, event), only_if_status="registered", remove=MAIL_RESETS
+        )
     except RegistrationNotFound:
         repository.get(event.id, email)
         raise RegistrationCancelled() from None

@@ -77,8 +77,15 @@ def no_deadline() -> float:
 
 
 class Deliverer:
-    def __init__(self, event: Event, repository: RegistrationRepository, mailer: ConfirmationMailer,
-                 sender: Sender, limits: MailboxLimits, clock: Clock):
+    def __init__(
+        self,
+        event: Event,
+        repository: RegistrationRepository,
+        mailer: ConfirmationMailer,
+        sender: Sender,
+        limits: MailboxLimits,
+        clock: Clock,
+    ):
         self.event = event
         self.repository = repository
         self.mailer = mailer
@@ -111,8 +118,9 @@ class Deliverer:
             counts.update(self.deliver_item(item))
         return counts
 
-    def stream(self, records: Iterable[Mapping[str, Any]],
-               seconds_left: Callable[[], float] = no_deadline) -> dict[str, list[dict[str, str]]]:
+    def stream(
+        self, records: Iterable[Mapping[str, Any]], seconds_left: Callable[[], float] = no_deadline
+    ) -> dict[str, list[dict[str, str]]]:
         """DynamoDB stream records (INSERT, MODIFY, REMOVE): deliver for each item that owes mail. The answer is
         Lambda's partial batch response: records that could not be handled are tried again."""
         failures: list[dict[str, str]] = []
@@ -165,8 +173,9 @@ class Deliverer:
             return "skipped", None
 
         def finish(status: str, settled: bool = True, **extra: Any) -> tuple[str, dict[str, Any] | None]:
-            return status, self.records.finish(email, claim_id, owed.owed_id, status, local_iso(self.clock(), self.event),
-                                               settled=settled, extra=extra)
+            return status, self.records.finish(
+                email, claim_id, owed.owed_id, status, local_iso(self.clock(), self.event), settled=settled, extra=extra
+            )
 
         if not self.limits.allow(email, now):
             return finish("held_back")
@@ -185,8 +194,9 @@ class Deliverer:
             if attempts >= MAX_ATTEMPTS:
                 return finish("failed", mail_attempts=attempts)
             pause = FIRST_PAUSE * 2 ** (attempts - 1)
-            return finish("retrying", settled=False, mail_attempts=attempts,
-                          mail_retry_at=local_iso(now + pause, self.event))
+            return finish(
+                "retrying", settled=False, mail_attempts=attempts, mail_retry_at=local_iso(now + pause, self.event)
+            )
         return finish("sent", mail_sent_at=local_iso(self.clock(), self.event), mail_message_id=message_id)
 
     def _settle_stale_claim(self, item: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -195,5 +205,6 @@ class Deliverer:
         if not claim or not claim_for or self.clock() - parse_time(item.get("mail_claimed_at")) < STALE_CLAIM_AFTER:
             return None
         log.warning("email for event %s left unconfirmed by an interrupted worker: unknown", self.event.id)
-        return self.records.finish(str(item["email"]), str(claim), str(claim_for), "unknown",
-                                   local_iso(self.clock(), self.event), settled=True)
+        return self.records.finish(
+            str(item["email"]), str(claim), str(claim_for), "unknown", local_iso(self.clock(), self.event), settled=True
+        )

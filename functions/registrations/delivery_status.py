@@ -71,8 +71,9 @@ def record_delivery_event(event: Mapping[str, Any], repository: RegistrationRepo
     return outcome
 
 
-def _record_status(repository: RegistrationRepository, facts: Event, email: str, status: str,
-                   moment: dt.datetime) -> str:
+def _record_status(
+    repository: RegistrationRepository, facts: Event, email: str, status: str, moment: dt.datetime
+) -> str:
     """Set email_status unless a newer event set it already: compare-and-set on the time, tried again on a race."""
     for _ in range(3):
         item = repository.get(facts.id, email)
@@ -83,20 +84,31 @@ def _record_status(repository: RegistrationRepository, facts: Event, email: str,
         values = {":status": status, ":at": local_iso(moment, facts)}
         if previous:
             values[":previous"] = previous
-        if repository.conditional_update(facts.id, email, "SET #status = :status, #at = :at", condition,
-                                         {"#pk": PARTITION_KEY, "#status": "email_status", "#at": "email_status_at"},
-                                         values) is not None:
+        if (
+            repository.conditional_update(
+                facts.id,
+                email,
+                "SET #status = :status, #at = :at",
+                condition,
+                {"#pk": PARTITION_KEY, "#status": "email_status", "#at": "email_status_at"},
+                values,
+            )
+            is not None
+        ):
             return "recorded"
     return "older"
 
 
-def _settle_unknown(repository: RegistrationRepository, facts: Event, email: str, claim: str,
-                    sent: dt.datetime) -> None:
+def _settle_unknown(
+    repository: RegistrationRepository, facts: Event, email: str, claim: str, sent: dt.datetime
+) -> None:
     """A send whose outcome was unknown, under this claim, was accepted by SES: it was sent."""
     if not claim:
         return
     repository.conditional_update(
-        facts.id, email, "SET #status = :sent, #sent_at = :sent_at",
+        facts.id,
+        email,
+        "SET #status = :sent, #sent_at = :sent_at",
         "#claim = :claim AND #status = :unknown",
         {"#claim": "mail_claim", "#status": "mail_status", "#sent_at": "mail_sent_at"},
         {":claim": claim, ":unknown": "unknown", ":sent": "sent", ":sent_at": local_iso(sent, facts)},

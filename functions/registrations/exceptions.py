@@ -36,7 +36,9 @@ class DuplicateRegistration(RegistrationError):
 
 class RegistrationClosed(RegistrationError):
     code = "registration_closed"
-    message = "De aanmelding is gesloten. Aanmelden kon tot en met {deadline}. Neem voor vragen contact op via {contact}."
+    message = (
+        "De aanmelding is gesloten. Aanmelden kon tot en met {deadline}. Neem voor vragen contact op via {contact}."
+    )
 
 
 class ForeignOrigin(RegistrationError):

@@ -70,10 +70,37 @@ CSV_DEFAULT_DELIMITER = ";"
 UTF8_BOM = "\ufeff"
 
 # Dutch family names are sorted without their prefix ("van 't Hoff" under H), as in a Dutch phone book.
-NAME_PREFIXES = frozenset({
-    "van", "de", "den", "der", "des", "het", "'t", "\u2019t", "te", "ten", "ter", "in", "op", "aan", "bij", "uit",
-    "onder", "over", "voor", "'s", "\u2019s", "d'", "d\u2019", "van't", "vander", "vanden", "vande",
-})
+NAME_PREFIXES = frozenset(
+    {
+        "van",
+        "de",
+        "den",
+        "der",
+        "des",
+        "het",
+        "'t",
+        "\u2019t",
+        "te",
+        "ten",
+        "ter",
+        "in",
+        "op",
+        "aan",
+        "bij",
+        "uit",
+        "onder",
+        "over",
+        "voor",
+        "'s",
+        "\u2019s",
+        "d'",
+        "d\u2019",
+        "van't",
+        "vander",
+        "vanden",
+        "vande",
+    }
+)
 
 
 def is_formula_risk(text: str) -> bool:
@@ -95,10 +122,27 @@ def neutralise_csv(text: str) -> str:
 
 # Letters that Unicode does not decompose into a base letter and a mark, folded as a Dutch phone book does (after
 # casefold, which already turns ß into ss): Ærøskøbing is filed as Aeroskobing, Łukasz as Lukasz.
-BASE_LETTERS = str.maketrans({
-    "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ħ": "h", "ı": "i", "ŀ": "l",
-    "ŋ": "n", "ŧ": "t", "ĸ": "k", "ǥ": "g", "ƀ": "b", "ɨ": "i", "ʉ": "u",
-})
+BASE_LETTERS = str.maketrans(
+    {
+        "æ": "ae",
+        "œ": "oe",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "ħ": "h",
+        "ı": "i",
+        "ŀ": "l",
+        "ŋ": "n",
+        "ŧ": "t",
+        "ĸ": "k",
+        "ǥ": "g",
+        "ƀ": "b",
+        "ɨ": "i",
+        "ʉ": "u",
+    }
+)
 
 
 def _fold(text: str) -> str:
@@ -138,7 +182,9 @@ def is_active(item: Mapping[str, Any]) -> bool:
     return bool(item.get("status", "registered") != "cancelled")
 
 
-def export_rows(items: Iterable[Mapping[str, Any]], include_cancelled: bool = False) -> tuple[list[str], list[list[str]]]:
+def export_rows(
+    items: Iterable[Mapping[str, Any]], include_cancelled: bool = False
+) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of the export, sorted; cancelled registrations only when asked for."""
     columns = COLUMNS + (STATUS_COLUMNS if include_cancelled else ())
     chosen = sorted((i for i in items if include_cancelled or is_active(i)), key=sort_key)
@@ -159,8 +205,9 @@ def export_rows(items: Iterable[Mapping[str, Any]], include_cancelled: bool = Fa
     return [header for _, header in columns], rows
 
 
-def write_csv(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]],
-              delimiter: str = CSV_DEFAULT_DELIMITER) -> None:
+def write_csv(
+    stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str = CSV_DEFAULT_DELIMITER
+) -> None:
     """UTF-8 with a BOM (so Excel recognises the encoding) and `;` by default (what Dutch Excel expects)."""
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
     try:
@@ -179,8 +226,9 @@ def write_csv(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[
 XLSX_WIDTHS = {"Vraag of opmerking": 60, "E-mailadres": 34, "Organisatie": 40}
 
 
-def write_xlsx(stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]],
-               title: str = "Aanmeldingen") -> None:
+def write_xlsx(
+    stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]], title: str = "Aanmeldingen"
+) -> None:
     """One sheet: a bold header row, frozen and with a filter; every cell text, never a formula.
 
     Written in openpyxl's write-only mode: row by row, about twice as fast and without holding the sheet in memory.

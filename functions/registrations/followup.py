@@ -65,10 +65,16 @@ def build_message(
     }
     moment = now or dt.datetime.now(dt.UTC)
     # The calendar entry follows: the same meeting, now with the Teams link as its place (a REQUEST that updates it).
-    data, method = ics.invitation(event, registration, parseaddr(mail_from)[1], moment, teams_link=content.teams_link,
-                                  change_at=moment)
-    calendar = Attachment(data, filename=ics.filename(event), maintype="text", subtype="calendar",
-                          params={"charset": "utf-8", "method": method})
+    data, method = ics.invitation(
+        event, registration, parseaddr(mail_from)[1], moment, teams_link=content.teams_link, change_at=moment
+    )
+    calendar = Attachment(
+        data,
+        filename=ics.filename(event),
+        maintype="text",
+        subtype="calendar",
+        params={"charset": "utf-8", "method": method},
+    )
     return MessageComposer(event, mail_from).compose("followup", registration, moment, context, calendar)
 
 
@@ -168,8 +174,9 @@ class FollowupMailing:
         if unconfirmed == "mark-sent":
             for item in stale:
                 # The send happened right after the claim, so the claim time is the best send time we know.
-                if self.repository.confirm_followup(self.event.id, item["email"], item[CLAIM], item[CLAIMED_AT],
-                                                    teams_link=self.content.teams_link):
+                if self.repository.confirm_followup(
+                    self.event.id, item["email"], item[CLAIM], item[CLAIMED_AT], teams_link=self.content.teams_link
+                ):
                     outcome.marked_sent.append(item["email"])
                 else:
                     outcome.skipped.append(item["email"])

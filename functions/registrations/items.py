@@ -71,8 +71,16 @@ MAIL_RESETS = ("mail_status", "mail_status_at", "mail_kind", "mail_attempts", "m
 
 
 # What a person may change through the personal link: everything they typed, except the address (the key).
-CHANGEABLE = ("given_name", "family_name", "organisation", "organisation_code", "role", "role_code",
-              "on_behalf_of", "remark")
+CHANGEABLE = (
+    "given_name",
+    "family_name",
+    "organisation",
+    "organisation_code",
+    "role",
+    "role_code",
+    "on_behalf_of",
+    "remark",
+)
 
 
 def local_iso(moment: dt.datetime, event: Event) -> str:
@@ -138,6 +146,17 @@ def changes_from(data: RegistrationInput, event: Event, now: dt.datetime) -> dic
 
 def public_registration(item: Mapping[str, Any]) -> dict[str, Any]:
     """What the API shows back to the person who registered (no internal attributes)."""
-    keys = ("given_name", "family_name", "email", "organisation", "organisation_code", "role", "role_code",
-            "on_behalf_of", "remark", "status", "registered_at")
+    keys = (
+        "given_name",
+        "family_name",
+        "email",
+        "organisation",
+        "organisation_code",
+        "role",
+        "role_code",
+        "on_behalf_of",
+        "remark",
+        "status",
+        "registered_at",
+    )
     return {k: item.get(k, "") for k in keys}

@@ -67,9 +67,15 @@ class ManageLinks:
         except BadSignature as exc:  # BadPayload is a BadSignature too
             raise InvalidLink(contact=contact) from exc
         # The signature was ours, so the shape is too; checked anyway so that a bug can never become a 500.
-        if not (isinstance(payload, list) and len(payload) == 4 and isinstance(payload[0], str)
-                and isinstance(payload[1], str) and payload[1] and type(payload[2]) is int
-                and type(payload[3]) is int):
+        if not (
+            isinstance(payload, list)
+            and len(payload) == 4
+            and isinstance(payload[0], str)
+            and isinstance(payload[1], str)
+            and payload[1]
+            and type(payload[2]) is int
+            and type(payload[3]) is int
+        ):
             raise InvalidLink(contact=contact)
         event_id, registration_id, version, expires = payload
         if event_id != self.event.id:

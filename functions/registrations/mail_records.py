@@ -34,18 +34,34 @@ class MailRecords:
         """Take the send of this state change; the item as it now is, or None when someone else has it (or it is
         no longer owed)."""
         return self.repository.conditional_update(
-            self.event_id, email,
+            self.event_id,
+            email,
             "SET #claim = :claim, #for = :owed, #claimed_at = :now, #status = :claimed, #status_at = :now, "
             "#kind = :kind",
             "#owed_id = :owed AND attribute_not_exists(#for)",
-            {"#claim": "mail_claim", "#for": "mail_claim_for", "#claimed_at": "mail_claimed_at",
-             "#status": "mail_status", "#status_at": "mail_status_at", "#kind": "mail_kind",
-             "#owed_id": "mail_owed_id"},
+            {
+                "#claim": "mail_claim",
+                "#for": "mail_claim_for",
+                "#claimed_at": "mail_claimed_at",
+                "#status": "mail_status",
+                "#status_at": "mail_status_at",
+                "#kind": "mail_kind",
+                "#owed_id": "mail_owed_id",
+            },
             {":claim": claim_id, ":owed": owed_id, ":now": now, ":claimed": "claimed", ":kind": kind},
         )
 
-    def finish(self, email: str, claim_id: str, owed_id: str, status: str, now: str, *, settled: bool,
-               extra: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
+    def finish(
+        self,
+        email: str,
+        claim_id: str,
+        owed_id: str,
+        status: str,
+        now: str,
+        *,
+        settled: bool,
+        extra: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any] | None:
         """Record the outcome of our claim and end it. `settled`: this state change needs nothing more. Returns
         the item as it now is, or None when the claim was not ours any more (then nothing is written)."""
         sets = {"mail_status": status, "mail_status_at": now, **(extra or {})}
@@ -62,8 +78,9 @@ class MailRecords:
         # To try again, but a newer state change replaced it: the newer one is owed instead, without a wait.
         return self._update(email, {"mail_status": status, "mail_status_at": now}, IN_PROGRESS, claim_id)
 
-    def _update(self, email: str, sets: Mapping[str, Any], removes: tuple[str, ...], claim_id: str,
-                owed_id: str | None = None) -> dict[str, Any] | None:
+    def _update(
+        self, email: str, sets: Mapping[str, Any], removes: tuple[str, ...], claim_id: str, owed_id: str | None = None
+    ) -> dict[str, Any] | None:
         names = {f"#s{i}": name for i, name in enumerate(sets)}
         names.update({f"#r{i}": name for i, name in enumerate(removes)})
         names["#claim"] = "mail_claim"
@@ -74,6 +91,10 @@ class MailRecords:
             names["#owed_id"] = "mail_owed_id"
             values[":owed"] = owed_id
             condition += " AND #owed_id = :owed"
-        update = ("SET " + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets)))
-                  + " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes))))
+        update = (
+            "SET "
+            + ", ".join(f"#s{i} = :s{i}" for i in range(len(sets)))
+            + " REMOVE "
+            + ", ".join(f"#r{i}" for i in range(len(removes)))
+        )
         return self.repository.conditional_update(self.event_id, email, update, condition, names, values)

@@ -27,8 +27,7 @@ def mailbox(address: str) -> str:
 
 
 class MailboxLimits:
-    def __init__(self, repository: RegistrationRepository, secret: str,
-                 per_hour: int = EMAILS_PER_MAILBOX_PER_HOUR):
+    def __init__(self, repository: RegistrationRepository, secret: str, per_hour: int = EMAILS_PER_MAILBOX_PER_HOUR):
         self.repository = repository
         # A key of its own: the counter's key must not let anyone with table access test guessed addresses.
         self._key = hmac.new(secret.encode("utf-8"), b"registrations.mailbox-limits", hashlib.sha256).digest()

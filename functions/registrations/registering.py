@@ -26,8 +26,9 @@ def nothing() -> None:
 
 
 class Registering:
-    def __init__(self, event: Event, repository: RegistrationRepository, clock: Clock,
-                 notify: Callable[[], None] = nothing):
+    def __init__(
+        self, event: Event, repository: RegistrationRepository, clock: Clock, notify: Callable[[], None] = nothing
+    ):
         self.event = event
         self.repository = repository
         self.clock = clock
@@ -47,8 +48,9 @@ class Registering:
         DuplicateRegistration."""
         now = self.clock()
         if not self.event.is_registration_open(now):
-            raise RegistrationClosed(deadline=dutch_date(self.event.last_registration_day),
-                                     contact=self.event.contact_email)
+            raise RegistrationClosed(
+                deadline=dutch_date(self.event.last_registration_day), contact=self.event.contact_email
+            )
         data = validate(form, self.event)
         item = dict(new_item(data, self.event, now, submission_id=uuid.uuid4().hex))
         stored = self.repository.add(item, on_duplicate=owed_mail("link", now, self.event), remove=MAIL_RESETS)

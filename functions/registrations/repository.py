@@ -118,8 +118,7 @@ class RegistrationRepository:
         if remove:
             names.update({f"#r{i}": name for i, name in enumerate(remove)})
             update += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
-        condition = ("attribute_exists(#pk) AND #status = :registered AND "
-                     "(attribute_not_exists(#sid) OR #sid <> :sid)")
+        condition = "attribute_exists(#pk) AND #status = :registered AND (attribute_not_exists(#sid) OR #sid <> :sid)"
         if self.conditional_update(item[PARTITION_KEY], item[SORT_KEY], update, condition, names, values) is not None:
             return False
         # Not an active registration of another submission: our own retried put, or a race with a cancel.
@@ -137,8 +136,15 @@ class RegistrationRepository:
             raise RegistrationNotFound()
         return dict(response["Item"])
 
-    def update(self, event_id: str, email: str, changes: dict[str, Any], only_if_status: str | None = None,
-               remove: tuple[str, ...] = (), only_if: dict[str, Any] | None = None) -> dict[str, Any]:
+    def update(
+        self,
+        event_id: str,
+        email: str,
+        changes: dict[str, Any],
+        only_if_status: str | None = None,
+        remove: tuple[str, ...] = (),
+        only_if: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """Set (and remove) the given attributes on an existing registration; return the item as it now is.
 
         `only_if_status` and `only_if` (attribute → value) are conditions; when one does not hold,
@@ -180,8 +186,11 @@ class RegistrationRepository:
 
     def find_email(self, event_id: str, registration_id: str) -> str | None:
         """The address of the registration with this id (the personal link's key), from the secondary index."""
-        response = call(self.table.query, IndexName=REGISTRATION_ID_INDEX,
-                        KeyConditionExpression=Key(REGISTRATION_ID).eq(registration_id))
+        response = call(
+            self.table.query,
+            IndexName=REGISTRATION_ID_INDEX,
+            KeyConditionExpression=Key(REGISTRATION_ID).eq(registration_id),
+        )
         for key in response.get("Items", []):
             if key.get(PARTITION_KEY) == event_id:
                 return str(key[SORT_KEY])
@@ -190,8 +199,13 @@ class RegistrationRepository:
     def revoke_links(self, event_id: str, email: str) -> dict[str, Any]:
         """Raise the link version of a registration: every link sent so far stops working."""
         response = self.conditional_update(
-            event_id, email, "ADD #version :one", "attribute_exists(#pk) AND attribute_exists(#rid)",
-            {"#pk": PARTITION_KEY, "#version": "link_version", "#rid": REGISTRATION_ID}, {":one": 1})
+            event_id,
+            email,
+            "ADD #version :one",
+            "attribute_exists(#pk) AND attribute_exists(#rid)",
+            {"#pk": PARTITION_KEY, "#version": "link_version", "#rid": REGISTRATION_ID},
+            {":one": 1},
+        )
         if response is None:
             raise RegistrationNotFound()
         return response
@@ -236,26 +250,35 @@ class RegistrationRepository:
     # claim → send → confirm: the claim is a conditional update, so two runs, or a re-run after a crash, can never
     # both send to one person. A claim that was never confirmed (a crash between sending and recording) stays visible
     # as `followup_claim` without `followup_sent_at`, and is reported rather than silently sent again.
-    def claim_followup(self, event_id: str, email: str, claim: str, claimed_at: str,
-                       replacing: str | None = None) -> bool:
+    def claim_followup(
+        self, event_id: str, email: str, claim: str, claimed_at: str, replacing: str | None = None
+    ) -> bool:
         """Take the follow-up claim on an active registration not yet sent to; False when that is not (or no
         longer) so. With `replacing`, take over that earlier unconfirmed claim instead of requiring none."""
-        condition = ("attribute_exists(#pk) AND #status = :registered AND attribute_not_exists(#sent) AND "
-                     + ("#claim = :replacing" if replacing else "attribute_not_exists(#claim)"))
+        condition = "attribute_exists(#pk) AND #status = :registered AND attribute_not_exists(#sent) AND " + (
+            "#claim = :replacing" if replacing else "attribute_not_exists(#claim)"
+        )
         values = {":registered": "registered", ":claim": claim, ":claimed_at": claimed_at}
         if replacing:
             values[":replacing"] = replacing
         return self._changed(
-            event_id, email,
+            event_id,
+            email,
             "SET #claim = :claim, #claimed_at = :claimed_at",
             condition,
-            {"#pk": PARTITION_KEY, "#status": "status", "#sent": "followup_sent_at", "#claim": "followup_claim",
-             "#claimed_at": "followup_claimed_at"},
+            {
+                "#pk": PARTITION_KEY,
+                "#status": "status",
+                "#sent": "followup_sent_at",
+                "#claim": "followup_claim",
+                "#claimed_at": "followup_claimed_at",
+            },
             values,
         )
 
-    def confirm_followup(self, event_id: str, email: str, claim: str, sent_at: str, message_id: str = "",
-                         teams_link: str = "") -> bool:
+    def confirm_followup(
+        self, event_id: str, email: str, claim: str, sent_at: str, message_id: str = "", teams_link: str = ""
+    ) -> bool:
         """Record the follow-up as sent under our claim, and drop the claim; False if the claim is not ours.
 
         The Teams link is kept on the registration, so every later calendar update the person gets still holds it.
@@ -271,22 +294,27 @@ class RegistrationRepository:
             names["#message_id"] = "followup_message_id"
             values[":message_id"] = message_id
             update += ", #message_id = :message_id"
-        return self._changed(event_id, email, update + " REMOVE #claim, #claimed_at",
-                                        "#claim = :claim", names, values)
+        return self._changed(event_id, email, update + " REMOVE #claim, #claimed_at", "#claim = :claim", names, values)
 
     def release_followup(self, event_id: str, email: str, claim: str) -> bool:
         """Give a claim back after a send that certainly failed, so a later run tries again."""
         return self._changed(
-            event_id, email, "REMOVE #claim, #claimed_at", "#claim = :claim",
-            {"#claim": "followup_claim", "#claimed_at": "followup_claimed_at"}, {":claim": claim},
+            event_id,
+            email,
+            "REMOVE #claim, #claimed_at",
+            "#claim = :claim",
+            {"#claim": "followup_claim", "#claimed_at": "followup_claimed_at"},
+            {":claim": claim},
         )
 
-    def _changed(self, event_id: str, email: str, update: str, condition: str, names: dict[str, str],
-                 values: dict[str, Any]) -> bool:
+    def _changed(
+        self, event_id: str, email: str, update: str, condition: str, names: dict[str, str], values: dict[str, Any]
+    ) -> bool:
         return self.conditional_update(event_id, email, update, condition, names, values) is not None
 
-    def conditional_update(self, event_id: str, email: str, update: str, condition: str,
-                           names: dict[str, str], values: dict[str, Any]) -> dict[str, Any] | None:
+    def conditional_update(
+        self, event_id: str, email: str, update: str, condition: str, names: dict[str, str], values: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """One update under a condition: the item as it now is, or None (not an error) when the condition no
         longer holds. The deliverer's bookkeeping (mail_records.py) is made of these."""
         request: dict[str, Any] = {

@@ -25,8 +25,14 @@ log = logging.getLogger(__name__)
 
 
 class SelfService:
-    def __init__(self, event: Event, repository: RegistrationRepository, clock: Clock, links: ManageLinks,
-                 notify: Callable[[], None] = nothing):
+    def __init__(
+        self,
+        event: Event,
+        repository: RegistrationRepository,
+        clock: Clock,
+        links: ManageLinks,
+        notify: Callable[[], None] = nothing,
+    ):
         self.event = event
         self.repository = repository
         self.clock = clock
@@ -83,8 +89,11 @@ class SelfService:
         if self.event.has_started(now):
             raise self._changes_closed()
         email = self._locate(key)
-        changes = {"status": "cancelled", "cancelled_at": local_iso(now, self.event),
-                   **owed_mail("cancellation", now, self.event)}
+        changes = {
+            "status": "cancelled",
+            "cancelled_at": local_iso(now, self.event),
+            **owed_mail("cancellation", now, self.event),
+        }
         item = self._write(key, email, changes)
         log.info("registration cancelled for event %s", self.event.id)
         return item
@@ -93,7 +102,11 @@ class SelfService:
         """The one conditional write of a change or a cancellation; when it does not hold, say why."""
         try:
             item = self.repository.update(
-                self.event.id, email, changes, only_if_status="registered", remove=MAIL_RESETS,
+                self.event.id,
+                email,
+                changes,
+                only_if_status="registered",
+                remove=MAIL_RESETS,
                 only_if={"registration_id": key.registration_id, "link_version": key.version},
             )
         except RegistrationNotFound:

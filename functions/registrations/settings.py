@@ -85,8 +85,11 @@ class Settings:
 
     def missing(self, *, has_transport: bool = False) -> list[str]:
         """The environment names of the settings this configuration lacks to start."""
-        required = {"REGISTRATIONS_TABLE": self.registrations_table, "AWS_REGION": self.aws_region,
-                    "TOKEN_SECRET": self.token_secret}
+        required = {
+            "REGISTRATIONS_TABLE": self.registrations_table,
+            "AWS_REGION": self.aws_region,
+            "TOKEN_SECRET": self.token_secret,
+        }
         if self.mail_backend == "ses":
             # In production the emails need a verified sender and absolute links.
             required.update(MAIL_SENDER=self.mail_sender, SITE_URL=self.site_url)
@@ -110,9 +113,7 @@ class Settings:
         return self.mail_sender or LOCAL_MAIL_SENDER
 
 
-def make_clock(
-    preview_now: str | None, timezone: ZoneInfo, on_lambda: bool = False, *, announce: bool = True
-) -> Clock:
+def make_clock(preview_now: str | None, timezone: ZoneInfo, on_lambda: bool = False, *, announce: bool = True) -> Clock:
     """The real clock, or the preview clock of a local run (PREVIEW_NOW), which is frozen at that moment.
 
     `announce=False` leaves out the "preview clock" line, for a caller that says it its own way (the site build:
@@ -132,6 +133,8 @@ def make_clock(
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone)
     if announce:
-        log.warning("Preview clock: frozen at %s (PREVIEW_NOW); to move it, restart with another PREVIEW_NOW",
-                    moment.isoformat())
+        log.warning(
+            "Preview clock: frozen at %s (PREVIEW_NOW); to move it, restart with another PREVIEW_NOW",
+            moment.isoformat(),
+        )
     return lambda: moment

@@ -113,8 +113,9 @@ def take_snapshot(items: list[dict[str, Any]], event: Event) -> Snapshot:
     return Snapshot(files, newest_change(items))
 
 
-def publish_spreadsheet(repository: RegistrationRepository, event: Event, store: SpreadsheetStore,
-                        now: dt.datetime) -> Published:
+def publish_spreadsheet(
+    repository: RegistrationRepository, event: Event, store: SpreadsheetStore, now: dt.datetime
+) -> Published:
     """Read every registration of the event and bring the three files in the store up to date.
 
     Nothing is read or written once the retention of the registrations has ended (event.expires_at). Errors of the
@@ -145,8 +146,14 @@ def _publish_file(store: SpreadsheetStore, file: ExportFile, changed: dt.datetim
     return "kept_newer"
 
 
-def refresh_spreadsheet(repository: RegistrationRepository, event: Event, settings: Settings, now: dt.datetime,
-                        *, local_dir: Path | None = None) -> Published | None:
+def refresh_spreadsheet(
+    repository: RegistrationRepository,
+    event: Event,
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    local_dir: Path | None = None,
+) -> Published | None:
     """What the triggers call, after a stream batch and on the sweep. Never raises: the files are a convenience,
     and the next sweep tries again. The store is the export bucket (EXPORT_BUCKET), else `local_dir`."""
     store = store_from_settings(settings, local_dir)
@@ -166,8 +173,9 @@ def store_from_settings(settings: Settings, local_dir: Path | None = None) -> Sp
 
         from .repository import BOTO_CONFIG
 
-        client = boto3.client("s3", region_name=settings.aws_region, endpoint_url=settings.s3_endpoint,
-                              config=BOTO_CONFIG)
+        client = boto3.client(
+            "s3", region_name=settings.aws_region, endpoint_url=settings.s3_endpoint, config=BOTO_CONFIG
+        )
         return S3Store(client, settings.export_bucket)
     return FolderStore(local_dir) if local_dir is not None else None
 
@@ -197,7 +205,10 @@ class S3Store:
         condition = {"IfNoneMatch": "*"} if replacing is None else {"IfMatch": replacing.version}
         try:
             self.client.put_object(
-                Bucket=self.bucket, Key=file.key, Body=file.data, ContentType=CONTENT_TYPES[file.key],
+                Bucket=self.bucket,
+                Key=file.key,
+                Body=file.data,
+                ContentType=CONTENT_TYPES[file.key],
                 ContentDisposition=f'attachment; filename="{file.key}"',
                 Metadata={HASH_METADATA: file.content_hash, CHANGED_METADATA: newest_change.isoformat()},
                 **condition,

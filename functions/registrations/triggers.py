@@ -31,13 +31,17 @@ STREAM_FILTER: dict[str, Any] = {
 # The input infra/template.yaml gives the sweep's schedule rule; matched exactly, whatever the rule's ARN.
 SWEEP_EVENT = {"registrations": "sweep"}
 
+
 def route(event: Any) -> str:
     """Which handler an event is for: "stream", "sweep", "ses" or "zappa"."""
     if not isinstance(event, Mapping):
         return "zappa"
     records = event.get("Records")
-    if isinstance(records, list) and records and all(
-            isinstance(r, Mapping) and r.get("eventSource") == "aws:dynamodb" for r in records):
+    if (
+        isinstance(records, list)
+        and records
+        and all(isinstance(r, Mapping) and r.get("eventSource") == "aws:dynamodb" for r in records)
+    ):
         return "stream"
     if dict(event) == SWEEP_EVENT:
         return "sweep"

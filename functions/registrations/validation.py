@@ -17,8 +17,15 @@ from .event import OTHER_ORGANISATION, Event
 from .exceptions import InvalidRegistration
 
 FIELDS = (
-    "given_name", "family_name", "email", "organisation", "organisation_other",
-    "role", "on_behalf_of", "remark", "consent",
+    "given_name",
+    "family_name",
+    "email",
+    "organisation",
+    "organisation_other",
+    "role",
+    "on_behalf_of",
+    "remark",
+    "consent",
 )
 MAX_LENGTHS = {
     "given_name": 100,
@@ -36,16 +43,15 @@ ADDRESS_SPECIALS = frozenset('<>",;@')
 MESSAGES = {
     "given_name.required": "Vul uw voornaam in.",
     "given_name.too_long": "Uw voornaam mag niet langer zijn dan 100 tekens.",
-    "given_name.characters": "Gebruik in uw voornaam geen van deze tekens: < > \" , ; @",
+    "given_name.characters": 'Gebruik in uw voornaam geen van deze tekens: < > " , ; @',
     "family_name.required": "Vul uw achternaam in.",
     "family_name.too_long": "Uw achternaam mag niet langer zijn dan 100 tekens.",
-    "family_name.characters": "Gebruik in uw achternaam geen van deze tekens: < > \" , ; @",
+    "family_name.characters": 'Gebruik in uw achternaam geen van deze tekens: < > " , ; @',
     "email.required": "Vul uw e-mailadres in.",
     "email.too_long": "Uw e-mailadres mag niet langer zijn dan 254 tekens.",
     "email.invalid": "Vul een geldig e-mailadres in, zoals naam@gemeente.nl.",
     "email.non_ascii": (
-        "Wij kunnen geen e-mail sturen naar een adres met letters als ö of é vóór de @. "
-        "Gebruik een ander e-mailadres."
+        "Wij kunnen geen e-mail sturen naar een adres met letters als ö of é vóór de @. Gebruik een ander e-mailadres."
     ),
     "email.domain": (
         "Wij kunnen het deel na de @ niet precies zo gebruiken als u het typte. "

@@ -65,7 +65,8 @@ DERIVED = {
     # Markdown links for the pending facts, or their marker (a link to nothing would hide that one is missing).
     "data_protection_officer_link": lambda e: _link_or_marker(e, "data_protection_officer_email", None, "mailto:{}"),
     "accessibility_register_link": lambda e: _link_or_marker(
-        e, "accessibility_register_url", "deze verklaring in het register", "{}"),
+        e, "accessibility_register_url", "deze verklaring in het register", "{}"
+    ),
 }
 
 log = logging.getLogger("mkdocs.hooks.event")

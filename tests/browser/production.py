@@ -62,7 +62,8 @@ class ProductionLike:
     @property
     def table(self) -> Any:
         return dynamodb_resource(self.config["AWS_REGION"], self.config["DYNAMODB_ENDPOINT"]).Table(
-            self.config["REGISTRATIONS_TABLE"])
+            self.config["REGISTRATIONS_TABLE"]
+        )
 
 
 def _not_ready(environ, start_response):
@@ -93,4 +94,5 @@ def production_like(dynalite, site_dir: Path, data_dir: Path) -> Iterator[Produc
         thread.join(timeout=5)
         worker.stop()
         dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table(
-            config["REGISTRATIONS_TABLE"]).delete()
+            config["REGISTRATIONS_TABLE"]
+        ).delete()

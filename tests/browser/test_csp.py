@@ -21,9 +21,16 @@ from .production import production_like
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWPORTS = [{"width": 390, "height": 844}, {"width": 1280, "height": 900}]
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];
@@ -128,8 +135,9 @@ def test_sending_the_form_with_javascript_causes_no_csp_violation(browser, serve
         fill(watch.page, {**valid_form, "email": f"csp-{uuid.uuid4().hex[:8]}@gemeente.example"})
         # Whatever the page does with it (its own fetch, or the browser's form post and redirect), the
         # registration reaches the API and is accepted.
-        with watch.page.expect_response(lambda r: r.url.endswith("/api/registrations")
-                                        and r.request.method == "POST") as sent:
+        with watch.page.expect_response(
+            lambda r: r.url.endswith("/api/registrations") and r.request.method == "POST"
+        ) as sent:
             watch.page.locator("form button[type='submit']").click()
         assert sent.value.status in (201, 303)
         if sent.value.status == 303:
@@ -143,8 +151,7 @@ def test_sending_the_form_with_javascript_causes_no_csp_violation(browser, serve
     assert watch.problems == []
 
 
-def test_the_error_page_of_a_form_sent_without_javascript_causes_no_csp_violation(browser, served_site,
-                                                                                 valid_form):
+def test_the_error_page_of_a_form_sent_without_javascript_causes_no_csp_violation(browser, served_site, valid_form):
     base, _ = served_site
     watch = Watch(browser, VIEWPORTS[0])
     try:

@@ -168,7 +168,8 @@ def test_the_personal_pages_write_the_meetings_name_in_lower_case_mid_sentence(o
     expect(page.locator("main")).to_contain_text("U bent aangemeld voor de bestuurlijke netwerkbijeenkomst IBP VTH.")
     page.goto(open_server.url + link + "/annuleren")
     expect(page.locator("main")).to_contain_text(
-        "Weet u zeker dat u uw aanmelding voor de bestuurlijke netwerkbijeenkomst IBP VTH van")
+        "Weet u zeker dat u uw aanmelding voor de bestuurlijke netwerkbijeenkomst IBP VTH van"
+    )
     assert "de Bestuurlijke" not in page.locator("main").inner_text()
 
 

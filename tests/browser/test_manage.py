@@ -23,9 +23,15 @@ EVENT_ID = "ibp-vth-2023-06-07"
 OPEN = "2023-05-10T10:00"
 EMAIL = "j.vanthoff@gemeente.example"
 REGISTRATION = {
-    "given_name": "Jan-Willem", "family_name": "van 't Hoff", "email": "J.vantHoff@Gemeente.example",
-    "organisation": "regio-utrecht", "organisation_other": "", "role": "dagelijks-bestuur",
-    "on_behalf_of": "Gemeente Utrecht", "remark": "Graag aandacht voor de kleine gemeenten.", "consent": "ja",
+    "given_name": "Jan-Willem",
+    "family_name": "van 't Hoff",
+    "email": "J.vantHoff@Gemeente.example",
+    "organisation": "regio-utrecht",
+    "organisation_other": "",
+    "role": "dagelijks-bestuur",
+    "on_behalf_of": "Gemeente Utrecht",
+    "remark": "Graag aandacht voor de kleine gemeenten.",
+    "consent": "ja",
 }
 
 
@@ -42,9 +48,12 @@ def any_page(request):
 
 def register(server) -> str:
     """Register over HTTP, then return the personal link's path from the .eml in the outbox."""
-    request = urllib.request.Request(server.url + "/api/registrations", data=json.dumps(REGISTRATION).encode(),
-                                     headers={"Content-Type": "application/json", "Origin": server.url,
-                                              "Sec-Fetch-Site": "same-origin"}, method="POST")
+    request = urllib.request.Request(
+        server.url + "/api/registrations",
+        data=json.dumps(REGISTRATION).encode(),
+        headers={"Content-Type": "application/json", "Origin": server.url, "Sec-Fetch-Site": "same-origin"},
+        method="POST",
+    )
     with urllib.request.urlopen(request) as response:
         assert response.status == 201
     [message] = wait_for_messages(server.config["MAIL_OUTBOX"], 1)
@@ -120,14 +129,15 @@ def test_view_change_and_cancel(open_server, any_page):
 def test_once_the_meeting_has_started_the_page_says_so(live_server_factory, any_page):
     server = live_server_factory(PREVIEW_NOW="2023-06-07T14:00")
     # Given someone who registered while registration was open (same table and outbox)
-    create_app({**server.config, "PREVIEW_NOW": OPEN}).test_client().post(
-        "/api/registrations", json=REGISTRATION)
+    create_app({**server.config, "PREVIEW_NOW": OPEN}).test_client().post("/api/registrations", json=REGISTRATION)
     create_deliverer({**server.config, "PREVIEW_NOW": OPEN}).sweep()
     [message] = messages(server.config["MAIL_OUTBOX"])
     # When they open their link during the meeting
     any_page.goto(server.url + manage_path(message))
     # Then they see their registration, read-only, and why
-    expect(any_page.get_by_text("De bijeenkomst is begonnen. U kunt uw aanmelding daarom niet meer wijzigen")).to_be_visible()
+    expect(
+        any_page.get_by_text("De bijeenkomst is begonnen. U kunt uw aanmelding daarom niet meer wijzigen")
+    ).to_be_visible()
     assert any_page.locator("form").count() == 0
     expect(any_page.get_by_text("Omgevingsdienst Regio Utrecht")).to_be_visible()
 

@@ -56,8 +56,12 @@ def posts(page) -> list:
 
 def register(prod, form: dict) -> str:
     """Register over HTTP as the site's page would; the personal link's path from the outbox."""
-    request = urllib.request.Request(prod.url + "/api/registrations", data=json.dumps(form).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Origin": prod.url})
+    request = urllib.request.Request(
+        prod.url + "/api/registrations",
+        data=json.dumps(form).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Origin": prod.url},
+    )
     with urllib.request.urlopen(request) as response:  # noqa: S310 - the local server
         assert response.status == 201
     deadline = time.monotonic() + 30  # a ceiling for a failing test only: the worker sends after the answer
@@ -119,8 +123,14 @@ def test_localhost_is_the_same_site_as_127_0_0_1(prod, page, valid_form):
 
 
 def foreign_page(page, origin: str, body: str) -> None:
-    page.route(origin + "/**", lambda route: route.fulfill(status=200, content_type="text/html; charset=utf-8",
-                                                            body=f"<!doctype html><html lang='en'><body>{body}</body>"))
+    page.route(
+        origin + "/**",
+        lambda route: route.fulfill(
+            status=200,
+            content_type="text/html; charset=utf-8",
+            body=f"<!doctype html><html lang='en'><body>{body}</body>",
+        ),
+    )
 
 
 def hidden_form(action: str, fields: dict) -> str:
@@ -150,11 +160,12 @@ def test_a_sandboxed_frame_on_another_site_posts_with_origin_null_and_is_refused
     form = {**valid_form, "email": address()}
     # The answer goes to the whole tab: this site's answers may not be shown in a frame (frame-ancestors 'none').
     frame = hidden_form(prod.url + "/api/registrations", form).replace("<form ", "<form target='_top' ")
-    foreign_page(page, FOREIGN, "<iframe sandbox='allow-forms allow-top-navigation' "
-                                f"srcdoc=\"{frame}\"></iframe>")
+    foreign_page(page, FOREIGN, f"<iframe sandbox='allow-forms allow-top-navigation' srcdoc=\"{frame}\"></iframe>")
     page.goto(FOREIGN + "/")
-    with page.expect_request(prod.url + "/api/registrations") as sent, \
-            page.expect_response(prod.url + "/api/registrations") as answer:
+    with (
+        page.expect_request(prod.url + "/api/registrations") as sent,
+        page.expect_response(prod.url + "/api/registrations") as answer,
+    ):
         page.frame_locator("iframe").locator("#f button").click()
     assert sent.value.all_headers()["origin"] == "null"
     assert answer.value.status == 403

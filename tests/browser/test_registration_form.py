@@ -152,8 +152,9 @@ def test_the_honeypot_is_hidden_from_sight_from_assistive_technology_and_from_th
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
-def test_a_robot_that_fills_the_honeypot_sees_the_confirmation_and_nothing_is_stored(live_server, page, page_nojs,
-                                                                                      valid_form, javascript):
+def test_a_robot_that_fills_the_honeypot_sees_the_confirmation_and_nothing_is_stored(
+    live_server, page, page_nojs, valid_form, javascript
+):
     robot = page if javascript else page_nojs
     open_form(robot, live_server) if javascript else robot.goto(live_server.url + "/aanmelden/")
     fill(robot, valid_form)
@@ -211,13 +212,15 @@ def test_an_empty_form_gets_a_focused_summary_and_inline_errors_linked_to_their_
         ({"email": "naam@@gemeente.nl"}, "email", MESSAGES["email.invalid"]),
         ({"given_name": "   "}, "given_name", MESSAGES["given_name.required"]),
         ({"family_name": ""}, "family_name", MESSAGES["family_name.required"]),
-        ({"organisation": "anders", "organisation_other": ""}, "organisation_other",
-         MESSAGES["organisation_other.required"]),
+        (
+            {"organisation": "anders", "organisation_other": ""},
+            "organisation_other",
+            MESSAGES["organisation_other.required"],
+        ),
         ({"consent": ""}, "consent", MESSAGES["consent.required"]),
     ],
 )
-def test_one_wrong_field_gets_its_message_and_keeps_every_value(live_server, page, valid_form, change, field,
-                                                                 message):
+def test_one_wrong_field_gets_its_message_and_keeps_every_value(live_server, page, valid_form, change, field, message):
     form = {**valid_form, **change}
     open_form(page, live_server)
     fill(page, form)
@@ -292,8 +295,9 @@ def test_without_javascript_errors_come_back_on_a_page_that_looks_like_the_site(
 
 def test_a_second_registration_gets_the_duplicate_message_and_keeps_the_values(live_server, page, valid_form):
     # Given the address is registered already
-    first = page.request.post(live_server.url + "/api/registrations", data=valid_form,
-                              headers={"Origin": live_server.url})
+    first = page.request.post(
+        live_server.url + "/api/registrations", data=valid_form, headers={"Origin": live_server.url}
+    )
     assert first.status == 201
     open_form(page, live_server)
     fill(page, {**valid_form, "email": valid_form["email"].upper(), "given_name": "Iemand anders"})
@@ -305,7 +309,8 @@ def test_a_second_registration_gets_the_duplicate_message_and_keeps_the_values(l
     expect(summary).to_be_focused()
     expect(page.locator("#registration-summary-title")).to_have_text("U bent al aangemeld")
     expect(page.locator("#registration-summary-message")).to_have_text(
-        DuplicateRegistration(contact=load_event().contact_email).message)
+        DuplicateRegistration(contact=load_event().contact_email).message
+    )
     assert typed_values(page) == before
     [item] = stored(live_server.config)
     assert item["given_name"] == valid_form["given_name"]
@@ -313,8 +318,9 @@ def test_a_second_registration_gets_the_duplicate_message_and_keeps_the_values(l
 
 def test_a_503_keeps_every_typed_value_and_says_what_to_do(live_server, page, valid_form):
     store_down = error_body(StoreUnavailable.code, StoreUnavailable.message)
-    page.route("**/api/registrations", lambda route: route.fulfill(status=503, json=store_down,
-                                                                   headers={"Retry-After": "60"}))
+    page.route(
+        "**/api/registrations", lambda route: route.fulfill(status=503, json=store_down, headers={"Retry-After": "60"})
+    )
     open_form(page, live_server)
     form = {**valid_form, "organisation": "anders", "organisation_other": "Provincie Utrecht"}
     fill(page, form)
@@ -347,8 +353,10 @@ def test_a_network_failure_keeps_every_typed_value(live_server, page, valid_form
 
 
 def test_an_answer_that_is_not_json_still_gets_a_dutch_message(live_server, page, valid_form):
-    page.route("**/api/registrations", lambda route: route.fulfill(status=502, body="<h1>Bad Gateway</h1>",
-                                                                   content_type="text/html"))
+    page.route(
+        "**/api/registrations",
+        lambda route: route.fulfill(status=502, body="<h1>Bad Gateway</h1>", content_type="text/html"),
+    )
     open_form(page, live_server)
     fill(page, valid_form)
     before = typed_values(page)
@@ -469,8 +477,18 @@ def test_the_whole_registration_works_with_the_keyboard_alone(live_server, page,
     keyboard.press("Space")
     tab_to_next()  # the link to the privacy statement inside the consent label
     tab_to_next()
-    assert order == ["given_name", "family_name", "email", "organisation", "role", "on_behalf_of", "remark",
-                     "consent", "", ""]
+    assert order == [
+        "given_name",
+        "family_name",
+        "email",
+        "organisation",
+        "role",
+        "on_behalf_of",
+        "remark",
+        "consent",
+        "",
+        "",
+    ]
     expect(page.locator(":focus")).to_have_text("Aanmelden")
     keyboard.press("Enter")
     page.wait_for_url(live_server.url + CONFIRMATION)

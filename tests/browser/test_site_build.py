@@ -16,10 +16,28 @@ from registrations.validation import FIELDS
 from registrations.web import honeypot
 
 # Attributes that make the browser fetch something (links to read elsewhere, <a href>, are fine).
-RESOURCE_ATTRIBUTES = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
-                       "video": "src", "embed": "src", "object": "data", "input": "src"}
-FETCHING_LINK_RELS = {"stylesheet", "icon", "preload", "prefetch", "preconnect", "dns-prefetch", "modulepreload",
-                      "manifest", "apple-touch-icon"}
+RESOURCE_ATTRIBUTES = {
+    "script": "src",
+    "img": "src",
+    "iframe": "src",
+    "source": "src",
+    "audio": "src",
+    "video": "src",
+    "embed": "src",
+    "object": "data",
+    "input": "src",
+}
+FETCHING_LINK_RELS = {
+    "stylesheet",
+    "icon",
+    "preload",
+    "prefetch",
+    "preconnect",
+    "dns-prefetch",
+    "modulepreload",
+    "manifest",
+    "apple-touch-icon",
+}
 
 
 class PageScan(HTMLParser):
@@ -51,7 +69,9 @@ def scan(html: str) -> PageScan:
 def test_mkdocs_build_strict_passes(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
-        cwd=PROJECT_ROOT, capture_output=True, text=True,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
         env={**os.environ, "NO_MKDOCS_2_WARNING": "1", "PREVIEW_NOW": "2023-05-10T10:00"},
     )
     assert result.returncode == 0, result.stderr

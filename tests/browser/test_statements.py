@@ -40,8 +40,15 @@ ARTICLE_13 = {
     "regions": ["Frankfurt", "eu-central-1", "servers van AWS over de hele wereld"],
     "transfers": ["buiten de Europese Unie", "standaardcontractbepalingen"],
     "retention": [f"Tot {EVENT.retention_days} dagen na de bijeenkomst", "hooguit 14 dagen"],
-    "rights": ["inzien", "verbeteren", "verwijderen", "beperken", "overdragen", "toestemming intrekken",
-               "bezwaar maken"],
+    "rights": [
+        "inzien",
+        "verbeteren",
+        "verwijderen",
+        "beperken",
+        "overdragen",
+        "toestemming intrekken",
+        "bezwaar maken",
+    ],
     "complaint": ["klacht", "Autoriteit Persoonsgegevens"],
     "obligation to provide": ["U hoeft ons uw gegevens niet te geven"],
     "automated decisions": ["alleen een computer"],
@@ -76,15 +83,22 @@ def test_the_accessibility_statement_follows_the_model(accessibility):
     assert "register van toegankelijkheidsverklaringen" in accessibility
 
 
-@pytest.mark.parametrize(("key", "page"), [
-    ("data_protection_officer_email", "privacy"),
-    ("accessibility_statement_date", "toegankelijkheid"),
-    ("accessibility_audit_date", "toegankelijkheid"),
-    ("accessibility_register_url", "toegankelijkheid"),
-])
+@pytest.mark.parametrize(
+    ("key", "page"),
+    [
+        ("data_protection_officer_email", "privacy"),
+        ("accessibility_statement_date", "toegankelijkheid"),
+        ("accessibility_audit_date", "toegankelijkheid"),
+        ("accessibility_register_url", "toegankelijkheid"),
+    ],
+)
 def test_a_fact_vng_still_has_to_supply_is_marked_until_it_is_filled_in(built_site, key, page):
-    assert set(PENDING_FACTS) == {"data_protection_officer_email", "accessibility_statement_date",
-                                  "accessibility_audit_date", "accessibility_register_url"}
+    assert set(PENDING_FACTS) == {
+        "data_protection_officer_email",
+        "accessibility_statement_date",
+        "accessibility_audit_date",
+        "accessibility_register_url",
+    }
     text = article_text(built_site, page)
     value = getattr(EVENT, key)
     marker = f"[nog in te vullen: {PENDING_FACTS[key]}]"

@@ -42,15 +42,22 @@ from tests.contract.spec import SPEC_PATH, load_spec, path_template, spec_operat
 # Per operation and phase: about 20 s in all on 2 cores. FUZZ_MAX_EXAMPLES=500 for a deeper run by hand.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "40"))
 SEED = 20230607
-CONFIG = schemathesis.Config.from_dict({
-    "seed": SEED,
-    # No example database (.hypothesis/): every run is the same run.
-    "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-    # The stateful phase needs links between operations; the personal token only ever travels by email.
-    "phases": {"stateful": {"enabled": False}},
-})
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-          response_headers_conformance]
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "seed": SEED,
+        # No example database (.hypothesis/): every run is the same run.
+        "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+        # The stateful phase needs links between operations; the personal token only ever travels by email.
+        "phases": {"stateful": {"enabled": False}},
+    }
+)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
 REGISTERED = "fuzz.registered@gemeente.example"
 
 schema = schemathesis.openapi.from_path(SPEC_PATH, config=CONFIG)
@@ -90,8 +97,14 @@ def stack(dynalite, tmp_path_factory) -> Iterator[Stack]:
     answers: Counter[tuple[str, str, int]] = Counter()
     server = LiveServer(counted(create_app(config), answers), config)
     began = time.monotonic()
-    form = {"given_name": "Fenna", "family_name": "Fuzz", "email": REGISTERED, "organisation": "dcmr",
-            "role": "directie", "consent": "ja"}
+    form = {
+        "given_name": "Fenna",
+        "family_name": "Fuzz",
+        "email": REGISTERED,
+        "organisation": "dcmr",
+        "role": "directie",
+        "consent": "ja",
+    }
     create_app(config).test_client().post("/api/registrations", json=form).status_code == 201 or pytest.fail("seed")
     links = ManageLinks(config["TOKEN_SECRET"], load_event())
     yield Stack(server, (links.token_for(REGISTERED), links.token_for("nooit.aangemeld@gemeente.example")), answers)
@@ -112,7 +125,8 @@ def write_figures(answers: Counter[tuple[str, str, int]], seconds: float) -> Non
             other[status] += count
     operations["other methods on these paths"] = {str(status): n for status, n in sorted(other.items())}
     results.write(
-        "schemathesis", title="Contract fuzzing (schemathesis)",
+        "schemathesis",
+        title="Contract fuzzing (schemathesis)",
         command="make test  (tests/contract/test_fuzz.py)",
         figures=[
             Figure("operations fuzzed", len(operations) - 1, "operations"),
@@ -120,8 +134,10 @@ def write_figures(answers: Counter[tuple[str, str, int]], seconds: float) -> Non
             Figure("responses 5xx", sum(n for (_, _, status), n in answers.items() if status >= 500), "responses"),
             Figure("time of the run (server up to down)", round(seconds, 1), "s"),
         ],
-        notes=[f"seed {SEED}, at most {MAX_EXAMPLES} examples per operation and phase; checks: "
-               + ", ".join(check.__name__ for check in CHECKS)],
+        notes=[
+            f"seed {SEED}, at most {MAX_EXAMPLES} examples per operation and phase; checks: "
+            + ", ".join(check.__name__ for check in CHECKS)
+        ],
         extra={"answers": operations},
     )
 

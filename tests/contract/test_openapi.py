@@ -28,8 +28,10 @@ from tests.contract.spec import documented_statuses, flask_path, load_spec, path
 # parameter of OpenAPI cannot span segments, so <path:rest> cannot be described; the {token} operations document
 # that 400.
 UNDESCRIBED_ROUTES = {
-    ("GET", "/api/mijn-aanmelding/"), ("POST", "/api/mijn-aanmelding/"),
-    ("GET", "/api/mijn-aanmelding/{rest}"), ("POST", "/api/mijn-aanmelding/{rest}"),
+    ("GET", "/api/mijn-aanmelding/"),
+    ("POST", "/api/mijn-aanmelding/"),
+    ("GET", "/api/mijn-aanmelding/{rest}"),
+    ("POST", "/api/mijn-aanmelding/{rest}"),
 }
 # Added by Flask to every rule; not operations of their own.
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
@@ -50,9 +52,12 @@ def test_the_description_is_valid_openapi_3_1(spec):
 
 
 def app_routes(app) -> set[tuple[str, str]]:
-    return {(method, flask_path(rule.rule)) for rule in app.url_map.iter_rules()
-            if rule.rule == "/api" or rule.rule.startswith("/api/")
-            for method in (rule.methods or set()) - AUTOMATIC_METHODS}
+    return {
+        (method, flask_path(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.rule == "/api" or rule.rule.startswith("/api/")
+        for method in (rule.methods or set()) - AUTOMATIC_METHODS
+    }
 
 
 def test_every_route_under_api_is_described_and_every_operation_is_served(spec, app):
@@ -84,12 +89,16 @@ def test_the_field_rules_are_the_ones_in_validation(spec):
 
 
 def test_every_error_code_and_status_of_the_error_map_is_described(spec):
-    codes = {cls.code for cls in vars(exceptions).values()
-             if isinstance(cls, type) and issubclass(cls, exceptions.RegistrationError)} - {"registration_error"}
+    codes = {
+        cls.code
+        for cls in vars(exceptions).values()
+        if isinstance(cls, type) and issubclass(cls, exceptions.RegistrationError)
+    } - {"registration_error"}
     codes |= {code for code, _ in HTTP_MESSAGES.values()} | {UNEXPECTED[0]}
     assert set(schema(spec, "Error")["properties"]["error"]["properties"]["code"]["enum"]) == codes
-    described = {status for method, template in spec_operations(spec)
-                 for status in documented_statuses(spec, method, template)}
+    described = {
+        status for method, template in spec_operations(spec) for status in documented_statuses(spec, method, template)
+    }
     # 405 and 500 can come from any path: components.responses describes them once.
     assert set(STATUS.values()) | set(HTTP_MESSAGES) - {405} <= described
     assert {"MethodNotAllowed", "InternalError"} <= set(spec["components"]["responses"])
@@ -115,8 +124,16 @@ class DownTable:
 
 
 def change_form(**changes: str) -> dict[str, str]:
-    return {"given_name": "Jan", "family_name": "Jansen", "organisation": "dcmr", "organisation_other": "",
-            "role": "algemeen-bestuur", "on_behalf_of": "", "remark": "", **changes}
+    return {
+        "given_name": "Jan",
+        "family_name": "Jansen",
+        "organisation": "dcmr",
+        "organisation_other": "",
+        "role": "algemeen-bestuur",
+        "on_behalf_of": "",
+        "remark": "",
+        **changes,
+    }
 
 
 def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any]]]:
@@ -148,8 +165,7 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
         ("register form", lambda: client.post("/api/registrations", data=other)),
         ("invalid JSON", lambda: client.post("/api/registrations", json={**valid_form, "email": "x", "role": "?"})),
         ("invalid form", lambda: client.post("/api/registrations", data={**valid_form, "given_name": ""})),
-        ("JSON not an object", lambda: client.post("/api/registrations", data="[1]",
-                                                   content_type="application/json")),
+        ("JSON not an object", lambda: client.post("/api/registrations", data="[1]", content_type="application/json")),
         ("duplicate JSON", lambda: client.post("/api/registrations", json=valid_form)),
         ("duplicate form", lambda: client.post("/api/registrations", data=valid_form)),
         ("closed JSON", at(AFTER_DEADLINE, lambda: client.post("/api/registrations", json=valid_form))),
@@ -205,7 +221,10 @@ def test_real_answers_match_the_description_and_give_every_documented_status(spe
             details = "; ".join(str(e) for e in getattr(exc, "schema_errors", []) or [exc.__cause__ or ""])
             problems.append(f"{what}: {request.method} {request.path} -> {response.status_code}: {exc} {details}")
     assert problems == []
-    documented = {(method, template, status) for method, template in spec_operations(spec)
-                  for status in documented_statuses(spec, method, template)}
+    documented = {
+        (method, template, status)
+        for method, template in spec_operations(spec)
+        for status in documented_statuses(spec, method, template)
+    }
     assert sorted(documented - given) == [], "documented statuses that no real request gave"
     assert sorted(given - documented) == [], "statuses given that the description does not document"

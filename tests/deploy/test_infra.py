@@ -104,8 +104,7 @@ def dynamodb_calls_in(module: Path) -> set[str]:
     """The DynamoDB API actions behind every `self.table.<method>` in the module, called or handed to `call()`."""
     calls = set()
     for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute)
-                and node.value.attr == "table"):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute) and node.value.attr == "table":
             calls.add("dynamodb:" + "".join(part.title() for part in node.attr.split("_")))
     return calls
 
@@ -128,8 +127,12 @@ def test_the_role_queries_only_the_index_the_repository_queries(role_statements)
 
 def test_the_role_reads_only_the_tables_stream_and_sends_only_to_the_failure_queue(role_statements, resources):
     stream = role_statements["ReadTheTableStream"]
-    assert sorted(stream["Action"]) == ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                                        "dynamodb:ListStreams"]
+    assert sorted(stream["Action"]) == [
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+    ]
     assert stream["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "StreamArn"]}
     queue = role_statements["FailedStreamRecordsToTheQueue"]
     assert queue["Action"] == "sqs:SendMessage"
@@ -148,7 +151,8 @@ def test_the_deliverers_triggers_reach_the_function_once_it_exists(stage, templa
     assert substitute(mapping["FunctionName"], template, stage) == lambda_name(stage)
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["RegistrationsTable", "StreamArn"]}
     assert resources["RegistrationsTable"]["Properties"]["StreamSpecification"] == {
-        "StreamViewType": "NEW_AND_OLD_IMAGES"}
+        "StreamViewType": "NEW_AND_OLD_IMAGES"
+    }
     assert mapping["StartingPosition"] in ("TRIM_HORIZON", "LATEST")
     assert 0 < mapping["MaximumRetryAttempts"] <= 10
     assert 60 <= mapping["MaximumRecordAgeInSeconds"] <= 6 * 3600
@@ -169,7 +173,9 @@ def test_the_deliverers_triggers_reach_the_function_once_it_exists(stage, templa
 def test_the_failure_queue_alarms_the_staff_address(template, resources):
     alarm = resources["DeliveryFailureAlarm"]["Properties"]
     assert alarm["Namespace"] == "AWS/SQS"
-    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeliveryFailureQueue", "QueueName"]}}]
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["DeliveryFailureQueue", "QueueName"]}}
+    ]
     assert alarm["AlarmActions"] == [{"Ref": "StaffAlertTopic"}]
     [subscription] = resources["StaffAlertTopic"]["Properties"]["Subscription"]
     assert subscription == {"Protocol": "email", "Endpoint": {"Ref": "StaffEmail"}}
@@ -182,7 +188,10 @@ def test_the_role_sends_mail_only_from_the_sender_address(role_statements):
     resources = [r["Fn::Sub"] for r in statement["Resource"]]
     assert all(r.startswith("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:") for r in resources)
     assert {r.rsplit(":", 1)[1] for r in resources} == {
-        "identity/${SenderDomain}", "identity/${SenderAddress}", "configuration-set/${MailConfigurationSet}"}
+        "identity/${SenderDomain}",
+        "identity/${SenderAddress}",
+        "configuration-set/${MailConfigurationSet}",
+    }
     assert statement["Condition"] == {"StringEquals": {"ses:FromAddress": {"Ref": "SenderAddress"}}}
 
 
@@ -197,20 +206,28 @@ def test_the_role_writes_only_its_own_log_group(role_statements, resources, temp
 
 
 def test_no_statement_grants_a_wildcard(role_statements):
-    assert set(role_statements) == {"RegistrationsTable", "FindRegistrationByLinkId", "ReadTheTableStream",
-                                    "FailedStreamRecordsToTheQueue", "SendFromTheSenderAddressOnly", "OwnLogGroup",
-                                    "ApiGatewayInvokesTheFunction"}
+    assert set(role_statements) == {
+        "RegistrationsTable",
+        "FindRegistrationByLinkId",
+        "ReadTheTableStream",
+        "FailedStreamRecordsToTheQueue",
+        "SendFromTheSenderAddressOnly",
+        "OwnLogGroup",
+        "ApiGatewayInvokesTheFunction",
+    }
     for sid, statement in role_statements.items():
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
         assert not [a for a in actions if "*" in a], sid
-        assert "*" not in json.dumps(statement["Resource"]).replace(":*\"", "\""), sid
+        assert "*" not in json.dumps(statement["Resource"]).replace(':*"', '"'), sid
 
 
 def test_no_account_region_or_fixed_name_is_hard_coded(template):
     # Resources and outputs take every account, region and name from parameters and pseudo parameters.
     values = json.dumps([template["Resources"], template["Outputs"], template["Conditions"]])
     assert not re.search(r"(?<![0-9])[0-9]{12}(?![0-9])", values)
-    assert not re.search(r"\b(eu|us|ap|sa|ca|me|af)-(central|west|east|north|south|southeast|northeast)-[0-9]\b", values)
+    assert not re.search(
+        r"\b(eu|us|ap|sa|ca|me|af)-(central|west|east|north|south|southeast|northeast)-[0-9]\b", values
+    )
     assert "arn:aws:" not in values
     assert template["Parameters"]["ProjectName"]["Default"] not in values
 
@@ -280,7 +297,9 @@ def test_the_site_is_a_private_bucket_behind_cloudfront_with_origin_access_contr
     config = resources["Distribution"]["Properties"]["DistributionConfig"]
     [site_origin, _api] = config["Origins"]
     assert site_origin["OriginAccessControlId"] == {"Fn::GetAtt": ["SiteOriginAccessControl", "Id"]}
-    assert resources["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+    assert (
+        resources["SiteOriginAccessControl"]["Properties"]["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+    )
 
 
 def test_api_is_routed_under_api_with_the_stage_as_origin_path(resources):
@@ -336,17 +355,25 @@ def test_the_waf_template_has_the_managed_rules_and_a_generous_per_ip_limit_on_a
     waf = load_template((ROOT / "infra" / "waf.yaml").read_text(encoding="utf-8"))
     acl = waf["Resources"]["WebAcl"]["Properties"]
     assert acl["Scope"] == "CLOUDFRONT" and acl["DefaultAction"] == {"Allow": {}}
-    managed = {rule["Statement"]["ManagedRuleGroupStatement"]["Name"] for rule in acl["Rules"]
-               if "ManagedRuleGroupStatement" in rule["Statement"]}
-    assert managed == {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
-                       "AWSManagedRulesAmazonIpReputationList"}
+    managed = {
+        rule["Statement"]["ManagedRuleGroupStatement"]["Name"]
+        for rule in acl["Rules"]
+        if "ManagedRuleGroupStatement" in rule["Statement"]
+    }
+    assert managed == {
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    }
     [rate] = [rule for rule in acl["Rules"] if "RateBasedStatement" in rule["Statement"]]
     statement = rate["Statement"]["RateBasedStatement"]
     assert statement["AggregateKeyType"] == "IP"
     # Generous: many colleagues behind one organisation's address still get through
     assert waf["Parameters"]["PostRateLimit"]["Default"] >= 300 and statement["EvaluationWindowSec"] == 300
-    matches = {json.dumps(m["ByteMatchStatement"]["FieldToMatch"]): m["ByteMatchStatement"]
-               for m in statement["ScopeDownStatement"]["AndStatement"]["Statements"]}
+    matches = {
+        json.dumps(m["ByteMatchStatement"]["FieldToMatch"]): m["ByteMatchStatement"]
+        for m in statement["ScopeDownStatement"]["AndStatement"]["Statements"]
+    }
     assert matches['{"Method": {}}']["SearchString"] == "POST"
     assert matches['{"UriPath": {}}']["SearchString"] == "/api/"
     assert matches['{"UriPath": {}}']["PositionalConstraint"] == "STARTS_WITH"
@@ -374,23 +401,30 @@ console.log(JSON.stringify(cases.map(c => handler({request: {uri: c.uri, queryst
 """
 
 
-@pytest.mark.parametrize(("uri", "querystring", "expected"), [
-    ("/", {}, {"uri": "/index.html"}),
-    ("/aanmelden/", {}, {"uri": "/aanmelden/index.html"}),
-    ("/aanmelden/bevestiging/", {"a": {"value": "1"}}, {"uri": "/aanmelden/bevestiging/index.html"}),
-    ("/assets/stylesheets/main.57a0d79d.min.css", {}, {"uri": "/assets/stylesheets/main.57a0d79d.min.css"}),
-    ("/404.html", {}, {"uri": "/404.html"}),
-    ("/aanmelden", {}, {"status": 301, "location": "/aanmelden/"}),
-    ("/aanmelden", {"x": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}, "y": {"value": ""}},
-     {"status": 301, "location": "/aanmelden/?x=1&x=2&y"}),
-])
+@pytest.mark.parametrize(
+    ("uri", "querystring", "expected"),
+    [
+        ("/", {}, {"uri": "/index.html"}),
+        ("/aanmelden/", {}, {"uri": "/aanmelden/index.html"}),
+        ("/aanmelden/bevestiging/", {"a": {"value": "1"}}, {"uri": "/aanmelden/bevestiging/index.html"}),
+        ("/assets/stylesheets/main.57a0d79d.min.css", {}, {"uri": "/assets/stylesheets/main.57a0d79d.min.css"}),
+        ("/404.html", {}, {"uri": "/404.html"}),
+        ("/aanmelden", {}, {"status": 301, "location": "/aanmelden/"}),
+        (
+            "/aanmelden",
+            {"x": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}, "y": {"value": ""}},
+            {"status": 301, "location": "/aanmelden/?x=1&x=2&y"},
+        ),
+    ],
+)
 def test_the_directory_index_function(resources, uri, querystring, expected):
     node = shutil.which("node")
     assert node, "node is needed (it runs dynalite too)"
     code = resources["DirectoryIndexFunction"]["Properties"]["FunctionCode"]
     cases = json.dumps([{"uri": uri, "querystring": querystring}])
-    out = subprocess.run([node, "-e", NODE_RUNNER, cases], input=code, capture_output=True, text=True, check=True,
-                         cwd=ROOT)
+    out = subprocess.run(
+        [node, "-e", NODE_RUNNER, cases], input=code, capture_output=True, text=True, check=True, cwd=ROOT
+    )
     [result] = json.loads(out.stdout)
     if "status" in expected:
         assert result["statusCode"] == expected["status"]
@@ -412,14 +446,22 @@ def as_list(value):
 
 def export_keys(resource_list):
     """The object keys of ${ExportBucket.Arn}/<key> resources (None for anything else)."""
-    return [r["Fn::Sub"].removeprefix("${ExportBucket.Arn}/") if isinstance(r, dict) and "Fn::Sub" in r
-            and r["Fn::Sub"].startswith("${ExportBucket.Arn}/") else None for r in as_list(resource_list)]
+    return [
+        r["Fn::Sub"].removeprefix("${ExportBucket.Arn}/")
+        if isinstance(r, dict) and "Fn::Sub" in r and r["Fn::Sub"].startswith("${ExportBucket.Arn}/")
+        else None
+        for r in as_list(resource_list)
+    ]
 
 
 def test_the_export_bucket_is_private_encrypted_unversioned_and_tls_only(resources):
     bucket = resources["ExportBucket"]["Properties"]
     assert bucket["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True}
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
     [rule] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
     assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
     assert "VersioningConfiguration" not in bucket, "no old copies of personal data"
@@ -439,11 +481,14 @@ def test_the_export_files_are_deleted_when_the_retention_of_the_registrations_en
     assert deleted_at.time() == dt.time(0) and dt.timedelta(0) <= deleted_at - expires_at < dt.timedelta(days=1)
 
 
-@pytest.mark.parametrize(("moment", "date"), [
-    ("2023-09-05T15:00:00+02:00", "2023-09-06T00:00:00.000Z"),
-    ("2023-09-06T00:00:00+00:00", "2023-09-06T00:00:00.000Z"),
-    ("2023-09-06T01:30:00+02:00", "2023-09-06T00:00:00.000Z"),
-])
+@pytest.mark.parametrize(
+    ("moment", "date"),
+    [
+        ("2023-09-05T15:00:00+02:00", "2023-09-06T00:00:00.000Z"),
+        ("2023-09-06T00:00:00+00:00", "2023-09-06T00:00:00.000Z"),
+        ("2023-09-06T01:30:00+02:00", "2023-09-06T00:00:00.000Z"),
+    ],
+)
 def test_the_lifecycle_date_is_the_first_midnight_utc_at_or_after_the_end(moment, date):
     assert lifecycle_date(dt.datetime.fromisoformat(moment)) == date
 
@@ -463,18 +508,31 @@ def test_the_function_writes_only_the_three_files(resources):
 def test_the_staff_reader_policy_reads_the_files_and_the_table_and_nothing_on_lambda_or_ssm(resources):
     found = statements(resources, "StaffReaderPolicy")
     actions = {action for s in found.values() for action in as_list(s["Action"])}
-    assert actions == {"s3:ListBucket", "s3:GetBucketLocation", "s3:GetObject", "cloudformation:DescribeStacks",
-                       "dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:Scan",
-                       "dynamodb:GetItem"}
+    assert actions == {
+        "s3:ListBucket",
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "cloudformation:DescribeStacks",
+        "dynamodb:ListTables",
+        "dynamodb:DescribeTable",
+        "dynamodb:Query",
+        "dynamodb:Scan",
+        "dynamodb:GetItem",
+    }
     assert all(s["Effect"] == "Allow" for s in found.values())
     assert not [a for a in actions if a.split(":")[0] in ("lambda", "ssm", "kms", "iam")]
     assert export_keys(found["DownloadTheThreeFiles"]["Resource"]) == list(EXPORT_KEYS)
     assert found["OpenTheExportBucket"]["Resource"] == {"Fn::GetAtt": ["ExportBucket", "Arn"]}
     assert found["ReadTheRegistrations"]["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}
     assert found["ReadTheLinksInTheStackOutputs"]["Resource"] == {"Ref": "AWS::StackId"}
-    assert not [a for a in actions if a.startswith("s3:Put") or a.startswith("dynamodb:") and
-                a not in ("dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:Scan",
-                          "dynamodb:GetItem")]
+    assert not [
+        a
+        for a in actions
+        if a.startswith("s3:Put")
+        or a.startswith("dynamodb:")
+        and a
+        not in ("dynamodb:ListTables", "dynamodb:DescribeTable", "dynamodb:Query", "dynamodb:Scan", "dynamodb:GetItem")
+    ]
 
 
 def test_the_staff_operator_policy_is_what_the_follow_up_and_the_corrections_need(resources, role_statements):
@@ -492,8 +550,11 @@ def test_no_iam_policy_grants_a_wildcard_action_or_resource_except_listing_table
     for name, resource in resources.items():
         if resource["Type"] not in ("AWS::IAM::ManagedPolicy", "AWS::IAM::RolePolicy", "AWS::IAM::Role"):
             continue
-        documents = ([p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])]
-                     if resource["Type"] == "AWS::IAM::Role" else [resource["Properties"]["PolicyDocument"]])
+        documents = (
+            [p["PolicyDocument"] for p in resource["Properties"].get("Policies", [])]
+            if resource["Type"] == "AWS::IAM::Role"
+            else [resource["Properties"]["PolicyDocument"]]
+        )
         for statement in (s for d in documents for s in d["Statement"]):
             assert not [a for a in as_list(statement["Action"]) if "*" in a], (name, statement["Sid"])
             if statement["Resource"] == "*":

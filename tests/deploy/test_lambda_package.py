@@ -77,15 +77,21 @@ OWN_PAGE = {"Sec-Fetch-Site": "same-origin"}
 
 
 def json_post(path, payload, headers=None):
-    return api_gateway_event("POST", path, body=json.dumps(payload),
-                             headers={"Content-Type": "application/json", "Accept": "application/json", **OWN_PAGE,
-                                      **(headers or {})})
+    return api_gateway_event(
+        "POST",
+        path,
+        body=json.dumps(payload),
+        headers={"Content-Type": "application/json", "Accept": "application/json", **OWN_PAGE, **(headers or {})},
+    )
 
 
 def form_post(path, fields):
-    return api_gateway_event("POST", path, body=urlencode(fields),
-                             headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html",
-                                      **OWN_PAGE})
+    return api_gateway_event(
+        "POST",
+        path,
+        body=urlencode(fields),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "text/html", **OWN_PAGE},
+    )
 
 
 def stored(table):
@@ -96,15 +102,37 @@ def test_the_zip_is_within_budget_and_holds_only_what_runs(lambda_zip, lambda_zi
     assert lambda_zip.stat().st_size <= SIZE_BUDGET_BYTES
     top_level = {PurePosixPath(name).parts[0] for name in lambda_zip_names}
     # The function, Zappa's handler and the runtime dependencies are there ...
-    assert {"handler.py", "zappa_settings.py", "registrations", "zappa", "flask", "werkzeug", "jinja2",
-            "email_validator"} <= top_level
+    assert {
+        "handler.py",
+        "zappa_settings.py",
+        "registrations",
+        "zappa",
+        "flask",
+        "werkzeug",
+        "jinja2",
+        "email_validator",
+    } <= top_level
     assert "registrations/wsgi.py" in lambda_zip_names
     assert "registrations/event.toml" in lambda_zip_names
     assert "registrations/table_schema.json" in lambda_zip_names
     # ... and what Lambda provides, Zappa's deploy-time tools, the dev tools, tests, docs and the site are not.
     unwanted = {name.removesuffix(".py") for name in LAMBDA_RUNTIME_PACKAGES} | {
-        "troposphere", "pip", "setuptools", "wheel", "pytest", "mkdocs", "material", "waitress", "playwright",
-        "moto", "cfnlint", "tests", "docs", "site", "zappa_settings.json"}
+        "troposphere",
+        "pip",
+        "setuptools",
+        "wheel",
+        "pytest",
+        "mkdocs",
+        "material",
+        "waitress",
+        "playwright",
+        "moto",
+        "cfnlint",
+        "tests",
+        "docs",
+        "site",
+        "zappa_settings.json",
+    }
     assert top_level.isdisjoint(unwanted), top_level & unwanted
     assert not [name for name in lambda_zip_names if "/tests/" in name or name.endswith(".dist-info/RECORD")]
 
@@ -115,8 +143,12 @@ def test_the_zip_leaves_out_the_staff_command_the_local_runner_and_dns(lambda_zi
     for folder in ("registrations/staff/", "registrations/dev/", "dns/"):
         assert not [name for name in lambda_zip_names if name.startswith(folder)], folder
     # The sub-packages that do run are there.
-    assert {"registrations/web/api.py", "registrations/mail/senders.py", "registrations/mail/templates/confirmation.txt",
-            "registrations/web/templates/_form.html"} <= lambda_zip_names
+    assert {
+        "registrations/web/api.py",
+        "registrations/mail/senders.py",
+        "registrations/mail/templates/confirmation.txt",
+        "registrations/web/templates/_form.html",
+    } <= lambda_zip_names
 
 
 def test_the_zip_root_handler_is_zappas_own(lambda_zip):
@@ -159,17 +191,23 @@ def test_a_registration_lands_in_dynalite(call, table, valid_form):
     assert item["status"] == "registered"
 
 
-def test_with_an_origin_secret_only_requests_that_came_through_cloudfront_are_answered(lambda_task, function_env,
-                                                                                       table, valid_form):
+def test_with_an_origin_secret_only_requests_that_came_through_cloudfront_are_answered(
+    lambda_task, function_env, table, valid_form
+):
     task_dir, runtime = lambda_task
     secret = "a" * 43
     env = {**function_env, "ORIGIN_SECRET": secret}
     # Straight to the execute-api address (no header, or a guessed one), then through CloudFront
-    direct, guessed, through = invoke(task_dir, runtime, [
-        json_post("/api/registrations", valid_form),
-        json_post("/api/registrations", valid_form, headers={"X-Origin-Verify": "b" * 43}),
-        json_post("/api/registrations", valid_form, headers={"X-Origin-Verify": secret}),
-    ], env)["responses"]
+    direct, guessed, through = invoke(
+        task_dir,
+        runtime,
+        [
+            json_post("/api/registrations", valid_form),
+            json_post("/api/registrations", valid_form, headers={"X-Origin-Verify": "b" * 43}),
+            json_post("/api/registrations", valid_form, headers={"X-Origin-Verify": secret}),
+        ],
+        env,
+    )["responses"]
     for refused in (direct, guessed):
         assert refused["statusCode"] == 403
         assert json.loads(refused["body"])["error"]["code"] == "direct_request"
@@ -197,8 +235,14 @@ def test_a_form_post_answers_303_to_the_confirmation_page_without_a_stage_prefix
 
 
 def test_the_access_log_keeps_the_request_but_not_the_client_address_or_query(call):
-    result = call(api_gateway_event("GET", "/api/health", query={"token": "secret-token-value"},
-                                    headers={"Referer": "https://example.org/?email=a%40b.example"}))
+    result = call(
+        api_gateway_event(
+            "GET",
+            "/api/health",
+            query={"token": "secret-token-value"},
+            headers={"Referer": "https://example.org/?email=a%40b.example"},
+        )
+    )
     [access_line] = [line for line in result["log"].splitlines() if '"GET /api/health' in line]
     assert '" 200 ' in access_line
     for personal in ("192.0.2.10", "198.51.100.7", "secret-token-value", "a%40b.example"):
@@ -210,20 +254,32 @@ def stream_record(name, event_id, email, sequence, arn):
     data = {"Keys": keys, "SequenceNumber": sequence, "StreamViewType": "NEW_AND_OLD_IMAGES", "SizeBytes": 100}
     if name != "REMOVE":
         data["NewImage"] = {**keys, "mail_owed": {"S": "confirmation"}}
-    return {"eventID": sequence, "eventName": name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
-            "awsRegion": "eu-central-1", "dynamodb": data, "eventSourceARN": arn}
+    return {
+        "eventID": sequence,
+        "eventName": name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-central-1",
+        "dynamodb": data,
+        "eventSourceARN": arn,
+    }
 
 
-def test_the_dispatcher_in_the_zip_sends_stream_records_and_the_sweep_to_the_deliverer(call, table, valid_form,
-                                                                                      app_config):
+def test_the_dispatcher_in_the_zip_sends_stream_records_and_the_sweep_to_the_deliverer(
+    call, table, valid_form, app_config
+):
     # Stream ARNs carry the creation time of a stream that exists only once the stack does: any ARN must do
     arn = "arn:aws:dynamodb:eu-central-1:999999999999:table/whatever/stream/2031-01-01T00:00:00.000"
     other = {**valid_form, "email": "tweede@gemeente.example"}
     result = call(
         json_post("/api/registrations", valid_form),
         json_post("/api/registrations", other),
-        {"Records": [stream_record("INSERT", EVENT_ID, "j.vanthoff@gemeente.example", "1", arn),
-                     stream_record("REMOVE", EVENT_ID, "weg@gemeente.example", "2", arn)]},
+        {
+            "Records": [
+                stream_record("INSERT", EVENT_ID, "j.vanthoff@gemeente.example", "1", arn),
+                stream_record("REMOVE", EVENT_ID, "weg@gemeente.example", "2", arn),
+            ]
+        },
         {"registrations": "sweep"},
         {"registrations": "sweep"},
         {"source": "aws.ses", "detail-type": "Email Delivered", "detail": {}},
@@ -236,16 +292,21 @@ def test_the_dispatcher_in_the_zip_sends_stream_records_and_the_sweep_to_the_del
     assert again == {"swept": {}}
     assert ses == {"ses": "ignored"}  # not ours: no tags
     sent = messages(app_config["MAIL_OUTBOX"])
-    assert sorted(m["To"].addresses[0].addr_spec for m in sent) == ["j.vanthoff@gemeente.example",
-                                                                   "tweede@gemeente.example"]
+    assert sorted(m["To"].addresses[0].addr_spec for m in sent) == [
+        "j.vanthoff@gemeente.example",
+        "tweede@gemeente.example",
+    ]
     assert {item["mail_status"] for item in stored(table)} == {"sent"}
 
 
 def test_the_personal_link_is_in_no_log_line(call, table, valid_form, app_config):
     call(json_post("/api/registrations", valid_form), {"registrations": "sweep"})
     path = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
-    result = call(api_gateway_event("GET", path), api_gateway_event("GET", path + "/annuleren"),
-                  form_post(path + "/annuleren", {}))
+    result = call(
+        api_gateway_event("GET", path),
+        api_gateway_event("GET", path + "/annuleren"),
+        form_post(path + "/annuleren", {}),
+    )
     assert [r["statusCode"] for r in result["responses"]] == [200, 200, 303]
     token = path.rsplit("/", 1)[1]
     assert '"GET /api/mijn-aanmelding/[link] ' in result["log"]

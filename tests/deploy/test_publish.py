@@ -21,13 +21,28 @@ def aws(moto_endpoint):
     cloudfront = session.client("cloudfront", endpoint_url=moto_endpoint, region_name="us-east-1")
     bucket = f"site-{uuid.uuid4().hex[:12]}"
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    distribution = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": bucket, "Comment": "test", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "site", "DomainName": f"{bucket}.s3.amazonaws.com",
-                                              "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "site", "ViewerProtocolPolicy": "redirect-to-https",
-                                 "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6"},
-    })["Distribution"]["Id"]
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": bucket,
+            "Comment": "test",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "site",
+                        "DomainName": f"{bucket}.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {
+                "TargetOriginId": "site",
+                "ViewerProtocolPolicy": "redirect-to-https",
+                "CachePolicyId": "658327ea-f89d-4fab-a63d-7e88639e58f6",
+            },
+        }
+    )["Distribution"]["Id"]
     return s3, cloudfront, bucket, distribution
 
 
@@ -57,21 +72,31 @@ def objects(s3, bucket):
 
 def invalidated_paths(cloudfront, distribution):
     items = cloudfront.list_invalidations(DistributionId=distribution)["InvalidationList"].get("Items", [])
-    return [sorted(cloudfront.get_invalidation(DistributionId=distribution, Id=item["Id"])
-                   ["Invalidation"]["InvalidationBatch"]["Paths"]["Items"]) for item in items]
+    return [
+        sorted(
+            cloudfront.get_invalidation(DistributionId=distribution, Id=item["Id"])["Invalidation"][
+                "InvalidationBatch"
+            ]["Paths"]["Items"]
+        )
+        for item in items
+    ]
 
 
-@pytest.mark.parametrize(("key", "content_type", "cache_control"), [
-    ("index.html", "text/html; charset=utf-8", SHORT),
-    ("aanmelden/index.html", "text/html; charset=utf-8", SHORT),
-    ("assets/stylesheets/main.57a0d79d.min.css", "text/css; charset=utf-8", IMMUTABLE),
-    ("assets/javascripts/bundle.a5f9d56c.min.js", "text/javascript; charset=utf-8", IMMUTABLE),
-    ("assets/stylesheets/registration.css", "text/css; charset=utf-8", SHORT),
-    ("assets/images/favicon.png", "image/png", SHORT),
-    ("sitemap.xml.gz", "application/gzip", SHORT),
-])
-def test_the_first_publish_uploads_every_file_with_its_type_and_caching(aws, tmp_path, key, content_type,
-                                                                      cache_control):
+@pytest.mark.parametrize(
+    ("key", "content_type", "cache_control"),
+    [
+        ("index.html", "text/html; charset=utf-8", SHORT),
+        ("aanmelden/index.html", "text/html; charset=utf-8", SHORT),
+        ("assets/stylesheets/main.57a0d79d.min.css", "text/css; charset=utf-8", IMMUTABLE),
+        ("assets/javascripts/bundle.a5f9d56c.min.js", "text/javascript; charset=utf-8", IMMUTABLE),
+        ("assets/stylesheets/registration.css", "text/css; charset=utf-8", SHORT),
+        ("assets/images/favicon.png", "image/png", SHORT),
+        ("sitemap.xml.gz", "application/gzip", SHORT),
+    ],
+)
+def test_the_first_publish_uploads_every_file_with_its_type_and_caching(
+    aws, tmp_path, key, content_type, cache_control
+):
     s3, cloudfront, bucket, distribution = aws
     plan = publish(s3, cloudfront, bucket, distribution, write_site(tmp_path, SITE))
     assert objects(s3, bucket) == set(SITE)
@@ -102,15 +127,21 @@ def test_a_second_publish_uploads_the_changes_removes_what_is_gone_and_invalidat
     body = s3.get_object(Bucket=bucket, Key="aanmelden/index.html")["Body"].read().decode()
     assert "Aanmelden (nieuw)" in body
     assert invalidated_paths(cloudfront, distribution) == [
-        ["/aanmelden/", "/aanmelden/index.html", "/assets/stylesheets/registration.css"]]
+        ["/aanmelden/", "/aanmelden/index.html", "/assets/stylesheets/registration.css"]
+    ]
 
 
 def test_a_file_with_the_same_bytes_but_other_headers_is_uploaded_again(aws, tmp_path):
     s3, cloudfront, bucket, distribution = aws
     site = write_site(tmp_path, SITE)
     publish(s3, cloudfront, bucket, distribution, site)
-    s3.put_object(Bucket=bucket, Key="index.html", Body=SITE["index.html"].encode(), ContentType="text/html",
-                  CacheControl="no-store")
+    s3.put_object(
+        Bucket=bucket,
+        Key="index.html",
+        Body=SITE["index.html"].encode(),
+        ContentType="text/html",
+        CacheControl="no-store",
+    )
     plan = publish(s3, cloudfront, bucket, distribution, site)
     assert plan.changed == ["index.html"]
     assert s3.head_object(Bucket=bucket, Key="index.html")["CacheControl"] == SHORT

@@ -28,9 +28,15 @@ def use_event(monkeypatch, path):
 
 
 def test_the_check_names_every_empty_fact(tmp_path):
-    event = load_event(event_file(tmp_path, accessibility_register_url='""', data_protection_officer_email='""',
-                                  accessibility_statement_date=FILLED["accessibility_statement_date"],
-                                  accessibility_audit_date=FILLED["accessibility_audit_date"]))
+    event = load_event(
+        event_file(
+            tmp_path,
+            accessibility_register_url='""',
+            data_protection_officer_email='""',
+            accessibility_statement_date=FILLED["accessibility_statement_date"],
+            accessibility_audit_date=FILLED["accessibility_audit_date"],
+        )
+    )
     with pytest.raises(publish.PublishError) as raised:
         publish.require_supplied_facts(event)
     message = str(raised.value)

@@ -21,8 +21,16 @@ REGION = "eu-central-1"
 def clients(moto_endpoint):
     urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
     session = boto3.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)
-    return Clients(*(session.client(name, endpoint_url=moto_endpoint)
-                     for name in ("cloudformation", "ssm", "lambda", "apigateway"))), session, moto_endpoint
+    return (
+        Clients(
+            *(
+                session.client(name, endpoint_url=moto_endpoint)
+                for name in ("cloudformation", "ssm", "lambda", "apigateway")
+            )
+        ),
+        session,
+        moto_endpoint,
+    )
 
 
 @pytest.fixture
@@ -42,15 +50,27 @@ def deployed(clients):
     }
     clients.cloudformation.create_stack(StackName=stack_name(STAGE), TemplateBody=stack_body(outputs))
     role = session.client("iam", endpoint_url=endpoint).create_role(
-        RoleName=settings["role_name"], AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
-            {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}))
+        RoleName=settings["role_name"],
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
         archive.writestr("handler.py", "def lambda_handler(event, context):\n    return {}\n")
     clients.lambda_.create_function(
-        FunctionName=function, Runtime="python3.13", Role=role["Role"]["Arn"], Handler="handler.lambda_handler",
+        FunctionName=function,
+        Runtime="python3.13",
+        Role=role["Role"]["Arn"],
+        Handler="handler.lambda_handler",
         Code={"ZipFile": code.getvalue()},
-        Environment={"Variables": dict(settings["aws_environment_variables"])})
+        Environment={"Variables": dict(settings["aws_environment_variables"])},
+    )
     api = clients.apigateway.create_rest_api(name=function)
     root = clients.apigateway.get_resources(restApiId=api["id"])["items"][0]["id"]
     clients.apigateway.put_method(restApiId=api["id"], resourceId=root, httpMethod="ANY", authorizationType="NONE")
@@ -60,8 +80,12 @@ def deployed(clients):
 
 
 def stack_body(outputs):
-    return json.dumps({"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
-                       "Outputs": {key: {"Value": value} for key, value in outputs.items()}})
+    return json.dumps(
+        {
+            "Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}},
+            "Outputs": {key: {"Value": value} for key, value in outputs.items()},
+        }
+    )
 
 
 def environment(clients):
@@ -126,11 +150,12 @@ def test_the_origin_secret_is_made_in_ssm_and_set_on_the_function_only_once_clou
     assert "ORIGIN_SECRET" not in environment(clients)
     # ... and the advice passes it to the stack from SSM in the shell, never as a value
     advice = stack_update_advice(result, REGION, STAGE)
-    assert f"--name {outputs['OriginSecretParameterName']} " in advice and "OriginSecret=\"$(aws ssm" in advice
+    assert f"--name {outputs['OriginSecretParameterName']} " in advice and 'OriginSecret="$(aws ssm' in advice
     assert parameter["Value"] not in advice
     # When the stack has been updated with it
-    clients.cloudformation.update_stack(StackName=stack_name(STAGE),
-                                        TemplateBody=stack_body({**outputs, "OriginSecretInUse": "true"}))
+    clients.cloudformation.update_stack(
+        StackName=stack_name(STAGE), TemplateBody=stack_body({**outputs, "OriginSecretInUse": "true"})
+    )
     result = configure(clients, STAGE, REGION)
     # Then the function refuses requests without it, with the same value as CloudFront sends
     assert environment(clients)["ORIGIN_SECRET"] == parameter["Value"]
@@ -139,16 +164,21 @@ def test_the_origin_secret_is_made_in_ssm_and_set_on_the_function_only_once_clou
     assert configure(clients, STAGE, REGION)["environment_changed"] == "False"
 
 
-@pytest.mark.parametrize(("throttling", "valid"), [
-    ({"rate_limit": 10, "burst_limit": 20}, True),
-    ({"rate_limit": 10, "burst_limit": 10}, True),
-    ({"rate_limit": 0, "burst_limit": 20}, False),
-    ({"rate_limit": 30, "burst_limit": 20}, False),
-])
+@pytest.mark.parametrize(
+    ("throttling", "valid"),
+    [
+        ({"rate_limit": 10, "burst_limit": 20}, True),
+        ({"rate_limit": 10, "burst_limit": 10}, True),
+        ({"rate_limit": 0, "burst_limit": 20}, False),
+        ({"rate_limit": 30, "burst_limit": 20}, False),
+    ],
+)
 def test_throttling_needs_a_positive_rate_no_larger_than_the_burst(throttling, valid):
     if valid:
         assert [op["path"] for op in throttling_operations(throttling)] == [
-            "/*/*/throttling/rateLimit", "/*/*/throttling/burstLimit"]
+            "/*/*/throttling/rateLimit",
+            "/*/*/throttling/burstLimit",
+        ]
     else:
         with pytest.raises(SystemExit):
             throttling_operations(throttling)

@@ -17,8 +17,11 @@ def audit_report(*dependencies):
 
 
 FLASK = {"name": "flask", "version": "3.1.3", "vulns": []}
-ADVISORY = {"name": "jinja2", "version": "3.1.6",
-            "vulns": [{"id": "PYSEC-0000-1", "aliases": ["CVE-0000-1"], "fix_versions": ["3.1.7"]}]}
+ADVISORY = {
+    "name": "jinja2",
+    "version": "3.1.6",
+    "vulns": [{"id": "PYSEC-0000-1", "aliases": ["CVE-0000-1"], "fix_versions": ["3.1.7"]}],
+}
 UNKNOWN = {"name": "zappa", "skip_reason": "Dependency not found on the index and could not be audited: zappa (0.63.0)"}
 
 
@@ -68,22 +71,44 @@ def test_everything_audited_and_clean_passes(audit_gives, capsys):
 
 
 def checkov_report(*failed, passed=3, parsing_errors=0, resources=3):
-    return [{"results": {"failed_checks": [
-        {"check_id": check, "check_name": "a check", "resource": resource, "file_path": "/template.yaml",
-         "file_line_range": [1, 9]} for resource, check in failed]},
-        "summary": {"passed": passed, "failed": len(failed), "skipped": 0, "parsing_errors": parsing_errors,
-                    "resource_count": resources, "checkov_version": "3"}}]
+    return [
+        {
+            "results": {
+                "failed_checks": [
+                    {
+                        "check_id": check,
+                        "check_name": "a check",
+                        "resource": resource,
+                        "file_path": "/template.yaml",
+                        "file_line_range": [1, 9],
+                    }
+                    for resource, check in failed
+                ]
+            },
+            "summary": {
+                "passed": passed,
+                "failed": len(failed),
+                "skipped": 0,
+                "parsing_errors": parsing_errors,
+                "resource_count": resources,
+                "checkov_version": "3",
+            },
+        }
+    ]
 
 
 @pytest.fixture
 def skips(tmp_path):
     path = tmp_path / "skips.yaml"
-    path.write_text(textwrap.dedent("""\
+    path.write_text(
+        textwrap.dedent("""\
         - template: template.yaml
           resource: AWS::S3::Bucket.SiteBucket
           check: CKV_AWS_18
           reason: an access log stores IP addresses
-    """), encoding="utf-8")
+    """),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -106,7 +131,8 @@ def test_checkov_fails_on_a_finding_that_is_not_accepted(monkeypatch, skips, cap
 def test_checkov_says_which_entries_no_longer_fail(monkeypatch, skips, capsys):
     assert gate(monkeypatch, skips, checkov_report()) == 0
     assert "no longer failing, remove from skips.yaml: template.yaml AWS::S3::Bucket.SiteBucket" in (
-        capsys.readouterr().out)
+        capsys.readouterr().out
+    )
 
 
 def test_checkov_fails_when_it_checked_nothing_or_could_not_parse(monkeypatch, skips):

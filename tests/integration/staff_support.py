@@ -73,8 +73,15 @@ class BinaryOut(io.TextIOWrapper):
         return self.buffer.getvalue()
 
 
-def run_cli(args: list[str], env: dict, *, tty: bool = False, clock=None, data_dir: Path | None = None,
-            answer: str | None = None):
+def run_cli(
+    args: list[str],
+    env: dict,
+    *,
+    tty: bool = False,
+    clock=None,
+    data_dir: Path | None = None,
+    answer: str | None = None,
+):
     """Run `registrations ...` in-process; returns (exit code, stdout bytes, stderr text).
 
     stdin is a terminal only when `answer` is given: it is what the staff member types there."""

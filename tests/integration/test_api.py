@@ -101,8 +101,11 @@ def test_a_second_registration_for_the_same_address_is_refused_and_overwrites_no
 def test_twenty_simultaneous_submissions_of_one_address_store_exactly_one(app, table, valid_form):
     # Given 20 browsers that submit the same address at the same moment
     def submit(i: int) -> int:
-        form = {**valid_form, "given_name": f"Poging {i}",
-                "email": valid_form["email"].upper() if i % 2 else valid_form["email"]}
+        form = {
+            **valid_form,
+            "given_name": f"Poging {i}",
+            "email": valid_form["email"].upper() if i % 2 else valid_form["email"],
+        }
         return app.test_client().post("/api/registrations", json=form).status_code
 
     statuses = at_the_same_moment(20, submit)
@@ -172,8 +175,11 @@ def test_a_json_body_of_wrong_types_is_a_validation_error(client):
 @pytest.mark.parametrize("as_form", [False, True])
 def test_a_body_over_16_kb_is_refused_with_413(client, table, valid_form, as_form):
     big = {**valid_form, "remark": "x" * (17 * 1024)}
-    response = client.post("/api/registrations", data=big) if as_form else client.post(
-        "/api/registrations", data=json.dumps(big), content_type="application/json")
+    response = (
+        client.post("/api/registrations", data=big)
+        if as_form
+        else client.post("/api/registrations", data=json.dumps(big), content_type="application/json")
+    )
     assert response.status_code == 413
     assert "te groot" in response.get_data(as_text=True)
     assert stored(table) == []
@@ -207,6 +213,7 @@ def test_the_database_being_down_gives_503_and_stores_nothing(tmp_path, valid_fo
     # And once the database is back, nothing was half-written
     with Dynalite(data_dir=data_dir, port=server.port) as again:
         from registrations.repository import dynamodb_resource
+
         items = dynamodb_resource(config["AWS_REGION"], again.endpoint).Table("down-test").scan()["Items"]
         assert items == []
 

@@ -41,8 +41,16 @@ def subjects(app_config):
 
 
 def change_form(**changes):
-    return {"given_name": "Jan-Willem", "family_name": "van 't Hoff", "organisation": "regio-utrecht",
-            "organisation_other": "", "role": "dagelijks-bestuur", "on_behalf_of": "", "remark": "", **changes}
+    return {
+        "given_name": "Jan-Willem",
+        "family_name": "van 't Hoff",
+        "organisation": "regio-utrecht",
+        "organisation_other": "",
+        "role": "dagelijks-bestuur",
+        "on_behalf_of": "",
+        "remark": "",
+        **changes,
+    }
 
 
 def test_each_request_makes_one_write_and_sends_nothing(app_config, clock, table, valid_form, deliverer, sender):
@@ -69,8 +77,9 @@ def test_each_request_makes_one_write_and_sends_nothing(app_config, clock, table
     assert item_of(table)["mail_owed"] == "cancellation"
 
 
-def test_the_deliverer_sends_the_owed_confirmation_and_records_it(client, app_config, table, valid_form, deliverer,
-                                                                  sender):
+def test_the_deliverer_sends_the_owed_confirmation_and_records_it(
+    client, app_config, table, valid_form, deliverer, sender
+):
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     # The request sent nothing: the item says what it owes
     assert messages(app_config["MAIL_OUTBOX"]) == []
@@ -128,8 +137,9 @@ def test_changing_and_cancelling_are_confirmed_by_email(client, app_config, tabl
     assert subjects(app_config) == ["Aanmelding bevestigd", "Afmelding bevestigd", "Wijziging opgeslagen"]
 
 
-def test_the_same_stream_record_twice_and_twenty_workers_send_one_email(app, app_config, clock, table, valid_form,
-                                                                       sender):
+def test_the_same_stream_record_twice_and_twenty_workers_send_one_email(
+    app, app_config, clock, table, valid_form, sender
+):
     app.test_client().post("/api/registrations", json=valid_form)
     workers = [create_deliverer(app_config, clock=clock, transport=sender) for _ in range(20)]
     # Twenty workers at once, each delivering the same registration (as duplicate records or triggers would)
@@ -142,7 +152,8 @@ def test_the_same_stream_record_twice_and_twenty_workers_send_one_email(app, app
 
 def test_twenty_simultaneous_first_registrations_get_one_email(app, app_config, valid_form, deliverer):
     statuses = at_the_same_moment(
-        20, lambda _: app.test_client().post("/api/registrations", json=valid_form).status_code)
+        20, lambda _: app.test_client().post("/api/registrations", json=valid_form).status_code
+    )
     assert sorted(statuses) == [201] + [409] * 19
     # Each repeat owed the link again before anything was sent: the latest state change is the one delivered,
     # and it carries the personal link, like the confirmation

@@ -29,25 +29,33 @@ def item(table, email=EMAIL):
     return table.get_item(Key={"event": EVENT.id, "email": email}, ConsistentRead=True)["Item"]
 
 
-@pytest.mark.parametrize(("event", "status"), [
-    (ses_event("Delivery"), "delivered"),
-    (ses_event("Bounce", bounceType="Permanent", bouncedRecipients=[{"emailAddress": EMAIL}]), "bounced"),
-    (ses_event("Complaint", complainedRecipients=[{"emailAddress": EMAIL}]), "complained"),
-    (ses_event("Reject", reason="Bad content"), "rejected"),
-], ids=["delivery", "bounce", "complaint", "reject"])
+@pytest.mark.parametrize(
+    ("event", "status"),
+    [
+        (ses_event("Delivery"), "delivered"),
+        (ses_event("Bounce", bounceType="Permanent", bouncedRecipients=[{"emailAddress": EMAIL}]), "bounced"),
+        (ses_event("Complaint", complainedRecipients=[{"emailAddress": EMAIL}]), "complained"),
+        (ses_event("Reject", reason="Bad content"), "rejected"),
+    ],
+    ids=["delivery", "bounce", "complaint", "reject"],
+)
 def test_each_kind_of_event_is_recorded_on_the_registration(registered, table, event, status):
     assert record_delivery_event(event, registered, EVENT) == "recorded"
     assert (item(table)["email_status"], item(table)["email_status_at"]) == (status, "2023-05-10T10:00:05+02:00")
 
 
-@pytest.mark.parametrize("event", [
-    ses_event("Delivery", event_tag="een-andere-bijeenkomst"),
-    ses_event("Delivery", event_tag=None),
-    ses_event("Delivery", to=[EMAIL, "ander@gemeente.example"]),
-    ses_event("Bounce", bounceType="Transient"),
-    {"source": "aws.ses", "detail-type": "Email Opened", "detail": {"eventType": "Open", "mail": {}}},
-    {"source": "aws.ses", "detail-type": "Email Delivered", "detail": {}},
-], ids=["other event", "no tag", "two recipients", "transient bounce", "open", "empty"])
+@pytest.mark.parametrize(
+    "event",
+    [
+        ses_event("Delivery", event_tag="een-andere-bijeenkomst"),
+        ses_event("Delivery", event_tag=None),
+        ses_event("Delivery", to=[EMAIL, "ander@gemeente.example"]),
+        ses_event("Bounce", bounceType="Transient"),
+        {"source": "aws.ses", "detail-type": "Email Opened", "detail": {"eventType": "Open", "mail": {}}},
+        {"source": "aws.ses", "detail-type": "Email Delivered", "detail": {}},
+    ],
+    ids=["other event", "no tag", "two recipients", "transient bounce", "open", "empty"],
+)
 def test_what_is_not_ours_or_not_final_is_ignored(registered, table, event):
     assert record_delivery_event(event, registered, EVENT) == "ignored"
     assert "email_status" not in item(table)
@@ -116,8 +124,11 @@ def test_the_export_and_the_summary_show_who_cannot_be_reached(registered, table
     header, rows = export_rows(items)
     column = header.index("E-mailstatus")
     by_address = {row[header.index("E-mailadres")]: row[column] for row in rows}
-    assert by_address == {EMAIL: "onbereikbaar (kwam terug)", "tweede@gemeente.example": "klacht (als spam gemeld)",
-                          "derde@gemeente.example": "afgeleverd"}
+    assert by_address == {
+        EMAIL: "onbereikbaar (kwam terug)",
+        "tweede@gemeente.example": "klacht (als spam gemeld)",
+        "derde@gemeente.example": "afgeleverd",
+    }
     summary = render_summary(summarise(items, EVENT), EVENT)
     assert "2 adressen onbereikbaar" in summary
     assert io.StringIO(summary).read().count("onbereikbaar") == 1

@@ -29,9 +29,11 @@ def test_a_dynalite_that_dies_is_started_again_with_its_data(tmp_path, caplog):
     given_up: list[str] = []
     with Dynalite(data_dir=tmp_path / "dynalite") as dynalite:
         table = dynamodb_resource("eu-central-1", dynalite.endpoint).create_table(
-            TableName="watched", BillingMode="PAY_PER_REQUEST",
+            TableName="watched",
+            BillingMode="PAY_PER_REQUEST",
             KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        )
         table.wait_until_exists()
         table.put_item(Item={"k": "before"})
         # dynalite writes to its store a moment after answering; a kill -9 right away can lose the table itself.

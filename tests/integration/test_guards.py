@@ -23,17 +23,20 @@ def without_browser_headers(client):
     return client
 
 
-@pytest.mark.parametrize(("headers", "status"), [
-    ({"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 403),
-    ({"Origin": "https://evil.example"}, 403),
-    ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, 403),
-    ({"Origin": "null"}, 403),
-    ({}, 403),
-    ({"Origin": "http://127.0.0.1:9"}, 403),
-    ({"Origin": "http://127.0.0.1:8000"}, 201),
-    ({"Origin": "http://localhost:8000", "Sec-Fetch-Site": "same-origin"}, 201),
-    ({"Origin": "null", "Sec-Fetch-Site": "same-origin"}, 201),
-])
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 403),
+        ({"Origin": "https://evil.example"}, 403),
+        ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, 403),
+        ({"Origin": "null"}, 403),
+        ({}, 403),
+        ({"Origin": "http://127.0.0.1:9"}, 403),
+        ({"Origin": "http://127.0.0.1:8000"}, 201),
+        ({"Origin": "http://localhost:8000", "Sec-Fetch-Site": "same-origin"}, 201),
+        ({"Origin": "null", "Sec-Fetch-Site": "same-origin"}, 201),
+    ],
+)
 def test_a_json_post_is_accepted_only_from_the_sites_own_pages(app_config, table, valid_form, headers, status):
     client = without_browser_headers(create_app({**app_config, "SITE_URL": "http://127.0.0.1:8000"}).test_client())
     response = client.post("/api/registrations", json=valid_form, headers=headers)
@@ -48,8 +51,11 @@ def test_a_json_post_is_accepted_only_from_the_sites_own_pages(app_config, table
 
 
 def test_a_foreign_form_post_gets_a_dutch_page_that_does_not_show_what_was_sent(client, table, valid_form):
-    response = client.post("/api/registrations", data=valid_form,
-                           headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+    response = client.post(
+        "/api/registrations",
+        data=valid_form,
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
     assert response.status_code == 403
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
@@ -64,8 +70,11 @@ def test_a_foreign_post_to_a_personal_page_changes_nothing(client, table, valid_
     create_deliverer(app_config).sweep()  # the confirmation, with the personal link
     path = manage_path(messages(app_config["MAIL_OUTBOX"])[-1])
     for target in (path, path + "/annuleren"):
-        response = client.post(target, data={**valid_form, "given_name": "Aangepast"},
-                               headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"})
+        response = client.post(
+            target,
+            data={**valid_form, "given_name": "Aangepast"},
+            headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        )
         assert response.status_code == 403
         assert "Niet verstuurd" in response.get_data(as_text=True)
     [item] = stored(table)
@@ -150,19 +159,21 @@ def test_the_personal_pages_send_no_referrer_and_the_others_same_origin(client, 
     assert all_answers["form error page"].headers["Referrer-Policy"] == "same-origin"
 
 
-@pytest.mark.parametrize("body", [
-    "[" * 8000 + "]" * 8000,
-    '{"given_name": ' + "[" * 5000 + "]" * 5000 + "}",
-    "{" + '"a":{' * 2500 + "}" * 2501,
-    # Python refuses to convert a number of more than 4300 digits (a ValueError, not a 500)
-    '{"given_name": ' + "1" * 5000 + "}",
-    '{"given_name": "Jan"',
-    # Deeper than a registration ever is, even where this Python's parser would cope
-    '{"given_name": ' + "[" * 9 + "]" * 9 + "}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 8000 + "]" * 8000,
+        '{"given_name": ' + "[" * 5000 + "]" * 5000 + "}",
+        "{" + '"a":{' * 2500 + "}" * 2501,
+        # Python refuses to convert a number of more than 4300 digits (a ValueError, not a 500)
+        '{"given_name": ' + "1" * 5000 + "}",
+        '{"given_name": "Jan"',
+        # Deeper than a registration ever is, even where this Python's parser would cope
+        '{"given_name": ' + "[" * 9 + "]" * 9 + "}",
+    ],
+)
 def test_a_json_body_the_parser_cannot_handle_is_a_dutch_400(client, table, body):
-    response = client.post("/api/registrations", data=body.encode(),
-                           content_type="application/json")
+    response = client.post("/api/registrations", data=body.encode(), content_type="application/json")
     assert response.status_code == 400
     error = response.get_json()["error"]
     assert error["code"] == "bad_request"

@@ -23,7 +23,8 @@ def test_the_form_carries_the_honeypot_empty(client, valid_form):
 
 
 def test_a_json_submission_with_the_honeypot_filled_is_answered_as_registered_and_not_stored(
-        client, table, valid_form, app_config, caplog):
+    client, table, valid_form, app_config, caplog
+):
     caplog.set_level("INFO", logger="registrations")
     response = client.post("/api/registrations", json={**valid_form, FIELD: "https://spam.example"})
     # The answer looks like a real registration's ...
@@ -44,7 +45,8 @@ def test_a_json_submission_with_the_honeypot_filled_is_answered_as_registered_an
 
 
 def test_a_form_submission_with_the_honeypot_filled_goes_to_the_confirmation_page_and_is_not_stored(
-        client, table, valid_form, app_config):
+    client, table, valid_form, app_config
+):
     response = client.post("/api/registrations", data={**valid_form, FIELD: "x"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/aanmelden/bevestiging/"
@@ -59,8 +61,9 @@ def test_an_empty_honeypot_is_an_ordinary_registration(client, table, valid_form
     assert len(stored(table)) == 1
 
 
-def test_a_filled_honeypot_with_invalid_fields_gets_the_same_errors_as_anyone_and_is_counted(client, table,
-                                                                                             valid_form, caplog):
+def test_a_filled_honeypot_with_invalid_fields_gets_the_same_errors_as_anyone_and_is_counted(
+    client, table, valid_form, caplog
+):
     caplog.set_level("INFO", logger="registrations")
     response = client.post("/api/registrations", json={**valid_form, "email": "geen-adres", FIELD: "x"})
     assert response.status_code == 400

@@ -21,8 +21,10 @@ from registrations.dev.local import ENDPOINT_FILE_NAME, PROJECT_ROOT, free_port
 from tests.conftest import OPEN_MOMENT
 
 # main() with a data folder and a site folder of the test's own, so a developer's own `make run` is left alone.
-RUN = "import sys; from pathlib import Path; from registrations.dev.run import main; " \
-      "sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))"
+RUN = (
+    "import sys; from pathlib import Path; from registrations.dev.run import main; "
+    "sys.exit(main(Path(sys.argv[1]), Path(sys.argv[2])))"
+)
 STARTED = "Site and API:"
 
 
@@ -31,8 +33,14 @@ class Run:
 
     def __init__(self, data_dir: Path, site_dir: Path, port: int) -> None:
         env = {**os.environ, "PORT": str(port), "PREVIEW_NOW": OPEN_MOMENT}
-        self.process = subprocess.Popen([sys.executable, "-c", RUN, str(data_dir), str(site_dir)], cwd=PROJECT_ROOT,
-                                        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", RUN, str(data_dir), str(site_dir)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -103,9 +111,14 @@ def test_the_first_run_says_each_thing_once_and_nothing_about_credentials(runnin
 def test_a_second_run_of_the_same_checkout_stops_at_once_with_one_line(running, tmp_path):
     data_dir, port, _ = running
     began = time.monotonic()
-    second = subprocess.run([sys.executable, "-c", RUN, str(data_dir), str(tmp_path / "site2")], cwd=PROJECT_ROOT,
-                            env={**os.environ, "PORT": str(free_port())}, capture_output=True, text=True,
-                            timeout=30)
+    second = subprocess.run(
+        [sys.executable, "-c", RUN, str(data_dir), str(tmp_path / "site2")],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PORT": str(free_port())},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert time.monotonic() - began < 10
     assert second.returncode != 0
     assert second.stdout == ""
@@ -120,9 +133,14 @@ def test_a_port_taken_by_another_program_is_said_in_one_line(tmp_path):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = subprocess.run([sys.executable, "-c", RUN, str(tmp_path / "data"), str(tmp_path / "site")],
-                                cwd=PROJECT_ROOT, env={**os.environ, "PORT": str(port)}, capture_output=True,
-                                text=True, timeout=30)
+        result = subprocess.run(
+            [sys.executable, "-c", RUN, str(tmp_path / "data"), str(tmp_path / "site")],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "PORT": str(port)},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
     assert result.returncode != 0
     assert result.stderr.splitlines() == [
         f"Port {port} is in use by another program: start with another port, e.g. make run PORT={port + 1}"
@@ -138,8 +156,11 @@ def test_when_dynalite_dies_make_run_starts_it_again_and_registering_works(start
     lines = run.lines_until("dynalite is running again", timeout=30)
     assert any("stopped unexpectedly" in line for line in lines), lines
     # ... and a registration is stored, not answered 503
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/registrations", method="POST",
-                                     data=json.dumps(valid_form).encode(),
-                                     headers={"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/registrations",
+        method="POST",
+        data=json.dumps(valid_form).encode(),
+        headers={"Content-Type": "application/json", "Sec-Fetch-Site": "same-origin"},
+    )
     with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - the local run
         assert response.status == 201

@@ -15,36 +15,62 @@ EVENT_ID = "ibp-vth-2023-06-07"
 
 def old_item(email: str, confirmation_status: str, **extra: str) -> dict:
     """A registration as the function stored it before the deliverer: the email sent inside the request."""
-    return {"event": EVENT_ID, "email": email, "given_name": "Oud", "family_name": "Item", "organisation": "DCMR",
-            "organisation_code": "dcmr", "role": "Lid van het algemeen bestuur", "role_code": "algemeen-bestuur",
-            "on_behalf_of": "", "remark": "", "status": "registered", "registered_at": "2023-05-01T09:00:00+02:00",
-            "consent_at": "2023-05-01T09:00:00+02:00", "expires_at": 1693918800, "submission_id": "abc",
-            "confirmation_status": confirmation_status, "confirmation_at": "2023-05-01T09:00:01+02:00", **extra}
+    return {
+        "event": EVENT_ID,
+        "email": email,
+        "given_name": "Oud",
+        "family_name": "Item",
+        "organisation": "DCMR",
+        "organisation_code": "dcmr",
+        "role": "Lid van het algemeen bestuur",
+        "role_code": "algemeen-bestuur",
+        "on_behalf_of": "",
+        "remark": "",
+        "status": "registered",
+        "registered_at": "2023-05-01T09:00:00+02:00",
+        "consent_at": "2023-05-01T09:00:00+02:00",
+        "expires_at": 1693918800,
+        "submission_id": "abc",
+        "confirmation_status": confirmation_status,
+        "confirmation_at": "2023-05-01T09:00:01+02:00",
+        **extra,
+    }
 
 
 def test_a_sweep_over_old_registrations_sends_nothing(app_config, clock, table, staff_env):
     # Given registrations stored before the deliverer, in every state the old code left them in
-    olds = [old_item("a@oud.example", "sent", link_sent_at="2023-05-01T09:00:00+02:00"),
-            old_item("b@oud.example", "failed"),
-            old_item("c@oud.example", "pending", link_sent_at="2023-05-01T09:00:00+02:00"),
-            {**old_item("d@oud.example", "sent"), "status": "cancelled", "cancelled_at": "2023-05-02T09:00:00+02:00"}]
+    olds = [
+        old_item("a@oud.example", "sent", link_sent_at="2023-05-01T09:00:00+02:00"),
+        old_item("b@oud.example", "failed"),
+        old_item("c@oud.example", "pending", link_sent_at="2023-05-01T09:00:00+02:00"),
+        {**old_item("d@oud.example", "sent"), "status": "cancelled", "cancelled_at": "2023-05-02T09:00:00+02:00"},
+    ]
     for item in olds:
         table.put_item(Item=item)
     sender = RecordingSender(app_config["MAIL_OUTBOX"])
     # When the deliverer sweeps, and the stream hands it each of them as a changed record
     deliverer = create_deliverer(app_config, clock=clock, transport=sender)
     assert deliverer.sweep() == {}
-    records = [{"eventSource": "aws:dynamodb", "eventName": "MODIFY",
-                "dynamodb": {"SequenceNumber": str(i), "Keys": {"event": {"S": EVENT_ID}, "email": {"S": o["email"]}},
-                             "NewImage": {"event": {"S": EVENT_ID}, "email": {"S": o["email"]}}}}
-               for i, o in enumerate(olds)]
+    records = [
+        {
+            "eventSource": "aws:dynamodb",
+            "eventName": "MODIFY",
+            "dynamodb": {
+                "SequenceNumber": str(i),
+                "Keys": {"event": {"S": EVENT_ID}, "email": {"S": o["email"]}},
+                "NewImage": {"event": {"S": EVENT_ID}, "email": {"S": o["email"]}},
+            },
+        }
+        for i, o in enumerate(olds)
+    ]
     assert deliverer.stream(records) == {"batchItemFailures": []}
     for item in olds:
         assert deliverer.deliver(item["email"]) == []
     # Then nothing new is sent, and nothing about them changed
     assert sender.sent == []
-    assert sorted(table.query(KeyConditionExpression=Key("event").eq(EVENT_ID))["Items"],
-                  key=lambda i: i["email"]) == sorted(olds, key=lambda i: i["email"])
+    assert sorted(
+        table.query(KeyConditionExpression=Key("event").eq(EVENT_ID))["Items"], key=lambda i: i["email"]
+    ) == sorted(olds, key=lambda i: i["email"])
     # And staff see the old outcomes counted as the new ones
     code, out, _ = run_cli(["summary"], staff_env)
     stdout = out.decode()
@@ -72,7 +98,9 @@ def test_plus_addresses_of_one_mailbox_get_a_few_emails_an_hour(app_config, cloc
     deliverer = create_deliverer(app_config, clock=clock)
     assert deliverer.sweep() == {"sent": 5, "held_back": 3}
     # Held back is recorded on the items, and counted for staff
-    statuses = sorted(i.get("mail_status") for i in table.query(KeyConditionExpression=Key("event").eq(EVENT_ID))["Items"])
+    statuses = sorted(
+        i.get("mail_status") for i in table.query(KeyConditionExpression=Key("event").eq(EVENT_ID))["Items"]
+    )
     assert statuses == ["held_back"] * 3 + ["sent"] * 5
     assert "Tegengehouden (te veel e-mails naar één mailbox): 3" in run_cli(["summary"], staff_env)[1].decode()
     # The counters are not in the event's partition
@@ -89,8 +117,11 @@ def test_cancelling_and_registering_again_is_counted_too(app_config, clock, vali
     for _ in range(5):
         client.post("/api/registrations", json=valid_form)
         deliverer.sweep()
-        [link] = [manage_path(m) for m in messages(app_config["MAIL_OUTBOX"])
-                  if m["Subject"].startswith("Aanmelding bevestigd")][-1:]
+        [link] = [
+            manage_path(m)
+            for m in messages(app_config["MAIL_OUTBOX"])
+            if m["Subject"].startswith("Aanmelding bevestigd")
+        ][-1:]
         client.post(f"{link}/annuleren")
         deliverer.sweep()
     # Five emails an hour to the mailbox, whether confirmations or cancellations

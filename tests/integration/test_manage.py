@@ -41,9 +41,15 @@ def page_of(response) -> str:
 
 
 def change_form(**changes):
-    form = {"given_name": "Jan-Willem", "family_name": "van 't Hoff", "organisation": "anders",
-            "organisation_other": "Gemeente Houten", "role": "algemeen-bestuur", "on_behalf_of": "",
-            "remark": "Ik kom iets later."}
+    form = {
+        "given_name": "Jan-Willem",
+        "family_name": "van 't Hoff",
+        "organisation": "anders",
+        "organisation_other": "Gemeente Houten",
+        "role": "algemeen-bestuur",
+        "on_behalf_of": "",
+        "remark": "Ik kom iets later.",
+    }
     return {**form, **changes}
 
 
@@ -54,7 +60,7 @@ def test_the_link_shows_the_registration_in_a_form_without_the_address_field(cli
     page = page_of(response)
     assert '<html lang="nl"' in page
     assert "<h1>Uw aanmelding</h1>" in page
-    assert 'value="Jan-Willem"' in page and "value=\"van 't Hoff\"" in page
+    assert 'value="Jan-Willem"' in page and 'value="van \'t Hoff"' in page
     assert '<option value="regio-utrecht" selected>' in page
     assert '<option value="dagelijks-bestuur" selected>' in page
     assert "Graag aandacht voor de kleine gemeenten.</textarea>" in page
@@ -126,14 +132,17 @@ def test_cancelling_asks_first_then_keeps_the_item_as_cancelled(client, link, ta
     assert item["given_name"] == "Jan-Willem"
     page = page_of(client.get(response.headers["Location"]))
     assert "Uw aanmelding is geannuleerd." in page
-    assert "U hebt uw aanmelding voor de bestuurlijke netwerkbijeenkomst IBP VTH van woensdag 7 juni 2023 " \
-           "geannuleerd op 10 mei 2023 om 10.00 uur." in page
+    assert (
+        "U hebt uw aanmelding voor de bestuurlijke netwerkbijeenkomst IBP VTH van woensdag 7 juni 2023 "
+        "geannuleerd op 10 mei 2023 om 10.00 uur." in page
+    )
     assert '<a href="/aanmelden/">Meld u dan opnieuw aan</a>' in page
     assert "<form" not in page
 
 
-def test_after_cancelling_nothing_more_can_change_but_registering_again_works(client, link, table, app_config,
-                                                                              valid_form, deliver):
+def test_after_cancelling_nothing_more_can_change_but_registering_again_works(
+    client, link, table, app_config, valid_form, deliver
+):
     client.post(f"{link}/annuleren")
     deliver()
     # The link still shows the cancelled registration, read-only
@@ -207,16 +216,22 @@ def bad_links(link: str) -> list[tuple[str, int, str]]:
         # (path, status, the heading and message the person reads)
         (link[:-1], 400, "Deze link werkt niet"),
         (link[: len(link) - 40], 400, "Deze link werkt niet"),
-        (link.replace(token, token[:10] + ("x" if token[10] != "x" else "y") + token[11:]), 400,
-         "Deze link werkt niet"),
+        (
+            link.replace(token, token[:10] + ("x" if token[10] != "x" else "y") + token[11:]),
+            400,
+            "Deze link werkt niet",
+        ),
         (link + "extra", 400, "Deze link werkt niet"),
         (link + "/iets", 400, "Deze link werkt niet"),
         ("/api/mijn-aanmelding/", 400, "Deze link werkt niet"),
         ("/api/mijn-aanmelding", 400, "Deze link werkt niet"),
         ("/api/mijn-aanmelding/%00%ff", 400, "Deze link werkt niet"),
         ("/api/mijn-aanmelding/" + "a" * 3000, 400, "Deze link werkt niet"),
-        ("/api/mijn-aanmelding/" + ManageLinks("a-guessed-secret", load_event()).token_for(token_id(link), 1), 400,
-         "Deze link werkt niet"),
+        (
+            "/api/mijn-aanmelding/" + ManageLinks("a-guessed-secret", load_event()).token_for(token_id(link), 1),
+            400,
+            "Deze link werkt niet",
+        ),
     ]
 
 
@@ -271,8 +286,9 @@ class FailingWrites:
         return getattr(self.table, name)
 
     def update_item(self, **kwargs):
-        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}},
-                          "UpdateItem")
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, "UpdateItem"
+        )
 
 
 def test_a_store_failure_while_changing_keeps_what_was_typed(app_config, clock, link, table):
@@ -309,8 +325,17 @@ def test_a_revoked_link_stops_working_and_the_new_one_works(client, link, table,
         assert "Deze link werkt niet meer. Gebruik de link uit de nieuwste e-mail" in page
     assert item_of(table)["status"] == "registered"
     # Asking for the link again (registering the address once more) sends the link of the current version
-    client.post("/api/registrations", json={"given_name": "X", "family_name": "Y", "email": EMAIL,
-                                            "organisation": "dcmr", "role": "algemeen-bestuur", "consent": "ja"})
+    client.post(
+        "/api/registrations",
+        json={
+            "given_name": "X",
+            "family_name": "Y",
+            "email": EMAIL,
+            "organisation": "dcmr",
+            "role": "algemeen-bestuur",
+            "consent": "ja",
+        },
+    )
     deliver()
     [again] = [m for m in messages(app_config["MAIL_OUTBOX"]) if m["Subject"].startswith("Uw persoonlijke link")]
     newest = manage_path(again)

@@ -75,9 +75,12 @@ def test_the_dynalite_store_is_owner_only(tmp_path):
     store = tmp_path / ".data" / "dynalite"
     with Dynalite(data_dir=store) as server:
         client = dynamodb_resource("eu-central-1", server.endpoint).meta.client
-        client.create_table(TableName="owner-only", BillingMode="PAY_PER_REQUEST",
-                            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
-                            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}])
+        client.create_table(
+            TableName="owner-only",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        )
         client.put_item(TableName="owner-only", Item={"k": "jan@gemeente.example"})
     assert any(store.rglob("*")), "dynalite wrote its store"
     assert_owner_only(store)

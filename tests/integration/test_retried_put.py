@@ -25,8 +25,9 @@ class StoredThenTimedOut:
         self.put_attempts += 1
         if self.put_attempts > 1:
             return None  # botocore's retry goes out as usual
-        forwarded = urllib.request.Request(request.url, data=request.body, headers=dict(request.headers),
-                                           method=request.method)
+        forwarded = urllib.request.Request(
+            request.url, data=request.body, headers=dict(request.headers), method=request.method
+        )
         with urllib.request.urlopen(forwarded, timeout=5) as answer:  # noqa: S310 - the local dynalite
             assert answer.status == 200
         raise ReadTimeoutError(endpoint_url=request.url)

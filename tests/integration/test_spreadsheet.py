@@ -34,8 +34,13 @@ NOW = dt.datetime(2023, 5, 20, 12, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def s3(moto_endpoint):
-    return boto3.client("s3", endpoint_url=moto_endpoint, region_name="eu-central-1",
-                        aws_access_key_id="local", aws_secret_access_key="local")
+    return boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="eu-central-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 @pytest.fixture
@@ -75,15 +80,21 @@ def read(s3, bucket, key) -> bytes:
 
 
 NASTY = [
-    registration(1, given_name="=HYPERLINK(\"http://x.example\")", family_name="Øster", remark="+31 6 1234 5678",
-                 organisation="dcmr"),
+    registration(
+        1,
+        given_name='=HYPERLINK("http://x.example")',
+        family_name="Øster",
+        remark="+31 6 1234 5678",
+        organisation="dcmr",
+    ),
     registration(2, given_name="-Jan", family_name="van 't Hoff", organisation="dcmr"),
     registration(3, family_name="Ærøskøbing", organisation="dcmr"),
 ]
 
 
 def test_a_trigger_writes_the_three_files_as_the_export_and_summary_commands_make_them(
-        table, repository, settings, s3, bucket, staff_env, tmp_path):
+    table, repository, settings, s3, bucket, staff_env, tmp_path
+):
     put_items(table, [*NASTY, {**registration(4), "status": "cancelled"}])
 
     # When a trigger (a stream batch or the sweep) calls the refresh, as registrations/triggers.py will
@@ -101,11 +112,11 @@ def test_a_trigger_writes_the_three_files_as_the_export_and_summary_commands_mak
     # And read back with csv and openpyxl: sorted the Dutch way, formula-safe, cancelled left out
     rows = list(csv.reader(io.StringIO(read(s3, bucket, CSV_KEY).decode("utf-8-sig"), newline=""), delimiter=";"))
     assert [row[1] for row in rows[1:]] == ["Ærøskøbing", "van 't Hoff", "Øster"]
-    assert rows[3][2] == "'=HYPERLINK(\"http://x.example\")" and rows[3][6] == "'+31 6 1234 5678"
+    assert rows[3][2] == '\'=HYPERLINK("http://x.example")' and rows[3][6] == "'+31 6 1234 5678"
     sheet = openpyxl.load_workbook(io.BytesIO(read(s3, bucket, XLSX_KEY))).active
     cells = {row[3].value: row for row in sheet.iter_rows(min_row=2)}
     hyperlink = cells[NASTY[0]["email"]][2]
-    assert hyperlink.value == "=HYPERLINK(\"http://x.example\")"
+    assert hyperlink.value == '=HYPERLINK("http://x.example")'
     assert hyperlink.data_type == "s" and hyperlink.quotePrefix
     target = tmp_path / "a.xlsx"
     assert run_cli(["export", "-o", str(target)], staff_env)[0] == 0
@@ -178,8 +189,7 @@ def test_nothing_is_written_after_the_retention_of_the_registrations(table, repo
     assert just_before is not None and just_before.written == EXPORT_KEYS
 
 
-def test_make_run_writes_the_same_files_to_an_owner_only_folder(table, repository, app_config, s3, bucket,
-                                                                 tmp_path):
+def test_make_run_writes_the_same_files_to_an_owner_only_folder(table, repository, app_config, s3, bucket, tmp_path):
     put_items(table, NASTY)
     folder = tmp_path / ".data" / "exports"
     local = Settings.from_env(app_config)  # no EXPORT_BUCKET, as in make run
@@ -196,8 +206,9 @@ def test_make_run_writes_the_same_files_to_an_owner_only_folder(table, repositor
     assert FolderStore(folder).current(XLSX_KEY) is not None
 
 
-def test_a_failing_refresh_never_stops_the_trigger_and_logs_no_personal_data(table, repository, app_config,
-                                                                             moto_endpoint, caplog):
+def test_a_failing_refresh_never_stops_the_trigger_and_logs_no_personal_data(
+    table, repository, app_config, moto_endpoint, caplog
+):
     put_items(table, NASTY)
     missing = Settings.from_env({**app_config, "EXPORT_BUCKET": "no-such-bucket-here", "S3_ENDPOINT": moto_endpoint})
     with caplog.at_level(logging.INFO, logger="registrations"):

@@ -16,8 +16,15 @@ from registrations.repository import RegistrationRepository
 
 from .staff_support import EVENT, outbox_recipients, put_items, registration, run_cli
 
-CONTENT = ["--teams-link", "https://teams.microsoft.com/l/meetup-join/1",
-           "--paper", "Agenda", "https://vng.example/stukken/agenda.pdf", "--rate", "1000"]
+CONTENT = [
+    "--teams-link",
+    "https://teams.microsoft.com/l/meetup-join/1",
+    "--paper",
+    "Agenda",
+    "https://vng.example/stukken/agenda.pdf",
+    "--rate",
+    "1000",
+]
 SUBJECT = "Onderwerp: Vergaderlink en stukken: Bestuurlijke netwerkbijeenkomst IBP VTH, woensdag 7 juni 2023"
 LATER = dt.datetime(2023, 5, 20, 9, 0, tzinfo=dt.UTC)
 
@@ -89,13 +96,18 @@ def test_cancel_on_behalf_of_the_person_asks_then_marks_it_done_by_staff(table, 
 
     with caplog.at_level(logging.INFO, logger="registrations"):
         # typed as staff may type it: other capitals, spaces around
-        code, stdout, _ = run_cli(["cancel", f"  {person['email'].upper()} "], staff_env, answer="j\n", clock=lambda: LATER)
+        code, stdout, _ = run_cli(
+            ["cancel", f"  {person['email'].upper()} "], staff_env, answer="j\n", clock=lambda: LATER
+        )
     text = stdout.decode()
     assert code == 0, text
     assert f"Afmelden namens de deelnemer:\n  Zoë van 't Hoff <{person['email']}>, " in text and "Afgemeld." in text
     item = stored(table, person["email"])
     assert (item["status"], item["cancelled_by"], item["cancelled_at"]) == (
-        "cancelled", "staff", "2023-05-20T11:00:00+02:00")
+        "cancelled",
+        "staff",
+        "2023-05-20T11:00:00+02:00",
+    )
     assert stored(table, registration(2)["email"])["status"] == "registered"
     assert "registration cancelled by staff" in caplog.text
     assert person["email"] not in caplog.text and "Hoff" not in caplog.text, "no personal data in the log"

@@ -56,34 +56,48 @@ def assert_dutch_without_traceback(stderr: str, code: int, expected_code: int, *
 
 def test_a_profile_that_does_not_exist(staff_env, no_aws_sign_in):
     code, stdout, stderr = run_cli(["summary", "--profile", "vng-lezr"], staff_env)
-    assert_dutch_without_traceback(stderr, code, 3, "Het AWS-profiel ‘vng-lezr’ bestaat niet op deze computer",
-                                   "aws configure list-profiles", "aws configure sso")
+    assert_dutch_without_traceback(
+        stderr,
+        code,
+        3,
+        "Het AWS-profiel ‘vng-lezr’ bestaat niet op deze computer",
+        "aws configure list-profiles",
+        "aws configure sso",
+    )
     assert stdout == b""
 
 
 def test_no_credentials_at_all(staff_env, no_aws_sign_in):
     code, _, stderr = run_cli(["export"], staff_env)
-    assert_dutch_without_traceback(stderr, code, 3, "U bent niet aangemeld bij AWS",
-                                   "aws sso login --profile UW-PROFIEL")
+    assert_dutch_without_traceback(
+        stderr, code, 3, "U bent niet aangemeld bij AWS", "aws sso login --profile UW-PROFIEL"
+    )
 
 
 def test_an_sso_sign_in_that_expired(staff_env, no_aws_sign_in):
     code, _, stderr = run_cli(["summary", "--profile", "vng-lezer"], staff_env)
-    assert_dutch_without_traceback(stderr, code, 3, "Uw aanmelding bij AWS is verlopen",
-                                   "Log opnieuw in met: aws sso login --profile vng-lezer")
+    assert_dutch_without_traceback(
+        stderr, code, 3, "Uw aanmelding bij AWS is verlopen", "Log opnieuw in met: aws sso login --profile vng-lezer"
+    )
 
 
 def test_a_table_that_does_not_exist(staff_env):
     code, _, stderr = run_cli(["export", "--table", "vng-registrations-prodcution"], staff_env)
-    assert_dutch_without_traceback(stderr, code, 5, "De tabel ‘vng-registrations-prodcution’ bestaat niet in regio",
-                                   "Europe (Frankfurt), eu-central-1")
+    assert_dutch_without_traceback(
+        stderr,
+        code,
+        5,
+        "De tabel ‘vng-registrations-prodcution’ bestaat niet in regio",
+        "Europe (Frankfurt), eu-central-1",
+    )
 
 
 def test_no_network(staff_env):
     closed = f"http://127.0.0.1:{free_port()}"
     code, _, stderr = run_cli(["summary"], {**staff_env, "DYNAMODB_ENDPOINT": closed})
-    assert_dutch_without_traceback(stderr, code, 6, "Er is geen verbinding met AWS (eu-central-1)",
-                                   "Controleer uw internetverbinding")
+    assert_dutch_without_traceback(
+        stderr, code, 6, "Er is geen verbinding met AWS (eu-central-1)", "Controleer uw internetverbinding"
+    )
 
 
 class DeniedByPolicy(http.server.BaseHTTPRequestHandler):
@@ -92,11 +106,13 @@ class DeniedByPolicy(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
         action = self.headers.get("X-Amz-Target", "").rsplit(".", 1)[-1]
-        body = json.dumps({
-            "__type": "com.amazon.coral.service#AccessDeniedException",
-            "message": f"User: arn:aws:sts::123456789012:assumed-role/Lezer/jan is not authorized to perform: "
-                       f"dynamodb:{action} on resource: arn:aws:dynamodb:eu-central-1:123456789012:table/t",
-        }).encode()
+        body = json.dumps(
+            {
+                "__type": "com.amazon.coral.service#AccessDeniedException",
+                "message": f"User: arn:aws:sts::123456789012:assumed-role/Lezer/jan is not authorized to perform: "
+                f"dynamodb:{action} on resource: arn:aws:dynamodb:eu-central-1:123456789012:table/t",
+            }
+        ).encode()
         self.send_response(400)
         self.send_header("Content-Type", "application/x-amz-json-1.0")
         self.send_header("Content-Length", str(len(body)))
@@ -119,8 +135,14 @@ def denying_endpoint():
 
 def test_no_permission(staff_env, denying_endpoint):
     code, _, stderr = run_cli(["cancel", "a@b.example", "--ja"], {**staff_env, "DYNAMODB_ENDPOINT": denying_endpoint})
-    assert_dutch_without_traceback(stderr, code, 4, "U hebt in AWS geen toestemming voor deze opdracht (GetItem",
-                                   "staff-operator", "STAFF.md, hoofdstuk 4")
+    assert_dutch_without_traceback(
+        stderr,
+        code,
+        4,
+        "U hebt in AWS geen toestemming voor deze opdracht (GetItem",
+        "staff-operator",
+        "STAFF.md, hoofdstuk 4",
+    )
 
 
 def test_anything_else_is_a_general_dutch_message(table, staff_env, monkeypatch):
@@ -131,8 +153,9 @@ def test_anything_else_is_a_general_dutch_message(table, staff_env, monkeypatch)
 
     monkeypatch.setattr(cli, "render_summary", broken)
     code, _, stderr = run_cli(["summary"], staff_env)
-    assert_dutch_without_traceback(stderr, code, 1, "Er ging iets onverwachts mis (RuntimeError)",
-                                   "Stuur deze melding dan naar de beheerder")
+    assert_dutch_without_traceback(
+        stderr, code, 1, "Er ging iets onverwachts mis (RuntimeError)", "Stuur deze melding dan naar de beheerder"
+    )
 
 
 def test_without_make_run_installed_the_command_asks_for_the_table(monkeypatch, tmp_path):

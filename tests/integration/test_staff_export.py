@@ -19,7 +19,6 @@ from .staff_support import EVENT, put_items, registration, run_cli
 HEADER = [header for _, header in COLUMNS]
 
 
-
 def read_csv(data: bytes, delimiter: str = ";") -> list[list[str]]:
     assert data.startswith(b"\xef\xbb\xbf"), "the CSV must start with the UTF-8 byte order mark"
     return list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline=""), delimiter=delimiter))
@@ -28,8 +27,14 @@ def read_csv(data: bytes, delimiter: str = ";") -> list[list[str]]:
 def expected_row(item: dict) -> list[str]:
     """What staff should see for a stored item, written out independently of the exporter."""
     return [
-        item["organisation"], item["family_name"], item["given_name"], item["email"], item["role"],
-        item["on_behalf_of"], item["remark"], item["registered_at"][:10] + " " + item["registered_at"][11:16],
+        item["organisation"],
+        item["family_name"],
+        item["given_name"],
+        item["email"],
+        item["role"],
+        item["on_behalf_of"],
+        item["remark"],
+        item["registered_at"][:10] + " " + item["registered_at"][11:16],
         "",  # the follow-up: not sent yet
         "",  # the email status: SES has said nothing yet
     ]
@@ -109,8 +114,8 @@ def test_cancelled_registrations_only_with_include_cancelled_and_then_with_a_sta
 
 def test_xlsx_has_text_cells_a_frozen_filtered_header_and_the_exact_values(table, staff_env, tmp_path):
     items = [
-        registration(1, given_name="-Jan", family_name="=HYPERLINK(\"http://x.example\")", remark="+31 6 1234 5678"),
-        registration(2, given_name="Ærøskøbing", family_name="van 't Hoff", remark="Regel 1\nRegel 2; met \"quotes\""),
+        registration(1, given_name="-Jan", family_name='=HYPERLINK("http://x.example")', remark="+31 6 1234 5678"),
+        registration(2, given_name="Ærøskøbing", family_name="van 't Hoff", remark='Regel 1\nRegel 2; met "quotes"'),
     ]
     put_items(table, items)
     target = tmp_path / "aanmeldingen.xlsx"
@@ -151,7 +156,7 @@ NASTY = [
     ("unicode names", {"given_name": "Zoë Ærøskøbing", "family_name": "Şahin-Nguyễn 李"}, {}),
     ("emoji", {"remark": "Tot dan 👩‍💼🇳🇱"}, {}),
     ("right-to-left", {"on_behalf_of": "بلدية"}, {}),
-    ("quotes", {"family_name": "van 't \"Hoff\"", "remark": "'enkel' en \"dubbel\""}, {}),
+    ("quotes", {"family_name": 'van \'t "Hoff"', "remark": "'enkel' en \"dubbel\""}, {}),
     ("newlines", {"remark": "Regel 1\nRegel 2\n\n=Regel 4"}, {}),
     ("semicolons and commas", {"on_behalf_of": "Gemeente A; Gemeente B, Provincie C"}, {}),
     ("very long remark", {"remark": ("Een heel lange opmerking. " * 40)[:1000]}, {}),
@@ -168,8 +173,10 @@ def test_nasty_inputs_survive_csv_and_xlsx(table, staff_env, tmp_path):
     csv_rows = {row[3]: row for row in read_csv(stdout)[1:]}
     target = tmp_path / "a.xlsx"
     assert run_cli(["export", "-o", str(target)], staff_env)[0] == 0
-    xlsx_rows = {row[3]: [c or "" for c in row] for row in openpyxl.load_workbook(target).active.iter_rows(
-        min_row=2, values_only=True)}
+    xlsx_rows = {
+        row[3]: [c or "" for c in row]
+        for row in openpyxl.load_workbook(target).active.iter_rows(min_row=2, values_only=True)
+    }
 
     for (case, _, in_csv), item in zip(NASTY, items, strict=True):
         expected = expected_row(item)
@@ -211,8 +218,7 @@ def test_summary_counts_per_organisation_per_role_and_in_total(table, staff_env)
 def test_the_console_script_is_installed_and_stays_quiet_in_a_pipe(table, staff_env):
     put_items(table, [registration(1)])
     script = Path(sys.executable).with_name("registrations")
-    result = subprocess.run([str(script), "export"], capture_output=True, timeout=60,
-                            env={**os.environ, **staff_env})
+    result = subprocess.run([str(script), "export"], capture_output=True, timeout=60, env={**os.environ, **staff_env})
     assert result.returncode == 0, result.stderr
     assert result.stderr == b""
     assert read_csv(result.stdout)[1][3] == registration(1)["email"]

@@ -16,11 +16,19 @@ from registrations.staff import cli
 from .staff_support import EVENT, outbox_recipients, put_items, registration, run_cli
 
 TEAMS = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0"
-CONTENT = ["--teams-link", TEAMS,
-           "--paper", "Agenda", "https://vng.example/stukken/agenda.pdf",
-           "--paper", "Notitie normering robuustheid", "https://vng.example/stukken/normering.pdf",
-           "--rate", "1000", "--ja"]
-
+CONTENT = [
+    "--teams-link",
+    TEAMS,
+    "--paper",
+    "Agenda",
+    "https://vng.example/stukken/agenda.pdf",
+    "--paper",
+    "Notitie normering robuustheid",
+    "https://vng.example/stukken/normering.pdf",
+    "--rate",
+    "1000",
+    "--ja",
+]
 
 
 @pytest.fixture
@@ -34,8 +42,14 @@ def stored(table) -> dict[str, dict]:
 
 
 def test_dry_run_shows_recipients_and_the_message_and_changes_nothing(table, staff_env, outbox):
-    put_items(table, [registration(1, given_name="Zoë", family_name="van 't Hoff"), registration(2),
-                      {**registration(3), "status": "cancelled"}])
+    put_items(
+        table,
+        [
+            registration(1, given_name="Zoë", family_name="van 't Hoff"),
+            registration(2),
+            {**registration(3), "status": "cancelled"},
+        ],
+    )
     before = stored(table)
 
     code, stdout, _ = run_cli(["send-followup", "--dry-run", *CONTENT], staff_env)
@@ -92,7 +106,9 @@ def test_the_message_sent_is_dutch_with_both_parts_and_the_links(table, staff_en
     assert run_cli(["send-followup", *CONTENT], staff_env)[0] == 0
     [path] = outbox.glob("*.eml")
     message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-    assert message["Subject"] == "Vergaderlink en stukken: Bestuurlijke netwerkbijeenkomst IBP VTH, woensdag 7 juni 2023"
+    assert (
+        message["Subject"] == "Vergaderlink en stukken: Bestuurlijke netwerkbijeenkomst IBP VTH, woensdag 7 juni 2023"
+    )
     assert message["To"].addresses[0].display_name == "Ærøskøbing <b>de Vries</b>"
     assert message["Reply-To"] == EVENT.contact_email
     plain = message.get_body(("plain",)).get_content()
@@ -107,24 +123,33 @@ def test_the_message_sent_is_dutch_with_both_parts_and_the_links(table, staff_en
 def test_content_can_come_from_a_file(table, staff_env, outbox, tmp_path):
     put_items(table, [registration(1)])
     content = tmp_path / "vervolgmail.toml"
-    content.write_text(f'teams_link = "{TEAMS}"\n\n[[papers]]\ntitle = "Agenda"\n'
-                       'url = "https://vng.example/stukken/agenda.pdf"\n', encoding="utf-8")
+    content.write_text(
+        f'teams_link = "{TEAMS}"\n\n[[papers]]\ntitle = "Agenda"\nurl = "https://vng.example/stukken/agenda.pdf"\n',
+        encoding="utf-8",
+    )
     code, stdout, _ = run_cli(["send-followup", "--content-file", str(content), "--rate", "1000", "--ja"], staff_env)
     assert code == 0 and "Verstuurd: 1" in stdout.decode()
     [path] = outbox.glob("*.eml")
     assert "https://vng.example/stukken/agenda.pdf" in path.read_text()
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--paper", "Agenda", "https://vng.example/a.pdf"], "Geef de Teams-link op"),
-    (["--teams-link", TEAMS], "Geef minstens één stuk op"),
-    (["--teams-link", "http://teams.example/x", "--paper", "Agenda", "https://vng.example/a.pdf"],
-     "De Teams-link moet een volledige https-link zijn"),
-    (["--teams-link", TEAMS, "--paper", "Agenda", "vng.example/a.pdf"],
-     "De link van ‘Agenda’ moet een volledige https-link zijn"),
-    (["--teams-link", TEAMS, "--paper", " ", "https://vng.example/a.pdf"], "heeft geen titel"),
-    (["--content-file", "/nonexistent/vervolgmail.toml"], "kan niet worden gelezen"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--paper", "Agenda", "https://vng.example/a.pdf"], "Geef de Teams-link op"),
+        (["--teams-link", TEAMS], "Geef minstens één stuk op"),
+        (
+            ["--teams-link", "http://teams.example/x", "--paper", "Agenda", "https://vng.example/a.pdf"],
+            "De Teams-link moet een volledige https-link zijn",
+        ),
+        (
+            ["--teams-link", TEAMS, "--paper", "Agenda", "vng.example/a.pdf"],
+            "De link van ‘Agenda’ moet een volledige https-link zijn",
+        ),
+        (["--teams-link", TEAMS, "--paper", " ", "https://vng.example/a.pdf"], "heeft geen titel"),
+        (["--content-file", "/nonexistent/vervolgmail.toml"], "kan niet worden gelezen"),
+    ],
+)
 def test_missing_or_wrong_content_is_refused_before_anything_is_sent(table, staff_env, outbox, arguments, message):
     put_items(table, [registration(1)])
     code, stdout, stderr = run_cli(["send-followup", *arguments], staff_env)
@@ -154,12 +179,16 @@ class CrashingSender:
         return message_id
 
 
-@pytest.mark.parametrize("moment, resolution", [
-    ("after handing over", "mark-sent"),
-    ("before handing over", "resend"),
-])
-def test_a_crash_part_way_loses_nobody_and_sends_nobody_twice(table, staff_env, outbox, monkeypatch, moment,
-                                                            resolution):
+@pytest.mark.parametrize(
+    "moment, resolution",
+    [
+        ("after handing over", "mark-sent"),
+        ("before handing over", "resend"),
+    ],
+)
+def test_a_crash_part_way_loses_nobody_and_sends_nobody_twice(
+    table, staff_env, outbox, monkeypatch, moment, resolution
+):
     registrants = [registration(i) for i in range(8)]
     put_items(table, registrants)
     everyone = {item["email"]: 1 for item in registrants}
@@ -190,8 +219,7 @@ def test_a_crash_part_way_loses_nobody_and_sends_nobody_twice(table, staff_env, 
 
     # When staff have checked and resolve it (a claim is only touched once it is 10 minutes old)
     later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)
-    code, stdout, _ = run_cli(["send-followup", *CONTENT, "--unconfirmed", resolution], staff_env,
-                              clock=lambda: later)
+    code, stdout, _ = run_cli(["send-followup", *CONTENT, "--unconfirmed", resolution], staff_env, clock=lambda: later)
 
     # Then everyone has exactly one message and every item records it
     assert code == 0, stdout.decode()
@@ -239,7 +267,9 @@ def test_a_refused_message_is_reported_and_retried_on_the_next_run(table, staff_
     code, stdout, _ = run_cli(["send-followup", *CONTENT], staff_env)
 
     assert code == 1
-    assert f"Mislukt: 1. Deze worden bij een volgende run opnieuw geprobeerd:\n  {refused}: Throttling" in stdout.decode()
+    assert (
+        f"Mislukt: 1. Deze worden bij een volgende run opnieuw geprobeerd:\n  {refused}: Throttling" in stdout.decode()
+    )
     assert "followup_claim" not in stored(table)[refused]
     monkeypatch.setattr(cli, "sender_from_settings", real_sender)
     code, stdout, _ = run_cli(["send-followup", *CONTENT], staff_env)
@@ -254,9 +284,12 @@ def test_a_registrant_who_cancels_after_planning_is_not_sent_to(table, staff_env
 
     def plan_then_cancel(items):
         plan = original_make_plan(items)
-        table.update_item(Key={"event": EVENT.id, "email": registrants[0]["email"]},
-                          UpdateExpression="SET #s = :c", ExpressionAttributeNames={"#s": "status"},
-                          ExpressionAttributeValues={":c": "cancelled"})
+        table.update_item(
+            Key={"event": EVENT.id, "email": registrants[0]["email"]},
+            UpdateExpression="SET #s = :c",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":c": "cancelled"},
+        )
         return plan
 
     monkeypatch.setattr(cli, "make_plan", plan_then_cancel)

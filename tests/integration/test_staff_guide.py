@@ -22,9 +22,21 @@ from registrations.staff import EXIT_CODES
 from .staff_support import EVENT, put_items, registration, run_cli
 
 GUIDE = (Path(__file__).resolve().parents[2] / "STAFF.md").read_text(encoding="utf-8")
-TIME_ATTRIBUTES = ("registered_at", "consent_at", "cancelled_at", "followup_sent_at", "followup_claimed_at",
-                   "link_sent_at", "confirmation_at", "changed_at", "mail_owed_at", "mail_status_at",
-                   "mail_claimed_at", "mail_retry_at", "mail_sent_at")
+TIME_ATTRIBUTES = (
+    "registered_at",
+    "consent_at",
+    "cancelled_at",
+    "followup_sent_at",
+    "followup_claimed_at",
+    "link_sent_at",
+    "confirmation_at",
+    "changed_at",
+    "mail_owed_at",
+    "mail_status_at",
+    "mail_claimed_at",
+    "mail_retry_at",
+    "mail_sent_at",
+)
 
 
 def documented_attributes() -> set[str]:
@@ -36,10 +48,24 @@ def test_every_attribute_of_a_registration_and_its_follow_up_is_explained(client
     # Given a registration made through the API, its confirmation delivered, and the follow-up mailing sent to it
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     create_deliverer(app_config).sweep()
-    env = {key: app_config[key] for key in
-           ("REGISTRATIONS_TABLE", "AWS_REGION", "DYNAMODB_ENDPOINT", "MAIL_OUTBOX", "MAIL_SENDER")}
-    code, _, _ = run_cli(["send-followup", "--teams-link", "https://teams.example/l/1",
-                          "--paper", "Agenda", "https://vng.example/a.pdf", "--rate", "1000", "--ja"], env)
+    env = {
+        key: app_config[key]
+        for key in ("REGISTRATIONS_TABLE", "AWS_REGION", "DYNAMODB_ENDPOINT", "MAIL_OUTBOX", "MAIL_SENDER")
+    }
+    code, _, _ = run_cli(
+        [
+            "send-followup",
+            "--teams-link",
+            "https://teams.example/l/1",
+            "--paper",
+            "Agenda",
+            "https://vng.example/a.pdf",
+            "--rate",
+            "1000",
+            "--ja",
+        ],
+        env,
+    )
     assert code == 0
 
     # Then the event's partition holds registrations only, flat, with readable times
@@ -86,8 +112,9 @@ def test_the_guide_names_what_the_production_stack_makes_and_the_region():
         assert f"`{name}`" in GUIDE
     assert "Europe (Frankfurt)" in GUIDE and "`eu-central-1`" in GUIDE
     bucket_link = re.search(r"`(https://s3\.console\.aws\.amazon\.com/s3/buckets/[^`]+)`", GUIDE)[1]
-    assert bucket_link == (f"https://s3.console.aws.amazon.com/s3/buckets/{environment['EXPORT_BUCKET']}"
-                           "?region=eu-central-1&tab=objects")
+    assert bucket_link == (
+        f"https://s3.console.aws.amazon.com/s3/buckets/{environment['EXPORT_BUCKET']}?region=eu-central-1&tab=objects"
+    )
     chapter_1 = GUIDE.split("## 1. ", 1)[1].split("\n## 2. ", 1)[0]
     assert "Lambda" not in chapter_1, "staff never need the function's configuration"
     for key in EXPORT_KEYS:

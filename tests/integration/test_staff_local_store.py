@@ -69,8 +69,21 @@ def test_a_stale_endpoint_file_from_a_killed_run_is_ignored(data_dir):
 def test_the_follow_up_from_the_local_store_goes_to_the_local_outbox(data_dir):
     with make_run_store(data_dir) as server:
         put_items(local_table(server, data_dir), [registration(3)])
-        code, stdout, _ = run_cli(["send-followup", "--teams-link", "https://teams.example/l/1", "--paper", "Agenda",
-                                   "https://vng.example/a.pdf", "--rate", "1000", "--ja"], {}, data_dir=data_dir)
+        code, stdout, _ = run_cli(
+            [
+                "send-followup",
+                "--teams-link",
+                "https://teams.example/l/1",
+                "--paper",
+                "Agenda",
+                "https://vng.example/a.pdf",
+                "--rate",
+                "1000",
+                "--ja",
+            ],
+            {},
+            data_dir=data_dir,
+        )
     assert code == 0, stdout.decode()
     assert f"Versturen via de outbox-map {data_dir / 'outbox'}" in stdout.decode()
     assert len(list((data_dir / "outbox").glob("*.eml"))) == 1

@@ -66,8 +66,9 @@ def installed(tmp_path_factory):
     [site] = (venv / "lib").glob("python3.*/site-packages")
     (site / "dependencies.pth").write_text(f"{deps}\n", encoding="utf-8")
     pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
-    result = subprocess.run([*pip, "install", "--no-index", str(wheel)], capture_output=True, text=True,
-                            env=clean_env(venv / "bin", tmp))
+    result = subprocess.run(
+        [*pip, "install", "--no-index", str(wheel)], capture_output=True, text=True, env=clean_env(venv / "bin", tmp)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     check = subprocess.run([*pip, "check"], capture_output=True, text=True, env=clean_env(venv / "bin", tmp))
     assert check.returncode == 0, check.stdout + check.stderr
@@ -77,9 +78,15 @@ def installed(tmp_path_factory):
 def clean_env(bin_dir: Path, home: Path, **extra: str) -> dict[str, str]:
     """A staff member's computer: only the venv on PATH, their own home, nothing of this repository."""
     keep = {key: os.environ[key] for key in ("LANG", "LC_ALL", "TMPDIR") if key in os.environ}
-    return {**keep, "PATH": str(bin_dir), "HOME": str(home),
-            "AWS_CONFIG_FILE": str(home / "no-config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
-            "AWS_EC2_METADATA_DISABLED": "true", **extra}
+    return {
+        **keep,
+        "PATH": str(bin_dir),
+        "HOME": str(home),
+        "AWS_CONFIG_FILE": str(home / "no-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "no-credentials"),
+        "AWS_EC2_METADATA_DISABLED": "true",
+        **extra,
+    }
 
 
 def run(bin_dir: Path, home: Path, args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
@@ -87,8 +94,9 @@ def run(bin_dir: Path, home: Path, args: list[str], **env: str) -> subprocess.Co
     assert shutil.which("node", path=environment["PATH"]) is None
     assert shutil.which("make", path=environment["PATH"]) is None
     assert shutil.which("git", path=environment["PATH"]) is None
-    return subprocess.run([str(bin_dir / "registrations"), *args], capture_output=True, text=True, cwd=home,
-                          env=environment, timeout=60)
+    return subprocess.run(
+        [str(bin_dir / "registrations"), *args], capture_output=True, text=True, cwd=home, env=environment, timeout=60
+    )
 
 
 def test_the_installed_command_shows_its_dutch_help(installed):
@@ -96,24 +104,37 @@ def test_the_installed_command_shows_its_dutch_help(installed):
     result = run(bin_dir, home, ["--help"])
     assert result.returncode == 0, result.stderr
     assert "opdrachten:" in result.stdout and "Afsluitcodes:" in result.stdout
-    where = subprocess.run([str(bin_dir / "python"), "-c", "import registrations; print(registrations.__file__)"],
-                           capture_output=True, text=True, env=clean_env(bin_dir, home), check=True).stdout
+    where = subprocess.run(
+        [str(bin_dir / "python"), "-c", "import registrations; print(registrations.__file__)"],
+        capture_output=True,
+        text=True,
+        env=clean_env(bin_dir, home),
+        check=True,
+    ).stdout
     assert where.startswith(str(bin_dir.parent)), "the package comes from the wheel, not from the repository"
 
 
 def test_the_installed_command_reads_a_table_through_an_aws_style_endpoint(installed, table, staff_env):
     bin_dir, home = installed
     put_items(table, [registration(1), registration(2, family_name="Ærøskøbing")])
-    aws = {"DYNAMODB_ENDPOINT": staff_env["DYNAMODB_ENDPOINT"], "AWS_ACCESS_KEY_ID": "local",
-           "AWS_SECRET_ACCESS_KEY": "local"}
+    aws = {
+        "DYNAMODB_ENDPOINT": staff_env["DYNAMODB_ENDPOINT"],
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+    }
 
-    summary = run(bin_dir, home, ["summary", "--table", staff_env["REGISTRATIONS_TABLE"], "--region",
-                                  "eu-central-1"], **aws)
+    summary = run(
+        bin_dir, home, ["summary", "--table", staff_env["REGISTRATIONS_TABLE"], "--region", "eu-central-1"], **aws
+    )
     assert summary.returncode == 0, summary.stderr
     assert "Totaal aangemeld: 2" in summary.stdout
 
-    export = run(bin_dir, home, ["export", "--table", staff_env["REGISTRATIONS_TABLE"], "--region", "eu-central-1",
-                                 "-o", "aanmeldingen.xlsx"], **aws)
+    export = run(
+        bin_dir,
+        home,
+        ["export", "--table", staff_env["REGISTRATIONS_TABLE"], "--region", "eu-central-1", "-o", "aanmeldingen.xlsx"],
+        **aws,
+    )
     assert export.returncode == 0, export.stderr
     assert (home / "aanmeldingen.xlsx").stat().st_mode & 0o777 == 0o600
 

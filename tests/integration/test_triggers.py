@@ -16,8 +16,9 @@ from tests.mailbox import manage_path, messages
 
 EVENT_ID = "ibp-vth-2023-06-07"
 EMAIL = "j.vanthoff@gemeente.example"
-STREAM_ARN = ("arn:aws:dynamodb:eu-central-1:123456789012:table/vng-registrations-production/stream/"
-              "2023-05-01T00:00:00.000")
+STREAM_ARN = (
+    "arn:aws:dynamodb:eu-central-1:123456789012:table/vng-registrations-production/stream/2023-05-01T00:00:00.000"
+)
 
 
 def image(item: dict[str, Any]) -> dict[str, Any]:
@@ -39,8 +40,15 @@ def record(name: str, new: dict | None = None, old: dict | None = None, sequence
         data["NewImage"] = image(new)
     if old is not None:
         data["OldImage"] = image(old)
-    return {"eventID": f"id-{sequence}", "eventName": name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
-            "awsRegion": "eu-central-1", "dynamodb": data, "eventSourceARN": STREAM_ARN}
+    return {
+        "eventID": f"id-{sequence}",
+        "eventName": name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "eu-central-1",
+        "dynamodb": data,
+        "eventSourceARN": STREAM_ARN,
+    }
 
 
 def matches(pattern: Any, value: Any, present: bool = True) -> bool:
@@ -92,25 +100,36 @@ def test_an_insert_record_delivers_the_confirmation_once(client, table, valid_fo
     assert [recipient for recipient, _ in sender.sent] == [EMAIL]
 
 
-def test_modify_records_of_requests_wake_it_and_the_deliverers_own_writes_do_not(client, table, valid_form,
-                                                                                dispatch, app_config, sender):
+def test_modify_records_of_requests_wake_it_and_the_deliverers_own_writes_do_not(
+    client, table, valid_form, dispatch, app_config, sender
+):
     client.post("/api/registrations", json=valid_form)
     inserted = item_of(table)
     dispatch({"Records": [record("INSERT", new=inserted)]}, Context())
     sent = item_of(table)
     # The deliverer's own write (the outcome) is filtered out
     assert not matches(STREAM_FILTER, record("MODIFY", new=sent, old=inserted))
-    assert not matches(STREAM_FILTER, record("MODIFY", new={**inserted, "mail_status": "claimed",
-                                                             "mail_claim_for": inserted["mail_owed_id"]}, old=inserted))
+    assert not matches(
+        STREAM_FILTER,
+        record(
+            "MODIFY",
+            new={**inserted, "mail_status": "claimed", "mail_claim_for": inserted["mail_owed_id"]},
+            old=inserted,
+        ),
+    )
     assert not matches(STREAM_FILTER, record("MODIFY", new={**inserted, "mail_status": "retrying"}, old=inserted))
     # So is a mailbox counter
-    [counter] = table.query(KeyConditionExpression="#e = :p", ExpressionAttributeNames={"#e": "event"},
-                            ExpressionAttributeValues={":p": "mail-limits"})["Items"]
+    [counter] = table.query(
+        KeyConditionExpression="#e = :p",
+        ExpressionAttributeNames={"#e": "event"},
+        ExpressionAttributeValues={":p": "mail-limits"},
+    )["Items"]
     assert not matches(STREAM_FILTER, record("MODIFY", new=counter))
     # A request's write (the person changes their details) passes, and is delivered
     link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
-    client.post(link, data={"given_name": "Jan", "family_name": "Hoff", "organisation": "dcmr",
-                            "role": "algemeen-bestuur"})
+    client.post(
+        link, data={"given_name": "Jan", "family_name": "Hoff", "organisation": "dcmr", "role": "algemeen-bestuur"}
+    )
     changed = item_of(table)
     modify = record("MODIFY", new=changed, old=sent, sequence="200")
     assert matches(STREAM_FILTER, modify)
@@ -157,8 +176,11 @@ def test_ses_events_go_to_the_recorder_and_everything_else_to_zappa(dispatch, ha
     others = [
         {"httpMethod": "GET", "path": "/api/health", "headers": {}},
         # Zappa's own scheduled events, and other EventBridge events, whatever their rule's ARN
-        {"source": "aws.events", "detail-type": "Scheduled Event",
-         "resources": ["arn:aws:events:eu-central-1:123456789012:rule/anything"]},
+        {
+            "source": "aws.events",
+            "detail-type": "Scheduled Event",
+            "resources": ["arn:aws:events:eu-central-1:123456789012:rule/anything"],
+        },
         {"Records": [{"eventSource": "aws:sqs", "body": "{}"}]},
         {"registrations": "sweep", "and": "more"},
     ]

@@ -18,10 +18,19 @@ def results_dir(tmp_path, monkeypatch):
 
 
 def test_each_figure_appears_with_its_command_baseline_and_ratio(results_dir, tmp_path):
-    results.write("api", title="API latency", command="make bench-api",
-                  figures=[Figure("POST median", 12.5, "ms", 2.5, "raw put_item median")])
-    results.write("a-new-benchmark", title="Something new", command="make bench-new",
-                  figures=[Figure("items per second", 1500, "items/s")], notes=["one note"])
+    results.write(
+        "api",
+        title="API latency",
+        command="make bench-api",
+        figures=[Figure("POST median", 12.5, "ms", 2.5, "raw put_item median")],
+    )
+    results.write(
+        "a-new-benchmark",
+        title="Something new",
+        command="make bench-new",
+        figures=[Figure("items per second", 1500, "items/s")],
+        notes=["one note"],
+    )
     output = tmp_path / "REPORT.md"
     assert report.main(["--results", str(results_dir), "--output", str(output)]) == 0
     text = output.read_text(encoding="utf-8")
@@ -38,8 +47,9 @@ def test_planned_benchmarks_are_listed_until_they_write_a_result(results_dir, tm
     report.main(["--results", str(results_dir), "--output", str(output)])
     assert "Not measured yet:" in output.read_text(encoding="utf-8")
     assert report.PLANNED["store-hang"] in output.read_text(encoding="utf-8")
-    results.write("store-hang", title="Time to 503", command="make bench-faults",
-                  figures=[Figure("time to 503", 4.2, "s")])
+    results.write(
+        "store-hang", title="Time to 503", command="make bench-faults", figures=[Figure("time to 503", 4.2, "s")]
+    )
     report.main(["--results", str(results_dir), "--output", str(output)])
     text = output.read_text(encoding="utf-8")
     assert report.PLANNED["store-hang"] not in text

@@ -20,8 +20,13 @@ from registrations.mail.ics import event_calendar, event_uid, invitation
 EVENT = load_event()
 SENDER = "netwerkbijeenkomst@vng.example"
 TEAMS = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0"
-BASE = {"event": EVENT.id, "email": "j.vanthoff@gemeente.example", "given_name": "Jan-Willem",
-        "family_name": "van 't Hoff", "status": "registered"}
+BASE = {
+    "event": EVENT.id,
+    "email": "j.vanthoff@gemeente.example",
+    "given_name": "Jan-Willem",
+    "family_name": "van 't Hoff",
+    "status": "registered",
+}
 
 
 def at(text: str) -> dt.datetime:
@@ -67,8 +72,13 @@ def lifecycle() -> list[tuple[str, bytes]]:
 def test_every_update_has_the_meetings_uid_and_a_rising_sequence():
     steps = [(name, *parsed(data)) for name, data in lifecycle()]
     assert [(name, method) for name, method, _ in steps] == [
-        ("registered", "REQUEST"), ("changed", "REQUEST"), ("cancelled", "CANCEL"),
-        ("registered again", "REQUEST"), ("follow-up", "REQUEST"), ("changed after the follow-up", "REQUEST")]
+        ("registered", "REQUEST"),
+        ("changed", "REQUEST"),
+        ("cancelled", "CANCEL"),
+        ("registered again", "REQUEST"),
+        ("follow-up", "REQUEST"),
+        ("changed after the follow-up", "REQUEST"),
+    ]
     assert {str(vevent["UID"]) for _, _, vevent in steps} == {event_uid(EVENT)}
     sequences = [int(vevent["SEQUENCE"]) for _, _, vevent in steps]
     assert sequences == sorted(set(sequences)), f"SEQUENCE must rise with every update: {sequences}"

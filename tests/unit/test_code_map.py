@@ -28,8 +28,11 @@ def code_map() -> list[str]:
 
 
 def test_every_module_of_the_function_is_in_the_code_map():
-    modules = {str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
-               if p.name not in ("__init__.py", "__main__.py") or p.parent == PACKAGE}
+    modules = {
+        str(p.relative_to(PACKAGE))
+        for p in PACKAGE.rglob("*.py")
+        if p.name not in ("__init__.py", "__main__.py") or p.parent == PACKAGE
+    }
     assert sorted(modules - set(code_map())) == []
 
 

@@ -43,9 +43,12 @@ def test_mail_and_link_settings_fail_fast(changes, message):
     assert str(caught.value).startswith(message)
 
 
-@pytest.mark.parametrize(("changes", "sender_type"), [
-    ({}, OutboxSender),
-    ({"MAIL_BACKEND": "ses", "MAIL_SENDER": "a@x.example", "SITE_URL": "https://x.example"}, SesSender),
-])
+@pytest.mark.parametrize(
+    ("changes", "sender_type"),
+    [
+        ({}, OutboxSender),
+        ({"MAIL_BACKEND": "ses", "MAIL_SENDER": "a@x.example", "SITE_URL": "https://x.example"}, SesSender),
+    ],
+)
 def test_the_sender_comes_from_the_configuration(changes, sender_type):
     assert isinstance(create_deliverer({**MINIMAL, **changes}).sender, sender_type)

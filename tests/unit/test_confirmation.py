@@ -36,8 +36,9 @@ ITEM = {
 
 @pytest.fixture
 def mailer():
-    return ConfirmationMailer(EVENT, links=ManageLinks("test-secret", EVENT), from_address=SENDER,
-                              site_url="https://aanmelden.vng.example")
+    return ConfirmationMailer(
+        EVENT, links=ManageLinks("test-secret", EVENT), from_address=SENDER, site_url="https://aanmelden.vng.example"
+    )
 
 
 def parsed(message) -> email.message.EmailMessage:
@@ -102,8 +103,12 @@ def test_the_ics_has_the_meeting_at_the_right_amsterdam_times(mailer):
     assert vevent["ORGANIZER"].params["CN"] == "Vereniging van Nederlandse Gemeenten (VNG)"
     # The invitee is the attendee, already accepted, and no answer is asked
     assert str(vevent["ATTENDEE"]) == "mailto:j.vanthoff@gemeente.example"
-    assert dict(vevent["ATTENDEE"].params) == {"CN": "Jan-Willem van 't Hoff", "ROLE": "REQ-PARTICIPANT",
-                                               "PARTSTAT": "ACCEPTED", "RSVP": "FALSE"}
+    assert dict(vevent["ATTENDEE"].params) == {
+        "CN": "Jan-Willem van 't Hoff",
+        "ROLE": "REQ-PARTICIPANT",
+        "PARTSTAT": "ACCEPTED",
+        "RSVP": "FALSE",
+    }
     assert str(calendar["VERSION"]) == "2.0" and str(calendar["METHOD"]) == "REQUEST"
     assert calendar["PRODID"]
     assert vevent.decoded("DTSTAMP") == NOW
@@ -180,12 +185,21 @@ def test_an_unknown_kind_of_message_is_a_programming_error(mailer):
         mailer.build(ITEM, NOW, kind="spam")
 
 
-@pytest.mark.parametrize(("kind", "subject", "words"), [
-    ("change", "Wijziging opgeslagen", "Uw wijzigingen voor de bestuurlijke netwerkbijeenkomst IBP VTH op woensdag "
-                                       "7 juni 2023 zijn opgeslagen."),
-    ("cancellation", "Afmelding bevestigd", "Uw aanmelding voor de bestuurlijke netwerkbijeenkomst IBP VTH op "
-                                            "woensdag 7 juni 2023 is geannuleerd."),
-])
+@pytest.mark.parametrize(
+    ("kind", "subject", "words"),
+    [
+        (
+            "change",
+            "Wijziging opgeslagen",
+            "Uw wijzigingen voor de bestuurlijke netwerkbijeenkomst IBP VTH op woensdag 7 juni 2023 zijn opgeslagen.",
+        ),
+        (
+            "cancellation",
+            "Afmelding bevestigd",
+            "Uw aanmelding voor de bestuurlijke netwerkbijeenkomst IBP VTH op woensdag 7 juni 2023 is geannuleerd.",
+        ),
+    ],
+)
 def test_a_change_and_a_cancellation_are_confirmed_in_short_dutch_emails(mailer, kind, subject, words):
     message = parsed(mailer.build(ITEM, NOW, kind=kind))
     assert message["Subject"].startswith(subject + " voor de bestuurlijke netwerkbijeenkomst")
@@ -197,6 +211,8 @@ def test_a_change_and_a_cancellation_are_confirmed_in_short_dutch_emails(mailer,
 
 def test_the_link_is_of_the_registrations_current_version(mailer):
     message = parsed(mailer.build({**ITEM, "link_version": 3}, NOW, kind="change"))
-    [link] = re.findall(r"https://aanmelden\.vng\.example/api/mijn-aanmelding/[A-Za-z0-9._-]+",
-                        message.get_body(("plain",)).get_content())
+    [link] = re.findall(
+        r"https://aanmelden\.vng\.example/api/mijn-aanmelding/[A-Za-z0-9._-]+",
+        message.get_body(("plain",)).get_content(),
+    )
     assert mailer.links.key_for(link.rsplit("/", 1)[1], NOW) == LinkKey("Cj0S4TKi2Hu8rTci9lGgpQ", 3)

@@ -21,30 +21,33 @@ def test_a_local_site_is_its_own_origin_by_both_loopback_names_and_only_on_its_p
     assert SITE == {"https://netwerkbijeenkomst.vng.nl"}
 
 
-@pytest.mark.parametrize(("origin", "fetch_site", "own"), [
-    # The site's pages, with JavaScript (fetch) and without (a form post), in every modern browser
-    ("https://netwerkbijeenkomst.vng.nl", "same-origin", True),
-    # A browser without Sec-Fetch-Site (Safari before 16.4) sends Origin on every post
-    ("https://netwerkbijeenkomst.vng.nl", None, True),
-    # A page sent with Referrer-Policy: no-referrer (the personal pages): Chromium sends Origin: null
-    ("null", "same-origin", True),
-    # A browser that sends only Sec-Fetch-Site
-    (None, "same-origin", True),
-    # Another site, also one under the same registrable domain
-    ("https://evil.example", "cross-site", False),
-    ("https://evil.example", None, False),
-    ("https://www.vng.nl", "same-site", False),
-    ("http://netwerkbijeenkomst.vng.nl", "same-origin", False),
-    # A sandboxed frame or a data: URL on another site sends null too, but never same-origin
-    ("null", "cross-site", False),
-    ("null", None, False),
-    # The browser's own word beats a matching Origin (a forged header in a cross-site request cannot happen, a
-    # proxy that rewrites Origin can)
-    ("https://netwerkbijeenkomst.vng.nl", "cross-site", False),
-    # Neither header: no browser's post (a script, a robot)
-    (None, None, False),
-    (None, "cross-site", False),
-])
+@pytest.mark.parametrize(
+    ("origin", "fetch_site", "own"),
+    [
+        # The site's pages, with JavaScript (fetch) and without (a form post), in every modern browser
+        ("https://netwerkbijeenkomst.vng.nl", "same-origin", True),
+        # A browser without Sec-Fetch-Site (Safari before 16.4) sends Origin on every post
+        ("https://netwerkbijeenkomst.vng.nl", None, True),
+        # A page sent with Referrer-Policy: no-referrer (the personal pages): Chromium sends Origin: null
+        ("null", "same-origin", True),
+        # A browser that sends only Sec-Fetch-Site
+        (None, "same-origin", True),
+        # Another site, also one under the same registrable domain
+        ("https://evil.example", "cross-site", False),
+        ("https://evil.example", None, False),
+        ("https://www.vng.nl", "same-site", False),
+        ("http://netwerkbijeenkomst.vng.nl", "same-origin", False),
+        # A sandboxed frame or a data: URL on another site sends null too, but never same-origin
+        ("null", "cross-site", False),
+        ("null", None, False),
+        # The browser's own word beats a matching Origin (a forged header in a cross-site request cannot happen, a
+        # proxy that rewrites Origin can)
+        ("https://netwerkbijeenkomst.vng.nl", "cross-site", False),
+        # Neither header: no browser's post (a script, a robot)
+        (None, None, False),
+        (None, "cross-site", False),
+    ],
+)
 def test_is_own_page(origin, fetch_site, own):
     assert is_own_page(origin, fetch_site, SITE) is own
 

@@ -89,6 +89,7 @@ def test_the_title_reads_in_lower_case_within_a_sentence(kind):
 def test_every_email_carries_the_calendar_entry_as_it_now_stands():
     # Issue 13: the entry follows the registration, the follow-up too (it adds the Teams link). This item is still
     # registered, so every kind carries a REQUEST; a cancelled one gets a CANCEL (test_calendar_lifecycle.py).
-    attachments = {kind: [(a.get_filename(), a.get_param("method")) for a in built(kind).iter_attachments()]
-                   for kind in ALL_KINDS}
+    attachments = {
+        kind: [(a.get_filename(), a.get_param("method")) for a in built(kind).iter_attachments()] for kind in ALL_KINDS
+    }
     assert attachments == {kind: [(f"bijeenkomst-{EVENT.id}.ics", "REQUEST")] for kind in ALL_KINDS}

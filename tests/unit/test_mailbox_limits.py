@@ -7,12 +7,15 @@ import pytest
 from registrations.mailbox_limits import mailbox
 
 
-@pytest.mark.parametrize(("address", "expected"), [
-    ("Jan@Gemeente.NL", "jan@gemeente.nl"),
-    ("jan+1@gemeente.nl", "jan@gemeente.nl"),
-    ("JAN+test+more@gemeente.nl", "jan@gemeente.nl"),
-    ("j.jansen@xn--bcher-kva.nl", "j.jansen@xn--bcher-kva.nl"),
-])
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [
+        ("Jan@Gemeente.NL", "jan@gemeente.nl"),
+        ("jan+1@gemeente.nl", "jan@gemeente.nl"),
+        ("JAN+test+more@gemeente.nl", "jan@gemeente.nl"),
+        ("j.jansen@xn--bcher-kva.nl", "j.jansen@xn--bcher-kva.nl"),
+    ],
+)
 def test_a_mailbox_is_the_address_in_lower_case_without_its_tag(address, expected):
     assert mailbox(address) == expected
 

@@ -49,13 +49,16 @@ def test_filled_pending_facts_load_with_their_types(tmp_path):
     assert event.accessibility_register_url.startswith("https://")
 
 
-@pytest.mark.parametrize(("key", "value"), [
-    ("accessibility_statement_date", '"20 april"'),
-    ("accessibility_audit_date", "2023-09-30T10:00:00"),
-    ("data_protection_officer_email", '"geen adres"'),
-    ("data_protection_officer_email", '"   "'),
-    ("accessibility_register_url", '"http://example.org/register"'),
-])
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("accessibility_statement_date", '"20 april"'),
+        ("accessibility_audit_date", "2023-09-30T10:00:00"),
+        ("data_protection_officer_email", '"geen adres"'),
+        ("data_protection_officer_email", '"   "'),
+        ("accessibility_register_url", '"http://example.org/register"'),
+    ],
+)
 def test_a_malformed_pending_fact_fails_with_a_clear_message(tmp_path, key, value):
     with pytest.raises(EventFileError, match=key):
         load_event(event_file(tmp_path, **{key: value}))
@@ -76,5 +79,6 @@ def test_a_filled_pending_fact_is_shown_as_itself(hook, monkeypatch, tmp_path):
     assert render(hook, "{{ event.accessibility_audit_date }}") == "30 september 2023"
     assert render(hook, "{{ event.data_protection_officer_link }}") == "[fg@vng.nl](mailto:fg@vng.nl)"
     assert render(hook, "{{ event.accessibility_register_link }}") == (
-        "[deze verklaring in het register](https://www.toegankelijkheidsverklaring.nl/register/99999)")
+        "[deze verklaring in het register](https://www.toegankelijkheidsverklaring.nl/register/99999)"
+    )
     assert "nog in te vullen" not in render(hook, " ".join(f"{{{{ event.{key} }}}}" for key in PENDING_FACTS))

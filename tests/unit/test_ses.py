@@ -18,8 +18,16 @@ from registrations.mail.senders import MailNotSent, MailOutcomeUnknown, SesSende
 
 EVENT = load_event()
 SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"
-ITEM = {"email": "jan@gemeente.example", "registration_id": "Cj0S4TKi2Hu8rTci9lGgpQ", "link_version": 1, "given_name": "Jan", "family_name": "Jansen",
-        "organisation": "DCMR Milieudienst Rijnmond", "role": "Anders", "on_behalf_of": ""}
+ITEM = {
+    "email": "jan@gemeente.example",
+    "registration_id": "Cj0S4TKi2Hu8rTci9lGgpQ",
+    "link_version": 1,
+    "given_name": "Jan",
+    "family_name": "Jansen",
+    "organisation": "DCMR Milieudienst Rijnmond",
+    "role": "Anders",
+    "on_behalf_of": "",
+}
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
 
 
@@ -35,8 +43,9 @@ def ses(monkeypatch):
 
 @pytest.fixture
 def message():
-    mailer = ConfirmationMailer(EVENT, links=ManageLinks("s", EVENT), from_address=SENDER,
-                                site_url="https://aanmelden.vng.nl")
+    mailer = ConfirmationMailer(
+        EVENT, links=ManageLinks("s", EVENT), from_address=SENDER, site_url="https://aanmelden.vng.nl"
+    )
     built = mailer.build(ITEM, NOW)
     built.as_bytes()  # fixes the MIME boundaries, so the bytes are the same on every call
     return built
@@ -48,8 +57,11 @@ def test_the_confirmation_goes_to_sesv2_as_raw_mime(ses, message):
     stubber.add_response(
         "send_email",
         {"MessageId": "0100018801-abc"},
-        expected_params={"Destination": {"ToAddresses": ["jan@gemeente.example"]},
-                         "Content": {"Raw": {"Data": message.as_bytes()}}, "ConfigurationSetName": "registrations"},
+        expected_params={
+            "Destination": {"ToAddresses": ["jan@gemeente.example"]},
+            "Content": {"Raw": {"Data": message.as_bytes()}},
+            "ConfigurationSetName": "registrations",
+        },
     )
     # When the production sender sends it to the registrant
     message_id = SesSender(client, "registrations").send(message, "jan@gemeente.example")
@@ -61,18 +73,28 @@ def test_the_confirmation_goes_to_sesv2_as_raw_mime(ses, message):
 
 def test_without_a_configuration_set_the_request_has_none(ses, message):
     client, stubber = ses
-    stubber.add_response("send_email", {"MessageId": "id-2"},
-                         expected_params={"Destination": {"ToAddresses": ["jan@gemeente.example"]},
-                                          "Content": {"Raw": {"Data": message.as_bytes()}}})
+    stubber.add_response(
+        "send_email",
+        {"MessageId": "id-2"},
+        expected_params={
+            "Destination": {"ToAddresses": ["jan@gemeente.example"]},
+            "Content": {"Raw": {"Data": message.as_bytes()}},
+        },
+    )
     assert SesSender(client).send(message, "jan@gemeente.example") == "id-2"
 
 
 def test_the_claim_id_goes_with_the_message_as_an_ses_tag(ses, message):
     client, stubber = ses
-    stubber.add_response("send_email", {"MessageId": "id-3"},
-                         expected_params={"Destination": {"ToAddresses": ["jan@gemeente.example"]},
-                                          "Content": {"Raw": {"Data": message.as_bytes()}},
-                                          "EmailTags": [{"Name": "claim", "Value": "36dc3f952de3476e"}]})
+    stubber.add_response(
+        "send_email",
+        {"MessageId": "id-3"},
+        expected_params={
+            "Destination": {"ToAddresses": ["jan@gemeente.example"]},
+            "Content": {"Raw": {"Data": message.as_bytes()}},
+            "EmailTags": [{"Name": "claim", "Value": "36dc3f952de3476e"}],
+        },
+    )
     assert SesSender(client).send(message, "jan@gemeente.example", tags={"claim": "36dc3f952de3476e"}) == "id-3"
 
 
@@ -85,9 +107,18 @@ def test_an_ses_error_is_mail_not_sent(ses, message, code):
 
 
 def test_the_deliverer_gets_an_ses_sender_from_configuration():
-    deliverer = create_deliverer({"REGISTRATIONS_TABLE": "t", "AWS_REGION": "eu-central-1", "TOKEN_SECRET": "s",
-                      "MAIL_BACKEND": "ses", "MAIL_SENDER": SENDER, "SITE_URL": "https://aanmelden.vng.nl",
-                      "SES_REGION": "eu-west-1", "SES_CONFIGURATION_SET": "registrations"})
+    deliverer = create_deliverer(
+        {
+            "REGISTRATIONS_TABLE": "t",
+            "AWS_REGION": "eu-central-1",
+            "TOKEN_SECRET": "s",
+            "MAIL_BACKEND": "ses",
+            "MAIL_SENDER": SENDER,
+            "SITE_URL": "https://aanmelden.vng.nl",
+            "SES_REGION": "eu-west-1",
+            "SES_CONFIGURATION_SET": "registrations",
+        }
+    )
     assert isinstance(deliverer.sender, SesSender)
     assert deliverer.sender.client.meta.region_name == "eu-west-1"
     assert deliverer.sender.configuration_set == "registrations"

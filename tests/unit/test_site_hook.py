@@ -71,7 +71,9 @@ def test_the_front_matter_gets_the_facts_too(hook):
     assert meta == {"description": "Bijeenkomst op woensdag 7 juni 2023", "count": 3}
 
 
-@pytest.mark.parametrize("placeholder", ["{{ event.nope }}", "{{ event._timezone }}", "{{ other.title }}", "{{ event }}"])
+@pytest.mark.parametrize(
+    "placeholder", ["{{ event.nope }}", "{{ event._timezone }}", "{{ other.title }}", "{{ event }}"]
+)
 def test_an_unknown_placeholder_fails_the_build(hook, placeholder):
     with pytest.raises(ValueError, match="test.md: unknown placeholder"):
         render(hook, placeholder)

@@ -24,19 +24,26 @@ def wrapped(exc: Exception) -> StoreUnavailable:
         return store_error
 
 
-@pytest.mark.parametrize("error, code, phrase", [
-    (aws.ProfileNotFound(profile="vng-lezer"), 3, "bestaat niet op deze computer"),
-    (aws.NoCredentialsError(), 3, "U bent niet aangemeld bij AWS"),
-    (aws.UnauthorizedSSOTokenError(), 3, "Log opnieuw in met: aws sso login --profile vng-lezer"),
-    (aws.TokenRetrievalError(provider="sso", error_msg="expired"), 3, "aws sso login --profile vng-lezer"),
-    (aws.SSOTokenLoadError(error_msg="Token for vng does not exist"), 3, "Uw aanmelding bij AWS is verlopen"),
-    (client_error("ExpiredTokenException"), 3, "Log opnieuw in met: aws sso login --profile vng-lezer"),
-    (client_error("UnrecognizedClientException"), 3, "aws sso login"),
-    (client_error("AccessDeniedException"), 4, "geen toestemming voor deze opdracht (Query op tabel"),
-    (client_error("ResourceNotFoundException"), 5, "‘vng-registrations-production’ bestaat niet in regio eu-central-1"),
-    (aws.EndpointConnectionError(endpoint_url="https://dynamodb.eu-central-1.amazonaws.com"), 6, "geen verbinding"),
-    (aws.ConnectTimeoutError(endpoint_url="https://dynamodb.eu-central-1.amazonaws.com"), 6, "geen verbinding"),
-])
+@pytest.mark.parametrize(
+    "error, code, phrase",
+    [
+        (aws.ProfileNotFound(profile="vng-lezer"), 3, "bestaat niet op deze computer"),
+        (aws.NoCredentialsError(), 3, "U bent niet aangemeld bij AWS"),
+        (aws.UnauthorizedSSOTokenError(), 3, "Log opnieuw in met: aws sso login --profile vng-lezer"),
+        (aws.TokenRetrievalError(provider="sso", error_msg="expired"), 3, "aws sso login --profile vng-lezer"),
+        (aws.SSOTokenLoadError(error_msg="Token for vng does not exist"), 3, "Uw aanmelding bij AWS is verlopen"),
+        (client_error("ExpiredTokenException"), 3, "Log opnieuw in met: aws sso login --profile vng-lezer"),
+        (client_error("UnrecognizedClientException"), 3, "aws sso login"),
+        (client_error("AccessDeniedException"), 4, "geen toestemming voor deze opdracht (Query op tabel"),
+        (
+            client_error("ResourceNotFoundException"),
+            5,
+            "‘vng-registrations-production’ bestaat niet in regio eu-central-1",
+        ),
+        (aws.EndpointConnectionError(endpoint_url="https://dynamodb.eu-central-1.amazonaws.com"), 6, "geen verbinding"),
+        (aws.ConnectTimeoutError(endpoint_url="https://dynamodb.eu-central-1.amazonaws.com"), 6, "geen verbinding"),
+    ],
+)
 def test_each_aws_error_has_its_code_and_next_step(error, code, phrase):
     for raised in (error, wrapped(error)):
         found = explain(raised, TARGET)

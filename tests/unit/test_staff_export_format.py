@@ -25,68 +25,107 @@ EVENT = load_event()
 
 
 # (cell as typed, cell in the CSV). Risky: = + - @ first, tab/CR/LF/NUL first, spaces before = + - @, full-width.
-@pytest.mark.parametrize("typed, in_csv", [
-    ("=1+1", "'=1+1"),
-    ("=HYPERLINK(\"http://x.example\";\"klik\")", "'=HYPERLINK(\"http://x.example\";\"klik\")"),
-    ("+31 6 1234 5678", "'+31 6 1234 5678"),
-    ("-Jan", "'-Jan"),
-    ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
-    ("\t=1+1", "'\t=1+1"),
-    ("\r=1+1", "'\r=1+1"),
-    ("\n=1+1", "'\n=1+1"),
-    ("\0", "'\0"),
-    ("  =1+1", "'  =1+1"),
-    ("\u00a0+1", "'\u00a0+1"),
-    ("＝1+1", "'＝1+1"),
-    ("﹢1", "'﹢1"),
-    ("Jan-Willem", "Jan-Willem"),
-    ("van 't Hoff", "van 't Hoff"),
-    ("a=b", "a=b"),
-    ("3 - 2", "3 - 2"),
-    ("'quoted", "'quoted"),
-    ("e@mail.example", "e@mail.example"),
-    ("   ", "   "),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    "typed, in_csv",
+    [
+        ("=1+1", "'=1+1"),
+        ('=HYPERLINK("http://x.example";"klik")', '\'=HYPERLINK("http://x.example";"klik")'),
+        ("+31 6 1234 5678", "'+31 6 1234 5678"),
+        ("-Jan", "'-Jan"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("\r=1+1", "'\r=1+1"),
+        ("\n=1+1", "'\n=1+1"),
+        ("\0", "'\0"),
+        ("  =1+1", "'  =1+1"),
+        ("\u00a0+1", "'\u00a0+1"),
+        ("＝1+1", "'＝1+1"),
+        ("﹢1", "'﹢1"),
+        ("Jan-Willem", "Jan-Willem"),
+        ("van 't Hoff", "van 't Hoff"),
+        ("a=b", "a=b"),
+        ("3 - 2", "3 - 2"),
+        ("'quoted", "'quoted"),
+        ("e@mail.example", "e@mail.example"),
+        ("   ", "   "),
+        ("", ""),
+    ],
+)
 def test_the_formula_rule(typed, in_csv):
     assert neutralise_csv(typed) == in_csv
     assert is_formula_risk(typed) == (in_csv != typed)
 
 
-@pytest.mark.parametrize("family_name, key", [
-    ("van 't Hoff", "hoff"),
-    ("Van der Berg", "berg"),
-    ("de Vries", "vries"),
-    ("Ærøskøbing", "aeroskobing"),
-    ("Øster", "oster"),
-    ("Åberg", "aberg"),
-    ("Straße", "strasse"),
-    ("Łukasiewicz", "lukasiewicz"),
-    ("Çelik", "celik"),
-    ("Van", "van"),
-    ("d'Ancona", "d'ancona"),
-    ("in 't Veld", "veld"),
-    ("El Amrani", "el amrani"),
-])
+@pytest.mark.parametrize(
+    "family_name, key",
+    [
+        ("van 't Hoff", "hoff"),
+        ("Van der Berg", "berg"),
+        ("de Vries", "vries"),
+        ("Ærøskøbing", "aeroskobing"),
+        ("Øster", "oster"),
+        ("Åberg", "aberg"),
+        ("Straße", "strasse"),
+        ("Łukasiewicz", "lukasiewicz"),
+        ("Çelik", "celik"),
+        ("Van", "van"),
+        ("d'Ancona", "d'ancona"),
+        ("in 't Veld", "veld"),
+        ("El Amrani", "el amrani"),
+    ],
+)
 def test_family_names_sort_without_their_prefix_and_accents(family_name, key):
     assert family_name_sort_key(family_name) == key
 
 
 def test_a_dutch_phone_book_order_with_letters_from_other_alphabets():
     # Family names as a Dutch phone book files them: without prefix, æ as ae, ø as o, å as a, ß as ss.
-    names = ["Zwart", "Øster", "Straße", "Ærøskøbing", "van 't Hoff", "Åberg", "Strasser", "Osterhout", "Aebi",
-             "Hoffman", "Abels", "Łoś", "Lorentz", "de Vries"]
+    names = [
+        "Zwart",
+        "Øster",
+        "Straße",
+        "Ærøskøbing",
+        "van 't Hoff",
+        "Åberg",
+        "Strasser",
+        "Osterhout",
+        "Aebi",
+        "Hoffman",
+        "Abels",
+        "Łoś",
+        "Lorentz",
+        "de Vries",
+    ]
     items = [item(f"{i}@x", "RUD Drenthe", name) for i, name in enumerate(names)]
     _, rows = export_rows(items)
     assert [row[1] for row in rows] == [
-        "Abels", "Åberg", "Aebi", "Ærøskøbing", "van 't Hoff", "Hoffman", "Lorentz", "Łoś", "Øster", "Osterhout",
-        "Straße", "Strasser", "de Vries", "Zwart",
+        "Abels",
+        "Åberg",
+        "Aebi",
+        "Ærøskøbing",
+        "van 't Hoff",
+        "Hoffman",
+        "Lorentz",
+        "Łoś",
+        "Øster",
+        "Osterhout",
+        "Straße",
+        "Strasser",
+        "de Vries",
+        "Zwart",
     ]
 
 
 def item(email, organisation, family_name, given_name="A", status="registered", **extra):
-    return {"email": email, "organisation": organisation, "family_name": family_name, "given_name": given_name,
-            "status": status, "registered_at": "2023-05-10T10:00:00+02:00", **extra}
+    return {
+        "email": email,
+        "organisation": organisation,
+        "family_name": family_name,
+        "given_name": given_name,
+        "status": status,
+        "registered_at": "2023-05-10T10:00:00+02:00",
+        **extra,
+    }
 
 
 def test_rows_are_sorted_by_organisation_then_family_name_and_leave_out_cancellations():
@@ -105,23 +144,44 @@ def test_rows_are_sorted_by_organisation_then_family_name_and_leave_out_cancella
     assert [(r[3], r[-2]) for r in rows if r[0] == "RUD Drenthe"] == [("e@x", "afgemeld"), ("c@x", "aangemeld")]
 
 
-@pytest.mark.parametrize("stored, shown", [
-    ("2023-05-10T10:00:00+02:00", "2023-05-10 10:00"),
-    ("2023-05-24T23:59:59+02:00", "2023-05-24 23:59"),
-    ("", ""),
-    ("gisteren", "gisteren"),
-])
+@pytest.mark.parametrize(
+    "stored, shown",
+    [
+        ("2023-05-10T10:00:00+02:00", "2023-05-10 10:00"),
+        ("2023-05-24T23:59:59+02:00", "2023-05-24 23:59"),
+        ("", ""),
+        ("gisteren", "gisteren"),
+    ],
+)
 def test_times_are_shown_to_the_minute(stored, shown):
     assert readable_time(stored) == shown
 
 
 NASTY_ROWS = [
-    ["=1+1", "-Jan", "Zoë Ærøskøbing", "a@x", "Rol; met puntkomma", "\"aanhalingstekens\"", "Regel 1\nRegel 2\r\n=3",
-     "2023-05-10 10:00", ""],
+    [
+        "=1+1",
+        "-Jan",
+        "Zoë Ærøskøbing",
+        "a@x",
+        "Rol; met puntkomma",
+        '"aanhalingstekens"',
+        "Regel 1\nRegel 2\r\n=3",
+        "2023-05-10 10:00",
+        "",
+    ],
     ["@org", "李", "👩‍💼", "b@x", "", "", "x" * 5000, "", ""],
 ]
-HEADER = ["Organisatie", "Achternaam", "Voornaam", "E-mailadres", "Rol", "Namens gemeente of provincie",
-          "Vraag of opmerking", "Aangemeld op", "Vervolgmail verstuurd op"]
+HEADER = [
+    "Organisatie",
+    "Achternaam",
+    "Voornaam",
+    "E-mailadres",
+    "Rol",
+    "Namens gemeente of provincie",
+    "Vraag of opmerking",
+    "Aangemeld op",
+    "Vervolgmail verstuurd op",
+]
 
 
 @pytest.mark.parametrize("delimiter", [";", ",", "\t"])
@@ -170,8 +230,10 @@ def test_summary_counts_and_renders_a_table():
     assert dict(summary.by_organisation)["RUD Zeeland"] == 0
     assert summary.other_organisations == [("Gemeente Zwolle", 1)]
     assert dict(summary.by_role) == {
-        "Lid van het dagelijks bestuur": 0, "Lid van het algemeen bestuur": 1,
-        "Directeur of lid van de directie van een omgevingsdienst": 0, "Ambtelijk ondersteuner van een bestuurder": 0,
+        "Lid van het dagelijks bestuur": 0,
+        "Lid van het algemeen bestuur": 1,
+        "Directeur of lid van de directie van een omgevingsdienst": 0,
+        "Ambtelijk ondersteuner van een bestuurder": 0,
         "Anders": 2,
     }
     text = render_summary(summary, EVENT)

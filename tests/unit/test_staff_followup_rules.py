@@ -19,17 +19,26 @@ CONTENT = FollowupContent.build("https://teams.microsoft.com/l/meetup-join/x", [
 
 
 def person(n: int, **extra) -> dict:
-    return {"email": f"p{n}@x.example", "given_name": "P", "family_name": str(n), "status": "registered",
-            "registered_at": f"2023-05-1{n % 10}T10:00:00+02:00", **extra}
+    return {
+        "email": f"p{n}@x.example",
+        "given_name": "P",
+        "family_name": str(n),
+        "status": "registered",
+        "registered_at": f"2023-05-1{n % 10}T10:00:00+02:00",
+        **extra,
+    }
 
 
 def test_the_plan_splits_by_what_to_do():
-    plan = make_plan([
-        person(3), person(1),
-        person(2, **{SENT_AT: "2023-06-01T10:00:00+02:00"}),
-        person(4, **{CLAIM: "abc", CLAIMED_AT: "2023-06-01T10:00:00+02:00"}),
-        person(5, status="cancelled"),
-    ])
+    plan = make_plan(
+        [
+            person(3),
+            person(1),
+            person(2, **{SENT_AT: "2023-06-01T10:00:00+02:00"}),
+            person(4, **{CLAIM: "abc", CLAIMED_AT: "2023-06-01T10:00:00+02:00"}),
+            person(5, status="cancelled"),
+        ]
+    )
     assert [i["email"] for i in plan.to_send] == ["p1@x.example", "p3@x.example"]
     assert [i["email"] for i in plan.already_sent] == ["p2@x.example"]
     assert [i["email"] for i in plan.unconfirmed] == ["p4@x.example"]
@@ -55,8 +64,11 @@ def test_the_rate_limit_spaces_sends_without_sleeping_more_than_needed():
 
 def test_toml_content_file(tmp_path):
     path = tmp_path / "c.toml"
-    path.write_text('teams_link = "https://teams.example/l/1"\n[[papers]]\ntitle = "Agenda"\nurl = "https://a.example/x"\n'
-                    '[[papers]]\ntitle = "Notitie"\nurl = "https://a.example/y"\n', encoding="utf-8")
+    path.write_text(
+        'teams_link = "https://teams.example/l/1"\n[[papers]]\ntitle = "Agenda"\nurl = "https://a.example/x"\n'
+        '[[papers]]\ntitle = "Notitie"\nurl = "https://a.example/y"\n',
+        encoding="utf-8",
+    )
     content = FollowupContent.from_file(path)
     assert content.teams_link == "https://teams.example/l/1"
     assert [p.title for p in content.papers] == ["Agenda", "Notitie"]
@@ -102,8 +114,16 @@ class Sender:
 
 
 def mailing(repository, sender, stop=lambda: False):
-    return FollowupMailing(EVENT, repository, sender, CONTENT, "VNG <a@vng.example>", lambda: NOW,
-                           RateLimiter(1000, sleep=lambda s: None), stop_requested=stop)
+    return FollowupMailing(
+        EVENT,
+        repository,
+        sender,
+        CONTENT,
+        "VNG <a@vng.example>",
+        lambda: NOW,
+        RateLimiter(1000, sleep=lambda s: None),
+        stop_requested=stop,
+    )
 
 
 def test_a_store_failure_after_sending_keeps_the_claim_and_stops():
@@ -124,5 +144,6 @@ def test_repeated_refusals_stop_the_run():
 def test_ctrl_c_stops_between_messages():
     sender = Sender()
     outcome = mailing(FakeRepository(), sender, stop=lambda: len(sender.sent) >= 2).run(
-        make_plan([person(n) for n in range(5)]))
+        make_plan([person(n) for n in range(5)])
+    )
     assert len(sender.sent) == 2 and outcome.stopped_early == "onderbroken"

@@ -84,19 +84,37 @@ class Dynalite:
         node = shutil.which("node")
         if node is None or not DYNALITE_CLI.exists():
             raise RuntimeError("dynalite is not installed: run `npm ci` (make run and make test do this)")
-        args = [node, str(DYNALITE_CLI), "--host", "127.0.0.1", "--port", str(self.port),
-                "--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0"]
+        args = [
+            node,
+            str(DYNALITE_CLI),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--createTableMs",
+            "0",
+            "--deleteTableMs",
+            "0",
+            "--updateTableMs",
+            "0",
+        ]
         if self.data_dir is not None:
             private_folder(self.data_dir)
             args += ["--path", str(self.data_dir)]
         # The store holds every registration: LevelDB's files are made owner-only.
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,  # nosec B603 # fixed argv (node, dynalite), no shell
-                                        start_new_session=True, umask=UMASK)
+        self.process = subprocess.Popen(
+            args,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,  # nosec B603 # fixed argv (node, dynalite), no shell
+            start_new_session=True,
+            umask=UMASK,
+        )
         wait_for_port(self.port, process=self.process)
         if self.endpoint_file is not None:
             self.endpoint_file.parent.mkdir(parents=True, exist_ok=True)
-            self.endpoint_file.write_text(json.dumps({"endpoint": self.endpoint, "pid": self.process.pid}),
-                                          encoding="utf-8")
+            self.endpoint_file.write_text(
+                json.dumps({"endpoint": self.endpoint, "pid": self.process.pid}), encoding="utf-8"
+            )
         return self
 
     def stop(self) -> None:
@@ -119,8 +137,12 @@ class Dynalite:
 
 def build_site(site_dir: Path = PROJECT_ROOT / "site", env: dict[str, str] | None = None) -> Path:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", **(env or {})}
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)],  # nosec B603 # fixed argv, no shell
-                   cwd=PROJECT_ROOT, check=True, env=env)
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(site_dir)],  # nosec B603 # fixed argv, no shell
+        cwd=PROJECT_ROOT,
+        check=True,
+        env=env,
+    )
     return site_dir
 
 
@@ -155,8 +177,9 @@ def site_and_api(site_dir: Path, api_app: WSGIApplication) -> WSGIApplication:
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "image/svg+xml"):
             ctype += "; charset=utf-8"
-        start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body))),
-                                ("Cache-Control", "no-cache")])
+        start_response(
+            status, [("Content-Type", ctype), ("Content-Length", str(len(body))), ("Cache-Control", "no-cache")]
+        )
         return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
 
     return app
@@ -181,8 +204,9 @@ def local_token_secret(data_dir: Path = DATA_DIR) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def local_config(dynalite: Dynalite, table: str = LOCAL_TABLE, data_dir: Path = DATA_DIR,
-                 port: int | None = None) -> dict[str, Any]:
+def local_config(
+    dynalite: Dynalite, table: str = LOCAL_TABLE, data_dir: Path = DATA_DIR, port: int | None = None
+) -> dict[str, Any]:
     return {
         "REGISTRATIONS_TABLE": table,
         "AWS_REGION": LOCAL_REGION,
@@ -245,8 +269,9 @@ def prepare_table(config: dict[str, Any]) -> None:
     ensure_table(dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]), config["REGISTRATIONS_TABLE"])
 
 
-def app_with_worker(config: dict[str, Any], interval: float = SWEEP_INTERVAL,
-                    **doubles: Any) -> tuple[Flask, LocalWorker]:
+def app_with_worker(
+    config: dict[str, Any], interval: float = SWEEP_INTERVAL, **doubles: Any
+) -> tuple[Flask, LocalWorker]:
     """The app and its started local deliverer, woken after each write (make run, the browser tests)."""
     from .. import create_app, create_deliverer
     from ..event import load_event

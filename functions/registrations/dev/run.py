@@ -43,8 +43,9 @@ class AlreadyRunning(Exception):
 
     def __init__(self, port: str) -> None:
         where = f" (site on http://127.0.0.1:{port})" if port else ""
-        super().__init__(f"make run is already running in this checkout{where}: use that one, or stop it with "
-                         "Ctrl-C first.")
+        super().__init__(
+            f"make run is already running in this checkout{where}: use that one, or stop it with Ctrl-C first."
+        )
 
 
 @contextlib.contextmanager
@@ -94,8 +95,10 @@ def main(data_dir: Path = DATA_DIR, site_dir: Path = PROJECT_ROOT / "site") -> i
     try:
         with run_lock(data_dir, port):
             if port_in_use(port):
-                print(f"Port {port} is in use by another program: start with another port, e.g. "
-                      f"make run PORT={port + 1}", file=sys.stderr)
+                print(
+                    f"Port {port} is in use by another program: start with another port, e.g. make run PORT={port + 1}",
+                    file=sys.stderr,
+                )
                 return 1
             return serve(data_dir, site_dir, port)
     except AlreadyRunning as exc:
@@ -116,8 +119,9 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
         # The local deliverer runs beside the app, woken after each write (on AWS: the stream and the sweep).
         api, worker = app_with_worker(config)
         server = create_server(site_and_api(site_dir, api), host="127.0.0.1", port=port, threads=8)
-        log.info("Emails (confirmations with the personal link) are written as .eml files to: %s",
-                 config["MAIL_OUTBOX"])
+        log.info(
+            "Emails (confirmations with the personal link) are written as .eml files to: %s", config["MAIL_OUTBOX"]
+        )
         log.info("Site and API: http://127.0.0.1:%d  (Ctrl-C stops everything)", port)
 
         def stop(*_: object) -> None:

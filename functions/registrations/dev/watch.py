@@ -20,8 +20,15 @@ class DynaliteWatch:
     """Checks every `interval` seconds whether dynalite still runs. More than `max_restarts` restarts within
     `window` seconds (or a restart that fails) calls `give_up` with a message for the person running it."""
 
-    def __init__(self, dynalite: Dynalite, give_up: Callable[[str], None], *, interval: float = 1.0,
-                 max_restarts: int = 3, window: float = 60.0) -> None:
+    def __init__(
+        self,
+        dynalite: Dynalite,
+        give_up: Callable[[str], None],
+        *,
+        interval: float = 1.0,
+        max_restarts: int = 3,
+        window: float = 60.0,
+    ) -> None:
         self.dynalite = dynalite
         self.give_up = give_up
         self.interval = interval
@@ -51,18 +58,24 @@ class DynaliteWatch:
         now = time.monotonic()
         self.restarts = [moment for moment in self.restarts if now - moment < self.window]
         if len(self.restarts) >= self.max_restarts:
-            self.give_up(f"dynalite (the local database) stopped {len(self.restarts) + 1} times within "
-                         f"{self.window:.0f} seconds (exit code {code}), so make run stops. Check that the disk is "
-                         "not full, then start make run again.")
+            self.give_up(
+                f"dynalite (the local database) stopped {len(self.restarts) + 1} times within "
+                f"{self.window:.0f} seconds (exit code {code}), so make run stops. Check that the disk is "
+                "not full, then start make run again."
+            )
             return False
         self.restarts.append(now)
-        log.warning("dynalite (the local database) stopped unexpectedly (exit code %s); starting it again with the "
-                    "same data", code)
+        log.warning(
+            "dynalite (the local database) stopped unexpectedly (exit code %s); starting it again with the same data",
+            code,
+        )
         try:
             self.dynalite.start()
         except (OSError, RuntimeError) as exc:
-            self.give_up(f"dynalite (the local database) stopped (exit code {code}) and could not be started again "
-                         f"({exc}), so make run stops. Start make run again.")
+            self.give_up(
+                f"dynalite (the local database) stopped (exit code {code}) and could not be started again "
+                f"({exc}), so make run stops. Start make run again."
+            )
             return False
         log.warning("dynalite is running again: %s", self.dynalite.endpoint)
         return True

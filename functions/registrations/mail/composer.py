@@ -23,11 +23,20 @@ from ..event import Event, dutch_date
 from .headers import address_header
 
 # The template (without .txt/.html) that each kind of email is written from.
-TEMPLATES = {"confirmation": "confirmation", "link": "confirmation", "change": "change",
-             "cancellation": "cancellation", "followup": "followup"}
+TEMPLATES = {
+    "confirmation": "confirmation",
+    "link": "confirmation",
+    "change": "change",
+    "cancellation": "cancellation",
+    "followup": "followup",
+}
 # The start of each kind's subject; the rest names the meeting.
-SUBJECT_LEADS = {"confirmation": "Aanmelding bevestigd", "link": "Uw persoonlijke link",
-                 "change": "Wijziging opgeslagen", "cancellation": "Afmelding bevestigd"}
+SUBJECT_LEADS = {
+    "confirmation": "Aanmelding bevestigd",
+    "link": "Uw persoonlijke link",
+    "change": "Wijziging opgeslagen",
+    "cancellation": "Afmelding bevestigd",
+}
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),

@@ -49,8 +49,13 @@ class ConfirmationMailer:
     def invitation(self, item: Mapping[str, Any], now: dt.datetime) -> Attachment:
         """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
         data, method = ics.invitation(self.event, item, parseaddr(self.from_address)[1], now, self.site_url)
-        return Attachment(data, filename=ics.filename(self.event), maintype="text", subtype="calendar",
-                          params={"charset": "utf-8", "method": method})
+        return Attachment(
+            data,
+            filename=ics.filename(self.event),
+            maintype="text",
+            subtype="calendar",
+            params={"charset": "utf-8", "method": method},
+        )
 
     def subject(self, kind: str) -> str:
         return self.composer.subject(kind)
@@ -58,8 +63,12 @@ class ConfirmationMailer:
     def build(self, item: Mapping[str, Any], now: dt.datetime, kind: str = "confirmation") -> EmailMessage:
         if kind not in KINDS:
             raise ValueError(f"unknown kind of message: {kind}")
-        context = {"manage_url": self.manage_url(item), "start_text": f"{self.event.starts_at:%H.%M} uur",
-                   "site_url": self.site_url, "registration_open": self.event.is_registration_open(now)}
+        context = {
+            "manage_url": self.manage_url(item),
+            "start_text": f"{self.event.starts_at:%H.%M} uur",
+            "site_url": self.site_url,
+            "registration_open": self.event.is_registration_open(now),
+        }
         # Every email carries the invitee's calendar entry as the registration now stands: a change updates it,
         # a cancellation cancels it (issue 13).
         return self.composer.compose(kind, item, now, context, self.invitation(item, now))

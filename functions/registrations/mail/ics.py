@@ -80,8 +80,16 @@ def event_uid(event: Event) -> str:
     return f"{event.id}@{event.contact_email.rpartition('@')[2]}"
 
 
-def invitation(event: Event, item: Mapping[str, Any], organizer: str, now: dt.datetime, site_url: str = "", *,
-               teams_link: str = "", change_at: dt.datetime | None = None) -> tuple[bytes, str]:
+def invitation(
+    event: Event,
+    item: Mapping[str, Any],
+    organizer: str,
+    now: dt.datetime,
+    site_url: str = "",
+    *,
+    teams_link: str = "",
+    change_at: dt.datetime | None = None,
+) -> tuple[bytes, str]:
     """The invitee's own calendar object for the registration as it now stands, and its iTIP method.
 
     REQUEST while registered, CANCEL once cancelled. The SEQUENCE is the time of the latest change the item records,
@@ -95,8 +103,14 @@ def invitation(event: Event, item: Mapping[str, Any], organizer: str, now: dt.da
     method = "CANCEL" if item.get("status") == "cancelled" else "REQUEST"
     name = " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
     calendar = event_calendar(
-        event, event_uid(event), now, site_url, method=method, sequence=sequence_at(changed),
-        organizer=organizer, attendee=Attendee(name, str(item["email"])),
+        event,
+        event_uid(event),
+        now,
+        site_url,
+        method=method,
+        sequence=sequence_at(changed),
+        organizer=organizer,
+        attendee=Attendee(name, str(item["email"])),
         teams_link=teams_link or str(item.get("teams_link", "")),
     )
     return calendar, method

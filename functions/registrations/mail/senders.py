@@ -66,8 +66,13 @@ class SesSender:
     """Amazon SES through boto3 (SESv2 SendEmail with the raw MIME message)."""
 
     # boto3 ships no types, so the client is Any.
-    def __init__(self, client: Any = None, configuration_set: str | None = None, region: str | None = None,
-                 profile: str | None = None) -> None:
+    def __init__(
+        self,
+        client: Any = None,
+        configuration_set: str | None = None,
+        region: str | None = None,
+        profile: str | None = None,
+    ) -> None:
         self._client = client
         self._region = region
         self._profile = profile
@@ -115,6 +120,9 @@ class SesSender:
 
 def sender_from_settings(settings: Settings) -> Sender:
     if settings.mail_backend == "ses":
-        return SesSender.for_region(settings.ses_region or settings.aws_region, settings.ses_configuration_set or None,
-                                    settings.aws_profile or None)
+        return SesSender.for_region(
+            settings.ses_region or settings.aws_region,
+            settings.ses_configuration_set or None,
+            settings.aws_profile or None,
+        )
     return OutboxSender(Path(settings.mail_outbox))

@@ -32,6 +32,8 @@ from .errors import Target, explain, unexpected
 from .store import Store, Where
 
 DEFAULT_RATE = 10.0
+
+
 def parse_delimiter(ctx: click.Context, param: click.Parameter, value: str) -> str:
     named = {"tab": "\t", "\\t": "\t", "puntkomma": ";", "komma": ","}
     value = named.get(value.lower(), value)
@@ -57,7 +59,8 @@ def parse_rate(ctx: click.Context, param: click.Parameter, value: str) -> float:
     help="Aanmeldingen voor de netwerkbijeenkomst: exporteren, tellen, de vervolgmail versturen en een aanmelding "
     "corrigeren.",
     # \b keeps click from rewrapping the list.
-    epilog="\b\nAfsluitcodes:\n" + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
+    epilog="\b\nAfsluitcodes:\n"
+    + "\n".join(f"  {code}  {text}" for code, text in EXIT_CODES.items())
     + "\n\nUitleg voor organisatoren: STAFF.md.",
 )
 @click.pass_context
@@ -219,8 +222,15 @@ def send_followup(
         how = sending.Sending(event, content, config, dry_run, rate, unconfirmed)
         # The sender is made only when there is something to send (an SES client needs AWS).
         return sending.send(
-            how, plan, repository, lambda: sender_from_settings(Settings.from_env(config)), progress, run.stdout,
-            run.stderr, run.clock, confirm=lambda lines: run.ask(yes, lines),
+            how,
+            plan,
+            repository,
+            lambda: sender_from_settings(Settings.from_env(config)),
+            progress,
+            run.stdout,
+            run.stderr,
+            run.clock,
+            confirm=lambda lines: run.ask(yes, lines),
         )
 
     return run.in_store(Where(**where), job)

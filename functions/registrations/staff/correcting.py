@@ -55,8 +55,10 @@ def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int
             return not_found(run, address)
         run.stdout.write("Afgemeld.\n" if changed else "Deze aanmelding was intussen al afgemeld.\n")
         # What staff tell the person (STAFF.md, "Iemand is per e-mail onbereikbaar"): the address is the key.
-        run.stdout.write("Zeg de deelnemer: meld u opnieuw aan via het aanmeldformulier op de site, met het juiste "
-                         "e-mailadres. Daarna krijgt u een nieuwe bevestiging.\n")
+        run.stdout.write(
+            "Zeg de deelnemer: meld u opnieuw aan via het aanmeldformulier op de site, met het juiste "
+            "e-mailadres. Daarna krijgt u een nieuwe bevestiging.\n"
+        )
         return EXIT_OK
 
     return run.in_store(Where(**where), job)
@@ -113,8 +115,10 @@ def revoke_link(run: Runtime, /, address: str, **where: str | None) -> int:
             item = store.repository().revoke_links(event.id, stored_address(address))
         except RegistrationNotFound:
             return not_found(run, address)
-        run.stdout.write(f"De persoonlijke link is ingetrokken (nu versie {item['link_version']}). Links die al zijn "
-                         "verstuurd, werken niet meer.\n")
+        run.stdout.write(
+            f"De persoonlijke link is ingetrokken (nu versie {item['link_version']}). Links die al zijn "
+            "verstuurd, werken niet meer.\n"
+        )
         return EXIT_OK
 
     return run.in_store(Where(**where), job)

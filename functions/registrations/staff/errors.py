@@ -16,11 +16,26 @@ from . import EXIT_NO_NETWORK, EXIT_NO_TABLE, EXIT_PERMISSION, EXIT_SIGN_IN
 REGION_TEXT = "Europe (Frankfurt), eu-central-1"
 SIGN_IN_AGAIN = "Log opnieuw in met: aws sso login --profile {profile}"
 # botocore's errors for an SSO sign-in that has expired or was never completed (names differ between versions).
-SSO_ERRORS = tuple(getattr(aws, name) for name in (
-    "SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError", "SSOError", "PendingAuthorizationExpiredError",
-) if hasattr(aws, name))
-EXPIRED_CODES = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "UnrecognizedClientException",
-                 "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch"}
+SSO_ERRORS = tuple(
+    getattr(aws, name)
+    for name in (
+        "SSOTokenLoadError",
+        "UnauthorizedSSOTokenError",
+        "TokenRetrievalError",
+        "SSOError",
+        "PendingAuthorizationExpiredError",
+    )
+    if hasattr(aws, name)
+)
+EXPIRED_CODES = {
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "RequestExpired",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "SignatureDoesNotMatch",
+}
 DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden", "403"}
 NO_NETWORK = (aws.EndpointConnectionError, aws.ConnectTimeoutError, aws.ReadTimeoutError, aws.ConnectionClosedError)
 

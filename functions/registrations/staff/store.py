@@ -117,8 +117,17 @@ def running_local_endpoint(data_dir: Path) -> str | None:
 
 
 # The function's settings a staff member may set in the environment (STAFF.md).
-ENV_NAMES = ("REGISTRATIONS_TABLE", "AWS_REGION", "DYNAMODB_ENDPOINT", "MAIL_BACKEND", "MAIL_OUTBOX", "MAIL_SENDER",
-             "SES_REGION", "SES_CONFIGURATION_SET", "AWS_PROFILE")
+ENV_NAMES = (
+    "REGISTRATIONS_TABLE",
+    "AWS_REGION",
+    "DYNAMODB_ENDPOINT",
+    "MAIL_BACKEND",
+    "MAIL_OUTBOX",
+    "MAIL_SENDER",
+    "SES_REGION",
+    "SES_CONFIGURATION_SET",
+    "AWS_PROFILE",
+)
 
 
 def settings_from_env(env: Mapping[str, str]) -> dict[str, str]:

@@ -94,7 +94,7 @@ def event() -> Response:
 
 @bp.get("/event.ics")
 def event_calendar() -> Response:
-    """"Zet in agenda": the meeting as an .ics with the event's own UID (each confirmation carries one of its own)."""
+    """ "Zet in agenda": the meeting as an .ics with the event's own UID (each confirmation carries one of its own)."""
     svc = service()
     mailer: ConfirmationMailer = current_app.extensions["mailer"]
     return Response(

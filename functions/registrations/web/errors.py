@@ -72,7 +72,10 @@ HTTP_MESSAGES = {
     400: ("bad_request", "Het verzoek kon niet worden gelezen. Vul het formulier opnieuw in en verstuur het nog eens."),
     404: ("not_found", "Deze pagina of dit adres bestaat niet."),
     405: ("method_not_allowed", "Dit adres werkt niet op deze manier."),
-    413: ("too_large", "Wat u verstuurde is te groot (meer dan 16 kB). Maak uw opmerking korter en probeer het opnieuw."),
+    413: (
+        "too_large",
+        "Wat u verstuurde is te groot (meer dan 16 kB). Maak uw opmerking korter en probeer het opnieuw.",
+    ),
     415: ("unsupported_media_type", "Dit soort gegevens wordt niet ondersteund. Gebruik het aanmeldformulier."),
 }
 UNEXPECTED = ("internal_error", "Er ging bij ons iets mis. Probeer het later opnieuw.")
@@ -100,7 +103,9 @@ def is_manage_page() -> bool:
 def render_manage_error(status: int, code: str, message: str) -> Answer:
     """The personal page's own error page (a form the person filled in is re-rendered by web/personal.py)."""
     if status == 503:
-        message = "Uw aanmelding is nu niet bereikbaar door een storing bij ons. Probeer het over een paar minuten opnieuw."
+        message = (
+            "Uw aanmelding is nu niet bereikbaar door een storing bij ons. Probeer het over een paar minuten opnieuw."
+        )
     heading = MANAGE_HEADINGS.get(code, "Er ging iets mis")
     html = render_template("manage_error.html", status=status, code=code, heading=heading, message=message)
     return html, status, dict(HTML)
@@ -111,8 +116,9 @@ def render_error(status: int, code: str, message: str, fields: dict[str, str] | 
         return render_manage_error(status, code, message)
     if wants_html():
         form = None if code in NO_FORM_AGAIN else _submitted_form()
-        html = render_template("form_error.html", status=status, code=code, message=message,
-                               fields=fields or {}, form=form)
+        html = render_template(
+            "form_error.html", status=status, code=code, message=message, fields=fields or {}, form=form
+        )
         return html, status, dict(HTML)
     return jsonify(error_body(code, message, fields)), status, {}
 

@@ -21,7 +21,7 @@ from ..exceptions import DirectRequest, ForeignOrigin
 from ..settings import Settings
 
 # The header CloudFront adds on its way to the API (infra/template.yaml, the api origin's OriginCustomHeaders).
-ORIGIN_SECRET_HEADER = "X-Origin-Verify"
+ORIGIN_SECRET_HEADER = "X-Origin-Verify"  # nosec B105 # the name of the header, not its secret value
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # A local run is reached as 127.0.0.1 and as localhost alike.
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
@@ -31,8 +31,10 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 OWN_FETCH_SITES = frozenset({"same-origin", "none"})
 
 # The function's pages load only the site's own stylesheet, script and icon, and post only to this origin.
-HTML_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-            "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
+HTML_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
 # Anything else (JSON, the .ics) is never a document that may load or run something.
 OTHER_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
@@ -80,8 +82,7 @@ def has_origin_secret(sent: str | None, secret: str) -> bool:
 def secure_headers(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers.setdefault("Content-Security-Policy",
-                                HTML_CSP if response.mimetype == "text/html" else OTHER_CSP)
+    response.headers.setdefault("Content-Security-Policy", HTML_CSP if response.mimetype == "text/html" else OTHER_CSP)
     # Answers carry personal data (a registration, what was typed, a personal page): never stored on the way,
     # unless a view said otherwise (the public .ics).
     response.headers.setdefault("Cache-Control", "no-store")
@@ -95,8 +96,9 @@ def install(app: Flask, settings: Settings) -> None:
 
     @app.before_request
     def only_through_cloudfront() -> None:
-        if settings.origin_secret and not has_origin_secret(request.headers.get(ORIGIN_SECRET_HEADER),
-                                                            settings.origin_secret):
+        if settings.origin_secret and not has_origin_secret(
+            request.headers.get(ORIGIN_SECRET_HEADER), settings.origin_secret
+        ):
             raise DirectRequest()
 
     @app.before_request

@@ -37,8 +37,11 @@ def record() -> int:
     with _lock:
         _caught += 1
         count = _caught
-    log.warning("honeypot: a submission with the hidden field filled was answered as registered and not stored "
-                "(%d in this process)", count)
+    log.warning(
+        "honeypot: a submission with the hidden field filled was answered as registered and not stored "
+        "(%d in this process)",
+        count,
+    )
     return count
 
 

@@ -68,9 +68,15 @@ def moment_text(value: str | None) -> str:
     return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
 
 
-def render_manage_page(token: str, view: Mapping[str, Any], values: Mapping[str, str] | None = None,
-                       errors: Mapping[str, str] | None = None, notice: str = "", problem: str = "",
-                       status: int = 200) -> Answer:
+def render_manage_page(
+    token: str,
+    view: Mapping[str, Any],
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    notice: str = "",
+    problem: str = "",
+    status: int = 200,
+) -> Answer:
     item = view["registration"]
     html = render_template(
         "manage.html",
@@ -107,11 +113,13 @@ def change(token: str) -> ResponseReturnValue:
         service().change(token, form)
     except InvalidRegistration as exc:
         # The same page again, with the summary, the inline messages and every value typed.
-        return render_manage_page(token, service().view(token), values=form, errors=exc.fields,
-                                  status=STATUS[type(exc)])
+        return render_manage_page(
+            token, service().view(token), values=form, errors=exc.fields, status=STATUS[type(exc)]
+        )
     except StoreUnavailable as exc:
-        page = render_manage_page(token, service().view(token), values=form, problem=CHANGE_NOT_STORED,
-                                  status=STATUS[type(exc)])
+        page = render_manage_page(
+            token, service().view(token), values=form, problem=CHANGE_NOT_STORED, status=STATUS[type(exc)]
+        )
         return with_retry_after(page)
     return redirect(url_for("manage.view", token=token, opgeslagen=1), code=303)
 
@@ -122,8 +130,9 @@ def confirm_cancel(token: str) -> ResponseReturnValue:
     if not view_data["can_change"]:
         # Cancelled already, or the meeting has started: the main page says which.
         return redirect(url_for("manage.view", token=token), code=303)
-    html = render_template("manage_cancel.html", registration=view_data["registration"],
-                           manage_url=url_for("manage.view", token=token))
+    html = render_template(
+        "manage_cancel.html", registration=view_data["registration"], manage_url=url_for("manage.view", token=token)
+    )
     return html, 200, dict(HTML)
 
 
