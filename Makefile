@@ -24,7 +24,7 @@ run: $(VENV)/.installed-run node_modules/.installed ## Site and registration API
 test: deps chromium package lint ## Every test: lint and types, unit, integration (dynalite), browser (Chromium), deploy
 	$(PY) -m pytest
 
-# Static checks: ruff (lint) on all Python, mypy (strict) on the function, bandit on the function and the deploy
+# Static checks: ruff (lint and format check) on all Python, mypy (strict) on the function, bandit on the function and the deploy
 # tooling, checkov on every template in infra/, pip-audit on the lock (README, "Static checks").
 PYTHON_SOURCES := functions deploy tests benchmarks overrides
 CHECKOV_VERSION := 3.3.30
