@@ -61,10 +61,17 @@ class Dispatcher:
     """Routes one Lambda event. The deliverer and Zappa's handler are made on first use: an HTTP request never
     builds the deliverer, and a stream batch never imports Flask."""
 
-    def __init__(self, make_deliverer: Callable[[], Deliverer], zappa_handler: Callable[[Any, Any], Any]):
+    def __init__(
+        self,
+        make_deliverer: Callable[[], Deliverer],
+        zappa_handler: Callable[[Any, Any], Any],
+        refresh: Callable[[Deliverer], object] | None = None,
+    ):
         self._make_deliverer = make_deliverer
         self._deliverer: Deliverer | None = None
         self._zappa_handler = zappa_handler
+        # After a stream batch and on the sweep: the staff spreadsheet in the export bucket (spreadsheet.py).
+        self._refresh = refresh
 
     @property
     def deliverer(self) -> Deliverer:
@@ -75,10 +82,13 @@ class Dispatcher:
     def __call__(self, event: Any, context: Any) -> Any:
         target = route(event)
         if target == "stream":
-            return self.deliverer.stream(event["Records"], seconds_left(context))
+            answer = self.deliverer.stream(event["Records"], seconds_left(context))
+            self._refreshed()
+            return answer
         if target == "sweep":
             counts = self.deliverer.sweep(seconds_left(context))
             log.info("sweep: %s", dict(counts) or "nothing owed")
+            self._refreshed()
             return {"swept": dict(counts)}
         if target == "ses":
             from .delivery_status import record_delivery_event
@@ -86,6 +96,10 @@ class Dispatcher:
             deliverer = self.deliverer
             return {"ses": record_delivery_event(event, deliverer.repository, deliverer.event)}
         return self._zappa_handler(event, context)
+
+    def _refreshed(self) -> None:
+        if self._refresh is not None:
+            self._refresh(self.deliverer)
 
 
 def _deliverer_from_environment() -> Deliverer:
@@ -100,5 +114,15 @@ def _zappa(event: Any, context: Any) -> Any:
     return zappa_handler(event, context)
 
 
+def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
+    """The staff spreadsheet in the export bucket (EXPORT_BUCKET); never raises (spreadsheet.refresh_spreadsheet)."""
+    import os
+
+    from .settings import Settings
+    from .spreadsheet import refresh_spreadsheet
+
+    refresh_spreadsheet(deliverer.repository, deliverer.event, Settings.from_env(os.environ), deliverer.clock())
+
+
 # Zappa's `lambda_handler` setting names this: one per Lambda container.
-lambda_handler = Dispatcher(_deliverer_from_environment, _zappa)
+lambda_handler = Dispatcher(_deliverer_from_environment, _zappa, _spreadsheet_from_environment)

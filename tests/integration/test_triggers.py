@@ -187,3 +187,16 @@ def test_ses_events_go_to_the_recorder_and_everything_else_to_zappa(dispatch, ha
     for event in others:
         assert dispatch(event, Context()) == {"zappa": True}
     assert handed_to_zappa == others
+
+
+def test_the_spreadsheet_is_refreshed_after_a_stream_batch_and_on_the_sweep_only(app_config, clock, sender):
+    deliverer = create_deliverer(app_config, clock=clock, transport=sender)
+    refreshed = []
+    dispatch = Dispatcher(lambda: deliverer, lambda event, context: {"zappa": True}, refreshed.append)
+    dispatch({"Records": [record("REMOVE", old={"event": EVENT_ID, "email": EMAIL})]}, Context())
+    dispatch({"registrations": "sweep"}, Context())
+    assert refreshed == [deliverer, deliverer]
+    # Not for a web request, nor for an SES event
+    dispatch({"httpMethod": "GET", "path": "/api/health", "headers": {}}, Context())
+    dispatch({"source": "aws.ses", "detail-type": "Email Delivered", "detail": {}}, Context())
+    assert len(refreshed) == 2

@@ -276,10 +276,18 @@ def app_with_worker(
     from .. import create_app, create_deliverer
     from ..event import load_event
     from ..settings import Settings, make_clock
+    from ..spreadsheet import refresh_spreadsheet
 
+    settings = Settings.from_env({**os.environ, **config})
     if doubles.get("clock") is None:
         # One clock for both, so the preview clock is made (and announced) once.
-        settings = Settings.from_env({**os.environ, **config})
         doubles["clock"] = make_clock(settings.preview_now, load_event().timezone, on_lambda=settings.on_lambda)
-    worker = LocalWorker(create_deliverer(config, **doubles), interval=interval).start()
+    deliverer = create_deliverer(config, **doubles)
+    # The same three files as the export bucket on AWS, in .data/exports/ (owner-only), shortly after a change.
+    exports = Path(config["MAIL_OUTBOX"]).parent / "exports"
+
+    def refresh() -> None:
+        refresh_spreadsheet(deliverer.repository, deliverer.event, settings, deliverer.clock(), local_dir=exports)
+
+    worker = LocalWorker(deliverer, interval=interval, after_round=refresh).start()
     return create_app(config, on_write=worker.wake, **doubles), worker

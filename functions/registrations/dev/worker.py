@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from ..delivery import Deliverer
 
@@ -16,8 +17,12 @@ SWEEP_INTERVAL = 10.0
 
 
 class LocalWorker:
-    def __init__(self, deliverer: Deliverer, interval: float = SWEEP_INTERVAL):
+    def __init__(
+        self, deliverer: Deliverer, interval: float = SWEEP_INTERVAL, after_round: Callable[[], object] | None = None
+    ):
         self.deliverer = deliverer
+        # Run after every round, as on AWS after each stream batch and sweep: the staff spreadsheet's refresh.
+        self.after_round = after_round
         self.interval = interval
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -53,6 +58,8 @@ class LocalWorker:
                 counts = self.deliverer.sweep()
                 if counts:
                     log.info("deliverer: %s", dict(counts))
+                if self.after_round is not None:
+                    self.after_round()
             except Exception as exc:  # noqa: BLE001 - a failed round is logged; the next wake-up tries again
                 log.warning("deliverer round failed: %s", type(exc).__name__)
             with self._done:

@@ -1,0 +1,26 @@
+"""make run keeps the staff spreadsheet in .data/exports/ current, as the function does in the export bucket."""
+
+from __future__ import annotations
+
+import stat
+import time
+from pathlib import Path
+
+from registrations.dev.local import app_with_worker
+from registrations.spreadsheet import EXPORT_KEYS
+
+
+def test_the_local_worker_writes_the_three_files_owner_only_shortly_after_a_change(app_config, valid_form):
+    app, worker = app_with_worker(app_config, interval=60)
+    try:
+        assert app.test_client().post("/api/registrations", json=valid_form).status_code == 201
+        exports = Path(app_config["MAIL_OUTBOX"]).parent / "exports"
+        deadline = time.monotonic() + 30  # a ceiling for a failing test only: the worker runs after the answer
+        while not all((exports / key).exists() for key in EXPORT_KEYS):
+            assert time.monotonic() < deadline, sorted(p.name for p in exports.glob("*"))
+            time.sleep(0.05)
+    finally:
+        worker.stop()
+    assert "j.vanthoff@gemeente.example" in (exports / "aanmeldingen.csv").read_text(encoding="utf-8-sig")
+    assert stat.S_IMODE(exports.stat().st_mode) == 0o700
+    assert {stat.S_IMODE((exports / key).stat().st_mode) for key in EXPORT_KEYS} == {0o600}
