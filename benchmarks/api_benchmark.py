@@ -32,7 +32,7 @@ from benchmarks.results import Figure
 from registrations import create_app, create_deliverer
 from registrations.dev.local import Dynalite, free_port, local_config, prepare_table, use_local_credentials
 from registrations.event import load_event
-from registrations.items import new_item
+from registrations.items import NewIds, new_item
 from registrations.repository import dynamodb_resource
 from registrations.validation import validate
 
@@ -181,7 +181,7 @@ def bench_deliverer(count: int, dynalite: Dynalite, data_dir: Path) -> dict[str,
     with table.batch_writer() as batch:
         for i in range(count):
             data = validate({**BASE, "email": f"persoon{i}@gemeente{i}.example"}, event)
-            batch.put_item(Item=dict(new_item(data, event, now, submission_id=uuid.uuid4().hex)))
+            batch.put_item(Item=dict(new_item(data, event, now, NewIds.make())))
     deliverer = create_deliverer(config)
     start = time.perf_counter()
     counts = deliverer.sweep()

@@ -24,7 +24,7 @@ from benchmarks.results import Figure
 from registrations.dev.local import LOCAL_REGION, Dynalite, ensure_table, use_local_credentials
 from registrations.event import load_event
 from registrations.export import export_rows, write_csv, write_xlsx
-from registrations.items import new_item
+from registrations.items import NewIds, new_item
 from registrations.repository import dynamodb_resource
 from registrations.staff import cli
 from registrations.validation import validate
@@ -47,7 +47,7 @@ def registrations(count: int) -> list[dict]:
             "remark": ("Graag aandacht voor de positie van kleine gemeenten. " * 4) if i % 3 == 0 else "",
             "consent": "ja",
         }
-        items.append(new_item(validate(form, event), event, start + dt.timedelta(minutes=i), submission_id=str(i)))
+        items.append(new_item(validate(form, event), event, start + dt.timedelta(minutes=i), NewIds.make()))
     return items
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import secrets
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from .event import OTHER_ORGANISATION, Event
@@ -97,8 +98,24 @@ def parse_time(text: Any) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def new_item(data: RegistrationInput, event: Event, now: dt.datetime, submission_id: str) -> Registration:
-    """The item a new registration is stored as; `submission_id` is new for every request."""
+@dataclass(frozen=True)
+class NewIds:
+    """The random ids a new registration carries. The caller makes them (NewIds.make()), so new_item is pure."""
+
+    # New for every request: a put retried by botocore that meets its own earlier attempt knows it by this.
+    submission: str
+    # What the personal link names (links.py).
+    registration: str
+    # The state change that owes the confirmation (delivery.py).
+    owed: str
+
+    @classmethod
+    def make(cls) -> NewIds:
+        return cls(uuid.uuid4().hex, new_registration_id(), uuid.uuid4().hex)
+
+
+def new_item(data: RegistrationInput, event: Event, now: dt.datetime, ids: NewIds) -> Registration:
+    """The item a new registration is stored as: a pure function of its arguments."""
     is_other = data.organisation == OTHER_ORGANISATION
     return {
         "event": event.id,
@@ -115,11 +132,10 @@ def new_item(data: RegistrationInput, event: Event, now: dt.datetime, submission
         "registered_at": local_iso(now, event),
         "consent_at": local_iso(now, event),
         "expires_at": int(event.expires_at.timestamp()),
-        # A put retried by botocore that meets its own earlier attempt knows it by this.
-        "submission_id": submission_id,
-        "registration_id": new_registration_id(),
+        "submission_id": ids.submission,
+        "registration_id": ids.registration,
         "link_version": 1,
-        **owed_mail("confirmation", now, event),  # type: ignore[typeddict-item]
+        **owed_mail("confirmation", now, event, ids.owed),  # type: ignore[typeddict-item]
     }
 
 
@@ -128,16 +144,16 @@ def new_registration_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def owed_mail(kind: str, now: dt.datetime, event: Event) -> dict[str, Any]:
-    """What a request writes to say that an email of `kind` is owed for this state change."""
+def owed_mail(kind: str, now: dt.datetime, event: Event, owed_id: str | None = None) -> dict[str, Any]:
+    """What a request writes to say that an email of `kind` is owed for this state change (a new id unless given)."""
     if kind not in MAIL_KINDS:
         raise ValueError(f"unknown kind of email: {kind}")
-    return {"mail_owed": kind, "mail_owed_id": uuid.uuid4().hex, "mail_owed_at": local_iso(now, event)}
+    return {"mail_owed": kind, "mail_owed_id": owed_id or uuid.uuid4().hex, "mail_owed_at": local_iso(now, event)}
 
 
 def changes_from(data: RegistrationInput, event: Event, now: dt.datetime) -> dict[str, Any]:
     """What a change through the personal link writes: the changeable attributes, and when."""
-    fresh = new_item(data, event, now, submission_id="")
+    fresh = new_item(data, event, now, NewIds("", "", ""))
     changes: dict[str, Any] = {key: fresh[key] for key in CHANGEABLE}  # type: ignore[literal-required]
     changes["changed_at"] = local_iso(now, event)
     changes.update(owed_mail("change", now, event))

@@ -7,13 +7,12 @@ rules serve the JSON path, the no-JS form path and the Lambda handler.
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from .event import Event, dutch_date
 from .exceptions import DuplicateRegistration, RegistrationClosed
-from .items import MAIL_RESETS, new_item, owed_mail
+from .items import MAIL_RESETS, NewIds, new_item, owed_mail
 from .repository import RegistrationRepository
 from .settings import Clock
 from .validation import validate
@@ -52,7 +51,7 @@ class Registering:
                 deadline=dutch_date(self.event.last_registration_day), contact=self.event.contact_email
             )
         data = validate(form, self.event)
-        item = dict(new_item(data, self.event, now, submission_id=uuid.uuid4().hex))
+        item = dict(new_item(data, self.event, now, NewIds.make()))
         stored = self.repository.add(item, on_duplicate=owed_mail("link", now, self.event), remove=MAIL_RESETS)
         self.notify()
         if not stored:

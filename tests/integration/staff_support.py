@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from registrations.event import load_event
-from registrations.items import new_item
+from registrations.items import NewIds, new_item
 from registrations.staff import cli
 from registrations.validation import ADDRESS_SPECIALS, NAME_FIELDS, validate
 
@@ -40,7 +40,7 @@ def registration(i: int, **form: Any) -> dict:
         "consent": "ja",
         **form,
     }
-    item = new_item(validate(values, EVENT), EVENT, MOMENT + dt.timedelta(seconds=i), submission_id=f"s{i}")
+    item = new_item(validate(values, EVENT), EVENT, MOMENT + dt.timedelta(seconds=i), NewIds(f"s{i}", f"r{i}", f"o{i}"))
     return {**item, **earlier}
 
 

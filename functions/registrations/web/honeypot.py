@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from ..items import new_item, public_registration
+from ..items import NewIds, new_item, public_registration
 from ..registering import Registering
 from ..validation import validate
 
@@ -51,5 +50,5 @@ def decoy(service: Registering, fields: Mapping[str, Any]) -> dict[str, Any]:
     The fields are validated as usual, so invalid input is answered as it would be otherwise.
     """
     data = validate(fields, service.event)
-    item = new_item(data, service.event, service.clock(), submission_id=uuid.uuid4().hex)
+    item = new_item(data, service.event, service.clock(), NewIds.make())
     return {"registration": public_registration(item)}
