@@ -20,12 +20,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import IO, Any
-
-from .delivery import mail_status
-from .delivery_status import UNREACHABLE
-from .event import OTHER_ORGANISATION, Event
 
 # (attribute, column header). The header is what staff see; the attribute is what the item stores.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -54,15 +49,6 @@ EMAIL_STATUS_LABELS = {
     "rejected": "geweigerd (niet verstuurd)",
 }
 TIME_ATTRIBUTES = {"registered_at", "followup_sent_at", "cancelled_at"}
-
-# The states of delivery.mail_status that staff act on, with their Dutch line in the summary.
-MAIL_STATES = {
-    "failed": "Mislukt na 5 pogingen (mail de deelnemer zelf)",
-    "unknown": "Onzeker of verstuurd (wordt niet vanzelf opnieuw verstuurd)",
-    "held_back": "Tegengehouden (te veel e-mails naar één mailbox)",
-    "owed": "Nog te versturen",
-    "retrying": "Mislukt, wordt opnieuw geprobeerd",
-}
 
 FORMULA_TRIGGERS = frozenset("=+-@")
 FORMULA_CONTROL_STARTS = frozenset("\t\r\n\0")
@@ -280,96 +266,3 @@ def write_xlsx(
         sheet.append(cells)
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
     workbook.save(stream)
-
-
-@dataclass
-class Summary:
-    """Active registrations per organisation and per role, for the steering group."""
-
-    by_organisation: list[tuple[str, int]]
-    by_role: list[tuple[str, int]]
-    total: int
-    cancelled: int
-    other_organisations: list[tuple[str, int]] = field(default_factory=list)
-    # Registrations (cancelled ones too) per state of their last email: delivery.mail_status.
-    mail: dict[str, int] = field(default_factory=dict)
-    # Active registrations whose address SES cannot deliver to (delivery_status.UNREACHABLE).
-    unreachable: int = 0
-
-
-def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
-    """Counts per organisation (every listed organisation, also those without anyone) and per role."""
-    organisations = {c.label: 0 for c in event.organisations}
-    roles = {c.label: 0 for c in event.roles}
-    others: dict[str, list[Any]] = {}  # folded name → [name as first typed, count]
-    total = cancelled = unreachable = 0
-    mail = {state: 0 for state in MAIL_STATES}
-    for item in items:
-        state = mail_status(item)
-        if state in mail:
-            mail[state] += 1
-        if not is_active(item):
-            cancelled += 1
-            continue
-        total += 1
-        if item.get("email_status") in UNREACHABLE:
-            unreachable += 1
-        organisation = str(item.get("organisation", "")).strip()
-        if item.get("organisation_code") == OTHER_ORGANISATION or organisation not in organisations:
-            # Typed by the invitee: "Provincie Utrecht" and "provincie utrecht" are one organisation.
-            entry = others.setdefault(" ".join(_fold(organisation).split()), [organisation or "(onbekend)", 0])
-            entry[1] += 1
-        else:
-            organisations[organisation] += 1
-        role = str(item.get("role", "")).strip() or "(onbekend)"
-        roles[role] = roles.get(role, 0) + 1
-    return Summary(
-        by_organisation=sorted(organisations.items(), key=lambda kv: _fold(kv[0])),
-        other_organisations=sorted(((name, n) for name, n in others.values()), key=lambda kv: _fold(kv[0])),
-        by_role=list(roles.items()),
-        total=total,
-        cancelled=cancelled,
-        mail=mail,
-        unreachable=unreachable,
-    )
-
-
-def dutch_number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
-
-
-def render_table(first_header: str, rows: Sequence[tuple[str, int]], total: int) -> str:
-    """A plain text table with right-aligned counts and a total line."""
-    count_header = "Aantal"
-    labels = [first_header, "Totaal", *(label for label, _ in rows)]
-    width = max(len(label) for label in labels)
-    count_width = max(len(count_header), *(len(dutch_number(n)) for _, n in rows), len(dutch_number(total)))
-    rule = "-" * width + "  " + "-" * count_width
-    lines = [f"{first_header:<{width}}  {count_header:>{count_width}}", rule]
-    lines += [f"{label:<{width}}  {dutch_number(n):>{count_width}}" for label, n in rows]
-    lines += [rule, f"{'Totaal':<{width}}  {dutch_number(total):>{count_width}}"]
-    return "\n".join(lines)
-
-
-def render_summary(summary: Summary, event: Event) -> str:
-    organisation_rows = summary.by_organisation + [
-        (f"Andere organisatie: {name}", n) for name, n in summary.other_organisations
-    ]
-    parts = [
-        f"Aanmeldingen voor: {event.title}, {event.date_text}",
-        "",
-        "Per organisatie",
-        render_table("Organisatie", organisation_rows, summary.total),
-        "",
-        "Per rol",
-        render_table("Rol", summary.by_role, summary.total),
-        "",
-        f"Totaal aangemeld: {dutch_number(summary.total)}",
-        f"Afgemeld (niet meegeteld): {dutch_number(summary.cancelled)}",
-        "",
-        "E-mails (de laatste e-mail per aanmelding)",
-        *(f"{label}: {dutch_number(summary.mail.get(state, 0))}" for state, label in MAIL_STATES.items()),
-        f"{dutch_number(summary.unreachable)} {'adres' if summary.unreachable == 1 else 'adressen'} onbereikbaar "
-        "(kwam terug, als spam gemeld of geweigerd: bel de deelnemer, zie STAFF.md)",
-    ]
-    return "\n".join(parts) + "\n"

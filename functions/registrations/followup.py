@@ -25,12 +25,12 @@ from .delivery_status import CLAIM_TAG, EVENT_TAG
 from .event import Event
 from .exceptions import StoreUnavailable
 from .followup_content import FollowupContent
+from .followup_records import FollowupRecords
 from .items import local_iso
 from .mail import ics
 from .mail.composer import Attachment, MessageComposer
 from .mail.rate import RateLimiter
 from .mail.senders import MailNotSent, Sender
-from .repository import RegistrationRepository
 
 SENT_AT = "followup_sent_at"
 CLAIM = "followup_claim"
@@ -141,7 +141,7 @@ class FollowupMailing:
     def __init__(
         self,
         event: Event,
-        repository: RegistrationRepository,
+        records: FollowupRecords,
         sender: Sender,
         content: FollowupContent,
         mail_from: str,
@@ -151,7 +151,7 @@ class FollowupMailing:
         stop_requested: Callable[[], bool] = lambda: False,
     ) -> None:
         self.event = event
-        self.repository = repository
+        self.records = records
         self.sender = sender
         self.content = content
         self.mail_from = mail_from
@@ -174,7 +174,7 @@ class FollowupMailing:
         if unconfirmed == "mark-sent":
             for item in stale:
                 # The send happened right after the claim, so the claim time is the best send time we know.
-                if self.repository.confirm_followup(
+                if self.records.confirm_followup(
                     self.event.id, item["email"], item[CLAIM], item[CLAIMED_AT], teams_link=self.content.teams_link
                 ):
                     outcome.marked_sent.append(item["email"])
@@ -196,7 +196,7 @@ class FollowupMailing:
                 outcome.failed.append((email, f"bericht kon niet worden gemaakt ({type(exc).__name__})"))
                 continue
             self.limiter.wait()
-            if not self.repository.claim_followup(self.event.id, email, self.claim_id, self.local_time(), replacing):
+            if not self.records.claim_followup(self.event.id, email, self.claim_id, self.local_time(), replacing):
                 outcome.skipped.append(email)
                 continue
             try:
@@ -205,7 +205,7 @@ class FollowupMailing:
                 # Certainly not handed over: give the claim back so the next run tries again.
                 outcome.failed.append((email, str(exc) or type(exc).__name__))
                 try:
-                    self.repository.release_followup(self.event.id, email, self.claim_id)
+                    self.records.release_followup(self.event.id, email, self.claim_id)
                 except StoreUnavailable:
                     outcome.stopped_early = "de tabel gaf geen antwoord bij het vrijgeven van een mislukte verzending"
                     break
@@ -216,7 +216,7 @@ class FollowupMailing:
                 continue
             failures_in_a_row = 0
             try:
-                recorded = self.repository.confirm_followup(
+                recorded = self.records.confirm_followup(
                     self.event.id, email, self.claim_id, self.local_time(), message_id, self.content.teams_link
                 )
             except StoreUnavailable:

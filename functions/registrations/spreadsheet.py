@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .event import Event
-from .export import export_rows, render_summary, summarise, write_csv, write_xlsx
+from .export import export_rows, write_csv, write_xlsx
 from .items import parse_time
 from .repository import RegistrationRepository
 from .settings import Settings
+from .summary import render_summary, summarise
 
 log = logging.getLogger(__name__)
 

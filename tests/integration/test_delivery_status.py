@@ -10,9 +10,10 @@ import pytest
 from registrations import create_app, create_deliverer
 from registrations.delivery_status import record_delivery_event
 from registrations.event import load_event
-from registrations.export import export_rows, render_summary, summarise
+from registrations.export import export_rows
 from registrations.mail.senders import MailOutcomeUnknown
 from registrations.repository import RegistrationRepository
+from registrations.summary import render_summary, summarise
 from registrations.triggers import Dispatcher
 from tests.ses_events import EMAIL, ses_event
 

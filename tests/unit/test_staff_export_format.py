@@ -15,11 +15,10 @@ from registrations.export import (
     is_formula_risk,
     neutralise_csv,
     readable_time,
-    render_summary,
-    summarise,
     write_csv,
     write_xlsx,
 )
+from registrations.summary import render_summary, summarise
 
 EVENT = load_event()
 

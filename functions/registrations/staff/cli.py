@@ -20,11 +20,12 @@ import click
 
 from ..dev.local import DATA_DIR
 from ..event import Event
-from ..export import CSV_DEFAULT_DELIMITER, export_rows, render_summary, summarise, write_csv, write_xlsx
+from ..export import CSV_DEFAULT_DELIMITER, export_rows, write_csv, write_xlsx
 from ..followup import UNCONFIRMED_CHOICES, make_plan
 from ..followup_content import FollowupContentError
 from ..mail.senders import sender_from_settings
 from ..settings import Settings
+from ..summary import render_summary, summarise
 from . import EXIT_ATTENTION, EXIT_CODES, EXIT_OK, EXIT_USAGE, UsageError, correcting, output, sending
 from .common import Runtime, path_option, store_options, yes_option
 from .dutch import DutchGroup, usage_error_text

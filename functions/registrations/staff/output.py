@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from ..event import Event
-from ..export import dutch_number, is_active
+from ..export import is_active
 from ..followup import CLAIMED_AT, Outcome, Plan, is_stale
 from ..repository import RegistrationRepository
+from ..summary import dutch_number
 from . import UsageError
 
 RULE = "-" * 72

@@ -14,12 +14,13 @@ from types import FrameType
 from typing import IO, Any
 
 from ..event import Event
-from ..export import dutch_number
 from ..followup import FollowupMailing, Plan, build_message, is_stale
 from ..followup_content import FollowupContent
+from ..followup_records import FollowupRecords
 from ..mail.rate import RateLimiter
 from ..mail.senders import Sender
 from ..repository import RegistrationRepository
+from ..summary import dutch_number
 from . import EXIT_ATTENTION, EXIT_OK, UsageError, output
 
 
@@ -106,7 +107,7 @@ def send(
     stop = StopSwitch()
     mailing = FollowupMailing(
         how.event,
-        repository,
+        FollowupRecords(repository),
         new_sender(),
         how.content,
         how.mail["MAIL_SENDER"],
