@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 
-from .repository import RegistrationRepository
+from .repository import TTL_ATTRIBUTE, RegistrationRepository
 
 LIMITS_PARTITION = "mail-limits"
 EMAILS_PER_MAILBOX_PER_HOUR = 5
@@ -38,4 +38,13 @@ class MailboxLimits:
         hour = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
         digest = hmac.new(self._key, mailbox(address).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
         key = f"{digest}#{hour:%Y-%m-%dT%H}"
-        return self.repository.count_up(LIMITS_PARTITION, key, self.per_hour, int((hour + COUNTER_KEPT).timestamp()))
+        # One more for this mailbox and hour, unless the limit is reached: the condition makes it exact under races.
+        counted = self.repository.conditional_update(
+            LIMITS_PARTITION,
+            key,
+            "ADD #count :one SET #expires = :expires",
+            "attribute_not_exists(#count) OR #count < :limit",
+            {"#count": "count", "#expires": TTL_ATTRIBUTE},
+            {":one": 1, ":limit": self.per_hour, ":expires": int((hour + COUNTER_KEPT).timestamp())},
+        )
+        return counted is not None

@@ -210,21 +210,6 @@ class RegistrationRepository:
             raise RegistrationNotFound()
         return response
 
-    def count_up(self, partition: str, key: str, limit: int, expires_at: int) -> bool:
-        """Add one to a counter item of a partition of its own, unless it has reached `limit` (then False)."""
-        try:
-            call(
-                self.table.update_item,
-                Key={PARTITION_KEY: partition, SORT_KEY: key},
-                UpdateExpression="ADD #count :one SET #expires = :expires",
-                ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
-                ExpressionAttributeNames={"#count": "count", "#expires": TTL_ATTRIBUTE},
-                ExpressionAttributeValues={":one": 1, ":limit": limit, ":expires": expires_at},
-            )
-        except ConditionFailed:
-            return False
-        return True
-
     def owing_mail(self, event_id: str) -> Iterator[dict[str, Any]]:
         """The registrations of one event that owe an email or have a send in progress (for the sweep)."""
         query: dict[str, Any] = {
