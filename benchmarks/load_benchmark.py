@@ -65,8 +65,14 @@ def distinct(stack: Stack, count: int, clients: int) -> dict[str, Any]:
 
     wall = in_parallel(clients, client)
     stored = {str(item["email"]) for item in stack.stored()}
-    return {"wall": wall, "latencies": latencies, "statuses": statuses, "sent": emails,
-            "stored": len(stored & set(emails)), "errors": sum(n for s, n in statuses.items() if s != 201)}
+    return {
+        "wall": wall,
+        "latencies": latencies,
+        "statuses": statuses,
+        "sent": emails,
+        "stored": len(stored & set(emails)),
+        "errors": sum(n for s, n in statuses.items() if s != 201),
+    }
 
 
 def one_address(stack: Stack, count: int) -> dict[str, Any]:
@@ -92,19 +98,31 @@ def one_address(stack: Stack, count: int) -> dict[str, Any]:
 
 def raw_puts(stack: Stack, count: int, clients: int) -> dict[str, Any]:
     """The baseline: the same conditional put the app makes, straight from boto3, one client per thread."""
-    tables = [dynamodb_resource(stack.config["AWS_REGION"], stack.config["DYNAMODB_ENDPOINT"])
-              .Table(stack.config["REGISTRATIONS_TABLE"]) for _ in range(clients)]
+    tables = [
+        dynamodb_resource(stack.config["AWS_REGION"], stack.config["DYNAMODB_ENDPOINT"]).Table(
+            stack.config["REGISTRATIONS_TABLE"]
+        )
+        for _ in range(clients)
+    ]
     latencies: list[float] = []
     lock = threading.Lock()
 
     def client(n: int) -> None:
         for i in range(n, count, clients):
-            item = {"event": "raw-" + EVENT_ID, "email": unique_email(f"raw{i}"), "given_name": "Jan",
-                    "family_name": "Jansen", "status": "registered"}
+            item = {
+                "event": "raw-" + EVENT_ID,
+                "email": unique_email(f"raw{i}"),
+                "given_name": "Jan",
+                "family_name": "Jansen",
+                "status": "registered",
+            }
             start = time.perf_counter()
-            tables[n].put_item(Item=item, ConditionExpression="attribute_not_exists(#pk) OR #s = :c",
-                               ExpressionAttributeNames={"#pk": "event", "#s": "status"},
-                               ExpressionAttributeValues={":c": "cancelled"})
+            tables[n].put_item(
+                Item=item,
+                ConditionExpression="attribute_not_exists(#pk) OR #s = :c",
+                ExpressionAttributeNames={"#pk": "event", "#s": "status"},
+                ExpressionAttributeValues={":c": "cancelled"},
+            )
             with lock:
                 latencies.append(time.perf_counter() - start)
 
@@ -133,39 +151,76 @@ def main(argv: list[str] | None = None) -> int:
 
     api_ms, raw_ms, same_ms = ms(load["latencies"]), ms(raw["latencies"]), ms(same["latencies"])
     api_rate, raw_rate = args.registrations / load["wall"], args.registrations / raw["wall"]
-    ok = (load["stored"] == args.registrations and load["errors"] == 0 and same["stored"] == 1
-          and same["statuses"][201] == 1 and same["statuses"][201] + same["statuses"][409] == args.same_address)
-    print(f"{args.registrations} distinct registrations from {args.clients} clients: stored {load['stored']}, "
-          f"errors {load['errors']} ({dict(load['statuses'])}), p50 {api_ms['p50']:.1f} ms, p99 {api_ms['p99']:.1f} ms, "
-          f"{api_rate:.0f} registrations/s")
-    print(f"raw put_item, {args.registrations} from {args.clients} threads: p50 {raw_ms['p50']:.1f} ms, "
-          f"p99 {raw_ms['p99']:.1f} ms, {raw_rate:.0f} puts/s")
-    print(f"{args.same_address} concurrent posts of one address: {dict(same['statuses'])}, stored {same['stored']}, "
-          f"p50 {same_ms['p50']:.1f} ms, p99 {same_ms['p99']:.1f} ms")
+    ok = (
+        load["stored"] == args.registrations
+        and load["errors"] == 0
+        and same["stored"] == 1
+        and same["statuses"][201] == 1
+        and same["statuses"][201] + same["statuses"][409] == args.same_address
+    )
+    print(
+        f"{args.registrations} distinct registrations from {args.clients} clients: stored {load['stored']}, "
+        f"errors {load['errors']} ({dict(load['statuses'])}), p50 {api_ms['p50']:.1f} ms, p99 {api_ms['p99']:.1f} ms, "
+        f"{api_rate:.0f} registrations/s"
+    )
+    print(
+        f"raw put_item, {args.registrations} from {args.clients} threads: p50 {raw_ms['p50']:.1f} ms, "
+        f"p99 {raw_ms['p99']:.1f} ms, {raw_rate:.0f} puts/s"
+    )
+    print(
+        f"{args.same_address} concurrent posts of one address: {dict(same['statuses'])}, stored {same['stored']}, "
+        f"p50 {same_ms['p50']:.1f} ms, p99 {same_ms['p99']:.1f} ms"
+    )
     print(f"confirmations written by the local deliverer: {delivered} of {expected_mail}")
     results.write(
-        "load", title="Load on the local stack (waitress, as make run)", command="make bench-load",
+        "load",
+        title="Load on the local stack (waitress, as make run)",
+        command="make bench-load",
         figures=[
-            Figure(f"{args.registrations:,} distinct registrations: stored", load["stored"], "registrations",
-                   note=f"from {args.clients} concurrent clients"),
-            Figure(f"{args.registrations:,} distinct registrations: answers other than 201", load["errors"],
-                   "answers"),
-            Figure("POST /api/registrations under load, p50", api_ms["p50"], "ms", raw_ms["p50"],
-                   f"raw put_item, {args.clients} threads, p50"),
-            Figure("POST /api/registrations under load, p99", api_ms["p99"], "ms", raw_ms["p99"],
-                   f"raw put_item, {args.clients} threads, p99"),
+            Figure(
+                f"{args.registrations:,} distinct registrations: stored",
+                load["stored"],
+                "registrations",
+                note=f"from {args.clients} concurrent clients",
+            ),
+            Figure(f"{args.registrations:,} distinct registrations: answers other than 201", load["errors"], "answers"),
+            Figure(
+                "POST /api/registrations under load, p50",
+                api_ms["p50"],
+                "ms",
+                raw_ms["p50"],
+                f"raw put_item, {args.clients} threads, p50",
+            ),
+            Figure(
+                "POST /api/registrations under load, p99",
+                api_ms["p99"],
+                "ms",
+                raw_ms["p99"],
+                f"raw put_item, {args.clients} threads, p99",
+            ),
             Figure("throughput", api_rate, "registrations/s", raw_rate, f"raw put_item, {args.clients} threads"),
-            Figure(f"{args.same_address} concurrent posts of one address: stored", same["stored"], "registrations",
-                   note=", ".join(f"{n}× {status}" for status, n in sorted(same["statuses"].items()))),
+            Figure(
+                f"{args.same_address} concurrent posts of one address: stored",
+                same["stored"],
+                "registrations",
+                note=", ".join(f"{n}× {status}" for status, n in sorted(same["statuses"].items())),
+            ),
             Figure(f"{args.same_address} concurrent posts of one address, p99", same_ms["p99"], "ms"),
-            Figure("confirmations written by the local deliverer meanwhile", delivered, "emails",
-                   note=f"of {expected_mail} stored"),
+            Figure(
+                "confirmations written by the local deliverer meanwhile",
+                delivered,
+                "emails",
+                note=f"of {expected_mail} stored",
+            ),
         ],
-        notes=[f"waitress with 8 threads, app_with_worker and dynalite with its data on disk, as `make run`; each "
-               f"client has one keep-alive connection. The baseline is the app's conditional put_item from "
-               f"{args.clients} threads against the same dynalite, after the deliverer finished.",
-               "OK: every registration stored, no error, one address stored once." if ok else
-               "FAILED: a registration was lost, an error answered, or the one address stored other than once."],
+        notes=[
+            f"waitress with 8 threads, app_with_worker and dynalite with its data on disk, as `make run`; each "
+            f"client has one keep-alive connection. The baseline is the app's conditional put_item from "
+            f"{args.clients} threads against the same dynalite, after the deliverer finished.",
+            "OK: every registration stored, no error, one address stored once."
+            if ok
+            else "FAILED: a registration was lost, an error answered, or the one address stored other than once.",
+        ],
     )
     return 0 if ok else 1
 

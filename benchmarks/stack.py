@@ -38,9 +38,17 @@ WAITRESS_THREADS = 8  # as dev/run.py
 
 
 def form(email: str) -> dict[str, str]:
-    return {"given_name": "Jan", "family_name": "Jansen", "email": email, "organisation": "dcmr",
-            "organisation_other": "", "role": "algemeen-bestuur", "on_behalf_of": "Gemeente Rotterdam",
-            "remark": "", "consent": "ja"}
+    return {
+        "given_name": "Jan",
+        "family_name": "Jansen",
+        "email": email,
+        "organisation": "dcmr",
+        "organisation_other": "",
+        "role": "algemeen-bestuur",
+        "on_behalf_of": "Gemeente Rotterdam",
+        "remark": "",
+        "consent": "ja",
+    }
 
 
 def unique_email(prefix: str) -> str:
@@ -59,7 +67,8 @@ class Stack:
 
     def table(self) -> Any:
         return dynamodb_resource(self.config["AWS_REGION"], self.config["DYNAMODB_ENDPOINT"]).Table(
-            self.config["REGISTRATIONS_TABLE"])
+            self.config["REGISTRATIONS_TABLE"]
+        )
 
     def stored(self) -> list[dict[str, Any]]:
         table, items = self.table(), []
@@ -77,8 +86,12 @@ def post(connection: http.client.HTTPConnection, email: str) -> tuple[int, float
     body = json.dumps(form(email))
     start = time.perf_counter()
     try:
-        connection.request("POST", "/api/registrations", body=body, headers={
-            "Content-Type": "application/json", "Accept": "application/json", "Sec-Fetch-Site": "same-origin"})
+        connection.request(
+            "POST",
+            "/api/registrations",
+            body=body,
+            headers={"Content-Type": "application/json", "Accept": "application/json", "Sec-Fetch-Site": "same-origin"},
+        )
         response = connection.getresponse()
         response.read()
         status = response.status

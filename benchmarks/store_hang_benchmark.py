@@ -74,27 +74,48 @@ def main(argv: list[str] | None = None) -> int:
     down_s = [seconds for _, seconds in down]
     statuses = sorted({status for status, _ in hang + down})
     ok = statuses == [503] and max(hang_s) <= bound
-    setting = (f"connect {BOTO_CONFIG.connect_timeout} s, read {BOTO_CONFIG.read_timeout} s, "
-               f"{total_attempts()} attempts (standard mode)")
+    setting = (
+        f"connect {BOTO_CONFIG.connect_timeout} s, read {BOTO_CONFIG.read_timeout} s, "
+        f"{total_attempts()} attempts (standard mode)"
+    )
     print(f"configured: {setting}; bound {bound:.1f} s per store call")
-    print(f"paused: {args.clients} posts answered {statuses} after median {statistics.median(hang_s):.2f} s, "
-          f"max {max(hang_s):.2f} s")
+    print(
+        f"paused: {args.clients} posts answered {statuses} after median {statistics.median(hang_s):.2f} s, "
+        f"max {max(hang_s):.2f} s"
+    )
     print(f"killed: 5 posts answered after median {statistics.median(down_s):.2f} s, max {max(down_s):.2f} s")
     results.write(
-        "store-hang", title="Time to 503 when the database hangs", command="make bench-faults",
+        "store-hang",
+        title="Time to 503 when the database hangs",
+        command="make bench-faults",
         figures=[
-            Figure("dynalite paused (SIGSTOP): post to 503, median", statistics.median(hang_s), "s", bound,
-                   "bound from BOTO_CONFIG"),
-            Figure("dynalite paused (SIGSTOP): post to 503, max", max(hang_s), "s", bound, "bound from BOTO_CONFIG",
-                   note=f"{args.clients} concurrent posts"),
-            Figure("dynalite killed: post to 503, median", statistics.median(down_s), "s", bound,
-                   "bound from BOTO_CONFIG"),
+            Figure(
+                "dynalite paused (SIGSTOP): post to 503, median",
+                statistics.median(hang_s),
+                "s",
+                bound,
+                "bound from BOTO_CONFIG",
+            ),
+            Figure(
+                "dynalite paused (SIGSTOP): post to 503, max",
+                max(hang_s),
+                "s",
+                bound,
+                "bound from BOTO_CONFIG",
+                note=f"{args.clients} concurrent posts",
+            ),
+            Figure(
+                "dynalite killed: post to 503, median", statistics.median(down_s), "s", bound, "bound from BOTO_CONFIG"
+            ),
         ],
-        notes=[f"BOTO_CONFIG: {setting}. The bound is attempts × (connect + read timeout) plus the longest backoff "
-               "before each retry (botocore's standard mode: at most 2^(n-1) s before the n-th).",
-               "Before this setting (connect 2 s, read 3 s, max_attempts 3, which is 4 attempts) a hang took 13.6 s.",
-               "OK: every post answered 503 within the bound." if ok else
-               f"FAILED: answers {statuses}, or a post took longer than the bound."],
+        notes=[
+            f"BOTO_CONFIG: {setting}. The bound is attempts × (connect + read timeout) plus the longest backoff "
+            "before each retry (botocore's standard mode: at most 2^(n-1) s before the n-th).",
+            "Before this setting (connect 2 s, read 3 s, max_attempts 3, which is 4 attempts) a hang took 13.6 s.",
+            "OK: every post answered 503 within the bound."
+            if ok
+            else f"FAILED: answers {statuses}, or a post took longer than the bound.",
+        ],
     )
     return 0 if ok else 1
 

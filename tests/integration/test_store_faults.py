@@ -34,9 +34,17 @@ SCHEDULING_SLACK = 2.0
 
 
 def form(email: str) -> dict[str, str]:
-    return {"given_name": "Anna", "family_name": "de Vries", "email": email, "organisation": "dcmr",
-            "organisation_other": "", "role": "algemeen-bestuur", "on_behalf_of": "Gemeente Schiedam",
-            "remark": "", "consent": "ja"}
+    return {
+        "given_name": "Anna",
+        "family_name": "de Vries",
+        "email": email,
+        "organisation": "dcmr",
+        "organisation_other": "",
+        "role": "algemeen-bestuur",
+        "on_behalf_of": "Gemeente Schiedam",
+        "remark": "",
+        "consent": "ja",
+    }
 
 
 class PutAttempts:
@@ -177,7 +185,8 @@ def test_a_store_killed_and_restarted_answers_503_while_down_and_keeps_every_ack
     answers = [own_store.post(email) for email in down]
     # Then each request is answered 503 with Retry-After, after every configured attempt
     assert [(a.status_code, a.headers.get("Retry-After"), a.get_json()["error"]["code"]) for a in answers] == [
-        (503, "60", "store_unavailable")] * 3
+        (503, "60", "store_unavailable")
+    ] * 3
     assert {own_store.attempts.per_email[email] for email in down} == {total_attempts()}
 
     # And after a restart on the same data, it works again: the refused people can register now
@@ -200,8 +209,12 @@ class Throttled:
         self.attempts += 1
         if self.attempts > self.times:
             return None
-        body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{self.code}",
-                           "message": "Rate of requests exceeds the allowed throughput."}).encode()
+        body = json.dumps(
+            {
+                "__type": f"com.amazonaws.dynamodb.v20120810#{self.code}",
+                "message": "Rate of requests exceeds the allowed throughput.",
+            }
+        ).encode()
         headers = {"Content-Type": "application/x-amz-json-1.0", "x-amzn-RequestId": uuid.uuid4().hex}
         return AWSResponse(request.url, 400, headers, RawBody(body))
 
@@ -226,8 +239,11 @@ THROTTLING = ["ProvisionedThroughputExceededException", "ThrottlingException"]
 @pytest.mark.parametrize("code", THROTTLING)
 def test_throttling_that_lasts_is_retried_then_answered_503_with_retry_after(app_config, clock, table, code):
     hook = Throttled(code, times=total_attempts())
-    response = throttled_app(app_config, clock, hook).test_client().post(
-        "/api/registrations", json=form("druk@gemeente.example"))
+    response = (
+        throttled_app(app_config, clock, hook)
+        .test_client()
+        .post("/api/registrations", json=form("druk@gemeente.example"))
+    )
     assert hook.attempts == total_attempts()
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "60"
@@ -238,8 +254,11 @@ def test_throttling_that_lasts_is_retried_then_answered_503_with_retry_after(app
 @pytest.mark.parametrize("code", THROTTLING)
 def test_a_short_throttle_is_retried_by_botocore_and_the_registration_is_stored(app_config, clock, table, code):
     hook = Throttled(code, times=1)
-    response = throttled_app(app_config, clock, hook).test_client().post(
-        "/api/registrations", json=form("druk@gemeente.example"))
+    response = (
+        throttled_app(app_config, clock, hook)
+        .test_client()
+        .post("/api/registrations", json=form("druk@gemeente.example"))
+    )
     assert hook.attempts == 2
     assert response.status_code == 201
     [item] = table.query(KeyConditionExpression=Key("event").eq(EVENT_ID))["Items"]
