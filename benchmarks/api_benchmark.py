@@ -297,6 +297,23 @@ def main() -> None:
             f"{delivered['seconds']:.2f} s ({delivered['per_second']:.0f} messages/s).",
         ],
     )
+    results.write(
+        "deliverer",
+        title="Deliverer throughput",
+        command="make bench-api",
+        figures=[
+            Figure(
+                "owed confirmations delivered to the outbox by one sweep",
+                delivered["per_second"],
+                "messages/s",
+                note=f"{delivered['messages']:.0f} messages in {delivered['seconds']:.2f} s",
+            )
+        ],
+        notes=[
+            "dynalite and the outbox sender; each message is claimed, built (text, HTML, .ics), written and "
+            "confirmed with conditional updates, one after another, as the sweep does."
+        ],
+    )
 
 
 if __name__ == "__main__":

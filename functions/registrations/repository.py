@@ -28,12 +28,36 @@ TTL_ATTRIBUTE = "expires_at"
 REGISTRATION_ID = "registration_id"
 REGISTRATION_ID_INDEX = "registration-id"
 
-# Short timeouts and standard retries: a person is waiting on the other side of the form.
+# A person is waiting on the other side of the form: when the store hangs, a 503 ("probeer het over een paar
+# minuten opnieuw") within seconds beats a spinner. A put answers in ~10 ms in the region, so 1.5 s without a byte
+# is a hang, not a slow answer; 1 s is ample for a connect in the region. Two attempts in all: the one retry covers
+# a dropped connection or a short throttle. Worst case (store_call_bound): 2 × (1 + 1.5) + 1 s backoff = 6 s per
+# call. The former `max_attempts: 3` meant 3 *retries* (4 attempts of 2 + 3 s): a hang took 13.6 s to answer.
 BOTO_CONFIG = Config(
-    connect_timeout=2,
-    read_timeout=3,
-    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=1,
+    read_timeout=1.5,
+    retries={"mode": "standard", "total_max_attempts": 2},
 )
+# botocore's standard mode sleeps at most 2^(n-1) s (capped at 20 s) before the n-th retry.
+MAX_BACKOFF_SECONDS = 20.0
+
+
+def total_attempts(config: Config = BOTO_CONFIG) -> int:
+    """The attempts botocore makes per call, the first included (`max_attempts` counts only the retries)."""
+    retries: dict[str, Any] = config.retries or {}
+    if "total_max_attempts" in retries:
+        return int(retries["total_max_attempts"])
+    if "max_attempts" in retries:
+        return int(retries["max_attempts"]) + 1
+    return 3  # standard mode's default
+
+
+def store_call_bound(config: Config = BOTO_CONFIG) -> float:
+    """The longest one DynamoDB call can take to fail when the store accepts connections but never answers:
+    every attempt waits out its connect and read timeouts, and every retry first sleeps its longest backoff."""
+    attempts = total_attempts(config)
+    backoff = sum(min(2.0 ** (n - 1), MAX_BACKOFF_SECONDS) for n in range(1, attempts))
+    return attempts * (float(config.connect_timeout) + float(config.read_timeout)) + backoff
 
 
 def dynamodb_resource(region: str, endpoint_url: str | None = None, session: Any = None) -> Any:

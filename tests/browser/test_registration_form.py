@@ -352,6 +352,35 @@ def test_a_network_failure_keeps_every_typed_value(live_server, page, valid_form
     assert typed_values(page) == before
 
 
+def test_offline_at_submit_keeps_every_typed_value_and_announces_it_in_the_focused_summary(
+    live_server, page, valid_form
+):
+    # Given a filled form, with the conditional field and a remark, on a browser that then loses its connection
+    open_form(page, live_server)
+    form = {**valid_form, "organisation": "anders", "organisation_other": "Omgevingsdienst Noord"}
+    fill(page, form)
+    before = typed_values(page)
+    page.context.set_offline(True)
+    # When the person sends it
+    submit(page)
+    # Then the summary has the focus and its alert says, in Dutch, that nothing was sent and the data is still there
+    summary = page.locator("#registration-summary")
+    expect(summary).to_be_focused()
+    expect(summary.get_by_role("alert")).to_contain_text("Uw aanmelding is niet verstuurd")
+    expect(page.locator("#registration-summary-message")).to_contain_text("Uw gegevens staan nog in het formulier")
+    # And every typed value is kept, the button works again, and nothing reached the store
+    assert typed_values(page) == before
+    assert before["organisation_other"] == "Omgevingsdienst Noord" and before["remark"] == valid_form["remark"]
+    expect(page.get_by_role("button", name="Aanmelden")).to_be_enabled()
+    assert stored(live_server.config) == []
+    # And back online, the same form is sent as it stands
+    page.context.set_offline(False)
+    submit(page)
+    page.wait_for_url(live_server.url + CONFIRMATION)
+    [item] = stored(live_server.config)
+    assert (item["organisation"], item["remark"]) == ("Omgevingsdienst Noord", valid_form["remark"])
+
+
 def test_an_answer_that_is_not_json_still_gets_a_dutch_message(live_server, page, valid_form):
     page.route(
         "**/api/registrations",
