@@ -6,12 +6,21 @@ import functools
 import re
 from typing import Any
 
+import jsonschema
 import yaml
 
 from registrations.dev.local import PROJECT_ROOT
 
 SPEC_PATH = PROJECT_ROOT / "api" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")
+# The headers web/guards.py puts on every answer, described in components.headers.
+SECURITY_HEADERS = (
+    "X-Content-Type-Options",
+    "X-Frame-Options",
+    "Content-Security-Policy",
+    "Cache-Control",
+    "Referrer-Policy",
+)
 
 
 @functools.cache
@@ -41,3 +50,18 @@ def path_template(spec: dict[str, Any], path: str) -> str | None:
 
 def documented_statuses(spec: dict[str, Any], method: str, template: str) -> set[int]:
     return {int(status) for status in spec["paths"][template][method.lower()]["responses"]}
+
+
+def header_problems(spec: dict[str, Any], headers: Any) -> list[str]:
+    """How an answer's security headers (any mapping whose get() ignores case) differ from components.headers."""
+    problems = []
+    for name in SECURITY_HEADERS:
+        value = headers.get(name)
+        if value is None:
+            problems.append(f"no {name}")
+            continue
+        try:
+            jsonschema.validate(value, spec["components"]["headers"][name]["schema"])
+        except jsonschema.ValidationError as exc:
+            problems.append(f"{name}: {exc.message}")
+    return problems

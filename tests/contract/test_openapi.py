@@ -33,7 +33,15 @@ from registrations.validation import CONSENT_VALUES, FIELDS, MAX_LENGTHS
 from registrations.web import guards, honeypot
 from registrations.web.api import MAX_JSON_DEPTH
 from registrations.web.errors import HTTP_MESSAGES, STATUS, UNEXPECTED
-from tests.contract.spec import documented_statuses, flask_path, load_spec, path_template, spec_operations
+from tests.contract.spec import (
+    SECURITY_HEADERS,
+    documented_statuses,
+    flask_path,
+    header_problems,
+    load_spec,
+    path_template,
+    spec_operations,
+)
 from tests.mailbox import manage_path, messages
 
 # Routes that exist only to answer a cut-off link with the same page as a bad token (400 invalid_link). A path
@@ -49,14 +57,6 @@ UNDESCRIBED_ROUTES = {
 AUTOMATIC_METHODS = {"HEAD", "OPTIONS"}
 # Statuses any path can give, described once in components.responses (and named in info.description).
 ANY_PATH = {403: "DirectRequest", 405: "MethodNotAllowed", 500: "InternalError"}
-# The headers web/guards.py puts on every answer, described in components.headers.
-SECURITY_HEADERS = (
-    "X-Content-Type-Options",
-    "X-Frame-Options",
-    "Content-Security-Policy",
-    "Cache-Control",
-    "Referrer-Policy",
-)
 
 
 @pytest.fixture(scope="module")
@@ -352,21 +352,6 @@ def error_code_of(response) -> str | None:
     return shown[0] if len(shown) == 1 else f"one of {shown}"
 
 
-def header_problems(spec: dict[str, Any], response) -> list[str]:
-    """How an answer's security headers differ from components.headers."""
-    problems = []
-    for name in SECURITY_HEADERS:
-        value = response.headers.get(name)
-        if value is None:
-            problems.append(f"no {name}")
-            continue
-        try:
-            jsonschema.validate(value, spec["components"]["headers"][name]["schema"])
-        except jsonschema.ValidationError as exc:
-            problems.append(f"{name}: {exc.message}")
-    return problems
-
-
 def validate(openapi: OpenAPI, response) -> str | None:
     try:
         openapi.validate_response(WerkzeugOpenAPIRequest(response.request), WerkzeugOpenAPIResponse(response))
@@ -389,7 +374,7 @@ def test_real_answers_match_the_description_and_give_every_documented_status(spe
         where = f"{what}: {request.method} {request.path} -> {response.status_code}"
         if (mismatch := validate(openapi, response)) is not None:
             problems.append(f"{where}: {mismatch}")
-        problems += [f"{where}: {problem}" for problem in header_problems(spec, response)]
+        problems += [f"{where}: {problem}" for problem in header_problems(spec, response.headers)]
         if what in EXPECTED_CODES and error_code_of(response) != EXPECTED_CODES[what]:
             problems.append(f"{where}: code {error_code_of(response)}, not {EXPECTED_CODES[what]}")
     assert problems == []
@@ -438,7 +423,7 @@ def test_any_path_gives_the_shared_statuses_as_described(spec, app_config, clock
                 problems.append(f"{where}: {exc.message}")
         if error_code_of(response) != code:
             problems.append(f"{where}: code {error_code_of(response)}, not {code}")
-        problems.extend(f"{where}: {problem}" for problem in header_problems(spec, response))
+        problems.extend(f"{where}: {problem}" for problem in header_problems(spec, response.headers))
 
     for method, template in sorted(spec_operations(spec)):
         path = concrete_path(template, token)
