@@ -216,10 +216,10 @@ def main(argv: list[str] | None = None) -> int:
             config = local_config(dynalite, table="bench-site", data_dir=work / "data")
             config["PREVIEW_NOW"] = OPEN_MOMENT
             prepare_table(config)
-            app = create_app(config)
+            # Each server builds its app once its port, and so its SITE_URL, is known (the origin guard uses it).
             servers = {
-                "site": LiveServer(compressed(site_and_api(ours, app)), config),
-                "stock": LiveServer(compressed(site_and_api(stock, app)), config),
+                "site": LiveServer(lambda ready: compressed(site_and_api(ours, create_app(ready))), dict(config)),
+                "stock": LiveServer(lambda ready: compressed(site_and_api(stock, create_app(ready))), dict(config)),
             }
             try:
                 with sync_playwright() as playwright:
