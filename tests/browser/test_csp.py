@@ -16,21 +16,11 @@ from playwright.sync_api import sync_playwright
 
 from deploy.infra import build_site, load_template, response_headers
 
+from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .production import production_like
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORTS = [{"width": 390, "height": 844}, {"width": 1280, "height": 900}]
 RECORD_VIOLATIONS = """
 window.__cspViolations = [];

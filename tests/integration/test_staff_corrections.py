@@ -143,7 +143,7 @@ def test_resend_makes_the_confirmation_owed_again(table, staff_env, caplog):
     put_items(table, [person])
     with caplog.at_level(logging.INFO, logger="registrations"):
         code, stdout, _ = run_cli(["resend", person["email"]], staff_env, clock=lambda: LATER)
-    assert code == 0 and "staat klaar" in stdout.decode()
+    assert code == 0 and "staat klaar (mail_owed: confirmation)" in stdout.decode()
     item = stored(table, person["email"])
     # Owed as a registration owes it: the deliverer sends it, from the stream or the sweep
     assert (item["mail_owed"], item["mail_owed_at"]) == ("confirmation", "2023-05-20T11:00:00+02:00")

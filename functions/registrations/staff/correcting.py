@@ -87,9 +87,9 @@ def resend(run: Runtime, /, address: str, **where: str | None) -> int:
             )
             return EXIT_ATTENTION
         run.stdout.write(
-            f"De bevestigingsmail voor {email} staat klaar (confirmation_status: pending).\n"
+            f"De bevestigingsmail voor {email} staat klaar (mail_owed: confirmation).\n"
             "De functie verstuurt hem binnen enkele minuten. In de AWS-console staat daarna bij deze aanmelding "
-            "confirmation_status: sent.\n"
+            "mail_status: sent.\n"
         )
         return EXIT_OK
 
