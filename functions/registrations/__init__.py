@@ -42,6 +42,7 @@ def create_app(
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
+    from .inboxes import InboxRecords
     from .mail.composer import in_sentence
     from .registering import Registering, nothing
     from .self_service import SelfService
@@ -53,7 +54,8 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     notify = on_write or nothing
-    app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, notify)
+    inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
+    app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, inboxes, notify)
     app.extensions["self_service"] = SelfService(parts.event, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
     app.context_processor(lambda: {"event": parts.event})
@@ -74,14 +76,21 @@ def create_deliverer(
     transport: Sender | None = None,
 ) -> Deliverer:
     """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
+    from .channels import Channel, StateChannel
     from .delivery import Deliverer
+    from .followup_mail import FollowupChannel
+    from .inboxes import InboxRecords
+    from .mail.rate import RateLimiter
     from .mail.senders import sender_from_settings
     from .mailbox_limits import MailboxLimits
 
     parts = _Parts.wire(config, table, clock, transport)
     sender = transport or sender_from_settings(parts.settings)
     limits = MailboxLimits(parts.repository, parts.settings.token_secret)
-    return Deliverer(parts.event, parts.repository, parts.mailer, sender, limits, parts.clock)
+    inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
+    channels: list[Channel] = [StateChannel(parts.mailer), FollowupChannel(parts.mailer)]
+    pace = RateLimiter(parts.settings.mail_rate).wait
+    return Deliverer(parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ TEMPLATES = {
     "change": "change",
     "cancellation": "cancellation",
     "followup": "followup",
+    "followup_change": "followup_change",
 }
 # The start of each kind's subject; the rest names the meeting.
 SUBJECT_LEADS = {
@@ -78,6 +79,8 @@ class MessageComposer:
     def subject(self, kind: str) -> str:
         if kind == "followup":
             return f"Vergaderlink en stukken: {self.event.title}, {self.event.date_text}"
+        if kind == "followup_change":
+            return f"Gewijzigd: vergaderlink of stukken voor de {in_sentence(self.event.title)}, {self.event.date_text}"
         if kind not in TEMPLATES:
             raise ValueError(f"unknown kind of message: {kind}")
         day = dutch_date(self.event.starts_at.date())
@@ -95,8 +98,10 @@ class MessageComposer:
     ) -> EmailMessage:
         """One email of `kind` to the registrant `item`, plain text with an HTML alternative.
 
-        Raises ValueError (or a subclass) when it cannot be made. It is rendered to bytes once here, so that a
-        sender never fails on it after the caller has claimed or recorded anything.
+        Raises ValueError (or a subclass: an unknown kind, a header with a line break) or a jinja2.TemplateError (a
+        template that is broken or names a value the context lacks: StrictUndefined) when it cannot be made; the
+        deliverer records either as failed. It is rendered to bytes once here, so that a sender never fails on it
+        after the caller has claimed or recorded anything.
         """
         template = TEMPLATES.get(kind)
         if template is None:
