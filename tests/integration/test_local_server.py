@@ -15,7 +15,15 @@ import boto3
 import pytest
 from boto3.dynamodb.conditions import Attr
 
-from registrations.dev.local import ENDPOINT_FILE_NAME, LOCAL_REGION, LOCAL_TABLE, free_port, use_local_credentials
+from registrations.dev.local import (
+    ENDPOINT_FILE_NAME,
+    LOCAL_REGION,
+    LOCAL_TABLE,
+    PROJECT_ROOT,
+    free_port,
+    use_local_credentials,
+)
+from registrations.dev.server import LIMITS, REQUEST_DEADLINE
 from tests.integration.test_local_run import STARTED, Run
 from tests.raw_http import Answer, get, read_answer, send, serving, wait_closed
 
@@ -205,3 +213,17 @@ def test_headers_and_bodies_over_the_limits_are_refused_before_they_are_read():
         assert answer.status == 413 and answer.closed
         # and a request within the limits is answered
         assert send(port, get("/"), timeout=5).status == 200
+
+
+def test_the_readme_states_the_limits_the_server_has():
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("- **The local server**", 1)[1].split("\n## ", 1)[0]
+    said = [
+        f"at most {LIMITS['max_request_header_size'] // 1024} KiB (431)",
+        f"at most {LIMITS['max_request_body_size'] // 1024} KiB (413)",
+        f"At most {LIMITS['connection_limit']} open connections",
+        f"nothing for {LIMITS['channel_timeout']} s",
+        f"checked every {LIMITS['cleanup_interval']} s",
+        f"incomplete {REQUEST_DEADLINE:g} s after its first byte",
+    ]
+    assert [text for text in said if text not in " ".join(section.split())] == []
