@@ -5,7 +5,11 @@ timestamp that exists only once the stack does), knows scheduled events only und
 other EventBridge events, and reports success after dropping a record. So:
 
 - DynamoDB stream records → the deliverer (with Lambda's partial batch response);
-- the sweep (the EventBridge rule's constant input, SWEEP_EVENT) → the deliverer's sweep;
+- the sweep (the EventBridge rule's constant input, SWEEP_EVENT) → the deliverer's sweep; when it runs out of time
+  with work left (a publication or a reminder round for everyone), it hands the rest to a new invocation of itself at
+  once (CONTINUED_SWEEP), so 1,000 emails never wait for the next scheduled sweep;
+- a newly stored publication (its stream record, PUBLICATION_FILTER) → the same sweep, so publishing starts sending
+  within seconds;
 - SES events (EventBridge source "aws.ses") → delivery_status.record_delivery_event, on the registration;
 - anything else (API Gateway requests, Zappa's own events) → Zappa's handler, unchanged.
 """
@@ -13,6 +17,7 @@ other EventBridge events, and reports success after dropping a record. So:
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +33,19 @@ STREAM_FILTER: dict[str, Any] = {
     "dynamodb": {"NewImage": {"mail_owed": {"S": [{"exists": True}]}, "mail_status": {"S": [{"exists": False}]}}},
 }
 
+# A new version of the follow-up (publication.py): everyone active owes it, so the whole sweep runs.
+PUBLICATION_FILTER: dict[str, Any] = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"Keys": {"event": {"S": ["publications"]}}},
+}
+STREAM_FILTERS = (STREAM_FILTER, PUBLICATION_FILTER)
+
 # The input infra/template.yaml gives the sweep's schedule rule; matched exactly, whatever the rule's ARN.
 SWEEP_EVENT = {"registrations": "sweep"}
+# What a sweep that ran out of time sends to the next invocation; `continued` counts the hand-overs, which stop at
+# MAX_CONTINUATIONS whatever happens (a round of 1,000 takes about 11).
+CONTINUED_SWEEP = "continued"
+MAX_CONTINUATIONS = 100
 
 
 def route(event: Any) -> str:
@@ -43,7 +59,11 @@ def route(event: Any) -> str:
         and all(isinstance(r, Mapping) and r.get("eventSource") == "aws:dynamodb" for r in records)
     ):
         return "stream"
-    if dict(event) == SWEEP_EVENT:
+    if dict(event) == SWEEP_EVENT or (
+        event.get("registrations") == "sweep"
+        and set(event) == {"registrations", CONTINUED_SWEEP}
+        and isinstance(event.get(CONTINUED_SWEEP), int)
+    ):
         return "sweep"
     if event.get("source") == "aws.ses":
         return "ses"
@@ -66,12 +86,15 @@ class Dispatcher:
         make_deliverer: Callable[[], Deliverer],
         zappa_handler: Callable[[Any, Any], Any],
         refresh: Callable[[Deliverer], object] | None = None,
+        continue_sweep: Callable[[Mapping[str, Any], Any], object] | None = None,
     ):
         self._make_deliverer = make_deliverer
         self._deliverer: Deliverer | None = None
         self._zappa_handler = zappa_handler
         # After a stream batch and on the sweep: the staff spreadsheet in the export bucket (spreadsheet.py).
         self._refresh = refresh
+        # Hands a sweep that ran out of time to a new invocation (on AWS: an asynchronous invoke of this function).
+        self._continue_sweep = continue_sweep
 
     @property
     def deliverer(self) -> Deliverer:
@@ -83,11 +106,12 @@ class Dispatcher:
         target = route(event)
         if target == "stream":
             answer = self.deliverer.stream(event["Records"], seconds_left(context))
+            if any(_is_publication(record) for record in event["Records"]):
+                self._sweep(0, context)
             self._refreshed()
             return answer
         if target == "sweep":
-            counts = self.deliverer.sweep(seconds_left(context))
-            log.info("sweep: %s", dict(counts) or "nothing owed")
+            counts = self._sweep(int(event.get(CONTINUED_SWEEP, 0)), context)
             self._refreshed()
             return {"swept": dict(counts)}
         if target == "ses":
@@ -97,9 +121,35 @@ class Dispatcher:
             return {"ses": record_delivery_event(event, deliverer.repository, deliverer.event)}
         return self._zappa_handler(event, context)
 
+    def _sweep(self, continued: int, context: Any) -> Counter[str]:
+        counts = self.deliverer.sweep(seconds_left(context))
+        log.info("sweep: %s", dict(counts) or "nothing owed")
+        if counts.get("deferred") and self._continue_sweep is not None and continued < MAX_CONTINUATIONS:
+            # Cut off by the time limit with work left: the next invocation goes on at once. Claims make it safe if
+            # the scheduled sweep runs at the same time: nothing is sent twice.
+            self._continue_sweep({**SWEEP_EVENT, CONTINUED_SWEEP: continued + 1}, context)
+        return counts
+
     def _refreshed(self) -> None:
         if self._refresh is not None:
             self._refresh(self.deliverer)
+
+
+def _is_publication(record: Any) -> bool:
+    keys = (record.get("dynamodb") or {}).get("Keys") or {} if isinstance(record, Mapping) else {}
+    return bool(record.get("eventName") == "INSERT" and (keys.get("event") or {}).get("S") == "publications")
+
+
+def _invoke_again(event: Mapping[str, Any], context: Any) -> None:
+    """An asynchronous invocation of this same function (its role may invoke it: infra/template.yaml)."""
+    import json
+
+    import boto3
+
+    arn = getattr(context, "invoked_function_arn", "")
+    if not arn:
+        return
+    boto3.client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=json.dumps(event).encode())
 
 
 def _deliverer_from_environment() -> Deliverer:
@@ -125,4 +175,4 @@ def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
 
 
 # Zappa's `lambda_handler` setting names this: one per Lambda container.
-lambda_handler = Dispatcher(_deliverer_from_environment, _zappa, _spreadsheet_from_environment)
+lambda_handler = Dispatcher(_deliverer_from_environment, _zappa, _spreadsheet_from_environment, _invoke_again)
