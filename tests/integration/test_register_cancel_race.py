@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
+from botocore.exceptions import ClientError
+
 from registrations import create_app
 from registrations.event import load_event
+from registrations.exceptions import StoreUnavailable
 from registrations.links import ManageLinks
+from registrations.repository import ADD_ROUNDS, RegistrationRepository
 from tests.concurrency import at_the_same_moment
 
 EVENT_ID = load_event().id
@@ -97,3 +102,34 @@ def test_registrations_racing_cancellations_of_the_same_address_get_201_or_409_n
 
 def item_of_or_none(table):
     return table.get_item(Key=KEY, ConsistentRead=True).get("Item")
+
+
+class NeverSettles:
+    """A table whose item changes between every two calls: each put meets an active registration, each update
+    finds it cancelled, each read finds it registered again by someone else. No real race goes on like this."""
+
+    def __init__(self):
+        self.calls = []
+
+    def _condition_failed(self, operation):
+        return ClientError({"Error": {"Code": "ConditionalCheckFailedException", "Message": "no"}}, operation)
+
+    def put_item(self, **request):
+        self.calls.append("put_item")
+        raise self._condition_failed("PutItem")
+
+    def update_item(self, **request):
+        self.calls.append("update_item")
+        raise self._condition_failed("UpdateItem")
+
+    def get_item(self, **request):
+        self.calls.append("get_item")
+        return {"Item": {**request["Key"], "status": "registered", "submission_id": "someone-else"}}
+
+
+def test_the_rounds_of_re_reading_are_bounded():
+    table = NeverSettles()
+    item = {**KEY, "submission_id": "mine", "registration_id": "r", "link_version": 1}
+    with pytest.raises(StoreUnavailable):
+        RegistrationRepository(table).add(item, on_duplicate={"mail_owed": "link"})
+    assert table.calls == ["put_item", "update_item", "get_item"] * ADD_ROUNDS

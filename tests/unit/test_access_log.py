@@ -131,3 +131,15 @@ def test_the_local_servers_other_lines_are_kept_as_they_are():
     )
     assert PathRedaction().filter(record)
     assert record.getMessage() == "Serving on http://127.0.0.1:8000"
+
+
+def test_the_local_run_installs_the_redaction_on_waitress_logger_once(caplog):
+    from registrations.web import access_log
+
+    access_log.install_local()
+    access_log.install_local()
+    logger = logging.getLogger("waitress")
+    assert [type(f) for f in logger.filters].count(PathRedaction) == 1
+    with caplog.at_level(logging.INFO, logger="waitress"):
+        logger.info("Client disconnected while serving %s", f"/api//mijn-aanmelding/{TOKEN}")
+    assert caplog.messages == ["Client disconnected while serving /api/mijn-aanmelding/[link]"]
