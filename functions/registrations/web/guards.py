@@ -3,7 +3,7 @@
 - Only through CloudFront: with ORIGIN_SECRET set, a request without CloudFront's secret header is refused, so the
   regional execute-api address serves nothing (it would skip CloudFront's headers and the WAF).
 - Same origin: a state-changing request must come from a page of the site (SITE_URL), told by the browser's
-  Sec-Fetch-Site and Origin. Not by Host: behind CloudFront, Host is the execute-api host.
+  Sec-Fetch-Site and Origin (and Referer, when sent). Not by Host: behind CloudFront, Host is the execute-api host.
 - Safe answers: nosniff, frame denial, a CSP, and no caching unless a view chose its own Cache-Control.
 
 Refusals are domain errors, answered by the one map in errors.py.
