@@ -127,7 +127,7 @@ bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and impor
 bench-load: deps ## 1,000 registrations from 50 clients and 200 posts of one address on the local stack, vs raw put_item
 	$(PY) -m benchmarks.load_benchmark
 
-bench-faults: deps ## Time to 503 when dynalite is paused (SIGSTOP) or killed, next to the bound of BOTO_CONFIG
+bench-faults: deps ## Time to 503 when dynalite is paused (SIGSTOP) or killed, posts and personal-page changes, next to the bound of BOTO_CONFIG
 	$(PY) -m benchmarks.store_hang_benchmark
 
 bench-export: deps ## Export of 5,000 registrations vs a raw query of the partition
