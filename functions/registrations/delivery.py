@@ -29,6 +29,8 @@ from .mail.confirmation import ConfirmationMailer
 from .mail.senders import MailNotSent, MailOutcomeUnknown, Sender
 from .mail_records import MailRecords
 from .mailbox_limits import MailboxLimits
+from .observability.logs import fields
+from .observability.metrics import NO_METRICS, Metrics, is_overdue
 from .repository import RegistrationRepository
 from .settings import Clock
 
@@ -85,6 +87,7 @@ class Deliverer:
         sender: Sender,
         limits: MailboxLimits,
         clock: Clock,
+        metrics: Metrics = NO_METRICS,  # ops metrics (observability/metrics.py)
     ):
         self.event = event
         self.repository = repository
@@ -93,6 +96,8 @@ class Deliverer:
         self.limits = limits
         self.clock = clock
         self.records = MailRecords(repository, event.id)
+        self.metrics = metrics  # ops metrics
+        self.last_overdue = 0  # ops metrics: what the last sweep found owed for too long
 
     # --- triggers ------------------------------------------------------------------------------------------------
 
@@ -107,7 +112,9 @@ class Deliverer:
     def sweep(self, seconds_left: Callable[[], float] = no_deadline) -> Counter[str]:
         """Everything still owed in the event: missed stream records, retries after their pause, stale claims."""
         counts: Counter[str] = Counter()
+        overdue = 0  # ops metrics
         for item in self.repository.owing_mail(self.event.id):
+            overdue += is_overdue(item, self.clock())  # ops metrics
             if seconds_left() < SAFETY_SECONDS:
                 counts["deferred"] += 1
                 continue
@@ -116,6 +123,7 @@ class Deliverer:
                 counts["unknown"] += 1
                 item = settled
             counts.update(self.deliver_item(item))
+        self.last_overdue = overdue  # ops metrics
         return counts
 
     def stream(
@@ -159,9 +167,11 @@ class Deliverer:
             retry_at = current.get("mail_retry_at")
             if retry_at and parse_time(retry_at) > self.clock():
                 break
+            owed_at = current.get("mail_owed_at")  # ops metrics: the lag is counted from here
             outcome, current = self._send(str(current["email"]), owed)
             outcomes.append(outcome)
-            log.info("%s email for event %s: %s", owed.kind, self.event.id, outcome)
+            self.metrics.email(owed.kind, outcome, owed_at, self.clock())  # ops metrics: one per email outcome
+            log.info("%s email for event %s: %s", owed.kind, self.event.id, outcome, extra=fields(outcome=outcome))
         return outcomes
 
     def _send(self, email: str, owed: Owed) -> tuple[str, dict[str, Any] | None]:
@@ -205,6 +215,7 @@ class Deliverer:
         if not claim or not claim_for or self.clock() - parse_time(item.get("mail_claimed_at")) < STALE_CLAIM_AFTER:
             return None
         log.warning("email for event %s left unconfirmed by an interrupted worker: unknown", self.event.id)
+        self.metrics.email(str(item.get("mail_kind") or "unknown"), "unknown", None, self.clock())  # ops metrics
         return self.records.finish(
             str(item["email"]), str(claim), str(claim_for), "unknown", local_iso(self.clock(), self.event), settled=True
         )

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..items import NewIds, new_item, public_registration
+from ..observability.logs import fields
 from ..registering import Registering
 from ..validation import validate
 
@@ -40,6 +41,7 @@ def record() -> int:
         "honeypot: a submission with the hidden field filled was answered as registered and not stored "
         "(%d in this process)",
         count,
+        extra=fields(outcome="honeypot"),
     )
     return count
 
