@@ -166,3 +166,36 @@ def test_the_account_level_ses_alarms_are_made_once_by_production(template):
 def test_every_template_can_be_deployed_without_an_s3_bucket(path):
     # `aws cloudformation deploy --template-file` (README, Deploying) sends the template itself: at most 51,200 bytes.
     assert path.stat().st_size <= 51_200
+
+
+def dashboard_body(template, stage="production"):
+    """The dashboard's JSON as CloudFormation makes it for this stage (alarm ARNs as their logical names)."""
+    text = template["Resources"]["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    names = {"ProjectName": "vng-registrations", "Stage": stage, "AWS::Region": "eu-central-1"}
+    text = re.sub(r"\$\{(\w+)\.Arn\}", lambda m: f"arn:{m.group(1)}", text)
+    return json.loads(re.sub(r"\$\{([\w:]+)\}", lambda m: names[m.group(1)], text))
+
+
+def test_the_dashboard_draws_registrations_emails_lag_errors_duration_and_ses_verdicts(template):
+    body = dashboard_body(template)
+    widgets = [w["properties"] for w in body["widgets"] if w["type"] == "metric"]
+    drawn = json.dumps([w["metrics"] for w in widgets])
+    for metric in ("RegistrationsStored", "Refusals", "Emails", "DeliveryLag", "OverdueEmails", "SesVerdicts"):
+        assert f'"{metric}' in drawn or f'\\"{metric}\\"' in drawn, metric
+    for metric in ("Errors", "Throttles", "Duration", "5XXError", "SweepDuration", "SweepItems"):
+        assert f'"{metric}"' in drawn, metric
+    # Our metrics under this stage's function, the AWS ones under its function and API
+    assert drawn.count("vng-registrations-production") >= 8 and "staging" not in drawn
+    assert all(w["region"] == "eu-central-1" for w in widgets)
+
+
+def test_the_dashboard_shows_every_alarm_of_the_stage(template, alarms):
+    [status] = [w["properties"] for w in dashboard_body(template)["widgets"] if w["type"] == "alarm"]
+    unconditional = {name for name in alarms if "Condition" not in template["Resources"][name]}
+    assert {arn.removeprefix("arn:") for arn in status["alarms"]} == unconditional
+
+
+def test_a_stack_output_links_to_the_dashboard(template):
+    url = template["Outputs"]["DashboardUrl"]["Value"]["Fn::Sub"]
+    assert url.startswith("https://${AWS::Region}.console.aws.amazon.com/cloudwatch/")
+    assert url.endswith("#dashboards/dashboard/${Dashboard}")
