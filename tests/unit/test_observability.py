@@ -150,6 +150,21 @@ def test_a_sent_email_also_gives_the_lag_since_it_was_owed():
     assert dimension_sets(lag) == [{"Function": "vng-registrations-production"}]
 
 
+def test_a_sent_email_without_a_readable_owed_time_gives_no_lag_rather_than_one_of_years():
+    metrics, documents = recorded()
+    metrics.email("confirmation", "sent", "gisteren", NOW)
+    metrics.email("confirmation", "sent", None, NOW)
+    assert [metric_values(d) for d in documents] == [{"Emails": 1}, {"Emails": 1}]
+
+
+def test_the_trigger_of_what_goes_to_zappa_is_an_s3_notification_or_else_http():
+    from registrations.triggers import trigger_of
+
+    assert trigger_of({"Records": [{"eventSource": "aws:s3", "s3": {}}]}, "zappa") == "s3"
+    assert trigger_of({"httpMethod": "GET", "path": "/api/health"}, "zappa") == "http"
+    assert trigger_of({"registrations": "sweep"}, "sweep") == "sweep"
+
+
 def test_a_sweep_round_gives_its_duration_items_and_overdue_emails():
     metrics, documents = recorded()
     metrics.sweep(2.5, {"sent": 3, "deferred": 2}, overdue=1)

@@ -121,9 +121,9 @@ class Metrics:
         outcome, and per outcome alone (what the alarms watch). A sent email also gives the lag since it was owed,
         as a document of its own (one lag metric, not one per kind)."""
         self._put({"Emails": (1, "Count")}, {"Kind": kind, "Outcome": outcome}, [["Function", "Outcome"]])
-        if outcome == "sent" and owed_at:
-            lag = (now - parse_time(owed_at)).total_seconds()
-            self._put({"DeliveryLag": (max(0.0, lag), "Seconds")})
+        owed = _moment(owed_at)
+        if outcome == "sent" and owed is not None:
+            self._put({"DeliveryLag": (max(0.0, (now - owed).total_seconds()), "Seconds")})
 
     def sweep(self, seconds: float, counts: Mapping[str, int], overdue: int) -> None:
         """One sweep round: its duration, the items it handled, and the emails owed for too long (overdue), which
@@ -142,6 +142,16 @@ class Metrics:
 
 
 NO_METRICS = Metrics()
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    """A stored time, or None when there is none or it cannot be read: no lag then, rather than one of years
+    (items.parse_time reads an unreadable time as long ago, which would set off the lag alarm)."""
+    try:
+        moment = dt.datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # An email owed longer than this, and not waiting for a planned retry, is overdue: the lag alarm's bound.
