@@ -17,6 +17,7 @@ from .event import Event
 from .exceptions import ChangesClosed, RegistrationCancelled, RegistrationNotFound, RevokedLink
 from .items import MAIL_RESETS, changes_from, local_iso, owed_mail
 from .links import LinkKey, ManageLinks
+from .observability.logs import fields
 from .registering import nothing
 from .repository import RegistrationRepository
 from .settings import Clock
@@ -92,7 +93,7 @@ class SelfService:
         # The address comes from the registration, whatever the form says; consent was given when registering.
         data = validate({**form, "email": email, "consent": "ja"}, self.event)
         item = self._write(key, email, changes_from(data, self.event, now))
-        log.info("registration changed for event %s", self.event.id)
+        log.info("registration changed for event %s", self.event.id, extra=fields(outcome="changed"))
         return item
 
     def unsaved_view(self, attempt: ChangeAttempt) -> dict[str, Any]:
@@ -119,7 +120,7 @@ class SelfService:
             **owed_mail("cancellation", now, self.event),
         }
         item = self._write(key, email, changes)
-        log.info("registration cancelled for event %s", self.event.id)
+        log.info("registration cancelled for event %s", self.event.id, extra=fields(outcome="cancelled"))
         return item
 
     def _write(self, key: LinkKey, email: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -17,9 +17,13 @@ other EventBridge events, and reports success after dropping a record. So:
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from .observability import logs
+from .observability.metrics import NO_METRICS, Metrics, lambda_metrics
 
 if TYPE_CHECKING:
     from .delivery import Deliverer
@@ -70,6 +74,18 @@ def route(event: Any) -> str:
     return "zappa"
 
 
+def trigger_of(event: Any, target: str) -> str:
+    """The trigger a log line names (observability.logs.TRIGGERS): an S3 notification or else an HTTP request,
+    for what goes to Zappa."""
+    if target != "zappa":
+        return target
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+        if records[0].get("eventSource") == "aws:s3":
+            return "s3"
+    return "http"
+
+
 def seconds_left(context: Any) -> Callable[[], float]:
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     if remaining is None:
@@ -87,6 +103,9 @@ class Dispatcher:
         zappa_handler: Callable[[Any, Any], Any],
         refresh: Callable[[Deliverer], object] | None = None,
         continue_sweep: Callable[[Mapping[str, Any], Any], object] | None = None,
+        *,
+        metrics: Metrics = NO_METRICS,
+        on_first_call: Callable[[], object] | None = None,
     ):
         self._make_deliverer = make_deliverer
         self._deliverer: Deliverer | None = None
@@ -95,6 +114,9 @@ class Dispatcher:
         self._refresh = refresh
         # Hands a sweep that ran out of time to a new invocation (on AWS: an asynchronous invoke of this function).
         self._continue_sweep = continue_sweep
+        # Operations (observability/): the sweep's and SES's metrics; on Lambda, JSON log lines from the first call.
+        self.metrics = metrics
+        self._on_first_call = on_first_call
 
     @property
     def deliverer(self) -> Deliverer:
@@ -103,7 +125,14 @@ class Dispatcher:
         return self._deliverer
 
     def __call__(self, event: Any, context: Any) -> Any:
+        if self._on_first_call is not None:
+            self._on_first_call()
+            self._on_first_call = None
         target = route(event)
+        with logs.invocation(getattr(context, "aws_request_id", None), trigger_of(event, target)):
+            return self._handle(target, event, context)
+
+    def _handle(self, target: str, event: Any, context: Any) -> Any:
         if target == "stream":
             answer = self.deliverer.stream(event["Records"], seconds_left(context))
             if any(_is_publication(record) for record in event["Records"]):
@@ -115,15 +144,21 @@ class Dispatcher:
             self._refreshed()
             return {"swept": dict(counts)}
         if target == "ses":
-            from .delivery_status import record_delivery_event
+            from .delivery_status import STATUS_OF, record_delivery_event
 
             deliverer = self.deliverer
-            return {"ses": record_delivery_event(event, deliverer.repository, deliverer.event)}
+            outcome = record_delivery_event(event, deliverer.repository, deliverer.event)
+            verdict = STATUS_OF.get(str((event.get("detail") or {}).get("eventType") or ""))
+            if outcome != "ignored" and verdict is not None:
+                self.metrics.ses_verdict(verdict)
+            return {"ses": outcome}
         return self._zappa_handler(event, context)
 
     def _sweep(self, continued: int, context: Any) -> Counter[str]:
+        started = time.monotonic()
         counts = self.deliverer.sweep(seconds_left(context))
-        log.info("sweep: %s", dict(counts) or "nothing owed")
+        self.metrics.sweep(time.monotonic() - started, counts, self.deliverer.last_overdue)
+        log.info("sweep: %s", dict(counts) or "nothing owed", extra=logs.fields(outcome="swept"))
         if counts.get("deferred") and self._continue_sweep is not None and continued < MAX_CONTINUATIONS:
             # Cut off by the time limit with work left: the next invocation goes on at once. Claims make it safe if
             # the scheduled sweep runs at the same time: nothing is sent twice.
@@ -155,7 +190,7 @@ def _invoke_again(event: Mapping[str, Any], context: Any) -> None:
 def _deliverer_from_environment() -> Deliverer:
     from . import create_deliverer
 
-    return create_deliverer()
+    return create_deliverer(metrics=LAMBDA_METRICS)
 
 
 def _zappa(event: Any, context: Any) -> Any:
@@ -174,5 +209,21 @@ def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
     refresh_spreadsheet(deliverer.repository, deliverer.event, Settings.from_env(os.environ), deliverer.clock())
 
 
+def _json_logs() -> None:
+    import os
+
+    logs.install_json_logs(os.environ.get("LOG_LEVEL", "INFO"))
+
+
+# EMF documents on stdout, which CloudWatch Logs turns into metrics; wsgi.py gives the same to the app.
+LAMBDA_METRICS = lambda_metrics()
+
 # Zappa's `lambda_handler` setting names this: one per Lambda container.
-lambda_handler = Dispatcher(_deliverer_from_environment, _zappa, _spreadsheet_from_environment, _invoke_again)
+lambda_handler = Dispatcher(
+    _deliverer_from_environment,
+    _zappa,
+    _spreadsheet_from_environment,
+    _invoke_again,
+    metrics=LAMBDA_METRICS,
+    on_first_call=_json_logs,
+)

@@ -16,6 +16,7 @@ from typing import Any
 from ..event import dutch_date
 from ..exceptions import DuplicateRegistration, RegistrationClosed, RegistrationNotFound
 from ..items import NewIds, new_item, public_registration
+from ..observability.logs import fields
 from ..registering import Registering
 from ..validation import validate
 
@@ -44,6 +45,7 @@ def record() -> int:
         "honeypot: a submission with the hidden field filled was answered as a real one and not stored "
         "(%d in this process)",
         count,
+        extra=fields(outcome="honeypot"),
     )
     return count
 
