@@ -129,6 +129,7 @@ bench-load: deps ## 1,000 registrations from 50 clients and 200 posts of one add
 
 bench-faults: deps ## Time to 503 when dynalite is paused (SIGSTOP) or killed, posts and personal-page changes, next to the bound of BOTO_CONFIG
 	$(PY) -m benchmarks.store_hang_benchmark
+	$(PY) -m benchmarks.mail_attack_benchmark
 
 bench-followup: deps ## 1,000 registrants: publishing to the last follow-up, vs registering to the last confirmation
 	$(PY) -m benchmarks.followup_benchmark
