@@ -1,0 +1,196 @@
+"""Publishing the follow-up from the AWS console: an upload of vervolgmail.toml is checked, previewed in
+controle.txt, and published only when it carries the code of exactly what was checked.
+
+The same flow runs for the S3 event on AWS (triggers.py) and for a file dropped into .data/exports/vervolgmail/
+locally (dev/uploads.py). After every round of the deliverer, `report_progress` rewrites controle.txt with how far
+the sending is. Publishing writes no email: from the publication on, every active registrant owes it, and the
+deliverer sends it (publication.py, channels.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+from . import controle
+from .console_store import ConsoleStore
+from .event import Event
+from .followup_file import CONTENT_NAMES, CheckedPaper, CheckResult, check_upload
+from .items import local_iso
+from .papers import PublicationLike
+from .repository import RegistrationRepository
+
+log = logging.getLogger(__name__)
+
+
+class Publications(Protocol):
+    """publication.py for one event: the newest, an older one, and publishing the next version."""
+
+    def current(self) -> PublicationLike | None: ...
+
+    def version(self, number: int) -> PublicationLike | None: ...
+
+    def publish(self, teams_link: str, papers: Sequence[CheckedPaper], code: str, now_iso: str) -> PublicationLike: ...
+
+
+# Builds the follow-up as a registrant will receive it, for the preview: (teams link, papers, now) → the email.
+Preview = Callable[[str, Sequence[CheckedPaper], dt.datetime], EmailMessage]
+# The follow-up's state on one registration for a publication: "sent", "owed", "failed" or "held_back".
+FollowupState = Callable[[Mapping[str, Any], PublicationLike], str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "missing", "problems", "preview", "wrong_code", "published", "already_published"
+    version: int = 0
+    code: str = ""
+
+
+def active(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return [item for item in items if item.get("email") and item.get("status", "registered") == "registered"]
+
+
+def changes_between(
+    old: PublicationLike, old_hashes: Mapping[str, str], teams_link: str, papers: Sequence[CheckedPaper]
+) -> list[str]:
+    """What changed from a published version to the checked content, in Dutch, one line each."""
+    lines = []
+    if old.teams_link != teams_link:
+        lines.append("de Teams-link is veranderd")
+    before = {p.title: p for p in old.papers}
+    after = {p.title: p for p in papers}
+    for title, paper in after.items():
+        earlier = before.get(title)
+        if earlier is None:
+            lines.append(f"nieuw stuk: {title}")
+        elif (earlier.url, earlier.file) != (paper.url, paper.file) or (
+            paper.file and old_hashes.get(paper.file) not in (None, paper.sha256)
+        ):
+            lines.append(f"vernieuwd: {title}")
+    lines += [f"vervallen: {title}" for title in before if title not in after]
+    return lines
+
+
+class ConsoleFlow:
+    def __init__(
+        self,
+        event: Event,
+        repository: RegistrationRepository,
+        store: ConsoleStore,
+        publications: Publications,
+        preview: Preview,
+        followup_state: FollowupState,
+        clock: Callable[[], dt.datetime],
+    ):
+        self.event = event
+        self.repository = repository
+        self.store = store
+        self.publications = publications
+        self.preview = preview
+        self.followup_state = followup_state
+        self.clock = clock
+
+    def handle_upload(self, source: str | None = None) -> Outcome:
+        """Check the uploaded content file (`source`: its name, from the event; else whichever is there)."""
+        now = self.clock()
+        names = self.store.names()
+        candidates = [source] if source in CONTENT_NAMES else [n for n in CONTENT_NAMES if n in names]
+        raw = self.store.read(candidates[0]) if candidates else None
+        if raw is None:
+            self._write(controle.missing_part(now, self.event), now)
+            return Outcome("missing")
+        result = check_upload(candidates[0], raw, self.store, self.event.id)
+        if not result.ok:
+            self._write(controle.problems_part(result, now, self.event), now)
+            log.info("follow-up upload checked: %d problems", len(result.problems))
+            return Outcome("problems")
+        current = self.publications.current()
+        if result.confirmed and current is not None and getattr(current, "code", "") == result.code:
+            # The same upload again (S3 delivers an event at least once): published already, nothing new.
+            self._write(controle.already_part(result, current.version, now, self.event), now)
+            return Outcome("already_published", current.version, result.code)
+        items = list(self.repository.for_event(self.event.id))
+        registrants = active(items)
+        if result.confirmed:
+            publication = self._publish(result, now)
+            self._write(controle.published_part(result, publication.version, now, self.event, len(registrants)), now)
+            log.info("follow-up version %d published", publication.version)
+            return Outcome("published", publication.version, result.code)
+        changes: list[str] = []
+        earlier = 0
+        if current is not None:
+            changes = changes_between(current, self._hashes(current.version), result.teams_link, result.papers)
+            earlier = sum(1 for item in registrants if self.followup_state(item, current) != "owed")
+        message = self.preview(result.teams_link, result.papers, now)
+        wrong = result.given_code is not None
+        text = controle.preview_part(
+            result,
+            message,
+            len(registrants),
+            now,
+            self.event,
+            next_version=(current.version + 1) if current else 1,
+            changes=changes,
+            earlier=earlier,
+            wrong_code=wrong,
+        )
+        self._write(text, now)
+        return Outcome("wrong_code" if wrong else "preview", code=result.code)
+
+    def _publish(self, result: CheckResult, now: dt.datetime) -> PublicationLike:
+        current = self.publications.current()
+        version = (current.version + 1) if current else 1
+        # The copies first, under the version about to be published: once the publication exists, every link to
+        # its papers works. A copy of a version that then fails to publish is never linked to.
+        for paper in result.papers:
+            if paper.file:
+                self.store.keep_published(version, paper.file, paper.data)
+        publication = self.publications.publish(
+            result.teams_link, result.papers, result.code, local_iso(now, self.event)
+        )
+        if publication.version != version:
+            # Another upload published in between: keep this one's files under its real version too.
+            for paper in result.papers:
+                if paper.file:
+                    self.store.keep_published(publication.version, paper.file, paper.data)
+        state = self.store.read_state()
+        hashes = state.setdefault("hashes", {})
+        hashes[str(publication.version)] = {p.file: p.sha256 for p in result.papers if p.file}
+        self.store.write_state(state)
+        return publication
+
+    def _hashes(self, version: int) -> dict[str, str]:
+        hashes: dict[str, str] = self.store.read_state().get("hashes", {}).get(str(version), {})
+        return hashes
+
+    def _write(self, check: str, now: dt.datetime) -> None:
+        state = self.store.read_state()
+        state["check"] = check
+        self.store.write_state(state)
+        self.store.write_report(controle.report(self._progress_text(now), check))
+
+    def progress(self) -> controle.Progress | None:
+        current = self.publications.current()
+        if current is None:
+            return None
+        counts = {"sent": 0, "owed": 0, "failed": 0, "held_back": 0}
+        for item in active(list(self.repository.for_event(self.event.id))):
+            state = self.followup_state(item, current)
+            counts[state if state in counts else "owed"] += 1
+        return controle.Progress(current.version, str(getattr(current, "published_at", "")), **counts)
+
+    def _progress_text(self, now: dt.datetime) -> str:
+        return controle.progress_part(self.progress(), self.event, now)
+
+    def report_progress(self) -> bool:
+        """After a round of the deliverer: controle.txt with the stand now (only once something is published)."""
+        if self.publications.current() is None:
+            return False
+        now = self.clock()
+        check = str(self.store.read_state().get("check", ""))
+        self.store.write_report(controle.report(self._progress_text(now), check))
+        return True
