@@ -18,7 +18,9 @@ if TYPE_CHECKING:
     from .links import ManageLinks
     from .mail.confirmation import ConfirmationMailer
     from .mail.senders import Sender
+    from .papers import PublicationLike
     from .repository import RegistrationRepository
+    from .web.papers import PaperLocation
 
 __all__ = ["ConfigError", "Settings", "create_app", "create_deliverer"]
 
@@ -32,20 +34,25 @@ def create_app(
     clock: Clock | None = None,
     transport: Sender | None = None,
     on_write: Callable[[], None] | None = None,
+    publication: Callable[[], PublicationLike | None] | None = None,
+    paper_location: PaperLocation | None = None,
 ) -> Flask:
     """Wire the app. `config`: Settings, or environment names that override os.environ (a local run, tests).
 
     The test doubles come in as arguments: `table` (a DynamoDB Table, or a stand-in that fails), `clock` and
     `transport` (a mail sender; the app itself sends nothing, but settings are checked the same way).
-    `on_write` is called after every write that owes mail (the local worker's wake-up).
+    `on_write` is called after every write that owes mail (the local worker's wake-up). `publication` gives the
+    follow-up as published now, and `paper_location` where a published paper is (console_store.py: a presigned
+    link in the export bucket, by default when EXPORT_BUCKET is set; a local file for `make run`).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
+    from .console_store import paper_location_from_settings
     from .mail.composer import in_sentence
     from .registering import Registering, nothing
     from .self_service import SelfService
-    from .web import api, errors, guards, personal
+    from .web import api, errors, guards, papers, personal
 
     parts = _Parts.wire(config, table, clock, transport)
     app = Flask(__name__, template_folder="web/templates")
@@ -56,11 +63,14 @@ def create_app(
     app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, notify)
     app.extensions["self_service"] = SelfService(parts.event, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
+    app.extensions["publication"] = publication
+    app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
     app.context_processor(lambda: {"event": parts.event})
     # The event's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
     app.jinja_env.filters["in_sentence"] = in_sentence
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
+    app.register_blueprint(papers.bp)
     errors.register_error_handlers(app)
     guards.install(app, parts.settings)
     return app

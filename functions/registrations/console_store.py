@@ -14,11 +14,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
 
 from .owner_only import private_folder, write_private
 from .paper_files import content_type
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 UPLOAD_PREFIX = "vervolgmail/"
 REPORT_NAME = "controle.txt"
@@ -205,3 +208,32 @@ def _replace(folder: Path, name: str, data: bytes) -> None:
     tmp = folder / f".{name}.tmp"
     write_private(tmp, data)
     os.replace(tmp, folder / name)
+
+
+def s3_store(settings: Settings) -> S3ConsoleStore | None:
+    """The export bucket (EXPORT_BUCKET), or None when there is none (a local run)."""
+    if not settings.export_bucket:
+        return None
+    import boto3
+
+    from .repository import BOTO_CONFIG
+
+    client = boto3.client("s3", region_name=settings.aws_region, endpoint_url=settings.s3_endpoint, config=BOTO_CONFIG)
+    return S3ConsoleStore(client, settings.export_bucket)
+
+
+def paper_location_from_settings(settings: Settings) -> Any:
+    """Where the personal link's paper route finds a published paper: a presigned link, made on the click. The S3
+    client is made on the first click, not at a cold start."""
+    if not settings.export_bucket:
+        return None
+    made: list[S3ConsoleStore] = []
+
+    def location(version: int, name: str) -> str:
+        if not made:
+            store = s3_store(settings)
+            assert store is not None  # nosec B101 # export_bucket is set
+            made.append(store)
+        return made[0].download_link(version, name)
+
+    return location

@@ -7,6 +7,7 @@ other EventBridge events, and reports success after dropping a record. So:
 - DynamoDB stream records → the deliverer (with Lambda's partial batch response);
 - the sweep (the EventBridge rule's constant input, SWEEP_EVENT) → the deliverer's sweep;
 - SES events (EventBridge source "aws.ses") → delivery_status.record_delivery_event, on the registration;
+- S3 uploads (EventBridge source "aws.s3": vervolgmail.toml in the export bucket) → the console flow (console.py);
 - anything else (API Gateway requests, Zappa's own events) → Zappa's handler, unchanged.
 """
 
@@ -33,7 +34,7 @@ SWEEP_EVENT = {"registrations": "sweep"}
 
 
 def route(event: Any) -> str:
-    """Which handler an event is for: "stream", "sweep", "ses" or "zappa"."""
+    """Which handler an event is for: "stream", "sweep", "ses", "s3" or "zappa"."""
     if not isinstance(event, Mapping):
         return "zappa"
     records = event.get("Records")
@@ -47,6 +48,8 @@ def route(event: Any) -> str:
         return "sweep"
     if event.get("source") == "aws.ses":
         return "ses"
+    if event.get("source") == "aws.s3":
+        return "s3"
     return "zappa"
 
 
@@ -66,12 +69,15 @@ class Dispatcher:
         make_deliverer: Callable[[], Deliverer],
         zappa_handler: Callable[[Any, Any], Any],
         refresh: Callable[[Deliverer], object] | None = None,
+        console: Callable[[Any, Deliverer], str] | None = None,
     ):
         self._make_deliverer = make_deliverer
         self._deliverer: Deliverer | None = None
         self._zappa_handler = zappa_handler
         # After a stream batch and on the sweep: the staff spreadsheet in the export bucket (spreadsheet.py).
         self._refresh = refresh
+        # An upload of vervolgmail.toml: checked, previewed in controle.txt, published with its code (console.py).
+        self._console = console
 
     @property
     def deliverer(self) -> Deliverer:
@@ -95,6 +101,8 @@ class Dispatcher:
 
             deliverer = self.deliverer
             return {"ses": record_delivery_event(event, deliverer.repository, deliverer.event)}
+        if target == "s3":
+            return {"s3": self._console(event, self.deliverer) if self._console is not None else "ignored"}
         return self._zappa_handler(event, context)
 
     def _refreshed(self) -> None:

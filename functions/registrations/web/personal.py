@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response
 from ..event import OTHER_ORGANISATION, dutch_date
 from ..exceptions import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import MANAGE_PATH
+from ..papers import PaperLink, paper_links
 from ..self_service import SelfService
 from .errors import HTML, STATUS, Answer, with_retry_after
 
@@ -68,6 +69,13 @@ def moment_text(value: str | None) -> str:
     return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
 
 
+def published_papers(manage_url: str, item: Mapping[str, Any]) -> tuple[PaperLink, ...]:
+    """The papers as published now, for an active registration only; files through this personal link."""
+    source = current_app.extensions.get("publication")
+    publication = source() if source is not None and item.get("status", "registered") == "registered" else None
+    return paper_links(manage_url, publication.papers) if publication is not None else ()
+
+
 def render_manage_page(
     token: str,
     view: Mapping[str, Any],
@@ -78,6 +86,7 @@ def render_manage_page(
     status: int = 200,
 ) -> Answer:
     item = view["registration"]
+    manage_url = url_for("manage.view", token=token)
     html = render_template(
         "manage.html",
         view=view,
@@ -86,7 +95,8 @@ def render_manage_page(
         errors=errors or {},
         notice=notice,
         problem=problem,
-        manage_url=url_for("manage.view", token=token),
+        manage_url=manage_url,
+        papers=published_papers(manage_url, item),
         cancelled_text=moment_text(item.get("cancelled_at")),
         changed_text=moment_text(item.get("changed_at")),
     )

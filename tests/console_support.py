@@ -1,0 +1,51 @@
+"""Helpers for the console flow's tests: paper files and a content file."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+TEAMS = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc"
+TEAMS_NEW = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_new"
+PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def docx(text: str = "notitie") -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", f"<w:document>{text}</w:document>")
+    return out.getvalue()
+
+
+def content(teams: str = TEAMS, extra: str = "", code: str | None = None) -> str:
+    text = f'''teams_link = "{teams}"
+
+[[papers]]
+title = "Agenda"
+file = "agenda.pdf"
+
+[[papers]]
+title = "Notitie normering robuustheid"
+file = "Notitie robuustheid (concept).docx"
+
+[[papers]]
+title = "Achtergrond op vng.nl"
+url = "https://vng.nl/achtergrond"
+{extra}'''
+    if code is not None:
+        text += f'\nversturen = "{code}"\n'
+    return text
+
+
+def drop(folder: Path, name: str, data: bytes | str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    return path
+
+
+def code_in(report: str) -> str:
+    [line] = [line for line in report.splitlines() if line.startswith("versturen = ")]
+    return line.split('"')[1]
