@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 TEAMS = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc"
@@ -49,3 +50,40 @@ def drop(folder: Path, name: str, data: bytes | str) -> Path:
 def code_in(report: str) -> str:
     [line] = [line for line in report.splitlines() if line.startswith("versturen = ")]
     return line.split('"')[1]
+
+
+@dataclass(frozen=True)
+class Paper:
+    title: str
+    url: str = ""
+    file: str = ""
+
+
+@dataclass(frozen=True)
+class Publication:
+    event_id: str
+    version: int
+    published_at: str
+    teams_link: str
+    papers: tuple[Paper, ...]
+    code: str
+
+
+class StandInPublications:
+    """A small stand-in for publication.publish()/current() (the channel API), in memory."""
+
+    def __init__(self, event_id: str = "ibp-vth-2023-06-07"):
+        self.event_id = event_id
+        self.published: list[Publication] = []
+
+    def current(self):
+        return self.published[-1] if self.published else None
+
+    def version(self, number):
+        return next((p for p in self.published if p.version == number), None)
+
+    def publish(self, teams_link, papers, code, now_iso):
+        kept = tuple(Paper(p.title, p.url, p.file) for p in papers)
+        publication = Publication(self.event_id, len(self.published) + 1, now_iso, teams_link, kept, code)
+        self.published.append(publication)
+        return publication

@@ -6,54 +6,15 @@ from __future__ import annotations
 
 import html
 import stat
-from dataclasses import dataclass
-
 import pytest
 
 from registrations import create_app, create_deliverer
 from registrations.console_store import FolderConsoleStore
 from registrations.console_wiring import make_flow
-from tests.console_support import PDF, TEAMS, TEAMS_NEW, code_in, content, docx, drop
+from tests.console_support import PDF, TEAMS, TEAMS_NEW, StandInPublications, code_in, content, docx, drop
 from tests.mailbox import manage_path, messages
 
 NOTE = "Notitie robuustheid (concept).docx"
-
-
-@dataclass(frozen=True)
-class Paper:
-    title: str
-    url: str = ""
-    file: str = ""
-
-
-@dataclass(frozen=True)
-class Publication:
-    event_id: str
-    version: int
-    published_at: str
-    teams_link: str
-    papers: tuple[Paper, ...]
-    code: str
-
-
-class StandInPublications:
-    """A small stand-in for publication.publish()/current() (the channel API), in memory."""
-
-    def __init__(self, event_id: str = "ibp-vth-2023-06-07"):
-        self.event_id = event_id
-        self.published: list[Publication] = []
-
-    def current(self):
-        return self.published[-1] if self.published else None
-
-    def version(self, number):
-        return next((p for p in self.published if p.version == number), None)
-
-    def publish(self, teams_link, papers, code, now_iso):
-        kept = tuple(Paper(p.title, p.url, p.file) for p in papers)
-        publication = Publication(self.event_id, len(self.published) + 1, now_iso, teams_link, kept, code)
-        self.published.append(publication)
-        return publication
 
 
 @pytest.fixture
