@@ -21,7 +21,7 @@ from .console_store import ConsoleStore
 from .event import Event
 from .followup_file import CONTENT_NAMES, CheckedPaper, CheckResult, check_upload
 from .items import local_iso
-from .papers import PublicationLike
+from .papers import PublicationLike, changes_between
 from .repository import RegistrationRepository
 
 log = logging.getLogger(__name__)
@@ -52,27 +52,6 @@ class Outcome:
 
 def active(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     return [item for item in items if item.get("email") and item.get("status", "registered") == "registered"]
-
-
-def changes_between(
-    old: PublicationLike, old_hashes: Mapping[str, str], teams_link: str, papers: Sequence[CheckedPaper]
-) -> list[str]:
-    """What changed from a published version to the checked content, in Dutch, one line each."""
-    lines = []
-    if old.teams_link != teams_link:
-        lines.append("de Teams-link is veranderd")
-    before = {p.title: p for p in old.papers}
-    after = {p.title: p for p in papers}
-    for title, paper in after.items():
-        earlier = before.get(title)
-        if earlier is None:
-            lines.append(f"nieuw stuk: {title}")
-        elif (earlier.url, earlier.file) != (paper.url, paper.file) or (
-            paper.file and old_hashes.get(paper.file) not in (None, paper.sha256)
-        ):
-            lines.append(f"vernieuwd: {title}")
-    lines += [f"vervallen: {title}" for title in before if title not in after]
-    return lines
 
 
 class ConsoleFlow:
@@ -123,7 +102,7 @@ class ConsoleFlow:
         changes: list[str] = []
         earlier = 0
         if current is not None:
-            changes = changes_between(current, self._hashes(current.version), result.teams_link, result.papers)
+            changes = changes_between(current, result.teams_link, result.papers, self._hashes(current.version))
             earlier = sum(1 for item in registrants if self.followup_state(item, current) != "owed")
         message = self.preview(result.teams_link, result.papers, now)
         wrong = result.given_code is not None

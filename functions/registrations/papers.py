@@ -46,6 +46,33 @@ class PaperLink:
     file: str = ""
 
 
+def changes_between(
+    old: PublicationLike,
+    teams_link: str,
+    papers: Iterable[PaperLike],
+    old_hashes: Mapping[str, str] | None = None,
+) -> list[str]:
+    """What changed from a published version to newer content, in Dutch, one line each: the Teams link, papers new,
+    renewed (another link or file, or other bytes under the same file name) and withdrawn. A paper's bytes are
+    compared by the SHA-256 it carries (`sha256`, where known) against `old_hashes` or the old paper's own."""
+    lines = []
+    if old.teams_link != teams_link:
+        lines.append("de Teams-link is veranderd")
+    before = {p.title: p for p in old.papers}
+    after = {p.title: p for p in papers}
+    for title, paper in after.items():
+        earlier = before.get(title)
+        if earlier is None:
+            lines.append(f"nieuw stuk: {title}")
+            continue
+        was = (old_hashes or {}).get(earlier.file) or getattr(earlier, "sha256", "")
+        now = getattr(paper, "sha256", "")
+        if (earlier.url, earlier.file) != (paper.url, paper.file) or (paper.file and was and now and was != now):
+            lines.append(f"vernieuwd: {title}")
+    lines += [f"vervallen: {title}" for title in before if title not in after]
+    return lines
+
+
 def paper_href(manage_url: str, paper: PaperLike) -> str:
     if paper.file:
         return f"{manage_url}/{PAPERS_SEGMENT}/{quote(paper.file, safe='')}"

@@ -1,9 +1,10 @@
 """Every email the package sends is built here: the headers, the policy and the Jinja bodies, the same for all.
 
 Kinds: "confirmation" (straight after registering) and "link" (the personal link again) share the confirmation
-templates; "change" and "cancellation" (confirming what the person did on the personal page) and "followup" (the
-Teams link and the papers) have their own. Callers add what only their kind needs to the
-template context, and an attachment if any. Building needs no Flask app, so the staff command uses it too.
+templates; "change" and "cancellation" (confirming what the person did on the personal page), "followup" (the
+Teams link and the papers) and "followup_change" (what changed in a later version of them) have their own. Callers
+add what only their kind needs to the template context, and an attachment if any. Building needs no Flask app, so
+the staff command uses it too.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ TEMPLATES = {
     "change": "change",
     "cancellation": "cancellation",
     "followup": "followup",
+    "followup_change": "followup_change",
 }
 # The start of each kind's subject; the rest names the meeting.
 SUBJECT_LEADS = {
@@ -78,6 +80,8 @@ class MessageComposer:
     def subject(self, kind: str) -> str:
         if kind == "followup":
             return f"Vergaderlink en stukken: {self.event.title}, {self.event.date_text}"
+        if kind == "followup_change":
+            return f"Gewijzigd: vergaderlink of stukken, {self.event.title}, {self.event.date_text}"
         if kind not in TEMPLATES:
             raise ValueError(f"unknown kind of message: {kind}")
         day = dutch_date(self.event.starts_at.date())
