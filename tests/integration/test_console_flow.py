@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import stat
+
 import pytest
 
 from registrations import create_app, create_deliverer
@@ -46,13 +47,8 @@ def uploads(folders):
 
 
 @pytest.fixture
-def registered(app_config, clock, valid_form, publications, folders):
-    app = create_app(
-        app_config,
-        clock=clock,
-        publication=publications.current,
-        paper_location=lambda version, name: folders[1] / f"v{version:06d}" / name,
-    )
+def registered(app_config, clock, valid_form, publications, store):
+    app = create_app(app_config, clock=clock, publication=publications.current, paper_location=store.path_of)
     client = app.test_client()
     for address in ("een@gemeente.example", "twee@gemeente.example", "drie@gemeente.example"):
         assert client.post("/api/registrations", json={**valid_form, "email": address}).status_code == 201
