@@ -57,6 +57,7 @@ class Paper:
     title: str
     url: str = ""
     file: str = ""
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class Publication:
     papers: tuple[Paper, ...]
     code: str
 
+    @property
+    def owed_id(self) -> str:
+        return f"v{self.version}"
+
 
 class StandInPublications:
     """A small stand-in for publication.publish()/current() (the channel API), in memory."""
@@ -76,6 +81,9 @@ class StandInPublications:
         self.event_id = event_id
         self.published: list[Publication] = []
 
+    def all(self):
+        return tuple(self.published)
+
     def current(self):
         return self.published[-1] if self.published else None
 
@@ -83,7 +91,7 @@ class StandInPublications:
         return next((p for p in self.published if p.version == number), None)
 
     def publish(self, teams_link, papers, code, now_iso):
-        kept = tuple(Paper(p.title, p.url, p.file) for p in papers)
+        kept = tuple(Paper(p.title, p.url, p.file, p.sha256) for p in papers)
         publication = Publication(self.event_id, len(self.published) + 1, now_iso, teams_link, kept, code)
         self.published.append(publication)
         return publication

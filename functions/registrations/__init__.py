@@ -49,6 +49,7 @@ def create_app(
     from flask import Flask
 
     from .console_store import paper_location_from_settings
+    from .inboxes import InboxRecords
     from .mail.composer import in_sentence
     from .registering import Registering, nothing
     from .self_service import SelfService
@@ -60,10 +61,11 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     notify = on_write or nothing
-    app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, notify)
+    inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
+    app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, inboxes, notify)
     app.extensions["self_service"] = SelfService(parts.event, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
-    app.extensions["publication"] = publication
+    app.extensions["publication"] = publication or _current_publication(parts)
     app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
     app.context_processor(lambda: {"event": parts.event})
     # The event's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
@@ -84,14 +86,28 @@ def create_deliverer(
     transport: Sender | None = None,
 ) -> Deliverer:
     """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
+    from .channels import Channel, StateChannel
     from .delivery import Deliverer
+    from .followup_mail import FollowupChannel
+    from .inboxes import InboxRecords
+    from .mail.rate import RateLimiter
     from .mail.senders import sender_from_settings
     from .mailbox_limits import MailboxLimits
 
     parts = _Parts.wire(config, table, clock, transport)
     sender = transport or sender_from_settings(parts.settings)
     limits = MailboxLimits(parts.repository, parts.settings.token_secret)
-    return Deliverer(parts.event, parts.repository, parts.mailer, sender, limits, parts.clock)
+    inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
+    channels: list[Channel] = [StateChannel(parts.mailer), FollowupChannel(parts.mailer)]
+    pace = RateLimiter(parts.settings.mail_rate).wait
+    return Deliverer(parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace)
+
+
+def _current_publication(parts: _Parts) -> Callable[[], PublicationLike | None]:
+    """The follow-up as published now (publication.py), read when a page or a paper asks for it."""
+    from . import publication
+
+    return lambda: publication.current(parts.repository, parts.event.id)
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,14 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from . import controle
+from .channels import Round
 from .console_store import ConsoleStore
 from .event import Event
 from .followup_file import CONTENT_NAMES, CheckedPaper, CheckResult, check_upload
+from .followup_mail import FOLLOWUP, received_version
 from .items import local_iso
 from .papers import PublicationLike, changes_between
+from .publication import Publication
 from .repository import RegistrationRepository
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,8 @@ class Publications(Protocol):
 
     def current(self) -> PublicationLike | None: ...
 
+    def all(self) -> tuple[Publication, ...]: ...
+
     def version(self, number: int) -> PublicationLike | None: ...
 
     def publish(self, teams_link: str, papers: Sequence[CheckedPaper], code: str, now_iso: str) -> PublicationLike: ...
@@ -39,8 +44,19 @@ class Publications(Protocol):
 
 # Builds the follow-up as a registrant will receive it, for the preview: (teams link, papers, now) → the email.
 Preview = Callable[[str, Sequence[CheckedPaper], dt.datetime], EmailMessage]
-# The follow-up's state on one registration for a publication: "sent", "owed", "failed" or "held_back".
-FollowupState = Callable[[Mapping[str, Any], PublicationLike], str]
+
+
+def followup_state(item: Mapping[str, Any], versions: tuple[Publication, ...], now: dt.datetime) -> str:
+    """The newest follow-up on one active registration: "sent" (that version reached it, also inside a
+    confirmation), "failed", "held_back" (the confirmation carrying it waits for the mailbox limit) or "owed"."""
+    newest = versions[-1]
+    if received_version(item, Round(now, versions)) >= newest.version:
+        return "sent"
+    if item.get(FOLLOWUP.attr("status")) == "failed" and item.get(FOLLOWUP.attr("done")) == newest.owed_id:
+        return "failed"
+    if item.get("mail_status") == "held_back":
+        return "held_back"
+    return "owed"
 
 
 @dataclass(frozen=True)
@@ -62,7 +78,6 @@ class ConsoleFlow:
         store: ConsoleStore,
         publications: Publications,
         preview: Preview,
-        followup_state: FollowupState,
         clock: Callable[[], dt.datetime],
     ):
         self.event = event
@@ -70,7 +85,6 @@ class ConsoleFlow:
         self.store = store
         self.publications = publications
         self.preview = preview
-        self.followup_state = followup_state
         self.clock = clock
 
     def handle_upload(self, source: str | None = None) -> Outcome:
@@ -102,8 +116,13 @@ class ConsoleFlow:
         changes: list[str] = []
         earlier = 0
         if current is not None:
-            changes = changes_between(current, result.teams_link, result.papers, self._hashes(current.version))
-            earlier = sum(1 for item in registrants if self.followup_state(item, current) != "owed")
+            changes = changes_between(
+                current,
+                result.teams_link,
+                result.papers,
+            )
+            rnd = Round(now, self.publications.all())
+            earlier = sum(1 for item in registrants if received_version(item, rnd) > 0)
         message = self.preview(result.teams_link, result.papers, now)
         wrong = result.given_code is not None
         text = controle.preview_part(
@@ -136,15 +155,7 @@ class ConsoleFlow:
             for paper in result.papers:
                 if paper.file:
                     self.store.keep_published(publication.version, paper.file, paper.data)
-        state = self.store.read_state()
-        hashes = state.setdefault("hashes", {})
-        hashes[str(publication.version)] = {p.file: p.sha256 for p in result.papers if p.file}
-        self.store.write_state(state)
         return publication
-
-    def _hashes(self, version: int) -> dict[str, str]:
-        hashes: dict[str, str] = self.store.read_state().get("hashes", {}).get(str(version), {})
-        return hashes
 
     def _write(self, check: str, now: dt.datetime) -> None:
         state = self.store.read_state()
@@ -153,13 +164,14 @@ class ConsoleFlow:
         self.store.write_report(controle.report(self._progress_text(now), check))
 
     def progress(self) -> controle.Progress | None:
-        current = self.publications.current()
-        if current is None:
+        versions = self.publications.all()
+        if not versions:
             return None
+        current = versions[-1]
         counts = {"sent": 0, "owed": 0, "failed": 0, "held_back": 0}
+        now = self.clock()
         for item in active(list(self.repository.for_event(self.event.id))):
-            state = self.followup_state(item, current)
-            counts[state if state in counts else "owed"] += 1
+            counts[followup_state(item, versions, now)] += 1
         return controle.Progress(current.version, str(getattr(current, "published_at", "")), **counts)
 
     def _progress_text(self, now: dt.datetime) -> str:

@@ -13,14 +13,19 @@ from collections.abc import Mapping, Sequence
 from email.message import EmailMessage
 from typing import TYPE_CHECKING, Any
 
-from .console import ConsoleFlow, FollowupState, Publications
+from . import publication
+from .console import ConsoleFlow, Preview, Publications
 from .console_store import UPLOAD_PREFIX, ConsoleStore, s3_store
 from .controle import SAMPLE_EMAIL
 from .followup_file import CONTENT_NAMES, CheckedPaper
-from .papers import PublicationLike, paper_links
+from .followup_mail import FollowupChannel
+from .mail.confirmation import MANAGE_PATH, ConfirmationMailer
+from .publication import Publication, PublishedPaper
 
 if TYPE_CHECKING:
     from .delivery import Deliverer
+    from .event import Event
+    from .repository import RegistrationRepository
     from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,39 +34,60 @@ SAMPLE_ITEM = {"given_name": "Voornaam", "family_name": "Achternaam", "email": S
 SAMPLE_TOKEN = "UW-PERSOONLIJKE-LINK"
 
 
-def preview_builder(deliverer: Deliverer) -> Any:
-    """The follow-up for a sample registrant, built as the deliverer builds it (followup.build_message)."""
-    from .followup import build_message
-    from .followup_content import FollowupContent, Paper
+class _SampleMailer(ConfirmationMailer):
+    """The preview's personal link is a placeholder: the sample registrant has none."""
 
-    mailer = deliverer.mailer
+    def manage_url(self, item: Mapping[str, Any]) -> str:
+        return f"{self.site_url}{MANAGE_PATH}/{SAMPLE_TOKEN}"
+
+
+def mailer_of(deliverer: Deliverer) -> ConfirmationMailer:
+    """The mailer the deliverer's follow-up channel builds with."""
+    return next(channel.mailer for channel in deliverer.channels if isinstance(channel, FollowupChannel))
+
+
+def preview_builder(mailer: ConfirmationMailer) -> Preview:
+    """The follow-up for a sample registrant, built exactly as the deliverer builds it (build_followup)."""
+    sample = _SampleMailer(mailer.event, mailer.links, mailer.from_address, mailer.site_url)
 
     def preview(teams_link: str, papers: Sequence[CheckedPaper], now: dt.datetime) -> EmailMessage:
-        manage_url = f"{mailer.site_url}/api/mijn-aanmelding/{SAMPLE_TOKEN}"
-        links = tuple(Paper(link.title, link.url) for link in paper_links(manage_url, papers))
-        return build_message(deliverer.event, SAMPLE_ITEM, FollowupContent(teams_link, links), mailer.from_address, now)
+        kept = tuple(PublishedPaper(p.title, p.url, p.file, p.sha256) for p in papers)
+        return sample.build_followup(SAMPLE_ITEM, now, Publication(mailer.event.id, 0, "", teams_link, kept))
 
     return preview
 
 
-def followup_state(item: Mapping[str, Any], publication: PublicationLike) -> str:
-    """The follow-up on one registration, as the deliverer's followup slot records it (channels.py)."""
-    status = str(item.get("followup_mail_status", ""))
-    if int(item.get("followup_version", 0) or 0) >= publication.version and status == "sent":
-        return "sent"
-    if status in ("failed", "held_back"):
-        return status
-    return "owed"
+class StoredPublications:
+    """publication.py for the deliverer's event: what the console flow reads and publishes."""
+
+    def __init__(self, repository: RegistrationRepository, event: Event):
+        self.repository = repository
+        self.event = event
+
+    def all(self) -> tuple[Publication, ...]:
+        return publication.all_versions(self.repository, self.event.id)
+
+    def current(self) -> Publication | None:
+        return publication.current(self.repository, self.event.id)
+
+    def version(self, number: int) -> Publication | None:
+        return publication.version(self.repository, self.event.id, number)
+
+    def publish(self, teams_link: str, papers: Sequence[CheckedPaper], code: str, now_iso: str) -> Publication:
+        kept = [PublishedPaper(p.title, p.url, p.file, p.sha256) for p in papers]
+        expires = int(self.event.expires_at.timestamp())
+        return publication.publish(self.repository, self.event.id, teams_link, kept, code, now_iso, expires)
 
 
-def make_flow(
-    deliverer: Deliverer,
-    store: ConsoleStore,
-    publications: Publications,
-    state: FollowupState = followup_state,
-) -> ConsoleFlow:
+def make_flow(deliverer: Deliverer, store: ConsoleStore, publications: Publications | None = None) -> ConsoleFlow:
+    """`publications`: publication.py for the event (StoredPublications), unless a test gives a stand-in."""
     return ConsoleFlow(
-        deliverer.event, deliverer.repository, store, publications, preview_builder(deliverer), state, deliverer.clock
+        deliverer.event,
+        deliverer.repository,
+        store,
+        publications or StoredPublications(deliverer.repository, deliverer.event),
+        preview_builder(mailer_of(deliverer)),
+        deliverer.clock,
     )
 
 
@@ -78,7 +104,7 @@ def uploaded_key(event: Mapping[str, Any], bucket: str) -> str | None:
 
 
 def handle_s3_event(
-    event: Mapping[str, Any], deliverer: Deliverer, settings: Settings, publications: Publications
+    event: Mapping[str, Any], deliverer: Deliverer, settings: Settings, publications: Publications | None = None
 ) -> str:
     """What the dispatcher calls for an `aws.s3` event: "ignored", or the outcome of the check."""
     store = s3_store(settings)
@@ -86,3 +112,15 @@ def handle_s3_event(
     if store is None or name is None:
         return "ignored"
     return make_flow(deliverer, store, publications).handle_upload(name).kind
+
+
+def report_progress(deliverer: Deliverer, settings: Settings) -> None:
+    """controle.txt with the stand of the sending, once something is published; never raises (a convenience, like
+    the spreadsheet: the next round tries again)."""
+    store = s3_store(settings)
+    if store is None:
+        return
+    try:
+        make_flow(deliverer, store).report_progress()
+    except Exception as exc:  # noqa: BLE001 - whatever S3 or the table said, the trigger that called this goes on
+        log.warning("follow-up progress not written: %s", type(exc).__name__)

@@ -243,6 +243,46 @@ class RegistrationRepository:
         }
         return self._pages(query)
 
+    def owing(
+        self, event_id: str, filters: list[tuple[str, dict[str, str], dict[str, Any]]]
+    ) -> Iterator[dict[str, Any]]:
+        """The registrations of one event that match any of the deliverer's channel filters (for the sweep): each
+        filter is an expression with its own names and values, which must not clash."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for _, more_names, more_values in filters:
+            names.update(more_names)
+            values.update(more_values)
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key(PARTITION_KEY).eq(event_id),
+            "FilterExpression": " OR ".join(f"({expression})" for expression, _, _ in filters),
+            "ExpressionAttributeNames": names,
+        }
+        if values:
+            query["ExpressionAttributeValues"] = values
+        return self._pages(query)
+
+    def with_prefix(self, partition: str, prefix: str) -> list[dict[str, Any]]:
+        """The items of a partition other than a meeting's whose sort key starts with `prefix` (publications)."""
+        return list(
+            self._pages(
+                {"KeyConditionExpression": Key(PARTITION_KEY).eq(partition) & Key(SORT_KEY).begins_with(prefix)}
+            )
+        )
+
+    def put_new(self, item: dict[str, Any]) -> bool:
+        """Store an item that must not exist yet; False when it does (nothing is written)."""
+        try:
+            call(
+                self.table.put_item,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": PARTITION_KEY},
+            )
+        except ConditionFailed:
+            return False
+        return True
+
     def for_event(self, event_id: str) -> Iterator[dict[str, Any]]:
         """Every registration of one event, following DynamoDB's 1 MB pages to the end."""
         return self._pages({"KeyConditionExpression": Key(PARTITION_KEY).eq(event_id)})

@@ -132,5 +132,28 @@ def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
     refresh_spreadsheet(deliverer.repository, deliverer.event, Settings.from_env(os.environ), deliverer.clock())
 
 
+def _console_from_environment(event: Any, deliverer: Deliverer) -> str:
+    """An upload into the export bucket (EXPORT_BUCKET): the console flow (console_wiring.py)."""
+    import os
+
+    from .console_wiring import handle_s3_event
+    from .settings import Settings
+
+    return handle_s3_event(event, deliverer, Settings.from_env(os.environ))
+
+
+def _after_round_from_environment(deliverer: Deliverer) -> None:
+    """After a stream batch and on the sweep: the spreadsheet, and the follow-up's progress in controle.txt."""
+    import os
+
+    from .console_wiring import report_progress
+    from .settings import Settings
+
+    _spreadsheet_from_environment(deliverer)
+    report_progress(deliverer, Settings.from_env(os.environ))
+
+
 # Zappa's `lambda_handler` setting names this: one per Lambda container.
-lambda_handler = Dispatcher(_deliverer_from_environment, _zappa, _spreadsheet_from_environment)
+lambda_handler = Dispatcher(
+    _deliverer_from_environment, _zappa, _after_round_from_environment, _console_from_environment
+)

@@ -81,7 +81,7 @@ class MessageComposer:
         if kind == "followup":
             return f"Vergaderlink en stukken: {self.event.title}, {self.event.date_text}"
         if kind == "followup_change":
-            return f"Gewijzigd: vergaderlink of stukken, {self.event.title}, {self.event.date_text}"
+            return f"Gewijzigd: vergaderlink of stukken voor de {in_sentence(self.event.title)}, {self.event.date_text}"
         if kind not in TEMPLATES:
             raise ValueError(f"unknown kind of message: {kind}")
         day = dutch_date(self.event.starts_at.date())
@@ -99,8 +99,10 @@ class MessageComposer:
     ) -> EmailMessage:
         """One email of `kind` to the registrant `item`, plain text with an HTML alternative.
 
-        Raises ValueError (or a subclass) when it cannot be made. It is rendered to bytes once here, so that a
-        sender never fails on it after the caller has claimed or recorded anything.
+        Raises ValueError (or a subclass: an unknown kind, a header with a line break) or a jinja2.TemplateError (a
+        template that is broken or names a value the context lacks: StrictUndefined) when it cannot be made; the
+        deliverer records either as failed. It is rendered to bytes once here, so that a sender never fails on it
+        after the caller has claimed or recorded anything.
         """
         template = TEMPLATES.get(kind)
         if template is None:
