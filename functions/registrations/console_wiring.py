@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SAMPLE_ITEM = {"given_name": "Voornaam", "family_name": "Achternaam", "email": SAMPLE_EMAIL, "status": "registered"}
-SAMPLE_TOKEN = "UW-PERSOONLIJKE-LINK"
+SAMPLE_TOKEN = "UW-PERSOONLIJKE-LINK"  # nosec B105 # a placeholder shown in the preview, no secret
 
 
 class _SampleMailer(ConfirmationMailer):
