@@ -14,7 +14,7 @@ from registrations.console_store import S3ConsoleStore, published_key
 from registrations.console_wiring import handle_s3_event
 from registrations.settings import Settings
 from registrations.triggers import Dispatcher, route
-from tests.console_support import PDF, StandInPublications, code_in, content, docx
+from tests.console_support import PDF, Paper, StandInPublications, code_in, content, docx
 
 NOTE = "Notitie robuustheid (concept).docx"
 
@@ -128,3 +128,26 @@ def test_a_published_copy_is_never_replaced_and_the_link_names_the_file(s3, buck
         assert response.read() == docx("eerste")
         disposition = response.headers["Content-Disposition"]
     assert "filename*=UTF-8''Notitie%20robuustheid%20%28concept%29.docx" in disposition
+
+
+def test_an_active_registration_is_redirected_to_a_presigned_link_made_on_the_click(
+    s3, bucket, app_config, clock, valid_form, moto_endpoint, publications
+):
+    from registrations import create_app
+    from tests.mailbox import manage_path, messages
+
+    config = {**app_config, "EXPORT_BUCKET": bucket, "S3_ENDPOINT": moto_endpoint}
+    client = create_app(config, clock=clock, publication=publications.current).test_client()
+    assert client.post("/api/registrations", json=valid_form).status_code == 201
+    create_deliverer(config, clock=clock).sweep()
+    path = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    store = S3ConsoleStore(s3, bucket)
+    store.keep_published(1, "agenda.pdf", PDF)
+    publications.publish("https://teams.microsoft.com/l/x", [Paper("Agenda", file="agenda.pdf")], "C", "2023-05-25")
+    response = client.get(path + "/stukken/agenda.pdf")
+    assert response.status_code == 302
+    link = response.headers["Location"]
+    assert link.startswith(f"{moto_endpoint}/{bucket}/gepubliceerd/v000001/agenda.pdf?") and "X-Amz-Expires=300" in link
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "no-referrer"
+    with urllib.request.urlopen(link) as download:  # noqa: S310 - the local S3 server
+        assert download.read() == PDF
