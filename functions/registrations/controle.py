@@ -130,7 +130,7 @@ def published_part(result: CheckResult, version: int, now: dt.datetime, event: E
         f"De code klopt. Versie {version} is gepubliceerd op {moment_text(now, event)}, met code {result.code}.\n"
         f"Het versturen is begonnen: {active} aangemelde deelnemers. De stand staat bovenaan dit bestand.\n"
         "Wilt u later iets veranderen (een stuk erbij, een andere Teams-link)? Pas vervolgmail.toml aan, haal de\n"
-        "regel versturen weg of laat hem staan, en upload het opnieuw: u krijgt eerst een nieuwe controle.\n"
+        "regel versturen weg en upload het opnieuw: u krijgt eerst een nieuwe controle, met een nieuwe code.\n"
         + "".join(line + "\n" for line in _notes(result.notes))
     )
 

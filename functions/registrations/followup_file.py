@@ -213,7 +213,7 @@ def check_upload(source: str, raw: bytes, uploads: Uploads, event_id: str) -> Ch
         problems.append(toml_problem(exc, source, text))
         return CheckResult(source, problems=tuple(problems), notes=tuple(notes), given_code=given_code)
     problems += unknown_keys(data, TOP_KEYS, source)
-    teams_link = _checked_link(data.get("teams_link"), "teams_link (de Teams-link)", problems)
+    teams_link = _checked_link(data.get("teams_link"), "De Teams-link (teams_link)", problems)
     papers = _checked_papers(data.get("papers"), uploads, problems)
     if problems:
         return CheckResult(source, problems=tuple(problems), notes=tuple(notes), given_code=given_code)
@@ -223,13 +223,14 @@ def check_upload(source: str, raw: bytes, uploads: Uploads, event_id: str) -> Ch
 
 def _checked_link(value: Any, what: str, problems: list[str]) -> str:
     if value is None or value == "":
-        problems.append(f'{what} ontbreekt. Zet bovenaan: teams_link = "https://teams.microsoft.com/…".')
+        hint = ' Zet bovenaan: teams_link = "https://teams.microsoft.com/…".' if "teams_link" in what else ""
+        problems.append(f"{what} ontbreekt.{hint}")
         return ""
     if not isinstance(value, str):
         problems.append(f"{what} moet een link tussen aanhalingstekens zijn.")
         return ""
     try:
-        return check_link(value, what[:1].upper() + what[1:])
+        return check_link(value, what)
     except FollowupContentError as exc:
         problems.append(str(exc))
         return ""
@@ -265,7 +266,7 @@ def _checked_papers(value: Any, uploads: Uploads, problems: list[str]) -> tuple[
             )
             continue
         if url is not None:
-            link = _checked_link(url, f"{where}, url", problems)
+            link = _checked_link(url, f"{where}: de link (url)", problems)
             papers.append(CheckedPaper(title, url=link))
             continue
         if not isinstance(name, str):

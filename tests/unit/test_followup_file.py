@@ -147,12 +147,12 @@ def test_an_unknown_key_is_named_with_a_suggestion():
 )
 def test_a_link_that_is_not_https_is_refused(link):
     text = problems(GOOD.replace("https://vng.nl/achtergrond", link))
-    assert "Stuk 3 (‘Achtergrond’), url moet een volledige https-link zijn" in text
+    assert "Stuk 3 (‘Achtergrond’): de link (url) moet een volledige https-link zijn" in text
 
 
 def test_a_teams_link_that_is_not_https_is_refused():
     text = problems(GOOD.replace(TEAMS, "http://teams.microsoft.com/x"))
-    assert "Teams_link (de Teams-link) moet een volledige https-link zijn" in text
+    assert "De Teams-link (teams_link) moet een volledige https-link zijn" in text
 
 
 def test_a_missing_file_is_named():
@@ -292,3 +292,10 @@ def test_bytes_that_are_no_text_at_all_are_refused():
 def test_confirmation_code_is_base32():
     code = confirmation_code(EVENT, TEAMS, ())
     assert set(code.replace("-", "")) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+
+
+def test_a_missing_teams_link_or_an_empty_url_is_named():
+    text = problems(GOOD.replace(f'teams_link = "{TEAMS}"', ""))
+    assert 'De Teams-link (teams_link) ontbreekt. Zet bovenaan: teams_link = "https://' in text
+    text = problems(GOOD.replace('url = "https://vng.nl/achtergrond"', 'url = ""'))
+    assert "Stuk 3 (‘Achtergrond’): de link (url) ontbreekt." in text and "Zet bovenaan" not in text
