@@ -24,7 +24,7 @@ from .followup_file import CONTENT_NAMES, CheckedPaper, CheckResult, check_uploa
 from .followup_mail import FOLLOWUP, received_version
 from .items import local_iso
 from .papers import PublicationLike, changes_between
-from .publication import Publication
+from .publication import Publication, PublicationConflict
 from .repository import RegistrationRepository
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,15 @@ class ConsoleFlow:
         items = list(self.repository.for_event(self.event.id))
         registrants = active(items)
         if result.confirmed:
-            publication = self._publish(result, now)
+            try:
+                publication = self._publish(result, now)
+            except PublicationConflict:
+                # The same upload handled twice at once (S3 delivers at least once): whoever stored it first wins.
+                current = self.publications.current()
+                if current is None or getattr(current, "code", "") != result.code:
+                    raise
+                self._write(controle.already_part(result, current.version, now, self.event), now)
+                return Outcome("already_published", current.version, result.code)
             self._write(controle.published_part(result, publication.version, now, self.event, len(registrants)), now)
             log.info("follow-up version %d published", publication.version)
             return Outcome("published", publication.version, result.code)

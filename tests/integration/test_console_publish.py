@@ -189,3 +189,23 @@ def test_the_personal_link_downloads_the_published_paper(client, valid_form, flo
     drop(uploads, "agenda.pdf", b"%PDF-1.7\n% later overschreven\n")
     response = client.get(path + "/stukken/agenda.pdf")
     assert response.status_code == 200 and response.data == PDF
+
+
+def test_the_same_upload_handled_twice_at_once_publishes_one_version(flow, uploads, table, monkeypatch):
+    """Two invocations for one upload: the one that loses the conditional put says "already published"."""
+    from registrations import publication
+
+    drop(uploads, "vervolgmail.toml", content())
+    flow.handle_upload("vervolgmail.toml")
+    code = code_in((uploads / "controle.txt").read_text(encoding="utf-8"))
+    drop(uploads, "vervolgmail.toml", content(code=code))
+    # Another invocation for the same event stores version 1 between this one's read and its put
+    real_publish = publication.publish
+
+    def raced(repository, event_id, *args):
+        real_publish(repository, event_id, *args)  # the other invocation
+        raise publication.PublicationConflict(1)  # this one's conditional put then fails
+
+    monkeypatch.setattr(publication, "publish", raced)
+    assert flow.handle_upload("vervolgmail.toml").kind == "already_published"
+    assert [p.version for p in all_versions(RegistrationRepository(table), EVENT_ID)] == [1]
