@@ -34,6 +34,13 @@ PAPER_KEYS = ("title", "url", "file")
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# What a word processor saves instead of plain text: WordPad and TextEdit write RTF, Word a .docx (a zip) or .doc.
+DOCUMENT_MAGIC = (
+    (b"{\\rtf", "RTF-document (opgemaakte tekst, zoals WordPad of TextEdit het maakt)"),
+    (b"PK\x03\x04", "Word-document"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Word-document"),
+    (b"%PDF-", "PDF"),
+)
 # A value between Word's curly quotes: “…”, „…”, ‘…’ (autocorrect as you type).
 CURLY_VALUE = re.compile(r"^(\s*[A-Za-z0-9_.\"' -]+?\s*=\s*)(?:[“”„](.*)[“”]|[‘’](.*)[‘’])(\s*(?:#[^“”‘’]*)?)$")
 CODE_LINE = re.compile(r"^\s*versturen\s*=\s*(?:\"([^\"\n]*)\"|'([^'\n]*)')\s*(?:#.*)?$")
@@ -108,6 +115,16 @@ def decode(raw: bytes, source: str) -> tuple[str | None, list[str], list[str]]:
     """The text, and the notes and problems of reading it: UTF-8 with or without BOM, UTF-16 with a BOM (Notepad's
     "Unicode"), else Windows-1252 (Notepad's "ANSI")."""
     notes: list[str] = []
+    for magic, kind in DOCUMENT_MAGIC:
+        if raw.startswith(magic):
+            return (
+                None,
+                [],
+                [
+                    f"{source} is opgeslagen als {kind} en niet als platte tekst. Open het in Kladblok (Windows) of "
+                    "TextEdit met ‘Maak platte tekst’ (Mac), sla het op als platte tekst en upload het opnieuw."
+                ],
+            )
     if raw.startswith(UTF8_BOM):
         raw = raw[len(UTF8_BOM) :]
     elif raw.startswith(UTF16_BOMS):
@@ -115,6 +132,12 @@ def decode(raw: bytes, source: str) -> tuple[str | None, list[str], list[str]]:
             return raw.decode("utf-16"), ["Het bestand is opgeslagen als UTF-16 (‘Unicode’); zo is het gelezen."], []
         except UnicodeDecodeError:
             return None, [], [f"{source} kan niet worden gelezen. Sla het op als UTF-8 en upload het opnieuw."]
+    if b"\x00" in raw:
+        return (
+            None,
+            [],
+            [f"{source} bevat nultekens (UTF-16 zonder kenmerk?). Sla het op als UTF-8 en upload het opnieuw."],
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

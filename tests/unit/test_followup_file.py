@@ -299,3 +299,21 @@ def test_a_missing_teams_link_or_an_empty_url_is_named():
     assert 'De Teams-link (teams_link) ontbreekt. Zet bovenaan: teams_link = "https://' in text
     text = problems(GOOD.replace('url = "https://vng.nl/achtergrond"', 'url = ""'))
     assert "Stuk 3 (‘Achtergrond’): de link (url) ontbreekt." in text and "Zet bovenaan" not in text
+
+
+@pytest.mark.parametrize(
+    ("raw", "kind"),
+    [
+        (b"{\\rtf1\\ansi teams_link = ...}", "RTF-document"),
+        (docx(), "Word-document"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1rest", "Word-document"),
+    ],
+)
+def test_a_word_processor_document_instead_of_plain_text_is_named(raw, kind):
+    text = problems(raw)
+    assert f"vervolgmail.toml is opgeslagen als {kind}" in text and "platte tekst" in text
+
+
+def test_utf16_without_a_bom_is_named():
+    text = problems(GOOD.encode("utf-16-le"))
+    assert "nultekens" in text
