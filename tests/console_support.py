@@ -15,8 +15,11 @@ PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 def docx(text: str = "notitie") -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", f"<w:document>{text}</w:document>")
+        # A fixed date: the same bytes on every call (zip entries carry their time, to 2 seconds)
+        archive.writestr(zipfile.ZipInfo("[Content_Types].xml", (2023, 5, 1, 0, 0, 0)), "<Types/>")
+        archive.writestr(
+            zipfile.ZipInfo("word/document.xml", (2023, 5, 1, 0, 0, 0)), f"<w:document>{text}</w:document>"
+        )
     return out.getvalue()
 
 

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .links import ManageLinks
     from .mail.confirmation import ConfirmationMailer
     from .mail.senders import Sender
+    from .observability.metrics import Metrics
     from .papers import PublicationLike
     from .repository import RegistrationRepository
     from .web.papers import PaperLocation
@@ -34,6 +35,7 @@ def create_app(
     clock: Clock | None = None,
     transport: Sender | None = None,
     on_write: Callable[[], None] | None = None,
+    metrics: Metrics | None = None,
     publication: Callable[[], PublicationLike | None] | None = None,
     paper_location: PaperLocation | None = None,
 ) -> Flask:
@@ -41,9 +43,11 @@ def create_app(
 
     The test doubles come in as arguments: `table` (a DynamoDB Table, or a stand-in that fails), `clock` and
     `transport` (a mail sender; the app itself sends nothing, but settings are checked the same way).
-    `on_write` is called after every write that owes mail (the local worker's wake-up). `publication` gives the
-    follow-up as published now, and `paper_location` where a published paper is (console_store.py: a presigned
-    link in the export bucket, by default when EXPORT_BUCKET is set; a local file for `make run`).
+    `on_write` is called after every write that owes mail (the local worker's wake-up). `metrics`: where the
+    registrations and refusals are counted (observability/metrics.py; none by default, EMF on Lambda: wsgi.py).
+    `publication` gives the follow-up as published now, and `paper_location` where a published paper is
+    (console_store.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
+    for `make run`).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
@@ -51,6 +55,7 @@ def create_app(
     from .console_store import paper_location_from_settings
     from .inboxes import InboxRecords
     from .mail.composer import in_sentence
+    from .observability.metrics import NO_METRICS
     from .registering import Registering, nothing
     from .self_service import SelfService
     from .web import api, errors, guards, papers, personal
@@ -65,6 +70,7 @@ def create_app(
     app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, inboxes, notify)
     app.extensions["self_service"] = SelfService(parts.event, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
+    app.extensions["metrics"] = metrics or NO_METRICS
     app.extensions["publication"] = publication or _current_publication(parts)
     app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
     app.context_processor(lambda: {"event": parts.event})
@@ -84,6 +90,7 @@ def create_deliverer(
     table: Any = None,
     clock: Clock | None = None,
     transport: Sender | None = None,
+    metrics: Metrics | None = None,
 ) -> Deliverer:
     """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
     from .channels import Channel, StateChannel
@@ -93,6 +100,7 @@ def create_deliverer(
     from .mail.rate import RateLimiter
     from .mail.senders import sender_from_settings
     from .mailbox_limits import MailboxLimits
+    from .observability.metrics import NO_METRICS
 
     parts = _Parts.wire(config, table, clock, transport)
     sender = transport or sender_from_settings(parts.settings)
@@ -100,7 +108,9 @@ def create_deliverer(
     inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
     channels: list[Channel] = [StateChannel(parts.mailer), FollowupChannel(parts.mailer)]
     pace = RateLimiter(parts.settings.mail_rate).wait
-    return Deliverer(parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace)
+    return Deliverer(
+        parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace, metrics or NO_METRICS
+    )
 
 
 def _current_publication(parts: _Parts) -> Callable[[], PublicationLike | None]:
@@ -128,6 +138,7 @@ class _Parts:
         from .event import load_event
         from .links import ManageLinks
         from .mail.confirmation import ConfirmationMailer
+        from .observability.logs import bind_meeting
         from .repository import LazyTable, RegistrationRepository
         from .settings import make_clock
 
@@ -135,6 +146,7 @@ class _Parts:
         settings.check(has_transport=transport is not None)
         logging.getLogger("registrations").setLevel(settings.log_level)
         event = load_event()
+        bind_meeting(event.id)  # the meeting's id on every JSON log line
         repository = RegistrationRepository(
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)
         )

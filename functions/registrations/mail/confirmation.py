@@ -52,7 +52,12 @@ class ConfirmationMailer:
         return ics.event_calendar(self.event, ics.event_uid(self.event), now, self.site_url)
 
     def invitation(
-        self, item: Mapping[str, Any], now: dt.datetime, sequence: int | None = None, teams_link: str = ""
+        self,
+        item: Mapping[str, Any],
+        now: dt.datetime,
+        sequence: int | None = None,
+        teams_link: str = "",
+        change_at: dt.datetime | None = None,
     ) -> Attachment:
         """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
         data, method = ics.invitation(
@@ -63,6 +68,7 @@ class ConfirmationMailer:
             self.site_url,
             sequence=sequence,
             teams_link=teams_link,
+            change_at=change_at,
         )
         return Attachment(
             data,
@@ -137,9 +143,10 @@ class ConfirmationMailer:
             ),
         }
         kind = "followup_change" if previous is not None else "followup"
-        # A change email carries a calendar update only when the place (the Teams link) changed.
+        # Without a sequence from the deliverer (previews), the email itself is the change the entry describes. A
+        # change email carries a calendar update only when the place (the Teams link) changed.
         attachment = (
-            self.invitation(item, now, sequence, publication.teams_link)
+            self.invitation(item, now, sequence, publication.teams_link, change_at=now)
             if previous is None or context["link_changed"]
             else None
         )
