@@ -57,3 +57,18 @@ def test_a_dropped_file_is_checked_published_with_its_code_and_its_progress_show
     kept = Path(app_config["MAIL_OUTBOX"]).parent / "gepubliceerd" / "v000001" / "agenda.pdf"
     assert kept.read_bytes() == PDF
     assert stat.S_IMODE(report.stat().st_mode) == 0o600
+
+
+def test_a_file_left_from_an_earlier_run_is_no_upload(app_config):
+    folder = Path(app_config["MAIL_OUTBOX"]).parent / "exports" / "vervolgmail"
+    drop(folder, "vervolgmail.toml", content(code="AAAAA-BBBBB"))
+    publications = StandInPublications()
+    app, worker = app_with_worker(app_config, interval=0.2, publications=publications)
+    try:
+        time.sleep(1.5)
+        assert worker.uploads.checks == 0 and not (folder / "controle.txt").exists()
+        # Saved again: now it is checked
+        drop(folder, "vervolgmail.toml", content())
+        wait_for(lambda: worker.uploads.checks == 1)
+    finally:
+        worker.stop()

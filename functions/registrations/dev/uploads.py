@@ -2,8 +2,9 @@
 .data/exports/vervolgmail/ (or saved again) is handed to the console flow, as the EventBridge rule does on AWS.
 
 A thread looks every `interval` seconds at the content file's size and modification time; only the content file
-starts a check (the papers and controle.txt do not), as the rule matches only its key. After a check the local
-deliverer is woken, so that a publication starts sending at once.
+starts a check (the papers and controle.txt do not), as the rule matches only its key; a file already there when
+the watch starts is no upload. After a check the local deliverer is woken, so that a publication starts sending at
+once.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class UploadWatch:
         self.checks = 0
 
     def start(self) -> UploadWatch:
+        # What is there already was there before this run: like S3, only an upload from now on is an event (a
+        # content file left with its code line must not publish again when `make run` starts on a fresh store).
+        self.changed()
         self._thread.start()
         return self
 
