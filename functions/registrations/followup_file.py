@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -224,6 +225,9 @@ def _checked_papers(value: Any, uploads: Uploads, problems: list[str]) -> tuple[
 def _checked_file(
     where: str, title: str, name: str, available: list[str], uploads: Uploads, problems: list[str]
 ) -> CheckedPaper | None:
+    # A Mac may store "ë" as "e" plus a combining mark (NFD) where the editor typed one character (NFC): the same name.
+    same = [n for n in available if unicodedata.normalize("NFC", n) == unicodedata.normalize("NFC", name)]
+    name = name if name in available else (same[0] if same else name)
     size = uploads.size(name) if name in available else None
     if size is None:
         other = [n for n in available if n.casefold() == name.casefold()]

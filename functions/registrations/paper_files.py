@@ -58,22 +58,22 @@ def name_problem(name: str) -> str:
     """Why this file name cannot be used ("" when it can)."""
     shown = name.encode("unicode_escape").decode("ascii") if _has_control(name) else name
     if not name.strip():
-        return 'Er staat een stuk met file = "" (een lege bestandsnaam).'
+        return 'file = "" is een lege bestandsnaam. Schrijf de naam van het bestand tussen de aanhalingstekens.'
     if "/" in name or "\\" in name or ".." in name:
         return (
-            f"Bestandsnaam ‘{shown}’: geef alleen de naam van het bestand, zonder map of ‘..’ ervoor. "
+            f"bestandsnaam ‘{shown}’: geef alleen de naam van het bestand, zonder map of ‘..’ ervoor. "
             "Zet het bestand zelf naast vervolgmail.toml in de map vervolgmail/."
         )
     if name.startswith("."):
-        return f"Bestandsnaam ‘{shown}’: een naam mag niet met een punt beginnen."
+        return f"bestandsnaam ‘{shown}’: een naam mag niet met een punt beginnen."
     if _has_control(name):
-        return f"Bestandsnaam ‘{shown}’ bevat onzichtbare tekens (zoals een tab of regeleinde). Typ de naam opnieuw."
+        return f"bestandsnaam ‘{shown}’ bevat onzichtbare tekens (zoals een tab of regeleinde). Typ de naam opnieuw."
     if name != name.strip():
-        return f"Bestandsnaam ‘{name}’ begint of eindigt met een spatie. Haal die weg."
+        return f"bestandsnaam ‘{name}’ begint of eindigt met een spatie. Haal die weg."
     if len(name) > MAX_NAME_LENGTH:
-        return f"Bestandsnaam ‘{name}’ is te lang: hoogstens {MAX_NAME_LENGTH} tekens."
+        return f"bestandsnaam ‘{name}’ is te lang: hoogstens {MAX_NAME_LENGTH} tekens."
     if extension(name) not in TYPES:
-        return f"Bestand ‘{name}’: dit soort bestand kan niet. Alleen {ALLOWED_TEXT}."
+        return f"bestand ‘{name}’: dit soort bestand kan niet. Alleen {ALLOWED_TEXT}."
     return ""
 
 
@@ -84,9 +84,9 @@ def _has_control(name: str) -> bool:
 def size_problem(name: str, size: int) -> str:
     if size > MAX_PAPER_BYTES:
         megabytes = size / (1024 * 1024)
-        return f"Bestand ‘{name}’ is te groot: {megabytes:.1f} MB. Het mag hoogstens 20 MB zijn."
+        return f"bestand ‘{name}’ is te groot: {megabytes:.1f} MB. Het mag hoogstens 20 MB zijn."
     if size == 0:
-        return f"Bestand ‘{name}’ is leeg (0 bytes). Upload het opnieuw."
+        return f"bestand ‘{name}’ is leeg (0 bytes). Upload het opnieuw."
     return ""
 
 
@@ -94,7 +94,7 @@ def content_problem(name: str, data: bytes) -> str:
     """Whether the bytes are what the extension says (the name itself must be fine already)."""
     paper_type = TYPES[extension(name)]
     problem = (
-        f"Bestand ‘{name}’ is geen echt {paper_type.label}-bestand, al eindigt de naam op {extension(name)}. "
+        f"bestand ‘{name}’ is geen echt {paper_type.label}-bestand, al eindigt de naam op {extension(name)}. "
         f"Sla het opnieuw op als {paper_type.label}-bestand, of kies het goede bestand."
     )
     if not data.startswith(paper_type.magic):

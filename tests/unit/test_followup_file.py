@@ -318,3 +318,13 @@ def test_a_word_processor_document_instead_of_plain_text_is_named(raw, kind):
 def test_utf16_without_a_bom_is_named():
     text = problems(GOOD.encode("utf-16-le"))
     assert "nultekens" in text
+
+
+def test_a_file_name_in_another_unicode_form_is_the_same_file():
+    import unicodedata
+
+    typed = "Notitie één.pdf"
+    stored = unicodedata.normalize("NFD", typed)
+    result = check(GOOD.replace('"agenda.pdf"', f'"{typed}"'), uploads(**{stored: PDF}))
+    assert result.ok, result.problems
+    assert result.papers[0].file == stored and result.papers[0].data == PDF
