@@ -29,7 +29,6 @@ from typing import Any
 
 from registrations import create_app, create_deliverer
 from registrations.dev.local import Dynalite, local_config, prepare_table, use_local_credentials
-from registrations.mailbox_limits import mailbox
 
 AMSTERDAM = dt.timezone(dt.timedelta(hours=2))
 OPEN = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMSTERDAM)
@@ -61,6 +60,15 @@ class Inbox:
         with self._lock:
             self.sent.append((recipient, str(message["Subject"]), self.clock() if self.clock else OPEN))
             return f"m{len(self.sent)}"
+
+
+def gmail_inbox(address: str) -> str:
+    """Where Gmail delivers an address, written out here, independently of the code under test."""
+    local, _, domain = address.lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in ("gmail.com", "googlemail.com"):
+        return local.replace(".", "") + "@gmail.com"
+    return f"{local}@{domain}"
 
 
 def form(email: str) -> dict[str, str]:
@@ -155,7 +163,7 @@ def gmail_variants(config: dict[str, Any], count: int) -> int:
             deliverer.sweep()
     deliverer.sweep()
     print(f"  ({count} posts in {time.monotonic() - start:.1f} s)")
-    return sum(1 for recipient, _, _ in inbox.sent if mailbox(recipient) == "abcdefghij@gmail.com")
+    return sum(1 for recipient, _, _ in inbox.sent if gmail_inbox(recipient) == "abcdefghij@gmail.com")
 
 
 def victim(config: dict[str, Any]) -> float | None:
@@ -181,12 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=3000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--only", choices=("stalls", "gmail", "victim"), help="one of the three measurements")
     args = parser.parse_args(argv)
     use_local_credentials()
     os.environ["MAIL_RATE"] = "1000"  # the rate is not what is measured here
     with tempfile.TemporaryDirectory(prefix="bench-attack-") as folder, Dynalite(data_dir=Path(folder) / "db") as db:
         figures = {}
-        for name in ("stalls", "gmail", "victim"):
+        for name in [args.only] if args.only else ["stalls", "gmail", "victim"]:
             config = local_config(db, table=f"attack-{name}", data_dir=Path(folder) / name)
             prepare_table(config)
             if name == "stalls":
@@ -195,6 +204,9 @@ def main(argv: list[str] | None = None) -> int:
                 figures[name] = gmail_variants(config, 280)
             else:
                 figures[name] = victim(config)
+    if args.only:
+        print(f"{args.only}: {figures[args.only]}")
+        return 0
     s = figures["stalls"]
     print(
         f"{s['posts']} posts during three 3-second stalls: {s['acknowledged']} acknowledged (201), "
