@@ -33,17 +33,18 @@ log = logging.getLogger(__name__)
 class Publications(Protocol):
     """publication.py for one event: the newest, an older one, and publishing the next version."""
 
-    def current(self) -> PublicationLike | None: ...
+    def current(self) -> Publication | None: ...
 
     def all(self) -> tuple[Publication, ...]: ...
 
-    def version(self, number: int) -> PublicationLike | None: ...
+    def version(self, number: int) -> Publication | None: ...
 
-    def publish(self, teams_link: str, papers: Sequence[CheckedPaper], code: str, now_iso: str) -> PublicationLike: ...
+    def publish(self, teams_link: str, papers: Sequence[CheckedPaper], code: str, now_iso: str) -> Publication: ...
 
 
-# Builds the follow-up as a registrant will receive it, for the preview: (teams link, papers, now) → the email.
-Preview = Callable[[str, Sequence[CheckedPaper], dt.datetime], EmailMessage]
+# Builds the follow-up as a registrant will receive it, for the preview: (teams link, papers, now, the version the
+# registrant had or None) → the email: the follow-up itself, or the short change email.
+Preview = Callable[[str, Sequence[CheckedPaper], dt.datetime, Publication | None], EmailMessage]
 
 
 def followup_state(item: Mapping[str, Any], versions: tuple[Publication, ...], now: dt.datetime) -> str:
@@ -131,7 +132,8 @@ class ConsoleFlow:
             )
             rnd = Round(now, self.publications.all())
             earlier = sum(1 for item in registrants if received_version(item, rnd) > 0)
-        message = self.preview(result.teams_link, result.papers, now)
+        message = self.preview(result.teams_link, result.papers, now, None)
+        change = self.preview(result.teams_link, result.papers, now, current) if current is not None else None
         wrong = result.given_code is not None
         text = controle.preview_part(
             result,
@@ -143,6 +145,7 @@ class ConsoleFlow:
             changes=changes,
             earlier=earlier,
             wrong_code=wrong,
+            change_message=change,
         )
         self._write(text, now)
         return Outcome("wrong_code" if wrong else "preview", code=result.code)

@@ -78,7 +78,9 @@ def preview_part(
     changes: Sequence[str] = (),
     earlier: int = 0,
     wrong_code: bool = False,
+    change_message: EmailMessage | None = None,
 ) -> str:
+    """`change_message`: for a later version, the short email those who had an earlier one get."""
     lines = [f"Controle van {result.source}, {moment_text(now, event)}", ""]
     if wrong_code:
         lines += [
@@ -89,7 +91,10 @@ def preview_part(
             "",
         ]
     else:
-        lines += ["Alles is in orde. Er is nog niets verstuurd.", ""]
+        nothing = (
+            "Er is nog niets verstuurd." if next_version == 1 else "Van deze nieuwe inhoud is nog niets verstuurd."
+        )
+        lines += [f"Alles is in orde. {nothing}", ""]
     if next_version > 1:
         lines += [f"Dit wordt versie {next_version}. Wat er verandert ten opzichte van versie {next_version - 1}:"]
         lines += [f"- {change}" for change in changes] or ["- niets: de inhoud is gelijk aan wat al is gepubliceerd."]
@@ -98,17 +103,26 @@ def preview_part(
             "kreeg, krijgt alleen deze nieuwste versie. Het versturen van de vorige versie wordt niet onderbroken.",
             "",
         ]
+    who = "wie nog geen eerdere versie kreeg" if change_message is not None else "een deelnemer"
     lines += [
-        "Zo krijgt een deelnemer de mail (met ‘Voornaam Achternaam’ en ‘naam@voorbeeld.nl’ op de plaats van zijn of",
-        "haar eigen gegevens; de link naar een stuk gaat via de persoonlijke link van de deelnemer):",
-        RULE,
-        f"Onderwerp: {message['Subject']}",
-        "",
-        _plain_text(message).rstrip(),
-        RULE,
+        f"Zo krijgt {who} de mail (met ‘Voornaam Achternaam’ en ‘naam@voorbeeld.nl’ op de plaats van",
+        "de eigen gegevens; de link naar een stuk gaat via de persoonlijke link van de deelnemer):",
+        *_shown(message),
         "Bijlage: de afspraak voor de agenda, met de Teams-link als plaats. Andere bijlagen zijn er niet: de",
         "stukken staan op de persoonlijke pagina van de deelnemer.",
         "",
+    ]
+    if change_message is not None:
+        attached = bool(list(change_message.iter_attachments()))
+        lines += [
+            "En zo krijgt wie een eerdere versie al had de korte mail:",
+            *_shown(change_message),
+            "Bijlage: de bijgewerkte afspraak voor de agenda, met de nieuwe Teams-link."
+            if attached
+            else "Zonder bijlage: de Teams-link is niet veranderd, dus de afspraak in de agenda ook niet.",
+            "",
+        ]
+    lines += [
         f"Wie de mail krijgt: nu {active} {'aangemelde deelnemer' if active == 1 else 'aangemelde deelnemers'}.",
         "Wie zich heeft afgemeld, krijgt niets.",
         "",
@@ -157,6 +171,10 @@ def _notes(notes: Sequence[str]) -> list[str]:
     if not notes:
         return []
     return ["", "Goed om te weten:"] + [f"- {note}" for note in notes]
+
+
+def _shown(message: EmailMessage) -> list[str]:
+    return [RULE, f"Onderwerp: {message['Subject']}", "", _plain_text(message).rstrip(), RULE]
 
 
 def _plain_text(message: EmailMessage) -> str:

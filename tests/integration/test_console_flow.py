@@ -246,6 +246,11 @@ def test_a_second_version_shows_what_changes_and_keeps_both(registered, flow, up
     assert "- vernieuwd: Agenda" in text and "- nieuw stuk: Bijlage" in text
     # The stand of version 1 stays on top while version 2 waits for its code
     assert "Gepubliceerd: versie 1" in text
+    # Both emails: the follow-up for who had none, and the short one (with the calendar update) for who had version 1
+    assert "Zo krijgt wie nog geen eerdere versie kreeg de mail" in text
+    assert "En zo krijgt wie een eerdere versie al had de korte mail:" in text
+    assert "Onderwerp: Gewijzigd: vergaderlink of stukken" in text
+    assert "Bijlage: de bijgewerkte afspraak voor de agenda, met de nieuwe Teams-link." in text
     publish(flow, uploads, content(teams=TEAMS_NEW, extra=extra))
     assert [p.version for p in publications.published] == [1, 2]
     assert (folders[1] / "v000001" / "agenda.pdf").read_bytes() == PDF
