@@ -19,7 +19,9 @@ if TYPE_CHECKING:
     from .mail.confirmation import ConfirmationMailer
     from .mail.senders import Sender
     from .observability.metrics import Metrics
+    from .papers import PublicationLike
     from .repository import RegistrationRepository
+    from .web.papers import PaperLocation
 
 __all__ = ["ConfigError", "Settings", "create_app", "create_deliverer"]
 
@@ -34,6 +36,8 @@ def create_app(
     transport: Sender | None = None,
     on_write: Callable[[], None] | None = None,
     metrics: Metrics | None = None,
+    publication: Callable[[], PublicationLike | None] | None = None,
+    paper_location: PaperLocation | None = None,
 ) -> Flask:
     """Wire the app. `config`: Settings, or environment names that override os.environ (a local run, tests).
 
@@ -41,16 +45,20 @@ def create_app(
     `transport` (a mail sender; the app itself sends nothing, but settings are checked the same way).
     `on_write` is called after every write that owes mail (the local worker's wake-up). `metrics`: where the
     registrations and refusals are counted (observability/metrics.py; none by default, EMF on Lambda: wsgi.py).
+    `publication` gives the follow-up as published now, and `paper_location` where a published paper is
+    (console_store.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
+    for `make run`).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
+    from .console_store import paper_location_from_settings
     from .inboxes import InboxRecords
     from .mail.composer import in_sentence
     from .observability.metrics import NO_METRICS
     from .registering import Registering, nothing
     from .self_service import SelfService
-    from .web import api, errors, guards, personal
+    from .web import api, errors, guards, papers, personal
 
     parts = _Parts.wire(config, table, clock, transport)
     app = Flask(__name__, template_folder="web/templates")
@@ -63,11 +71,14 @@ def create_app(
     app.extensions["self_service"] = SelfService(parts.event, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
     app.extensions["metrics"] = metrics or NO_METRICS
+    app.extensions["publication"] = publication or _current_publication(parts)
+    app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
     app.context_processor(lambda: {"event": parts.event})
     # The event's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
     app.jinja_env.filters["in_sentence"] = in_sentence
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
+    app.register_blueprint(papers.bp)
     errors.register_error_handlers(app)
     guards.install(app, parts.settings)
     return app
@@ -100,6 +111,13 @@ def create_deliverer(
     return Deliverer(
         parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace, metrics or NO_METRICS
     )
+
+
+def _current_publication(parts: _Parts) -> Callable[[], PublicationLike | None]:
+    """The follow-up as published now (publication.py), read when a page or a paper asks for it."""
+    from . import publication
+
+    return lambda: publication.current(parts.repository, parts.event.id)
 
 
 @dataclass(frozen=True)

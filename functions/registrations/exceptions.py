@@ -115,3 +115,20 @@ class ChangesClosed(RegistrationError):
 class RegistrationCancelled(RegistrationError):
     code = "cancelled"
     message = "U hebt deze aanmelding al geannuleerd. Er is niets veranderd."
+
+
+class UnknownPaper(RegistrationError):
+    """No paper of this name in what is published now: a name typed by hand, or one taken out in a later version."""
+
+    code = "unknown_paper"
+    message = "Dit stuk is er niet (meer). Op uw persoonlijke pagina staan de stukken zoals ze nu zijn."
+
+
+class PapersOnlyForRegistrants(RegistrationError):
+    """The registration was cancelled: the papers are for those who come."""
+
+    code = "papers_cancelled"
+    message = (
+        "U hebt uw aanmelding geannuleerd. De stukken zijn alleen voor wie is aangemeld. Wilt u ze toch? Meld u "
+        "dan opnieuw aan, zolang dat kan."
+    )

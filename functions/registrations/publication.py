@@ -25,6 +25,8 @@ class PublishedPaper:
     title: str
     url: str = ""
     file: str = ""
+    # The SHA-256 of a file's bytes as checked (console.py): tells a renewed file under the same name from the old.
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,14 +52,16 @@ class Publication:
             "version": self.version,
             "published_at": self.published_at,
             "teams_link": self.teams_link,
-            "papers": [{"title": p.title, "url": p.url, "file": p.file} for p in self.papers],
+            "papers": [{"title": p.title, "url": p.url, "file": p.file, "sha256": p.sha256} for p in self.papers],
             "code": self.code,
         }
 
     @classmethod
     def from_item(cls, item: Mapping[str, Any]) -> Publication:
         papers = tuple(
-            PublishedPaper(str(p.get("title", "")), str(p.get("url", "")), str(p.get("file", "")))
+            PublishedPaper(
+                str(p.get("title", "")), str(p.get("url", "")), str(p.get("file", "")), str(p.get("sha256", ""))
+            )
             for p in item.get("papers") or []
         )
         return cls(

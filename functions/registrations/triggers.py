@@ -11,6 +11,7 @@ other EventBridge events, and reports success after dropping a record. So:
 - a newly stored publication (its stream record, PUBLICATION_FILTER) → the same sweep, so publishing starts sending
   within seconds;
 - SES events (EventBridge source "aws.ses") → delivery_status.record_delivery_event, on the registration;
+- S3 uploads (EventBridge source "aws.s3": vervolgmail.toml in the export bucket) → the console flow (console.py);
 - anything else (API Gateway requests, Zappa's own events) → Zappa's handler, unchanged.
 """
 
@@ -53,7 +54,7 @@ MAX_CONTINUATIONS = 100
 
 
 def route(event: Any) -> str:
-    """Which handler an event is for: "stream", "sweep", "ses" or "zappa"."""
+    """Which handler an event is for: "stream", "sweep", "ses", "s3" or "zappa"."""
     if not isinstance(event, Mapping):
         return "zappa"
     records = event.get("Records")
@@ -71,6 +72,8 @@ def route(event: Any) -> str:
         return "sweep"
     if event.get("source") == "aws.ses":
         return "ses"
+    if event.get("source") == "aws.s3":
+        return "s3"
     return "zappa"
 
 
@@ -106,6 +109,7 @@ class Dispatcher:
         *,
         metrics: Metrics = NO_METRICS,
         on_first_call: Callable[[], object] | None = None,
+        console: Callable[[Any, Deliverer], str] | None = None,
     ):
         self._make_deliverer = make_deliverer
         self._deliverer: Deliverer | None = None
@@ -117,6 +121,8 @@ class Dispatcher:
         # Operations (observability/): the sweep's and SES's metrics; on Lambda, JSON log lines from the first call.
         self.metrics = metrics
         self._on_first_call = on_first_call
+        # An upload of vervolgmail.toml: checked, previewed in controle.txt, published with its code (console.py).
+        self._console = console
 
     @property
     def deliverer(self) -> Deliverer:
@@ -152,6 +158,8 @@ class Dispatcher:
             if outcome != "ignored" and verdict is not None:
                 self.metrics.ses_verdict(verdict)
             return {"ses": outcome}
+        if target == "s3":
+            return {"s3": self._console(event, self.deliverer) if self._console is not None else "ignored"}
         return self._zappa_handler(event, context)
 
     def _sweep(self, continued: int, context: Any) -> Counter[str]:
@@ -209,6 +217,27 @@ def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
     refresh_spreadsheet(deliverer.repository, deliverer.event, Settings.from_env(os.environ), deliverer.clock())
 
 
+def _console_from_environment(event: Any, deliverer: Deliverer) -> str:
+    """An upload into the export bucket (EXPORT_BUCKET): the console flow (console_wiring.py)."""
+    import os
+
+    from .console_wiring import handle_s3_event
+    from .settings import Settings
+
+    return handle_s3_event(event, deliverer, Settings.from_env(os.environ))
+
+
+def _after_round_from_environment(deliverer: Deliverer) -> None:
+    """After a stream batch and on the sweep: the spreadsheet, and the follow-up's progress in controle.txt."""
+    import os
+
+    from .console_wiring import report_progress
+    from .settings import Settings
+
+    _spreadsheet_from_environment(deliverer)
+    report_progress(deliverer, Settings.from_env(os.environ))
+
+
 def _json_logs() -> None:
     import os
 
@@ -222,8 +251,9 @@ LAMBDA_METRICS = lambda_metrics()
 lambda_handler = Dispatcher(
     _deliverer_from_environment,
     _zappa,
-    _spreadsheet_from_environment,
+    _after_round_from_environment,
     _invoke_again,
     metrics=LAMBDA_METRICS,
     on_first_call=_json_logs,
+    console=_console_from_environment,
 )

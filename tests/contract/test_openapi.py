@@ -15,6 +15,7 @@ import functools
 import html
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -28,6 +29,7 @@ from registrations import MAX_BODY_BYTES, create_app, create_deliverer, exceptio
 from registrations.event import OTHER_ORGANISATION, load_event
 from registrations.items import new_registration_id
 from registrations.links import MAX_TOKEN_LENGTH, ManageLinks
+from registrations.publication import Publication, PublishedPaper
 from registrations.repository import RegistrationRepository
 from registrations.validation import CONSENT_VALUES, FIELDS, MAX_LENGTHS
 from registrations.web import guards, honeypot
@@ -227,6 +229,30 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
     app = create_app(app_config, clock=clock)
     client = own_page_client(app)
     down = own_page_client(create_app(app_config, clock=clock, table=DownTable()))
+    # The papers of a published follow-up: locally the file itself, on AWS a redirect to a presigned link.
+    kept = Path(app_config["MAIL_OUTBOX"]).parent / "agenda.pdf"
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    published = Publication(
+        load_event().id,
+        1,
+        "2023-05-25T10:00:00+02:00",
+        "https://teams.example/x",
+        (PublishedPaper("Agenda", file="agenda.pdf"),),
+    )
+    local_papers = own_page_client(
+        create_app(app_config, clock=clock, publication=lambda: published, paper_location=lambda version, name: kept)
+    )
+    aws_papers = own_page_client(
+        create_app(
+            app_config,
+            clock=clock,
+            publication=lambda: published,
+            paper_location=lambda version, name: (
+                f"https://exports.example/gepubliceerd/v{version:06d}/{name}?X-Amz-Expires=300"
+            ),
+        )
+    )
     links = ManageLinks(app_config["TOKEN_SECRET"], load_event())
     stranger = f"/api/mijn-aanmelding/{links.token_for('nooit-uitgegeven-id', 1)}"
     bad = "/api/mijn-aanmelding/dit-is-geen-geldige-link"
@@ -308,7 +334,16 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
         ("cancel not registered", lambda: client.post(stranger + "/annuleren")),
         ("cancel expired", at(LINK_EXPIRED, lambda: client.post(page() + "/annuleren"))),
         ("cancel store down", lambda: down.post(page() + "/annuleren")),
+        ("paper", lambda: local_papers.get(page() + "/stukken/agenda.pdf")),
+        ("paper on AWS", lambda: aws_papers.get(page() + "/stukken/agenda.pdf")),
+        ("paper unknown", lambda: local_papers.get(page() + "/stukken/geheim.pdf")),
+        ("paper bad link", lambda: local_papers.get(bad + "/stukken/agenda.pdf")),
+        ("paper revoked link", lambda: local_papers.get(revoked() + "/stukken/agenda.pdf")),
+        ("paper not registered", lambda: local_papers.get(stranger + "/stukken/agenda.pdf")),
+        ("paper expired", at(LINK_EXPIRED, lambda: local_papers.get(page() + "/stukken/agenda.pdf"))),
+        ("paper store down", lambda: down.get(page() + "/stukken/agenda.pdf")),
         ("cancel", lambda: client.post(page() + "/annuleren")),
+        ("paper after cancelling", lambda: local_papers.get(page() + "/stukken/agenda.pdf")),
         ("ask after cancelling", lambda: client.get(page() + "/annuleren")),
         ("change after cancelling", lambda: client.post(page(), data=change_form())),
         ("cancel again", lambda: client.post(page() + "/annuleren")),
@@ -326,6 +361,11 @@ EXPECTED_CODES = {
     "change revoked link": "revoked_link",
     "ask revoked link": "revoked_link",
     "cancel revoked link": "revoked_link",
+    "paper revoked link": "revoked_link",
+    "paper not registered": "revoked_link",
+    "paper unknown": "unknown_paper",
+    "paper expired": "link_expired",
+    "paper after cancelling": "papers_cancelled",
 }
 
 

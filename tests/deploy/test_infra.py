@@ -581,7 +581,13 @@ def test_the_staff_reader_policy_reads_the_files_and_the_table_and_nothing_on_la
 
 def test_the_staff_operator_policy_publishes_and_corrects_and_cannot_send_email(resources):
     found = statements(resources, "StaffOperatorPolicy")
-    assert set(found) == {"ReadAndRecordRegistrations", "PublishTheFollowup"}
+    assert set(found) == {
+        "ReadAndRecordRegistrations",
+        "PublishTheFollowup",
+        "UploadTheFollowUp",
+        "ReadTheCheck",
+        "NotTheCheckItself",
+    }
     table = found["ReadAndRecordRegistrations"]
     # Query: counts and progress; GetItem: cancel and resend look the registration up; UpdateItem: correct.
     assert sorted(table["Action"]) == ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
@@ -643,3 +649,88 @@ def test_ses_delivery_events_reach_the_function_behind_the_function_condition(re
 def test_the_configuration_set_chooses_its_suppression(resources):
     options = resources["MailConfigurationSet"]["Properties"]["SuppressionOptions"]
     assert sorted(options["SuppressedReasons"]) == ["BOUNCE", "COMPLAINT"]
+
+
+# --- the follow-up from the console (issue 22) -------------------------------------------------------------------
+
+
+def test_uploads_of_the_content_file_only_reach_the_function_behind_the_function_condition(template, resources):
+    from registrations.console_store import REPORT_KEY, UPLOAD_PREFIX
+    from registrations.followup_file import CONTENT_NAMES
+
+    bucket = resources["ExportBucket"]
+    # EventBridge, not a NotificationConfiguration naming the function: the bucket depends on nothing
+    assert bucket["Properties"]["NotificationConfiguration"] == {
+        "EventBridgeConfiguration": {"EventBridgeEnabled": True}
+    }
+    assert "Condition" not in bucket
+    rule = resources["FollowUpUploadRule"]
+    assert rule["Condition"] == "HasFunction"
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
+    assert pattern["detail"]["bucket"]["name"] == [{"Ref": "ExportBucket"}]
+    keys = pattern["detail"]["object"]["key"]
+    assert keys == [UPLOAD_PREFIX + name for name in CONTENT_NAMES]
+    # The function's own controle.txt never wakes it
+    assert REPORT_KEY not in keys and all(isinstance(key, str) for key in keys)
+    [target] = rule["Properties"]["Targets"]
+    assert target["Arn"]["Fn::Sub"].endswith(":function:${ProjectName}-${Stage}")
+    permission = resources["FollowUpUploadInvokesTheFunction"]
+    assert permission["Condition"] == "HasFunction"
+    assert permission["Properties"]["SourceArn"] == {"Fn::GetAtt": ["FollowUpUploadRule", "Arn"]}
+    assert permission["Properties"]["Principal"] == "events.amazonaws.com"
+
+
+def test_the_function_reads_the_uploads_writes_the_check_and_keeps_the_published_copies(resources):
+    from registrations.console_store import PUBLISHED_PREFIX, REPORT_KEY, STATE_KEY, UPLOAD_PREFIX
+
+    policy = resources["FunctionPublishesTheFollowUp"]["Properties"]
+    assert policy["RoleName"] == {"Ref": "FunctionRole"}
+    found = statements(resources, "FunctionPublishesTheFollowUp")
+    grants = {(s["Effect"], a, s["Resource"]["Fn::Sub"]) for s in found.values() for a in as_list(s["Action"])}
+    arn = "${ExportBucket.Arn}/"
+    assert grants == {
+        ("Allow", "s3:GetObject", arn + UPLOAD_PREFIX + "*"),
+        ("Allow", "s3:PutObject", arn + REPORT_KEY),
+        ("Allow", "s3:GetObject", arn + PUBLISHED_PREFIX + "*"),
+        ("Allow", "s3:PutObject", arn + PUBLISHED_PREFIX + "*"),
+    }
+    assert STATE_KEY.startswith(PUBLISHED_PREFIX)
+    # Nothing deletes a published copy
+    assert not [a for s in found.values() for a in as_list(s["Action"]) if "Delete" in a]
+
+
+def test_staff_may_upload_the_follow_up_and_read_the_check_and_nothing_more(resources):
+    from registrations.console_store import REPORT_KEY, UPLOAD_PREFIX
+
+    found = statements(resources, "StaffOperatorPolicy")
+    s3 = {
+        (s["Effect"], a, s["Resource"]["Fn::Sub"])
+        for s in found.values()
+        for a in as_list(s["Action"])
+        if a.startswith("s3:")
+    }
+    arn = "${ExportBucket.Arn}/"
+    assert s3 == {
+        ("Allow", "s3:PutObject", arn + UPLOAD_PREFIX + "*"),
+        ("Allow", "s3:GetObject", arn + REPORT_KEY),
+        ("Deny", "s3:PutObject", arn + REPORT_KEY),
+    }
+
+
+def test_the_papers_answers_are_not_replaced_by_cloudfronts_error_page(resources):
+    from registrations.exceptions import InvalidLink, PapersOnlyForRegistrants, RevokedLink, UnknownPaper
+    from registrations.web.errors import STATUS
+
+    replaced = {
+        r["ErrorCode"] for r in resources["Distribution"]["Properties"]["DistributionConfig"]["CustomErrorResponses"]
+    }
+    # What the paper route answers (web/papers.py); a revoked link gets the map's default, 400
+    answers = {
+        STATUS[PapersOnlyForRegistrants],
+        STATUS[UnknownPaper],
+        STATUS.get(RevokedLink, 400),
+        STATUS[InvalidLink],
+    }
+    assert answers == {400, 403, 410}
+    assert not answers & replaced

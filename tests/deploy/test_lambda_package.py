@@ -356,3 +356,46 @@ def test_log_lines_from_the_zip_are_json_with_the_request_id_and_metrics_are_emf
     text = result["log"].lower()
     for secret in ("vanthoff", "jan-willem", "hoff", "gemeente utrecht", "kleine gemeenten"):
         assert secret not in text
+
+
+def test_the_dispatcher_in_the_zip_routes_uploads_of_vervolgmail_toml_to_the_console_flow(
+    lambda_task, function_env, table, moto_endpoint
+):
+    import uuid
+
+    import boto3
+
+    from tests.console_support import PDF, code_in, content, docx
+    from tests.integration.test_console_s3 import upload_event
+
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="eu-central-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    bucket = f"exports-{uuid.uuid4().hex[:12]}"
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    s3.put_object(Bucket=bucket, Key="vervolgmail/agenda.pdf", Body=PDF)
+    s3.put_object(Bucket=bucket, Key="vervolgmail/Notitie robuustheid (concept).docx", Body=docx())
+    s3.put_object(Bucket=bucket, Key="vervolgmail/vervolgmail.toml", Body=content().encode())
+    task_dir, runtime = lambda_task
+    env = {**function_env, "EXPORT_BUCKET": bucket, "S3_ENDPOINT": moto_endpoint}
+
+    def call(*events):
+        result = invoke(task_dir, runtime, events, env, handler=LAMBDA_HANDLER)
+        assert result["modules_from_site_packages"] == []
+        return result["responses"]
+
+    upload = upload_event(bucket, "vervolgmail/vervolgmail.toml")
+    own = upload_event(bucket, "vervolgmail/controle.txt")
+    assert call(upload, own) == [{"s3": "preview"}, {"s3": "ignored"}]
+    report = s3.get_object(Bucket=bucket, Key="vervolgmail/controle.txt")["Body"].read().decode()
+    code = code_in(report)
+    s3.put_object(Bucket=bucket, Key="vervolgmail/vervolgmail.toml", Body=content(code=code).encode())
+    assert call(upload, {"registrations": "sweep"}) == [{"s3": "published"}, {"swept": {}}]
+    assert s3.get_object(Bucket=bucket, Key="gepubliceerd/v000001/agenda.pdf")["Body"].read() == PDF
+    # The sweep's round wrote the stand into controle.txt
+    report = s3.get_object(Bucket=bucket, Key="vervolgmail/controle.txt")["Body"].read().decode()
+    assert "Gepubliceerd: versie 1" in report

@@ -281,13 +281,20 @@ def prepare_table(config: dict[str, Any]) -> None:
 
 
 def app_with_worker(
-    config: dict[str, Any], interval: float = SWEEP_INTERVAL, **doubles: Any
+    config: dict[str, Any], interval: float = SWEEP_INTERVAL, publications: Any = None, **doubles: Any
 ) -> tuple[Flask, LocalWorker]:
-    """The app and its started local deliverer, woken after each write (make run, the browser tests)."""
+    """The app and its started local deliverer, woken after each write (make run, the browser tests).
+
+    And the console flow: a vervolgmail.toml dropped into .data/exports/vervolgmail/ is checked as on AWS, and
+    published (publication.py, or the stand-in `publications` of a test) with its papers under .data/gepubliceerd/.
+    """
     from .. import create_app, create_deliverer
+    from ..console_store import FolderConsoleStore
+    from ..console_wiring import make_flow
     from ..event import load_event
     from ..settings import Settings, make_clock
     from ..spreadsheet import refresh_spreadsheet
+    from .uploads import UploadWatch
 
     settings = Settings.from_env({**os.environ, **config})
     if doubles.get("clock") is None:
@@ -304,8 +311,16 @@ def app_with_worker(
     # The same three files as the export bucket on AWS, in .data/exports/ (owner-only), shortly after a change.
     exports = Path(config["MAIL_OUTBOX"]).parent / "exports"
 
+    store = FolderConsoleStore(exports, Path(config["MAIL_OUTBOX"]).parent / "gepubliceerd")
+    flow = make_flow(deliverer, store.prepare(), publications)
+
     def refresh() -> None:
         refresh_spreadsheet(deliverer.repository, deliverer.event, settings, deliverer.clock(), local_dir=exports)
+        flow.report_progress()
 
     worker = LocalWorker(deliverer, interval=interval, after_round=refresh).start()
-    return create_app(config, on_write=worker.wake, **doubles), worker
+    worker.uploads = UploadWatch(store.uploads, flow, after=worker.wake).start()
+    app = create_app(
+        config, on_write=worker.wake, publication=flow.publications.current, paper_location=store.path_of, **doubles
+    )
+    return app, worker

@@ -9,8 +9,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..delivery import Deliverer
+
+if TYPE_CHECKING:
+    from .uploads import UploadWatch
 
 log = logging.getLogger("registrations.dev.worker")
 SWEEP_INTERVAL = 10.0
@@ -29,6 +33,8 @@ class LocalWorker:
         self._thread = threading.Thread(target=self._run, name="local-deliverer", daemon=True)
         # Sweeps done so far; tests wait on it instead of sleeping.
         self.sweeps = 0
+        # The local stand-in for the upload event (dev/uploads.py), stopped with the worker.
+        self.uploads: UploadWatch | None = None
         self._done = threading.Condition()
 
     def start(self) -> LocalWorker:
@@ -39,6 +45,8 @@ class LocalWorker:
         self._wake.set()
 
     def stop(self) -> None:
+        if self.uploads is not None:
+            self.uploads.stop()
         self._stop.set()
         self._wake.set()
         self._thread.join(timeout=30)

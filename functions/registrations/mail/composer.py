@@ -1,9 +1,10 @@
 """Every email the package sends is built here: the headers, the policy and the Jinja bodies, the same for all.
 
 Kinds: "confirmation" (straight after registering) and "link" (the personal link again) share the confirmation
-templates; "change" and "cancellation" (confirming what the person did on the personal page) and "followup" (the
-Teams link and the papers) have their own. Callers add what only their kind needs to the
-template context, and an attachment if any. Building needs no Flask app, so the staff command uses it too.
+templates; "change" and "cancellation" (confirming what the person did on the personal page), "followup" (the
+Teams link and the papers) and "followup_change" (what changed in a later version of them) have their own. Callers
+add what only their kind needs to the template context, and an attachment if any. Building needs no Flask app, so
+the staff command uses it too.
 """
 
 from __future__ import annotations

@@ -20,11 +20,14 @@ from urllib.parse import quote
 from ..event import Event
 from ..items import MAIL_KINDS
 from ..links import ManageLinks
+from ..papers import changes_between
 from ..publication import Publication
 from . import ics
 from .composer import Attachment, MessageComposer
 
 MANAGE_PATH = "/api/mijn-aanmelding"
+# A later version whose difference no line names (the same titles, links and files): said anyway.
+SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
 KINDS = MAIL_KINDS
 
 
@@ -132,10 +135,21 @@ class ConfirmationMailer:
             "new_papers": [
                 p for p in self.papers(item, publication) if previous is None or p["title"] not in _titles(previous)
             ],
+            # What changed since the version this registrant had, one Dutch line each (papers.changes_between).
+            "changes": (
+                changes_between(previous, publication.teams_link, publication.papers) or [SMALL_CORRECTION]
+                if previous is not None
+                else []
+            ),
         }
         kind = "followup_change" if previous is not None else "followup"
-        # Without a sequence from the deliverer (previews), the email itself is the change the entry describes.
-        attachment = self.invitation(item, now, sequence, publication.teams_link, change_at=now)
+        # Without a sequence from the deliverer (previews), the email itself is the change the entry describes. A
+        # change email carries a calendar update only when the place (the Teams link) changed.
+        attachment = (
+            self.invitation(item, now, sequence, publication.teams_link, change_at=now)
+            if previous is None or context["link_changed"]
+            else None
+        )
         return self.composer.compose(kind, item, now, context, attachment)
 
 

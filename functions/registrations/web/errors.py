@@ -21,11 +21,13 @@ from ..exceptions import (
     ForeignOrigin,
     InvalidLink,
     InvalidRegistration,
+    PapersOnlyForRegistrants,
     RegistrationCancelled,
     RegistrationClosed,
     RegistrationError,
     RegistrationNotFound,
     StoreUnavailable,
+    UnknownPaper,
 )
 from ..mail.confirmation import MANAGE_PATH
 from ..observability.logs import fields
@@ -49,6 +51,9 @@ STATUS = {
     RegistrationCancelled: 409,
     ExpiredLink: 410,
     StoreUnavailable: 503,
+    # The papers through the personal link (web/papers.py): statuses CloudFront passes on, never a 404.
+    PapersOnlyForRegistrants: 403,
+    UnknownPaper: 410,
 }
 
 # The refusals counted as metrics (observability.metrics.REFUSAL_KINDS), by the error that refused.
@@ -70,6 +75,8 @@ MANAGE_HEADINGS = {
     "changes_closed": "Wijzigen kan niet meer",
     "cancelled": "Uw aanmelding is al geannuleerd",
     "not_found": "Aanmelding niet gevonden",
+    "papers_cancelled": "De stukken zijn alleen voor wie is aangemeld",
+    "unknown_paper": "Dit stuk is er niet",
     "store_unavailable": "Even niet beschikbaar",
     "foreign_origin": "Niet verstuurd",
     "direct_request": "Niet verstuurd",

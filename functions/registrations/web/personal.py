@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from ..event import OTHER_ORGANISATION, dutch_date
 from ..exceptions import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import MANAGE_PATH
+from ..papers import PaperLink, paper_links
 from ..self_service import ChangeAttempt, SelfService
 from .errors import HTML, STATUS, Answer, with_retry_after
 
@@ -71,6 +72,13 @@ def moment_text(value: str | None) -> str:
     return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
 
 
+def published_papers(manage_url: str, item: Mapping[str, Any]) -> tuple[PaperLink, ...]:
+    """The papers as published now, for an active registration only; files through this personal link."""
+    source = current_app.extensions.get("publication")
+    publication = source() if source is not None and item.get("status", "registered") == "registered" else None
+    return paper_links(manage_url, publication.papers) if publication is not None else ()
+
+
 def render_manage_page(
     token: str,
     view: Mapping[str, Any],
@@ -79,8 +87,11 @@ def render_manage_page(
     notice: str = "",
     problem: str = "",
     status: int = 200,
+    papers: tuple[PaperLink, ...] = (),
 ) -> Answer:
+    """`papers`: only on the page itself (GET); a page shown again after a failed change makes no further call."""
     item = view["registration"]
+    manage_url = url_for("manage.view", token=token)
     html = render_template(
         "manage.html",
         view=view,
@@ -89,7 +100,8 @@ def render_manage_page(
         errors=errors or {},
         notice=notice,
         problem=problem,
-        manage_url=url_for("manage.view", token=token),
+        manage_url=manage_url,
+        papers=papers,
         cancelled_text=moment_text(item.get("cancelled_at")),
         changed_text=moment_text(item.get("changed_at")),
     )
@@ -99,7 +111,9 @@ def render_manage_page(
 @bp.get("/<token>")
 def view(token: str) -> Answer:
     notice = next((text for key, text in NOTICES.items() if key in request.args), "")
-    return render_manage_page(token, service().view(token), notice=notice)
+    shown = service().view(token)
+    papers = published_papers(url_for("manage.view", token=token), shown["registration"])
+    return render_manage_page(token, shown, notice=notice, papers=papers)
 
 
 # A change that could not be stored: the page says so, and keeps what was typed.

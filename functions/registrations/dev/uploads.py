@@ -1,0 +1,74 @@
+"""The local stand-in for the export bucket's upload event: a vervolgmail.toml dropped into
+.data/exports/vervolgmail/ (or saved again) is handed to the console flow, as the EventBridge rule does on AWS.
+
+A thread looks every `interval` seconds at the content file's size and modification time; only the content file
+starts a check (the papers and controle.txt do not), as the rule matches only its key; a file already there when
+the watch starts is no upload. After a check the local deliverer is woken, so that a publication starts sending at
+once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from ..console import ConsoleFlow
+from ..followup_file import CONTENT_NAMES
+
+log = logging.getLogger("registrations.dev.uploads")
+
+
+class UploadWatch:
+    def __init__(
+        self, folder: Path, flow: ConsoleFlow, after: Callable[[], object] | None = None, interval: float = 1.0
+    ):
+        self.folder = folder
+        self.flow = flow
+        self.after = after
+        self.interval = interval
+        self._seen: dict[str, tuple[int, int]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="local-uploads", daemon=True)
+        # Checks done so far (tests wait on it).
+        self.checks = 0
+
+    def start(self) -> UploadWatch:
+        # What is there already was there before this run: like S3, only an upload from now on is an event (a
+        # content file left with its code line must not publish again when `make run` starts on a fresh store).
+        self.changed()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def changed(self) -> list[str]:
+        """The content files that appeared or changed since the last look."""
+        now: dict[str, tuple[int, int]] = {}
+        for name in CONTENT_NAMES:
+            try:
+                info = (self.folder / name).stat()
+            except OSError:
+                continue
+            now[name] = (info.st_mtime_ns, info.st_size)
+        changed = [name for name, mark in now.items() if self._seen.get(name) != mark]
+        self._seen = now
+        return changed
+
+    def look(self) -> None:
+        for name in self.changed():
+            outcome = self.flow.handle_upload(name)
+            log.info("vervolgmail: %s checked: %s (see %s)", name, outcome.kind, self.folder / "controle.txt")
+            self.checks += 1
+            if self.after is not None:
+                self.after()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.look()
+            except Exception as exc:  # noqa: BLE001 - a failed look is logged; the next one tries again
+                log.warning("vervolgmail check failed: %s", type(exc).__name__)

@@ -1,0 +1,58 @@
+"""Blueprint for the papers through the personal link: /api/mijn-aanmelding/<token>/stukken/<name>.
+
+An active registration's current link gets the paper: on AWS a redirect to a presigned S3 link, made on this click
+and valid for a few minutes; locally the published file itself. Anything else gets the personal page's Dutch error
+page (web/errors.py) and no file. Its statuses (400, 403, 410) are ones CloudFront passes on unchanged: the
+distribution replaces a 404 from any origin with the site's own 404 page (infra/template.yaml; a test checks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, redirect
+from flask.typing import ResponseReturnValue
+
+from ..console_store import content_disposition
+from ..exceptions import RegistrationNotFound, RevokedLink, UnknownPaper
+from ..mail.confirmation import MANAGE_PATH
+from ..paper_files import content_type
+from ..papers import PAPERS_SEGMENT, PublicationLike, check_may_download, find_paper
+from ..self_service import SelfService
+from .personal import keep_private
+
+bp = Blueprint("papers", __name__, url_prefix=MANAGE_PATH)
+bp.after_request(keep_private)
+
+# (version, file name) → where the file is: an https link to redirect to, or a local path to send.
+PaperLocation = Callable[[int, str], "str | Path"]
+
+
+def current_publication() -> PublicationLike | None:
+    source: Callable[[], PublicationLike | None] | None = current_app.extensions.get("publication")
+    return source() if source is not None else None
+
+
+@bp.get(f"/<token>/{PAPERS_SEGMENT}/<name>")
+def download(token: str, name: str) -> ResponseReturnValue:
+    self_service: SelfService = current_app.extensions["self_service"]
+    try:
+        view = self_service.view(token)
+    except RegistrationNotFound:
+        # The link names a registration that a later one of the address replaced: it controls nothing now.
+        raise RevokedLink(contact=self_service.event.contact_email) from None
+    check_may_download(view["registration"])
+    publication = current_publication()
+    paper = find_paper(publication, name)
+    locate: PaperLocation | None = current_app.extensions.get("paper_location")
+    if publication is None or locate is None:
+        raise UnknownPaper()
+    where = locate(publication.version, paper.file)
+    if isinstance(where, Path):
+        if not where.is_file():
+            raise UnknownPaper()
+        # At most 20 MB, locally only: read whole, so no file handle outlives the request.
+        headers = {"Content-Type": content_type(paper.file), "Content-Disposition": content_disposition(paper.file)}
+        return Response(where.read_bytes(), 200, headers)
+    return redirect(where, code=302)
