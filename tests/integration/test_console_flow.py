@@ -12,6 +12,7 @@ import pytest
 from registrations import create_app, create_deliverer
 from registrations.console_store import FolderConsoleStore
 from registrations.console_wiring import make_flow
+from tests.conftest import own_page_client
 from tests.console_support import PDF, TEAMS, TEAMS_NEW, StandInPublications, code_in, content, docx, drop
 from tests.mailbox import manage_path, messages
 
@@ -49,7 +50,7 @@ def uploads(folders):
 @pytest.fixture
 def registered(app_config, clock, valid_form, publications, store):
     app = create_app(app_config, clock=clock, publication=publications.current, paper_location=store.path_of)
-    client = app.test_client()
+    client = own_page_client(app)
     for address in ("een@gemeente.example", "twee@gemeente.example", "drie@gemeente.example"):
         assert client.post("/api/registrations", json={**valid_form, "email": address}).status_code == 201
     create_deliverer(app_config, clock=clock).sweep()

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from registrations.dev.local import app_with_worker
+from tests.conftest import own_page_client
 from tests.console_support import PDF, StandInPublications, code_in, content, docx, drop
 
 
@@ -34,7 +35,7 @@ def running(app_config):
 
 def test_a_dropped_file_is_checked_published_with_its_code_and_its_progress_shown(running, app_config, valid_form):
     app, worker, publications = running
-    assert app.test_client().post("/api/registrations", json=valid_form).status_code == 201
+    assert own_page_client(app).post("/api/registrations", json=valid_form).status_code == 201
     folder = Path(app_config["MAIL_OUTBOX"]).parent / "exports" / "vervolgmail"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     drop(folder, "agenda.pdf", PDF)

@@ -11,6 +11,7 @@ from registrations.console_store import FolderConsoleStore
 from registrations.console_wiring import make_flow
 from registrations.publication import all_versions
 from registrations.repository import RegistrationRepository
+from tests.conftest import own_page_client
 from tests.console_support import PDF, TEAMS, TEAMS_NEW, code_in, content, docx, drop
 from tests.mailbox import manage_path, messages, text_of
 
@@ -45,7 +46,7 @@ def uploads(store):
 @pytest.fixture
 def client(app_config, clock, store):
     # The app reads the publication itself (create_app's default); the papers from the local published folder
-    return create_app(app_config, clock=clock, paper_location=store.path_of).test_client()
+    return own_page_client(create_app(app_config, clock=clock, paper_location=store.path_of))
 
 
 def register(client, valid_form, *addresses):

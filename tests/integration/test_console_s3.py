@@ -14,6 +14,7 @@ from registrations.console_store import S3ConsoleStore, published_key
 from registrations.console_wiring import handle_s3_event
 from registrations.settings import Settings
 from registrations.triggers import Dispatcher, route
+from tests.conftest import own_page_client
 from tests.console_support import PDF, Paper, StandInPublications, code_in, content, docx
 
 NOTE = "Notitie robuustheid (concept).docx"
@@ -137,7 +138,7 @@ def test_an_active_registration_is_redirected_to_a_presigned_link_made_on_the_cl
     from tests.mailbox import manage_path, messages
 
     config = {**app_config, "EXPORT_BUCKET": bucket, "S3_ENDPOINT": moto_endpoint}
-    client = create_app(config, clock=clock, publication=publications.current).test_client()
+    client = own_page_client(create_app(config, clock=clock, publication=publications.current))
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     create_deliverer(config, clock=clock).sweep()
     path = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
