@@ -32,12 +32,14 @@ def create_app(
     clock: Clock | None = None,
     transport: Sender | None = None,
     on_write: Callable[[], None] | None = None,
+    event: Event | None = None,
 ) -> Flask:
     """Wire the app. `config`: Settings, or environment names that override os.environ (a local run, tests).
 
     The test doubles come in as arguments: `table` (a DynamoDB Table, or a stand-in that fails), `clock` and
     `transport` (a mail sender; the app itself sends nothing, but settings are checked the same way).
-    `on_write` is called after every write that owes mail (the local worker's wake-up).
+    `on_write` is called after every write that owes mail (the local worker's wake-up). `event`: other facts than
+    event.toml's (tests of a moved or called-off meeting).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
@@ -47,7 +49,7 @@ def create_app(
     from .self_service import SelfService
     from .web import api, errors, guards, personal
 
-    parts = _Parts.wire(config, table, clock, transport)
+    parts = _Parts.wire(config, table, clock, transport, event)
     app = Flask(__name__, template_folder="web/templates")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -72,13 +74,14 @@ def create_deliverer(
     table: Any = None,
     clock: Clock | None = None,
     transport: Sender | None = None,
+    event: Event | None = None,
 ) -> Deliverer:
     """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
     from .delivery import Deliverer
     from .mail.senders import sender_from_settings
     from .mailbox_limits import MailboxLimits
 
-    parts = _Parts.wire(config, table, clock, transport)
+    parts = _Parts.wire(config, table, clock, transport, event)
     sender = transport or sender_from_settings(parts.settings)
     limits = MailboxLimits(parts.repository, parts.settings.token_secret)
     return Deliverer(parts.event, parts.repository, parts.mailer, sender, limits, parts.clock)
@@ -97,7 +100,12 @@ class _Parts:
 
     @classmethod
     def wire(
-        cls, config: Settings | Mapping[str, Any] | None, table: Any, clock: Clock | None, transport: Sender | None
+        cls,
+        config: Settings | Mapping[str, Any] | None,
+        table: Any,
+        clock: Clock | None,
+        transport: Sender | None,
+        event: Event | None = None,
     ) -> _Parts:
         from .event import load_event
         from .links import ManageLinks
@@ -108,7 +116,8 @@ class _Parts:
         settings = config if isinstance(config, Settings) else Settings.from_env({**os.environ, **(config or {})})
         settings.check(has_transport=transport is not None)
         logging.getLogger("registrations").setLevel(settings.log_level)
-        event = load_event()
+        # event.toml is read (and checked) at every start: bad facts stop the function here (EventFileError).
+        event = event or load_event()
         repository = RegistrationRepository(
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)
         )

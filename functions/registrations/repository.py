@@ -90,6 +90,10 @@ class ConditionFailed(Exception):
     """A write's condition did not hold; each caller says what that means in the domain."""
 
 
+class RecordExists(Exception):
+    """add_record: a record with this key is already stored (another writer was first)."""
+
+
 def call(operation: Callable[..., Any], **request: Any) -> Any:
     """One DynamoDB call. The one translation of its errors: a failed condition becomes ConditionFailed, and
     anything else the store or the network says becomes StoreUnavailable (503: try again later)."""
@@ -242,6 +246,36 @@ class RegistrationRepository:
             "ExpressionAttributeNames": {"#owed": "mail_owed", "#claim_for": "mail_claim_for"},
         }
         return self._pages(query)
+
+    def add_record(self, item: dict[str, Any]) -> None:
+        """Store a record of its own partition (not a registration: an announcement, an alert's state) that must not
+        exist yet; RecordExists when it does."""
+        try:
+            call(
+                self.table.put_item,
+                Item=item,
+                ConditionExpression="attribute_not_exists(#pk)",
+                ExpressionAttributeNames={"#pk": PARTITION_KEY},
+            )
+        except ConditionFailed as exc:
+            raise RecordExists() from exc
+
+    def records(self, partition: str, prefix: str) -> Iterator[dict[str, Any]]:
+        """The records of a partition whose sort key starts with `prefix`."""
+        return self._pages(
+            {"KeyConditionExpression": Key(PARTITION_KEY).eq(partition) & Key(SORT_KEY).begins_with(prefix)}
+        )
+
+    def set_expiry(self, event_id: str, email: str, expires_at: int) -> None:
+        """Move one registration's TTL (the meeting moved); nothing when the item is gone meanwhile."""
+        self.conditional_update(
+            event_id,
+            email,
+            "SET #ttl = :ttl",
+            "attribute_exists(#pk)",
+            {"#ttl": TTL_ATTRIBUTE, "#pk": PARTITION_KEY},
+            {":ttl": expires_at},
+        )
 
     def for_event(self, event_id: str) -> Iterator[dict[str, Any]]:
         """Every registration of one event, following DynamoDB's 1 MB pages to the end."""
