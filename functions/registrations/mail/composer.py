@@ -2,7 +2,8 @@
 
 Kinds: "confirmation" (straight after registering) and "link" (the personal link again) share the confirmation
 templates; "change" and "cancellation" (confirming what the person did on the personal page) and "followup" (the
-Teams link and the papers) have their own. Callers add what only their kind needs to the
+Teams link and the papers) have their own, as have the meeting's own "reminder", "meeting_change" and
+"meeting_cancelled" (mail/meeting_mail.py). Callers add what only their kind needs to the
 template context, and an attachment if any. Building needs no Flask app, so the staff command uses it too.
 """
 
@@ -29,6 +30,9 @@ TEMPLATES = {
     "change": "change",
     "cancellation": "cancellation",
     "followup": "followup",
+    "reminder": "reminder",
+    "meeting_change": "meeting_change",
+    "meeting_cancelled": "meeting_cancelled",
 }
 # The start of each kind's subject; the rest names the meeting.
 SUBJECT_LEADS = {
@@ -78,6 +82,14 @@ class MessageComposer:
     def subject(self, kind: str) -> str:
         if kind == "followup":
             return f"Vergaderlink en stukken: {self.event.title}, {self.event.date_text}"
+        # The meeting's own emails (mail/meeting_mail.py) name its date, and the time where it matters.
+        title, day, start = in_sentence(self.event.title), dutch_date(self.event.starts_at.date()), self.event.starts_at
+        if kind == "reminder":
+            return f"Herinnering voor de {title} op {day} om {start:%H.%M} uur"
+        if kind == "meeting_change":
+            return f"Gewijzigd. De {title} is nu op {day} om {start:%H.%M} uur"
+        if kind == "meeting_cancelled":
+            return f"Afgelast. De {title} van {day} gaat niet door"
         if kind not in TEMPLATES:
             raise ValueError(f"unknown kind of message: {kind}")
         day = dutch_date(self.event.starts_at.date())
