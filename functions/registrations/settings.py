@@ -59,6 +59,8 @@ class Settings:
     # Set by the deploy step: CloudFront sends it in a header, so /api answers only requests that came through
     # CloudFront. Empty locally: no check.
     origin_secret: str = ""
+    # The staff topic (SNS) of the staff alert (staff_alert.py), set by the deploy step; empty locally: the outbox.
+    staff_alert_topic: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, Any]) -> Settings:
@@ -81,6 +83,7 @@ class Settings:
             export_bucket=_text(env, "EXPORT_BUCKET"),
             s3_endpoint=_text(env, "S3_ENDPOINT") or None,
             origin_secret=_text(env, "ORIGIN_SECRET"),
+            staff_alert_topic=_text(env, "STAFF_ALERT_TOPIC"),
         )
 
     def missing(self, *, has_transport: bool = False) -> list[str]:

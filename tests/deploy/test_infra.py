@@ -213,6 +213,7 @@ def test_no_statement_grants_a_wildcard(role_statements):
         "ReadTheTableStream",
         "FailedStreamRecordsToTheQueue",
         "SendFromTheSenderAddressOnly",
+        "StaffAlertOnly",
         "OwnLogGroup",
         "ApiGatewayInvokesTheFunction",
     }
@@ -595,3 +596,17 @@ def test_ses_delivery_events_reach_the_function_behind_the_function_condition(re
 def test_the_configuration_set_chooses_its_suppression(resources):
     options = resources["MailConfigurationSet"]["Properties"]["SuppressionOptions"]
     assert sorted(options["SuppressedReasons"]) == ["BOUNCE", "COMPLAINT"]
+
+
+def test_the_function_may_publish_to_the_staff_topic_only(role_statements, template):
+    """The staff alert (staff_alert.py): sns:Publish on StaffAlertTopic, on nothing else; the deploy step hands the
+    function the topic's ARN from the stack's output."""
+    publishing = [s for s in role_statements.values() if "sns:Publish" in as_list(s["Action"])]
+    assert [s["Sid"] for s in publishing] == ["StaffAlertOnly"]
+    [statement] = publishing
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Resource"] == {"Ref": "StaffAlertTopic"}
+    assert template["Outputs"]["StaffAlertTopicArn"]["Value"] == {"Ref": "StaffAlertTopic"}
+    assert template["Resources"]["StaffAlertTopic"]["Properties"]["Subscription"] == [
+        {"Protocol": "email", "Endpoint": {"Ref": "StaffEmail"}}
+    ]

@@ -33,6 +33,7 @@ TEMPLATES = {
     "reminder": "reminder",
     "meeting_change": "meeting_change",
     "meeting_cancelled": "meeting_cancelled",
+    "staff_alert": "staff_alert",
 }
 # The start of each kind's subject; the rest names the meeting.
 SUBJECT_LEADS = {
@@ -90,6 +91,8 @@ class MessageComposer:
             return f"Gewijzigd. De {title} is nu op {day} om {start:%H.%M} uur"
         if kind == "meeting_cancelled":
             return f"Afgelast. De {title} van {day} gaat niet door"
+        if kind == "staff_alert":
+            return f"Let op. Vervolgmail nog niet gepubliceerd voor de {title} van {day}"
         if kind not in TEMPLATES:
             raise ValueError(f"unknown kind of message: {kind}")
         day = dutch_date(self.event.starts_at.date())
