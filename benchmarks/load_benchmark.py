@@ -82,8 +82,8 @@ def one_address(stack: Stack, count: int) -> dict[str, Any]:
     lock = threading.Lock()
 
     def client(n: int) -> None:
-        # A connection each, closed after its answer: waitress holds at most 100 open connections (as make run),
-        # and the others wait in the listen queue until one closes.
+        # A connection each, closed after its answer: waitress holds at most connection_limit open connections
+        # (registrations.dev.server.LIMITS, as make run), and the others wait in the listen queue until one closes.
         connection = stack.connection()
         status, seconds = post(connection, email)
         connection.close()

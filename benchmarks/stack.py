@@ -103,7 +103,7 @@ def post(connection: http.client.HTTPConnection, email: str) -> tuple[int, float
 
 @contextmanager
 def local_stack(folder: Path, table: str = "bench") -> Iterator[Stack]:
-    from waitress import create_server
+    from registrations.dev.server import local_server
 
     use_local_credentials()
     folder.mkdir(parents=True, exist_ok=True)
@@ -115,7 +115,7 @@ def local_stack(folder: Path, table: str = "bench") -> Iterator[Stack]:
         config["PREVIEW_NOW"] = OPEN_MOMENT
         prepare_table(config)
         api, worker = app_with_worker(config)
-        server = create_server(site_and_api(site, api), host="127.0.0.1", port=port, threads=WAITRESS_THREADS)
+        server = local_server(site_and_api(site, api), port, threads=WAITRESS_THREADS)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         try:

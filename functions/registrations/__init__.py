@@ -44,6 +44,7 @@ def create_app(
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
+    from .inboxes import InboxRecords
     from .mail.composer import in_sentence
     from .registering import Registering, nothing
     from .self_service import SelfService
@@ -55,7 +56,8 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     notify = on_write or nothing
-    app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, notify)
+    inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
+    app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, inboxes, notify)
     app.extensions["self_service"] = SelfService(parts.event, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
     app.context_processor(lambda: {"event": parts.event})
@@ -77,14 +79,29 @@ def create_deliverer(
     event: Event | None = None,
 ) -> Deliverer:
     """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
+    from .channels import Channel, StateChannel
     from .delivery import Deliverer
+    from .followup_mail import FollowupChannel
+    from .inboxes import InboxRecords
+    from .mail.meeting_mail import MeetingMailer
+    from .mail.rate import RateLimiter
     from .mail.senders import sender_from_settings
     from .mailbox_limits import MailboxLimits
+    from .meeting_channels import MeetingChannel, ReminderChannel
 
     parts = _Parts.wire(config, table, clock, transport, event)
     sender = transport or sender_from_settings(parts.settings)
     limits = MailboxLimits(parts.repository, parts.settings.token_secret)
-    return Deliverer(parts.event, parts.repository, parts.mailer, sender, limits, parts.clock)
+    inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
+    meeting_mailer = MeetingMailer(parts.event, parts.links, parts.settings.from_address, parts.settings.site_url)
+    channels: list[Channel] = [
+        StateChannel(parts.mailer),
+        FollowupChannel(parts.mailer),
+        ReminderChannel(parts.event, meeting_mailer),
+        MeetingChannel(parts.event, parts.repository, meeting_mailer),
+    ]
+    pace = RateLimiter(parts.settings.mail_rate).wait
+    return Deliverer(parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace)
 
 
 @dataclass(frozen=True)

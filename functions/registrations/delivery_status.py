@@ -21,6 +21,7 @@ from .event import Event
 from .exceptions import RegistrationNotFound
 from .items import local_iso, parse_time
 from .repository import PARTITION_KEY, RegistrationRepository
+from .slots import SLOT_PREFIXES
 
 log = logging.getLogger(__name__)
 
@@ -102,14 +103,18 @@ def _record_status(
 def _settle_unknown(
     repository: RegistrationRepository, facts: Event, email: str, claim: str, sent: dt.datetime
 ) -> None:
-    """A send whose outcome was unknown, under this claim, was accepted by SES: it was sent."""
+    """A send whose outcome was unknown, under this claim, was accepted by SES: it was sent. The claim id names
+    one send in one slot (slots.py); the slot is not in the tag, so each is tried (a claim id is never reused)."""
     if not claim:
         return
-    repository.conditional_update(
-        facts.id,
-        email,
-        "SET #status = :sent, #sent_at = :sent_at",
-        "#claim = :claim AND #status = :unknown",
-        {"#claim": "mail_claim", "#status": "mail_status", "#sent_at": "mail_sent_at"},
-        {":claim": claim, ":unknown": "unknown", ":sent": "sent", ":sent_at": local_iso(sent, facts)},
-    )
+    for prefix in SLOT_PREFIXES:
+        settled = repository.conditional_update(
+            facts.id,
+            email,
+            "SET #status = :sent, #sent_at = :sent_at",
+            "#claim = :claim AND #status = :unknown",
+            {"#claim": f"{prefix}claim", "#status": f"{prefix}status", "#sent_at": f"{prefix}sent_at"},
+            {":claim": claim, ":unknown": "unknown", ":sent": "sent", ":sent_at": local_iso(sent, facts)},
+        )
+        if settled is not None:
+            return

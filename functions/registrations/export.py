@@ -32,7 +32,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("on_behalf_of", "Namens gemeente of provincie"),
     ("remark", "Vraag of opmerking"),
     ("registered_at", "Aangemeld op"),
-    ("followup_sent_at", "Vervolgmail verstuurd op"),
+    ("followup", "Vervolgmail"),
     ("reminders_sent", "Herinneringen verstuurd"),
     ("email_status", "E-mailstatus"),
 )
@@ -49,7 +49,14 @@ EMAIL_STATUS_LABELS = {
     "complained": "klacht (als spam gemeld)",
     "rejected": "geweigerd (niet verstuurd)",
 }
-TIME_ATTRIBUTES = {"registered_at", "followup_sent_at", "cancelled_at"}
+TIME_ATTRIBUTES = {"registered_at", "cancelled_at"}
+# The follow-up with the Teams link, per registration (followup_state), with its Dutch label.
+FOLLOWUP_STATES = {
+    "sent": "verstuurd",
+    "owed": "nog niet",
+    "failed": "mislukt",
+    "unknown": "onzeker (misschien verstuurd)",
+}
 
 FORMULA_TRIGGERS = frozenset("=+-@")
 FORMULA_CONTROL_STARTS = frozenset("\t\r\n\0")
@@ -165,6 +172,28 @@ def readable_time(value: str) -> str:
     return value
 
 
+def followup_state(item: Mapping[str, Any]) -> tuple[str, str]:
+    """Whether this registration has the follow-up, and since when: ("sent", time), ("owed", ""), ("failed", "")
+    or ("unknown", time). It came on its own (followup_mail_*), inside a late registrant's confirmation
+    (followup_version without a follow-up send), or from the staff command of earlier versions (followup_sent_at)."""
+    status = str(item.get("followup_mail_status", ""))
+    if status == "sent" or (item.get("followup_version") is not None and status != "unknown"):
+        return "sent", str(item.get("followup_mail_sent_at") or item.get("mail_sent_at") or "")
+    if item.get("followup_sent_at"):
+        return "sent", str(item["followup_sent_at"])
+    if status == "unknown":
+        return "unknown", str(item.get("followup_mail_status_at", ""))
+    if status == "failed":
+        return "failed", ""
+    return "owed", ""
+
+
+def followup_text(item: Mapping[str, Any]) -> str:
+    state, moment = followup_state(item)
+    label = FOLLOWUP_STATES[state]
+    return f"{label} op {readable_time(moment)}" if moment and state == "sent" else label
+
+
 def is_active(item: Mapping[str, Any]) -> bool:
     return bool(item.get("status", "registered") != "cancelled")
 
@@ -181,7 +210,9 @@ def export_rows(
         for attribute, _ in columns:
             value = item.get(attribute, "")
             text = "" if value is None else str(value)
-            if attribute in TIME_ATTRIBUTES:
+            if attribute == "followup":
+                text = followup_text(item) if is_active(item) else ""
+            elif attribute in TIME_ATTRIBUTES:
                 text = readable_time(text)
             elif attribute == "status":
                 text = STATUS_LABELS.get(text, text)

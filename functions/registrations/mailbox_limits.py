@@ -1,9 +1,18 @@
-"""At most a few emails per mailbox per hour, whatever registration they are about.
+"""At most a few unsolicited emails per mailbox per hour; what is over the limit waits for the next hour.
 
-Counted per mailbox, not per address: `Jan+1@x.nl` and `jan+2@X.nl` are one mailbox (`jan@x.nl`), so plus-address
-variants, or cancelling and registering again, cannot flood one inbox. The registration itself keeps the address
-as it was typed. The counters live in a partition of their own (never the event's, which STAFF.md promises holds
-registrations only), keyed by a keyed hash of the mailbox and the hour, and DynamoDB's TTL deletes them.
+Counted per mailbox, not per address: `Jan+1@x.nl` and `jan+2@X.nl` are one mailbox (`jan@x.nl`), and so are
+Gmail's dotted forms and googlemail.com (`j.an@googlemail.com` is `jan@gmail.com`). A hyphen is never folded:
+`jan-willem@` and `janwillem@` are different people. The registration itself keeps the address as it was typed.
+
+Whose mail is limited: only what anyone on the internet can cause by posting the public form, the confirmation and
+the personal link again (channels.UNSOLICITED). Every other email follows from the registration itself, once per
+change, publication or reminder (a change or cancellation through the personal link, the follow-up, reminders, a
+changed meeting), so an attacker cannot make more of them, and they are never held back: nobody can push a
+person's Teams link or reminder past the start. Since an inbox holds one registration (inboxes.py), what is held back
+is at most one owed email per registration, sent in the next hour: deferred, never dropped.
+
+The counters live in a partition of their own (never the event's, which STAFF.md promises holds registrations
+only), keyed by a keyed hash of the mailbox and the hour, and DynamoDB's TTL deletes them.
 """
 
 from __future__ import annotations
@@ -20,10 +29,23 @@ EMAILS_PER_MAILBOX_PER_HOUR = 5
 COUNTER_KEPT = dt.timedelta(hours=2)
 
 
+# Gmail ignores dots in the local part, and googlemail.com is the same service.
+GMAIL_DOMAINS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
 def mailbox(address: str) -> str:
-    """The mailbox an address delivers to, for counting: lower case, without a +tag."""
-    local, _, domain = address.rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}".lower()
+    """The mailbox an address delivers to, for counting and for one registration per inbox: lower case, without a
+    +tag, and for Gmail without dots and under gmail.com."""
+    local, _, domain = address.lower().rpartition("@")
+    local = local.split("+", 1)[0]
+    if domain in GMAIL_DOMAINS:
+        local, domain = local.replace(".", ""), GMAIL_DOMAINS[domain]
+    return f"{local}@{domain}"
+
+
+def next_hour(now: dt.datetime) -> dt.datetime:
+    """When a mailbox whose hour is full may get email again."""
+    return now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
 
 
 class MailboxLimits:

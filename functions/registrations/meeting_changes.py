@@ -27,6 +27,10 @@ from .repository import RegistrationRepository
 ANNOUNCEMENTS_PARTITION = "announcements"
 
 
+class AnnouncedMeanwhile(RuntimeError):
+    """Another deploy step announced a version first: look at the plan again."""
+
+
 @dataclass(frozen=True)
 class Announcement:
     """A confirmed change of the meeting: from now on every active registrant whose last facts differ owes it."""
@@ -49,7 +53,7 @@ def _sort_key(event_id: str, version: int) -> str:
 def announcements(repository: RegistrationRepository, event_id: str) -> list[Announcement]:
     """Every confirmed announcement of the event, oldest first."""
     found = []
-    for item in repository.records(ANNOUNCEMENTS_PARTITION, f"{event_id}#meeting#"):
+    for item in repository.with_prefix(ANNOUNCEMENTS_PARTITION, f"{event_id}#meeting#"):
         found.append(
             Announcement(
                 event_id,
@@ -103,7 +107,7 @@ def plan(repository: RegistrationRepository, event: Event, items: Iterable[Mappi
 def announce(repository: RegistrationRepository, event: Event, confirmed: Plan, now: dt.datetime) -> Announcement:
     """Record the confirmed change (a new version), and move what hangs on the date: every item's TTL."""
     announcement = Announcement(event.id, confirmed.version + 1, confirmed.new, local_iso(now, event), confirmed.reach)
-    repository.add_record(
+    stored = repository.put_new(
         {
             "event": ANNOUNCEMENTS_PARTITION,
             "email": _sort_key(event.id, announcement.version),
@@ -113,6 +117,8 @@ def announce(repository: RegistrationRepository, event: Event, confirmed: Plan, 
             "reach": announcement.reach,
         }
     )
+    if not stored:
+        raise AnnouncedMeanwhile()
     expires = int(event.expires_at.timestamp())
     for item in repository.for_event(event.id):
         if item.get("expires_at") != expires:

@@ -1,7 +1,9 @@
-"""The rules of registering: the deadline, one registration per address, and one write per request.
+"""The rules of registering: the deadline, one registration per inbox, and one write of the registration.
 
 The request only records which email is owed (items.owed_mail); the deliverer (delivery.py) sends it. The same
-rules serve the JSON path, the no-JS form path and the Lambda handler.
+rules serve the JSON path, the no-JS form path and the Lambda handler. Before the registration's conditional put,
+the inbox's record is taken (inboxes.py): a variant of an inbox that is already registered (`jan+x@`, Gmail's dots)
+is a repeat of that registration.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .event import Event, dutch_date
-from .exceptions import DuplicateRegistration, RegistrationClosed
+from .exceptions import DuplicateRegistration, MeetingCancelled, RegistrationClosed, RegistrationNotFound
+from .inboxes import InboxRecords
 from .items import MAIL_RESETS, NewIds, new_item, owed_mail
 from .repository import RegistrationRepository
 from .settings import Clock
@@ -26,11 +29,17 @@ def nothing() -> None:
 
 class Registering:
     def __init__(
-        self, event: Event, repository: RegistrationRepository, clock: Clock, notify: Callable[[], None] = nothing
+        self,
+        event: Event,
+        repository: RegistrationRepository,
+        clock: Clock,
+        inboxes: InboxRecords,
+        notify: Callable[[], None] = nothing,
     ):
         self.event = event
         self.repository = repository
         self.clock = clock
+        self.inboxes = inboxes
         # Called after every write that owes mail (the local worker's wake-up; nothing on AWS).
         self.notify = notify
 
@@ -46,12 +55,28 @@ class Registering:
         already registered, the same request records that the personal link is owed again, and raises
         DuplicateRegistration."""
         now = self.clock()
+        if self.event.cancelled:
+            raise MeetingCancelled(reason=self.event.cancelled_reason, contact=self.event.contact_email)
         if not self.event.is_registration_open(now):
             raise RegistrationClosed(
                 deadline=dutch_date(self.event.last_registration_day), contact=self.event.contact_email
             )
         data = validate(form, self.event)
         item = dict(new_item(data, self.event, now, NewIds.make()))
+        owner = self.inboxes.owner(self.event.id, data.email, int(str(item["expires_at"])))
+        if owner != data.email:
+            # Another address of the same inbox is registered: this is a repeat of that registration.
+            try:
+                self.repository.update(
+                    self.event.id, owner, owed_mail("link", now, self.event), "registered", remove=MAIL_RESETS
+                )
+            except RegistrationNotFound:
+                pass  # it is being stored by a request at this very moment, and owes its confirmation
+            self.notify()
+            log.info(
+                "registration for event %s of an inbox already registered: the personal link is owed", self.event.id
+            )
+            raise DuplicateRegistration(contact=self.event.contact_email)
         stored = self.repository.add(item, on_duplicate=owed_mail("link", now, self.event), remove=MAIL_RESETS)
         self.notify()
         if not stored:

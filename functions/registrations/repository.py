@@ -90,10 +90,6 @@ class ConditionFailed(Exception):
     """A write's condition did not hold; each caller says what that means in the domain."""
 
 
-class RecordExists(Exception):
-    """add_record: a record with this key is already stored (another writer was first)."""
-
-
 def call(operation: Callable[..., Any], **request: Any) -> Any:
     """One DynamoDB call. The one translation of its errors: a failed condition becomes ConditionFailed, and
     anything else the store or the network says becomes StoreUnavailable (503: try again later)."""
@@ -247,9 +243,35 @@ class RegistrationRepository:
         }
         return self._pages(query)
 
-    def add_record(self, item: dict[str, Any]) -> None:
-        """Store a record of its own partition (not a registration: an announcement, an alert's state) that must not
-        exist yet; RecordExists when it does."""
+    def owing(
+        self, event_id: str, filters: list[tuple[str, dict[str, str], dict[str, Any]]]
+    ) -> Iterator[dict[str, Any]]:
+        """The registrations of one event that match any of the deliverer's channel filters (for the sweep): each
+        filter is an expression with its own names and values, which must not clash."""
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        for _, more_names, more_values in filters:
+            names.update(more_names)
+            values.update(more_values)
+        query: dict[str, Any] = {
+            "KeyConditionExpression": Key(PARTITION_KEY).eq(event_id),
+            "FilterExpression": " OR ".join(f"({expression})" for expression, _, _ in filters),
+            "ExpressionAttributeNames": names,
+        }
+        if values:
+            query["ExpressionAttributeValues"] = values
+        return self._pages(query)
+
+    def with_prefix(self, partition: str, prefix: str) -> list[dict[str, Any]]:
+        """The items of a partition other than a meeting's whose sort key starts with `prefix` (publications)."""
+        return list(
+            self._pages(
+                {"KeyConditionExpression": Key(PARTITION_KEY).eq(partition) & Key(SORT_KEY).begins_with(prefix)}
+            )
+        )
+
+    def put_new(self, item: dict[str, Any]) -> bool:
+        """Store an item that must not exist yet; False when it does (nothing is written)."""
         try:
             call(
                 self.table.put_item,
@@ -257,14 +279,9 @@ class RegistrationRepository:
                 ConditionExpression="attribute_not_exists(#pk)",
                 ExpressionAttributeNames={"#pk": PARTITION_KEY},
             )
-        except ConditionFailed as exc:
-            raise RecordExists() from exc
-
-    def records(self, partition: str, prefix: str) -> Iterator[dict[str, Any]]:
-        """The records of a partition whose sort key starts with `prefix`."""
-        return self._pages(
-            {"KeyConditionExpression": Key(PARTITION_KEY).eq(partition) & Key(SORT_KEY).begins_with(prefix)}
-        )
+        except ConditionFailed:
+            return False
+        return True
 
     def set_expiry(self, event_id: str, email: str, expires_at: int) -> None:
         """Move one registration's TTL (the meeting moved); nothing when the item is gone meanwhile."""

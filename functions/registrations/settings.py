@@ -31,6 +31,17 @@ def _text(env: Mapping[str, Any], name: str, default: str = "") -> str:
     return default if value is None else str(value)
 
 
+def _rate(env: Mapping[str, Any]) -> float:
+    text = _text(env, "MAIL_RATE", "14")
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 1000:
+        raise ConfigError(f"MAIL_RATE must be a number of emails per second above 0, such as 14, not {text!r}")
+    return rate
+
+
 @dataclass(frozen=True)
 class Settings:
     registrations_table: str = ""
@@ -59,6 +70,8 @@ class Settings:
     # Set by the deploy step: CloudFront sends it in a header, so /api answers only requests that came through
     # CloudFront. Empty locally: no check.
     origin_secret: str = ""
+    # Emails per second at most: SES's maximum send rate for the account (14 by default in a new region).
+    mail_rate: float = 14.0
     # The staff topic (SNS) of the staff alert (staff_alert.py), set by the deploy step; empty locally: the outbox.
     staff_alert_topic: str = ""
 
@@ -83,6 +96,7 @@ class Settings:
             export_bucket=_text(env, "EXPORT_BUCKET"),
             s3_endpoint=_text(env, "S3_ENDPOINT") or None,
             origin_secret=_text(env, "ORIGIN_SECRET"),
+            mail_rate=_rate(env),
             staff_alert_topic=_text(env, "STAFF_ALERT_TOPIC"),
         )
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from . import publication
 from .event import Event
 from .export import export_rows, write_csv, write_xlsx
 from .items import parse_time
@@ -126,7 +127,9 @@ def publish_spreadsheet(
     """
     if now >= event.expires_at:
         return Published(retention_ended=True)
-    snapshot = take_snapshot(list(repository.for_event(event.id)), event, now)
+    # The summary's staff alert needs to know whether the follow-up is published.
+    has_followup = publication.current(repository, event.id) is not None
+    snapshot = take_snapshot(list(repository.for_event(event.id)), event, now, has_followup)
     outcome: dict[str, list[str]] = {"written": [], "unchanged": [], "kept_newer": []}
     for file in snapshot.files:
         outcome[_publish_file(store, file, snapshot.newest_change)].append(file.key)

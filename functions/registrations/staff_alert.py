@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any, Protocol
 
 from .event import Event
 from .mail.composer import MessageComposer
-from .mail.senders import Sender
+from .mail.senders import OutboxSender, Sender
 from .repository import RegistrationRepository
+from .settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +116,32 @@ class StaffAlert:
             return False
         log.info("staff alert for event %s sent: the follow-up is not published", self.event.id)
         return True
+
+
+def notifier_from_settings(settings: Settings, event: Event) -> Notifier | None:
+    """The staff topic on AWS (STAFF_ALERT_TOPIC); the outbox locally; None when neither is configured."""
+    if settings.staff_alert_topic:
+        return TopicNotifier(settings.staff_alert_topic, settings.aws_region)
+    if settings.mail_backend == "outbox" and settings.mail_outbox:
+        return OutboxNotifier(OutboxSender(Path(settings.mail_outbox)), event.contact_email)
+    return None
+
+
+def check_staff_alert(repository: RegistrationRepository, event: Event, settings: Settings, now: dt.datetime) -> bool:
+    """What the triggers call after each round (triggers.py, dev/local.py). Reads the publication only within the
+    48 hours; never raises: the alert must not stop the round that called it."""
+    try:
+        if not alert_text(event, now, published=False):
+            return False
+        notifier = notifier_from_settings(settings, event)
+        if notifier is None:
+            log.warning("staff alert for event %s due, but no STAFF_ALERT_TOPIC is set", event.id)
+            return False
+        from .publication import current
+
+        published = current(repository, event.id) is not None
+        composer = MessageComposer(event, settings.from_address)
+        return StaffAlert(event, repository, composer, notifier).check(now, published)
+    except Exception as exc:  # noqa: BLE001 - the store's error, whatever it is, is for the next round
+        log.warning("staff alert for event %s not checked: %s", event.id, type(exc).__name__)
+        return False

@@ -11,7 +11,7 @@ from typing import Any
 from .delivery import mail_status
 from .delivery_status import UNREACHABLE
 from .event import OTHER_ORGANISATION, Event
-from .export import _fold, is_active
+from .export import FOLLOWUP_STATES, _fold, followup_state, is_active, readable_time
 from .reminders import sent_keys, upcoming
 from .staff_alert import alert_text
 
@@ -19,7 +19,7 @@ from .staff_alert import alert_text
 MAIL_STATES = {
     "failed": "Mislukt na 5 pogingen (mail de deelnemer zelf)",
     "unknown": "Onzeker of verstuurd (wordt niet vanzelf opnieuw verstuurd)",
-    "held_back": "Tegengehouden (te veel e-mails naar één mailbox)",
+    "held_back": "Tegengehouden (te veel e-mails naar één mailbox), wordt vanzelf later verstuurd",
     "owed": "Nog te versturen",
     "retrying": "Mislukt, wordt opnieuw geprobeerd",
 }
@@ -38,6 +38,10 @@ class Summary:
     mail: dict[str, int] = field(default_factory=dict)
     # Active registrations whose address SES cannot deliver to (delivery_status.UNREACHABLE).
     unreachable: int = 0
+    # The latest moment a held-back email waits for ("" when none waits).
+    held_until: str = ""
+    # The follow-up with the Teams link, per state (followup_state): verstuurd, nog niet, mislukt, onzeker.
+    followup: dict[str, int] = field(default_factory=dict)
     # The staff alert (staff_alert.py), shown at the top; "" when there is none.
     alert: str = ""
     # Per reminder of event.toml (its label): to how many active registrations it was sent.
@@ -57,14 +61,19 @@ def summarise(
     others: dict[str, list[Any]] = {}  # folded name → [name as first typed, count]
     total = cancelled = unreachable = 0
     mail = {state: 0 for state in MAIL_STATES}
+    followup = {state: 0 for state in FOLLOWUP_STATES}
+    held_until = ""
     for item in items:
         state = mail_status(item)
         if state in mail:
             mail[state] += 1
+        if state == "held_back":
+            held_until = max(held_until, str(item.get("mail_retry_at", "")))
         if not is_active(item):
             cancelled += 1
             continue
         total += 1
+        followup[followup_state(item)[0]] += 1
         if item.get("email_status") in UNREACHABLE:
             unreachable += 1
         organisation = str(item.get("organisation", "")).strip()
@@ -93,6 +102,8 @@ def summarise(
         cancelled=cancelled,
         mail=mail,
         unreachable=unreachable,
+        held_until=held_until,
+        followup=followup,
     )
 
 
@@ -132,6 +143,14 @@ def render_summary(summary: Summary, event: Event) -> str:
         "",
         "E-mails (de laatste e-mail per aanmelding)",
         *(f"{label}: {dutch_number(summary.mail.get(state, 0))}" for state, label in MAIL_STATES.items()),
+        *(
+            [f"Tegengehouden e-mails worden verstuurd vanaf {readable_time(summary.held_until)}"]
+            if summary.held_until
+            else []
+        ),
+        "",
+        "Vervolgmail met de Teams-link (aangemelde deelnemers)",
+        *(f"{label}: {dutch_number(summary.followup.get(state, 0))}" for state, label in FOLLOWUP_STATES.items()),
         f"{dutch_number(summary.unreachable)} {'adres' if summary.unreachable == 1 else 'adressen'} onbereikbaar "
         "(kwam terug, als spam gemeld of geweigerd: bel de deelnemer, zie STAFF.md)",
         "",

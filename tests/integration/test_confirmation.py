@@ -56,22 +56,23 @@ def change_form(**changes):
 def test_each_request_makes_one_write_and_sends_nothing(app_config, clock, table, valid_form, deliverer, sender):
     counting = CountingTable(table)
     client = create_app(app_config, clock=clock, table=counting, transport=sender).test_client()
-    # Registering: one conditional put, nothing else
+    # Registering: the inbox's record (one registration per inbox), then one conditional put; nothing else
     assert client.post("/api/registrations", json=valid_form).status_code == 201
-    assert counting.calls == {"PutItem": 1}
+    assert counting.calls == {"UpdateItem": 1, "PutItem": 1}
     deliverer.sweep()
     link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
     sent_before = len(sender.sent)
     paths = [
         # (what the person does, the calls it may make)
-        (lambda: client.post("/api/registrations", json=valid_form), 409, {"PutItem": 1, "UpdateItem": 1}),
+        (lambda: client.post("/api/registrations", json=valid_form), 409, {"PutItem": 1, "UpdateItem": 2}),
         (lambda: client.post(link, data=change_form(remark="Later")), 303, {"Query": 1, "UpdateItem": 1}),
         (lambda: client.post(f"{link}/annuleren"), 303, {"Query": 1, "UpdateItem": 1}),
     ]
     for action, status, calls in paths:
         counting.calls.clear()
         assert action().status_code == status
-        # One write (the 409's put is refused, then one update records the link owed), no email from the request
+        # One write of the registration (the 409's inbox record is ours; its put is refused, then one update
+        # records the link owed), no email from the request
         assert counting.calls == calls
         assert len(sender.sent) == sent_before
     assert item_of(table)["mail_owed"] == "cancellation"

@@ -39,8 +39,14 @@ def test_the_api_says_registration_is_closed_because_the_meeting_is_called_off(c
 def test_a_registration_for_a_called_off_meeting_is_refused_and_nothing_is_stored(cancelled_client, valid_form, table):
     response = cancelled_client.post("/api/registrations", json=valid_form)
     assert response.status_code == 403
-    assert response.get_json()["error"]["code"] == "registration_closed"
+    error = response.get_json()["error"]
+    assert error["code"] == "meeting_cancelled"
+    assert error["message"].startswith("De bijeenkomst gaat niet door. " + REASON + " Aanmelden kan daarom niet meer.")
     assert table.scan()["Items"] == []
+    # The form's own page (no JavaScript) says why, and does not offer the form again.
+    page = html.unescape(cancelled_client.post("/api/registrations", data=valid_form).get_data(as_text=True))
+    assert "De bijeenkomst gaat niet door" in page and REASON in page
+    assert 'id="registration-form"' not in page
 
 
 def test_the_personal_page_says_the_meeting_will_not_take_place(

@@ -35,7 +35,7 @@ def expected_row(item: dict) -> list[str]:
         item["on_behalf_of"],
         item["remark"],
         item["registered_at"][:10] + " " + item["registered_at"][11:16],
-        "",  # the follow-up: not sent yet
+        "nog niet",  # the follow-up with the Teams link: not sent yet
         "",  # no reminder sent yet
         "",  # the email status: SES has said nothing yet
     ]

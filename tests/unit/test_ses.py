@@ -122,7 +122,7 @@ def test_the_deliverer_gets_an_ses_sender_from_configuration():
     assert isinstance(deliverer.sender, SesSender)
     assert deliverer.sender.client.meta.region_name == "eu-west-1"
     assert deliverer.sender.configuration_set == "registrations"
-    assert deliverer.mailer.from_address == SENDER
+    assert deliverer.channels[0].mailer.from_address == SENDER
 
 
 class _TimingOutClient:

@@ -179,7 +179,7 @@ HEADER = [
     "Namens gemeente of provincie",
     "Vraag of opmerking",
     "Aangemeld op",
-    "Vervolgmail verstuurd op",
+    "Vervolgmail",
 ]
 
 

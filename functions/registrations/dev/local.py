@@ -27,6 +27,7 @@ from botocore.exceptions import ClientError
 
 from ..owner_only import FILE_MODE, UMASK, private_folder, write_private
 from ..repository import TABLE_SCHEMA
+from .paths import refused, slash_location
 from .worker import SWEEP_INTERVAL, LocalWorker
 
 PROJECT_ROOT = Path(os.environ.get("PROJECT_ROOT") or Path(__file__).resolve().parents[3])
@@ -149,7 +150,8 @@ def build_site(site_dir: Path = PROJECT_ROOT / "site", env: dict[str, str] | Non
 def site_and_api(site_dir: Path, api_app: WSGIApplication) -> WSGIApplication:
     """One WSGI origin: /api/* goes to Flask, everything else is a file from the built site.
 
-    Directory URLs resolve to their index.html, as CloudFront does in production.
+    Directory URLs resolve to their index.html, as CloudFront does in production, and the same paths are refused
+    (paths.py, the twin of the CloudFront function).
     """
     root = site_dir.resolve()
 
@@ -157,13 +159,22 @@ def site_and_api(site_dir: Path, api_app: WSGIApplication) -> WSGIApplication:
         path = environ.get("PATH_INFO", "/")
         if path == "/api" or path.startswith("/api/"):
             return api_app(environ, start_response)
+        # As sent, before waitress decoded it into PATH_INFO; a bare WSGI environ, or a request line with a full
+        # URL (absolute form), has only the path that PATH_INFO holds.
+        raw_path = environ.get("REQUEST_URI", "").split("?", 1)[0]
+        if not raw_path.startswith("/"):
+            raw_path = path
+        if refused(raw_path):
+            start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"Dit adres bestaat niet op deze site."]
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             start_response("405 Method Not Allowed", [("Content-Type", "text/plain; charset=utf-8"), ("Allow", "GET")])
             return [b"Method Not Allowed"]
         target = (root / path.lstrip("/")).resolve()
         if target.is_dir():
             if not path.endswith("/"):
-                start_response("301 Moved Permanently", [("Location", path + "/")])
+                location = slash_location(raw_path, environ.get("QUERY_STRING", ""))
+                start_response("301 Moved Permanently", [("Location", location)])
                 return [b""]
             target = target / "index.html"
         if root not in target.parents or not target.is_file():
@@ -277,6 +288,7 @@ def app_with_worker(
     from ..event import load_event
     from ..settings import Settings, make_clock
     from ..spreadsheet import refresh_spreadsheet
+    from ..staff_alert import check_staff_alert
 
     settings = Settings.from_env({**os.environ, **config})
     if doubles.get("clock") is None:
@@ -288,6 +300,8 @@ def app_with_worker(
 
     def refresh() -> None:
         refresh_spreadsheet(deliverer.repository, deliverer.event, settings, deliverer.clock(), local_dir=exports)
+        # The staff alert as on AWS, into the outbox.
+        check_staff_alert(deliverer.repository, deliverer.event, settings, deliverer.clock())
 
     worker = LocalWorker(deliverer, interval=interval, after_round=refresh).start()
     return create_app(config, on_write=worker.wake, **doubles), worker

@@ -30,6 +30,7 @@ from .local import (
     site_and_api,
     use_local_credentials,
 )
+from .server import local_server
 from .watch import DynaliteWatch
 
 if TYPE_CHECKING:
@@ -110,8 +111,6 @@ def main(data_dir: Path = DATA_DIR, site_dir: Path = PROJECT_ROOT / "site") -> i
 
 
 def serve(data_dir: Path, site_dir: Path, port: int) -> int:
-    from waitress import create_server
-
     use_local_credentials()
     store_dir = data_dir / "dynalite"
     with Dynalite(data_dir=store_dir, endpoint_file=data_dir / ENDPOINT_FILE_NAME) as dynalite:
@@ -124,7 +123,7 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
         build_site(site_dir)
         # The local deliverer runs beside the app, woken after each write (on AWS: the stream and the sweep).
         api, worker = app_with_worker(config)
-        server = create_server(site_and_api(site_dir, api), host="127.0.0.1", port=port, threads=8)
+        server = local_server(site_and_api(site_dir, api), port)
         log.info(
             "Emails (confirmations with the personal link) are written as .eml files to: %s", config["MAIL_OUTBOX"]
         )

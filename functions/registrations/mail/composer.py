@@ -30,6 +30,7 @@ TEMPLATES = {
     "change": "change",
     "cancellation": "cancellation",
     "followup": "followup",
+    "followup_change": "followup_change",
     "reminder": "reminder",
     "meeting_change": "meeting_change",
     "meeting_cancelled": "meeting_cancelled",
@@ -83,6 +84,8 @@ class MessageComposer:
     def subject(self, kind: str) -> str:
         if kind == "followup":
             return f"Vergaderlink en stukken: {self.event.title}, {self.event.date_text}"
+        if kind == "followup_change":
+            return f"Gewijzigd: vergaderlink of stukken voor de {in_sentence(self.event.title)}, {self.event.date_text}"
         # The meeting's own emails (mail/meeting_mail.py) name its date, and the time where it matters.
         title, day, start = in_sentence(self.event.title), dutch_date(self.event.starts_at.date()), self.event.starts_at
         if kind == "reminder":
@@ -110,8 +113,10 @@ class MessageComposer:
     ) -> EmailMessage:
         """One email of `kind` to the registrant `item`, plain text with an HTML alternative.
 
-        Raises ValueError (or a subclass) when it cannot be made. It is rendered to bytes once here, so that a
-        sender never fails on it after the caller has claimed or recorded anything.
+        Raises ValueError (or a subclass: an unknown kind, a header with a line break) or a jinja2.TemplateError (a
+        template that is broken or names a value the context lacks: StrictUndefined) when it cannot be made; the
+        deliverer records either as failed. It is rendered to bytes once here, so that a sender never fails on it
+        after the caller has claimed or recorded anything.
         """
         template = TEMPLATES.get(kind)
         if template is None:

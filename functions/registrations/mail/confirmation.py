@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import quote
 
 from ..event import Event
 from ..items import MAIL_KINDS
 from ..links import ManageLinks
+from ..publication import Publication
 from . import ics
 from .composer import Attachment, MessageComposer
 
@@ -46,9 +48,19 @@ class ConfirmationMailer:
         """The public "Zet in agenda" download: the meeting with its one UID, naming nobody (PUBLISH)."""
         return ics.event_calendar(self.event, ics.event_uid(self.event), now, self.site_url)
 
-    def invitation(self, item: Mapping[str, Any], now: dt.datetime) -> Attachment:
+    def invitation(
+        self, item: Mapping[str, Any], now: dt.datetime, sequence: int | None = None, teams_link: str = ""
+    ) -> Attachment:
         """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
-        data, method = ics.invitation(self.event, item, parseaddr(self.from_address)[1], now, self.site_url)
+        data, method = ics.invitation(
+            self.event,
+            item,
+            parseaddr(self.from_address)[1],
+            now,
+            self.site_url,
+            sequence=sequence,
+            teams_link=teams_link,
+        )
         return Attachment(
             data,
             filename=ics.filename(self.event),
@@ -60,15 +72,65 @@ class ConfirmationMailer:
     def subject(self, kind: str) -> str:
         return self.composer.subject(kind)
 
-    def build(self, item: Mapping[str, Any], now: dt.datetime, kind: str = "confirmation") -> EmailMessage:
+    def papers(self, item: Mapping[str, Any], publication: Publication) -> list[dict[str, str]]:
+        """The papers as the emails link them: a file through the personal page, a link as it is."""
+        base = self.manage_url(item)
+        return [{"title": p.title, "url": p.url or f"{base}/stukken/{quote(p.file)}"} for p in publication.papers]
+
+    def build(
+        self,
+        item: Mapping[str, Any],
+        now: dt.datetime,
+        kind: str = "confirmation",
+        *,
+        sequence: int | None = None,
+        followup: Publication | None = None,
+    ) -> EmailMessage:
+        """One state-change email. `sequence`: the calendar SEQUENCE the deliverer took for it (without one, the
+        time-based value, for previews). `followup`: the published follow-up a confirmation carries."""
         if kind not in KINDS:
             raise ValueError(f"unknown kind of message: {kind}")
-        context = {
+        context: dict[str, Any] = {
             "manage_url": self.manage_url(item),
             "start_text": f"{self.event.starts_at:%H.%M} uur",
             "site_url": self.site_url,
             "registration_open": self.event.is_registration_open(now),
+            "teams_link": followup.teams_link if followup else "",
+            "papers": self.papers(item, followup) if followup else [],
         }
         # Every email carries the invitee's calendar entry as the registration now stands: a change updates it,
-        # a cancellation cancels it (issue 13).
-        return self.composer.compose(kind, item, now, context, self.invitation(item, now))
+        # a cancellation cancels it.
+        teams_link = followup.teams_link if followup else ""
+        return self.composer.compose(kind, item, now, context, self.invitation(item, now, sequence, teams_link))
+
+    def build_followup(
+        self,
+        item: Mapping[str, Any],
+        now: dt.datetime,
+        publication: Publication,
+        *,
+        sequence: int | None = None,
+        previous: Publication | None = None,
+    ) -> EmailMessage:
+        """The follow-up: the Teams link and the papers (kind "followup"), or, for who had an earlier version, what
+        changed ("followup_change"). The calendar entry follows, with the Teams link as its place."""
+        signatory, _, position = self.event.signatory.partition(", ")
+        context: dict[str, Any] = {
+            "manage_url": self.manage_url(item),
+            "teams_link": publication.teams_link,
+            "papers": self.papers(item, publication),
+            "signatory": signatory,
+            # The position follows the name on a line of its own, so it starts with a capital.
+            "position": position[:1].upper() + position[1:],
+            "link_changed": previous is not None and previous.teams_link != publication.teams_link,
+            "new_papers": [
+                p for p in self.papers(item, publication) if previous is None or p["title"] not in _titles(previous)
+            ],
+        }
+        kind = "followup_change" if previous is not None else "followup"
+        attachment = self.invitation(item, now, sequence, publication.teams_link)
+        return self.composer.compose(kind, item, now, context, attachment)
+
+
+def _titles(publication: Publication) -> set[str]:
+    return {p.title for p in publication.papers}

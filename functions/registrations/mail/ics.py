@@ -62,9 +62,10 @@ def fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
-# Calendar programs keep the entry with the highest SEQUENCE for a UID (RFC 5546 §2.1.4). It is derived from the time
-# of the change it describes, in seconds since this moment, so it rises with every change the invitee is sent, also
-# across a cancellation and a new registration (which replaces the item and so cannot carry a counter over).
+# Calendar programs keep the entry with the highest SEQUENCE for a UID (RFC 5546 §2.1.4), and every registration of
+# the meeting shares one UID. The deliverer takes each email's SEQUENCE from a counter per inbox (inboxes.py), which
+# rises by one at least, also within one second, under a frozen clock and across a new registration. The time-based
+# rule below (seconds since this moment) is what entries sent before the counter carry: the counter starts above it.
 SEQUENCE_EPOCH = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 # The item's attributes that record a change the invitee is told about.
 CHANGE_TIMES = ("registered_at", "changed_at", "cancelled_at", "followup_sent_at")
@@ -72,6 +73,20 @@ CHANGE_TIMES = ("registered_at", "changed_at", "cancelled_at", "followup_sent_at
 
 def sequence_at(moment: dt.datetime) -> int:
     return max(0, int((moment - SEQUENCE_EPOCH).total_seconds()))
+
+
+def time_based_sequence(item: Mapping[str, Any], moment: dt.datetime | None = None) -> int:
+    """The SEQUENCE of the time-based rule: the latest change the item records, or `moment` when later. Entries sent
+    before the per-inbox counter carry it, so the counter starts above it (sequence_floor)."""
+    times = [parse_time(item[key]) for key in CHANGE_TIMES if item.get(key)]
+    if moment is not None:
+        times.append(moment)
+    return sequence_at(max(times)) if times else 0
+
+
+def sequence_floor(item: Mapping[str, Any], now: dt.datetime) -> int:
+    """The least SEQUENCE the next entry may have: above every time-based one sent until now."""
+    return time_based_sequence(item, now) + 1
 
 
 def event_uid(event: Event) -> str:
@@ -89,17 +104,17 @@ def invitation(
     *,
     teams_link: str = "",
     change_at: dt.datetime | None = None,
+    sequence: int | None = None,
 ) -> tuple[bytes, str]:
     """The invitee's own calendar object for the registration as it now stands, and its iTIP method.
 
-    REQUEST while registered, CANCEL once cancelled. The SEQUENCE is the time of the latest change the item records,
-    or `change_at` when that is later (the follow-up, whose change is the email itself); DTSTAMP is `now`, when the
+    REQUEST while registered, CANCEL once cancelled. `sequence` is the one the deliverer took for this email
+    (inboxes.InboxRecords.next_sequence: it rises with every entry the inbox is sent). Without it (previews), the
+    time of the latest change the item records, or `change_at` when that is later. DTSTAMP is `now`, when the
     object is made. The Teams link, once sent, stays in every later update.
     """
-    times = [parse_time(item[key]) for key in CHANGE_TIMES if item.get(key)]
-    if change_at is not None:
-        times.append(change_at)
-    changed = max(times, default=now)
+    if sequence is None:
+        sequence = time_based_sequence(item, change_at) or sequence_at(now)
     method = "CANCEL" if item.get("status") == "cancelled" else "REQUEST"
     name = " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
     calendar = event_calendar(
@@ -108,7 +123,7 @@ def invitation(
         now,
         site_url,
         method=method,
-        sequence=sequence_at(changed),
+        sequence=sequence,
         organizer=organizer,
         attendee=Attendee(name, str(item["email"])),
         teams_link=teams_link or str(item.get("teams_link", "")),
