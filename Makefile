@@ -114,8 +114,8 @@ clean:
 
 # Benchmarks print numbers against a baseline measured in the same run; they are not tests. Each also writes its
 # figures to .bench/results/NAME.json; `make bench` runs them all and writes bench/REPORT.md from those files.
-.PHONY: bench bench-report bench-api bench-export bench-site bench-load bench-faults
-bench: bench-site bench-api bench-load bench-faults bench-export bench-package ## Every benchmark, then one report: bench/REPORT.md
+.PHONY: bench bench-report bench-api bench-export bench-site bench-load bench-faults bench-reminders
+bench: bench-site bench-api bench-load bench-faults bench-export bench-reminders bench-package ## Every benchmark, then one report: bench/REPORT.md
 	$(PY) -m benchmarks.report
 
 bench-report: deps ## bench/REPORT.md from the results there are (without running the benchmarks again)
@@ -129,6 +129,9 @@ bench-load: deps ## 1,000 registrations from 50 clients and 200 posts of one add
 
 bench-faults: deps ## Time to 503 when dynalite is paused (SIGSTOP) or killed, next to the bound of BOTO_CONFIG
 	$(PY) -m benchmarks.store_hang_benchmark
+
+bench-reminders: deps ## One reminder coming due for 1,000 registrants on the local stack: time to the last email, messages/s
+	$(PY) -m benchmarks.reminder_benchmark
 
 bench-export: deps ## Export of 5,000 registrations vs a raw query of the partition
 	$(PY) -m benchmarks.export_benchmark
