@@ -179,3 +179,31 @@ def test_the_summary_and_the_item_record_the_reminders_sent(registered, clock, d
     item = RegistrationRepository(table).get(EVENT_ID, registered[0])
     assert item["reminders_sent"] == "2023-06-06T10:00+02:00"
     assert item["reminder_mail_status"] == "sent"
+
+
+def test_after_publishing_the_reminder_carries_the_teams_link_and_the_papers(
+    registered, clock, deliverer, sender, table
+):
+    from registrations import publication
+    from registrations.event import load_event
+
+    teams = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_bench"
+    clock.set("2023-06-01T10:00")
+    publication.publish(
+        RegistrationRepository(table),
+        EVENT_ID,
+        teams,
+        [publication.PublishedPaper("Robuustheidscriteria", url="https://vng.nl/criteria")],
+        "code",
+        "2023-06-01T10:00:00+02:00",
+        int(load_event().expires_at.timestamp()),
+    )
+    deliverer.sweep()  # the follow-up itself
+    assert len(sender.messages) == 4 and sender.reminders() == []
+    clock.set("2023-06-06T10:05")
+    deliverer.sweep()
+    [(_, reminder), *_] = sender.reminders()
+    text = reminder.get_body(("plain",)).get_content()
+    assert f"Deelnemen via Microsoft Teams:\r\n{teams}" in text
+    assert "- Robuustheidscriteria: https://vng.nl/criteria" in text
+    assert "nog niet verstuurd" not in text

@@ -33,6 +33,8 @@ TEAMS = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc"
 @dataclasses.dataclass(frozen=True)
 class Paper:
     title: str
+    url: str = ""
+    file: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -76,11 +78,15 @@ def test_the_reminder_before_the_link_is_published_says_it_follows_and_has_no_li
 
 def test_the_reminder_after_publishing_carries_the_teams_link_and_the_papers():
     event = load_event()
-    published = Published(TEAMS, (Paper("Robuustheidscriteria"), Paper("Landschap")))
+    published = Published(
+        TEAMS, (Paper("Robuustheidscriteria", file="criteria 2023.pdf"), Paper("Landschap", url="https://vng.nl/l"))
+    )
     parsed, text, calendar, entry = received(mailer().reminder(ITEM, NOW, event.reminders[1], published, sequence=9))
     assert "Vandaag is de bestuurlijke netwerkbijeenkomst" in text
     assert f"Deelnemen via Microsoft Teams:\n{TEAMS}" in text
-    assert "- Robuustheidscriteria\n- Landschap" in text
+    # As the follow-up links them: a file through the personal page, a link as it is.
+    assert "- Robuustheidscriteria: https://site.example/api/mijn-aanmelding/" in text
+    assert "/stukken/criteria%202023.pdf\n- Landschap: https://vng.nl/l" in text
     assert "nog niet verstuurd" not in text
     assert str(entry["LOCATION"]) == TEAMS and entry["SEQUENCE"] == 9
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from ..calendar_facts import CalendarFacts, changes, facts_of
 from ..event import Event
@@ -24,8 +25,16 @@ from .confirmation import MANAGE_PATH
 
 
 class Paper(Protocol):
+    """A published paper (publication.PublishedPaper): a link, or a file served through the personal page."""
+
     @property
     def title(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def file(self) -> str: ...
 
 
 class Published(Protocol):
@@ -99,11 +108,17 @@ class MeetingMailer:
         """The reminder: date and time, the Teams link once published (else that it follows), the papers through
         the personal page, and the personal link."""
         teams_link = published.teams_link if published is not None else ""
+        manage_url = self.manage_url(item)
+        # As the follow-up links them (mail/confirmation.py): a file through the personal page, a link as it is.
+        papers = [
+            {"title": p.title, "url": p.url or f"{manage_url}/stukken/{quote(p.file)}"}
+            for p in (published.papers if published is not None else ())
+        ]
         context = {
             "when": _when_phrase(self.event, reminder),
-            "manage_url": self.manage_url(item),
+            "manage_url": manage_url,
             "teams_link": teams_link,
-            "papers": [paper.title for paper in published.papers] if published is not None else [],
+            "papers": papers,
         }
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("reminder", item, now, context, entry)
