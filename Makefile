@@ -114,8 +114,8 @@ clean:
 
 # Benchmarks print numbers against a baseline measured in the same run; they are not tests. Each also writes its
 # figures to .bench/results/NAME.json; `make bench` runs them all and writes bench/REPORT.md from those files.
-.PHONY: bench bench-report bench-api bench-export bench-site bench-load bench-faults bench-reminders
-bench: bench-site bench-api bench-load bench-faults bench-export bench-reminders bench-package ## Every benchmark, then one report: bench/REPORT.md
+.PHONY: bench bench-report bench-api bench-export bench-site bench-load bench-faults bench-followup bench-reminders
+bench: bench-site bench-api bench-load bench-faults bench-followup bench-reminders bench-export bench-package ## Every benchmark, then one report: bench/REPORT.md
 	$(PY) -m benchmarks.report
 
 bench-report: deps ## bench/REPORT.md from the results there are (without running the benchmarks again)
@@ -127,8 +127,12 @@ bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and impor
 bench-load: deps ## 1,000 registrations from 50 clients and 200 posts of one address on the local stack, vs raw put_item
 	$(PY) -m benchmarks.load_benchmark
 
-bench-faults: deps ## Time to 503 when dynalite is paused (SIGSTOP) or killed, next to the bound of BOTO_CONFIG
+bench-faults: deps ## Time to 503 when dynalite is paused (SIGSTOP) or killed, posts and personal-page changes, next to the bound of BOTO_CONFIG
 	$(PY) -m benchmarks.store_hang_benchmark
+	$(PY) -m benchmarks.mail_attack_benchmark
+
+bench-followup: deps ## 1,000 registrants: publishing to the last follow-up, vs registering to the last confirmation
+	$(PY) -m benchmarks.followup_benchmark
 
 bench-reminders: deps ## One reminder coming due for 1,000 registrants on the local stack: time to the last email, messages/s
 	$(PY) -m benchmarks.reminder_benchmark

@@ -120,7 +120,8 @@ def invoke(
 ) -> dict[str, Any]:
     """Start a fresh interpreter (a cold Lambda container), call the handler with each event in turn.
 
-    Returns {"import_seconds", "responses": [...], "call_seconds": [...]}.
+    Returns {"import_seconds", "responses": [...], "call_seconds": [...], "request_ids": [...], "log"}: the
+    request id of each call's context, and what the process wrote to stdout and stderr.
     """
     with tempfile.TemporaryDirectory(prefix="lambda-invoke-") as tmp:
         events_file, result_file = Path(tmp) / "events.json", Path(tmp) / "result.json"

@@ -43,10 +43,12 @@ def main() -> int:
     handler = getattr(importlib.import_module(module_name), function_name)
     import_seconds = time.perf_counter() - started
 
-    responses, call_seconds = [], []
+    responses, call_seconds, request_ids = [], [], []
     for event in events:
         started = time.perf_counter()
-        responses.append(handler(event, LambdaContext()))
+        context = LambdaContext()
+        request_ids.append(context.aws_request_id)
+        responses.append(handler(event, context))
         call_seconds.append(time.perf_counter() - started)
 
     outside = sorted(
@@ -62,6 +64,7 @@ def main() -> int:
                 "import_seconds": import_seconds,
                 "call_seconds": call_seconds,
                 "responses": responses,
+                "request_ids": request_ids,
                 "modules_from_site_packages": outside,
             },
             f,

@@ -12,6 +12,7 @@
    sends it to the API in a header (the stack parameter OriginSecret), and the function refuses /api requests
    without it. It is set on the function (ORIGIN_SECRET) only once the stack says CloudFront sends it
    (output OriginSecretInUse), so no step of the rollout refuses CloudFront's own requests;
+   In the same update, Lambda's JSON log format (LOGGING_CONFIG; Zappa has no setting for it, and keeps it);
 4. applies API Gateway stage throttling (`api_gateway_throttling` in zappa_settings.json: a steady rate and a burst,
    the first line against floods; Zappa has no setting for it);
 5. prints the API's host name and, while CloudFront does not route /api/* there yet or does not send the origin
@@ -85,15 +86,26 @@ def origin_secret(clients: Clients, parameter: str) -> str:
     return stored_secret(clients, parameter, "ORIGIN_SECRET: CloudFront's header to the API (parameter OriginSecret)")
 
 
+# Lambda's own JSON log format (Zappa has no setting for it): the platform's lines (START, REPORT with the duration)
+# are JSON too, and Lambda filters by level. The function's lines are JSON either way (observability/logs.py).
+LOGGING_CONFIG = {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}
+
+
 def set_function_environment(clients: Clients, function: str, values: dict[str, str]) -> bool:
-    """Merge these variables into the function's environment; True when something changed."""
+    """Merge these variables into the function's environment, and set the JSON log format, in one update (a second
+    update right after the first is refused while Lambda applies it); True when the environment changed."""
     current = clients.lambda_.get_function_configuration(FunctionName=function)
     variables = dict(current.get("Environment", {}).get("Variables", {}))
-    if all(variables.get(key) == value for key, value in values.items()):
+    logging_config = current.get("LoggingConfig", {})
+    same_logs = all(logging_config.get(key) == value for key, value in LOGGING_CONFIG.items())
+    same_environment = all(variables.get(key) == value for key, value in values.items())
+    if same_environment and same_logs:
         return False
     variables.update(values)
-    clients.lambda_.update_function_configuration(FunctionName=function, Environment={"Variables": variables})
-    return True
+    clients.lambda_.update_function_configuration(
+        FunctionName=function, Environment={"Variables": variables}, LoggingConfig=LOGGING_CONFIG
+    )
+    return not same_environment
 
 
 def rest_api_id(clients: Clients, name: str) -> str:

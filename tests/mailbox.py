@@ -65,3 +65,14 @@ class Clock:
 
     def advance(self, **delta) -> None:
         self.now += dt.timedelta(**delta)
+
+
+def followup_message(event, item, teams_link, papers, mail_from, now):
+    """The follow-up as the deliverer builds it, for one registrant (papers: (title, url) pairs)."""
+    from registrations.links import ManageLinks
+    from registrations.mail.confirmation import ConfirmationMailer
+    from registrations.publication import Publication, PublishedPaper
+
+    mailer = ConfirmationMailer(event, ManageLinks("test-secret", event), mail_from, "https://aanmelden.example")
+    published = Publication(event.id, 1, "", teams_link, tuple(PublishedPaper(t, url=u) for t, u in papers))
+    return mailer.build_followup({"registration_id": "r1", "link_version": 1, **item}, now, published)

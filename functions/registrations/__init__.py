@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .links import ManageLinks
     from .mail.confirmation import ConfirmationMailer
     from .mail.senders import Sender
+    from .observability.metrics import Metrics
     from .repository import RegistrationRepository
 
 __all__ = ["ConfigError", "Settings", "create_app", "create_deliverer"]
@@ -33,19 +34,22 @@ def create_app(
     transport: Sender | None = None,
     on_write: Callable[[], None] | None = None,
     event: Event | None = None,
+    metrics: Metrics | None = None,
 ) -> Flask:
     """Wire the app. `config`: Settings, or environment names that override os.environ (a local run, tests).
 
     The test doubles come in as arguments: `table` (a DynamoDB Table, or a stand-in that fails), `clock` and
     `transport` (a mail sender; the app itself sends nothing, but settings are checked the same way).
-    `on_write` is called after every write that owes mail (the local worker's wake-up). `event`: other facts than
-    event.toml's (tests of a moved or called-off meeting).
+    `on_write` is called after every write that owes mail (the local worker's wake-up). `metrics`: where the
+    registrations and refusals are counted (observability/metrics.py; none by default, EMF on Lambda: wsgi.py).
+    `event`: other facts than event.toml's (tests of a moved or called-off meeting).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
     from .inboxes import InboxRecords
     from .mail.composer import in_sentence
+    from .observability.metrics import NO_METRICS
     from .registering import Registering, nothing
     from .self_service import SelfService
     from .web import api, errors, guards, personal
@@ -60,6 +64,7 @@ def create_app(
     app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, inboxes, notify)
     app.extensions["self_service"] = SelfService(parts.event, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
+    app.extensions["metrics"] = metrics or NO_METRICS
     app.context_processor(lambda: {"event": parts.event})
     # The event's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
     app.jinja_env.filters["in_sentence"] = in_sentence
@@ -77,6 +82,7 @@ def create_deliverer(
     clock: Clock | None = None,
     transport: Sender | None = None,
     event: Event | None = None,
+    metrics: Metrics | None = None,
 ) -> Deliverer:
     """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
     from .channels import Channel, StateChannel
@@ -88,6 +94,7 @@ def create_deliverer(
     from .mail.senders import sender_from_settings
     from .mailbox_limits import MailboxLimits
     from .meeting_channels import MeetingChannel, ReminderChannel
+    from .observability.metrics import NO_METRICS
 
     parts = _Parts.wire(config, table, clock, transport, event)
     sender = transport or sender_from_settings(parts.settings)
@@ -101,7 +108,9 @@ def create_deliverer(
         MeetingChannel(parts.event, parts.repository, meeting_mailer),
     ]
     pace = RateLimiter(parts.settings.mail_rate).wait
-    return Deliverer(parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace)
+    return Deliverer(
+        parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace, metrics or NO_METRICS
+    )
 
 
 @dataclass(frozen=True)
@@ -127,6 +136,7 @@ class _Parts:
         from .event import load_event
         from .links import ManageLinks
         from .mail.confirmation import ConfirmationMailer
+        from .observability.logs import bind_meeting
         from .repository import LazyTable, RegistrationRepository
         from .settings import make_clock
 
@@ -135,6 +145,7 @@ class _Parts:
         logging.getLogger("registrations").setLevel(settings.log_level)
         # event.toml is read (and checked) at every start: bad facts stop the function here (EventFileError).
         event = event or load_event()
+        bind_meeting(event.id)  # the meeting's id on every JSON log line
         repository = RegistrationRepository(
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)
         )

@@ -33,6 +33,8 @@ from .items import local_iso, parse_time
 from .mail import ics
 from .mail.senders import MailNotSent, MailOutcomeUnknown, Sender
 from .mailbox_limits import MailboxLimits, next_hour
+from .observability.logs import fields
+from .observability.metrics import NO_METRICS, Metrics, overdue_since
 from .repository import RegistrationRepository
 from .settings import Clock
 from .slots import STATE, SlotRecords, stale_claim
@@ -80,6 +82,7 @@ class Deliverer:
         inboxes: InboxRecords,
         clock: Clock,
         pace: Callable[[], None] = nothing,
+        metrics: Metrics = NO_METRICS,
     ):
         self.event = event
         self.repository = repository
@@ -90,6 +93,10 @@ class Deliverer:
         self.clock = clock
         # Called before every send: spaces sends out under SES's maximum send rate (mail/rate.py).
         self.pace = pace
+        # Operations (observability/metrics.py): one document per email outcome, and what the last sweep found
+        # owed for too long (the stuck-deliverer alarm).
+        self.metrics = metrics
+        self.last_overdue = 0
 
     # --- triggers ------------------------------------------------------------------------------------------------
 
@@ -110,12 +117,25 @@ class Deliverer:
         counts: Counter[str] = Counter()
         rnd = self.round()
         filters = [channel.sweep_filter(rnd) for channel in self.channels]
+        overdue = 0
         for item in self.repository.owing(self.event.id, filters):
+            overdue += self._overdue(item, rnd)
             if seconds_left() < SAFETY_SECONDS:
                 counts["deferred"] += 1
                 continue
             counts.update(self._guarded(item, rnd))
+        self.last_overdue = overdue
         return counts
+
+    def _overdue(self, item: Mapping[str, Any], rnd: Round) -> int:
+        """How many emails this item has owed for too long, not counting one that waits on purpose for its time
+        (a retry, or the next hour under the mailbox limit)."""
+        count = 0
+        for channel in self.channels:
+            owed = channel.owed(item, rnd)
+            if owed is not None and overdue_since(owed.owed_at, item.get(channel.slot.attr("retry_at")), rnd.now):
+                count += 1
+        return count
 
     def _guarded(self, item: Mapping[str, Any], rnd: Round) -> list[str]:
         """One item under its own guard: whatever goes wrong with it, the round goes on with the next (only a store
@@ -181,7 +201,10 @@ class Deliverer:
                     break
                 outcome, after = self._send(current, channel, owed, rnd)
                 outcomes.append(outcome)
-                log.info("%s email for event %s: %s", owed.kind, self.event.id, outcome)
+                # The lag counts from when it became owed, or from when it was due again after a deliberate wait
+                # (a retry, the mailbox limit's next hour), so waiting on purpose never looks like falling behind.
+                self.metrics.email(owed.kind, outcome, retry_at or owed.owed_at, self.clock())
+                log.info("%s email for event %s: %s", owed.kind, self.event.id, outcome, extra=fields(outcome=outcome))
                 if after is None:
                     return outcomes  # someone else has it now, or it is gone
                 current = after
@@ -265,6 +288,7 @@ class Deliverer:
                 log.warning("email for event %s left unconfirmed by an interrupted worker: unknown", self.event.id)
                 owed_id = str(item[slot.attr("claim_for")])
                 records.finish(email, claim, owed_id, "unknown", self._stamp(), settled=True)
+                self.metrics.email(str(item.get(slot.attr("kind")) or "unknown"), "unknown", None, self.clock())
                 outcomes.append("unknown")
             else:
                 log.warning("email for event %s claimed but never sent: owed again", self.event.id)

@@ -59,7 +59,26 @@ class Registration(TypedDict, total=False):
     mail_retry_at: str
     mail_sent_at: str
     mail_message_id: str
-    # Written before the deliverer existed; read, never written.
+    mail_sending_at: str  # written just before the sender is called (slots.py)
+    mail_failure: str  # why a failed email failed (an exception's name)
+    # The follow-up (followup_mail.py): the version received, and its slot (slots.py, prefix followup_mail_).
+    followup_version: int
+    teams_link: str
+    followup_mail_done: str
+    followup_mail_status: str
+    followup_mail_status_at: str
+    followup_mail_kind: str
+    followup_mail_claim: str
+    followup_mail_claim_for: str
+    followup_mail_claimed_at: str
+    followup_mail_sending_at: str
+    followup_mail_attempts: int
+    followup_mail_retry_at: str
+    followup_mail_sent_at: str
+    followup_mail_message_id: str
+    followup_mail_failure: str
+    # Written before the deliverer and the published follow-up existed: kept as stored, and read (the follow-up's
+    # followup_sent_at counts as its first version); never written any more.
     confirmation_status: str  # "pending", "sent" or "failed"
     confirmation_at: str
     link_sent_at: str

@@ -16,6 +16,7 @@ from .event import Event, dutch_date
 from .exceptions import DuplicateRegistration, MeetingCancelled, RegistrationClosed, RegistrationNotFound
 from .inboxes import InboxRecords
 from .items import MAIL_RESETS, NewIds, new_item, owed_mail
+from .observability.logs import fields
 from .repository import RegistrationRepository
 from .settings import Clock
 from .validation import validate
@@ -80,7 +81,11 @@ class Registering:
         stored = self.repository.add(item, on_duplicate=owed_mail("link", now, self.event), remove=MAIL_RESETS)
         self.notify()
         if not stored:
-            log.info("repeat registration for event %s: the personal link is owed again", self.event.id)
+            log.info(
+                "repeat registration for event %s: the personal link is owed again",
+                self.event.id,
+                extra=fields(outcome="duplicate"),
+            )
             raise DuplicateRegistration(contact=self.event.contact_email)
-        log.info("registration stored for event %s", self.event.id)
+        log.info("registration stored for event %s", self.event.id, extra=fields(outcome="stored"))
         return item

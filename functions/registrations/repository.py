@@ -103,6 +103,10 @@ def call(operation: Callable[..., Any], **request: Any) -> Any:
         raise StoreUnavailable() from exc
 
 
+# Rounds of put, update and re-read in add(): each further round needs another writer to have won a race.
+ADD_ROUNDS = 3
+
+
 class RegistrationRepository:
     def __init__(self, table: Any):
         self.table = table
@@ -114,20 +118,43 @@ class RegistrationRepository:
         request still makes only one write that succeeds. botocore retries a put whose answer timed out; if the
         first attempt was stored, the retry meets the condition. The item's `submission_id` (new for every
         request) tells our own earlier attempt apart from another registration: then the put succeeded.
+
+        Between the put and the update, another request may change the item: a cancellation (then neither
+        condition holds, though the store is fine) or a new registration after it. The item is then read again
+        and the round starts over, at most ADD_ROUNDS times: each round needs another writer to win a race, and a
+        registration can be cancelled only once, so two rounds settle any real race.
         """
-        try:
-            call(
-                self.table.put_item,
-                Item=item,
-                # A cancelled registration may be replaced by a new one; an active one never.
-                ConditionExpression="attribute_not_exists(#pk) OR #status = :cancelled",
-                ExpressionAttributeNames={"#pk": PARTITION_KEY, "#status": "status"},
-                ExpressionAttributeValues={":cancelled": "cancelled"},
-            )
-        except ConditionFailed as exc:
-            duplicate = exc
-        else:
-            return True
+        duplicate: ConditionFailed | None = None
+        for _ in range(ADD_ROUNDS):
+            try:
+                call(
+                    self.table.put_item,
+                    Item=item,
+                    # A cancelled registration may be replaced by a new one; an active one never.
+                    ConditionExpression="attribute_not_exists(#pk) OR #status = :cancelled",
+                    ExpressionAttributeNames={"#pk": PARTITION_KEY, "#status": "status"},
+                    ExpressionAttributeValues={":cancelled": "cancelled"},
+                )
+            except ConditionFailed as exc:
+                duplicate = exc
+            else:
+                return True
+            if self._mark_duplicate(item, on_duplicate, remove):
+                return False
+            # Not an active registration of another submission: our own retried put, or a race with a cancel.
+            try:
+                stored = self.get(item[PARTITION_KEY], item[SORT_KEY])
+            except RegistrationNotFound:
+                continue  # removed meanwhile: the put may go in now
+            if item.get("submission_id") and stored.get("submission_id") == item["submission_id"]:
+                return True
+            # Cancelled (the put may replace it now) or registered again by another submission (a repeat now):
+            # the next round decides.
+        # Still undecided after every round: the item kept changing under us. Rare enough to be a 503.
+        raise StoreUnavailable() from duplicate
+
+    def _mark_duplicate(self, item: dict[str, Any], on_duplicate: dict[str, Any], remove: tuple[str, ...]) -> bool:
+        """Record `on_duplicate` on the active registration of another submission; False when there is none."""
         names = {"#pk": PARTITION_KEY, "#status": "status", "#sid": "submission_id"}
         values: dict[str, Any] = {":registered": "registered", ":sid": item.get("submission_id", "")}
         sets = [f"#s{i} = :s{i}" for i in range(len(on_duplicate))]
@@ -143,16 +170,9 @@ class RegistrationRepository:
             names.update({f"#r{i}": name for i, name in enumerate(remove)})
             update += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(remove)))
         condition = "attribute_exists(#pk) AND #status = :registered AND (attribute_not_exists(#sid) OR #sid <> :sid)"
-        if self.conditional_update(item[PARTITION_KEY], item[SORT_KEY], update, condition, names, values) is not None:
-            return False
-        # Not an active registration of another submission: our own retried put, or a race with a cancel.
-        try:
-            stored = self.get(item[PARTITION_KEY], item[SORT_KEY])
-        except RegistrationNotFound:
-            raise StoreUnavailable() from duplicate
-        if item.get("submission_id") and stored.get("submission_id") == item["submission_id"]:
-            return True
-        raise StoreUnavailable() from duplicate
+        return (
+            self.conditional_update(item[PARTITION_KEY], item[SORT_KEY], update, condition, names, values) is not None
+        )
 
     def get(self, event_id: str, email: str) -> dict[str, Any]:
         response = call(self.table.get_item, Key={PARTITION_KEY: event_id, SORT_KEY: email}, ConsistentRead=True)

@@ -10,18 +10,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .event import Event
 from .exceptions import ChangesClosed, RegistrationCancelled, RegistrationNotFound, RevokedLink
 from .items import MAIL_RESETS, changes_from, local_iso, owed_mail
 from .links import LinkKey, ManageLinks
+from .observability.logs import fields
 from .registering import nothing
 from .repository import RegistrationRepository
 from .settings import Clock
 from .validation import validate
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class ChangeAttempt:
+    """What a change request has read from the store so far, filled in by SelfService.change. The page that says
+    a change was not saved is made from this and the form, never from another store call: in a hang, that call
+    would wait out the store's bound a second time, and its failure would lose what was typed."""
+
+    email: str = ""
 
 
 class SelfService:
@@ -69,18 +80,32 @@ class SelfService:
             "registration_open": self.event.is_registration_open(now),
         }
 
-    def change(self, token: str, form: Mapping[str, Any]) -> dict[str, Any]:
-        """Change the details of a registration, never its address; until the meeting starts."""
+    def change(self, token: str, form: Mapping[str, Any], attempt: ChangeAttempt | None = None) -> dict[str, Any]:
+        """Change the details of a registration, never its address; until the meeting starts. `attempt` is told
+        what was read on the way, for the page when the change fails."""
         now = self.clock()
         key = self.links.key_for(token, now)
         if self.event.has_started(now):
             raise self._changes_closed()
         email = self._locate(key)
+        if attempt is not None:
+            attempt.email = email
         # The address comes from the registration, whatever the form says; consent was given when registering.
         data = validate({**form, "email": email, "consent": "ja"}, self.event)
         item = self._write(key, email, changes_from(data, self.event, now))
-        log.info("registration changed for event %s", self.event.id)
+        log.info("registration changed for event %s", self.event.id, extra=fields(outcome="changed"))
         return item
+
+    def unsaved_view(self, attempt: ChangeAttempt) -> dict[str, Any]:
+        """The personal page's view after a change that was not saved, without a store call: the registration is
+        the one being changed (the address when it was read), and the form is shown again."""
+        now = self.clock()
+        return {
+            "registration": {"email": attempt.email, "status": "registered"},
+            "can_change": not self.event.has_started(now),
+            "has_started": self.event.has_started(now),
+            "registration_open": self.event.is_registration_open(now),
+        }
 
     def cancel(self, token: str) -> dict[str, Any]:
         """Withdraw: the item stays, with status "cancelled" and the time, so staff see who withdrew."""
@@ -95,7 +120,7 @@ class SelfService:
             **owed_mail("cancellation", now, self.event),
         }
         item = self._write(key, email, changes)
-        log.info("registration cancelled for event %s", self.event.id)
+        log.info("registration cancelled for event %s", self.event.id, extra=fields(outcome="cancelled"))
         return item
 
     def _write(self, key: LinkKey, email: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,11 @@ timestamp that exists only once the stack does), knows scheduled events only und
 other EventBridge events, and reports success after dropping a record. So:
 
 - DynamoDB stream records → the deliverer (with Lambda's partial batch response);
-- the sweep (the EventBridge rule's constant input, SWEEP_EVENT) → the deliverer's sweep;
+- the sweep (the EventBridge rule's constant input, SWEEP_EVENT) → the deliverer's sweep; when it runs out of time
+  with work left (a publication or a reminder round for everyone), it hands the rest to a new invocation of itself at
+  once (CONTINUED_SWEEP), so 1,000 emails never wait for the next scheduled sweep;
+- a newly stored publication (its stream record, PUBLICATION_FILTER) → the same sweep, so publishing starts sending
+  within seconds;
 - SES events (EventBridge source "aws.ses") → delivery_status.record_delivery_event, on the registration;
 - anything else (API Gateway requests, Zappa's own events) → Zappa's handler, unchanged.
 """
@@ -13,8 +17,13 @@ other EventBridge events, and reports success after dropping a record. So:
 from __future__ import annotations
 
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from .observability import logs
+from .observability.metrics import NO_METRICS, Metrics, lambda_metrics
 
 if TYPE_CHECKING:
     from .delivery import Deliverer
@@ -28,8 +37,19 @@ STREAM_FILTER: dict[str, Any] = {
     "dynamodb": {"NewImage": {"mail_owed": {"S": [{"exists": True}]}, "mail_status": {"S": [{"exists": False}]}}},
 }
 
+# A new version of the follow-up (publication.py): everyone active owes it, so the whole sweep runs.
+PUBLICATION_FILTER: dict[str, Any] = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"Keys": {"event": {"S": ["publications"]}}},
+}
+STREAM_FILTERS = (STREAM_FILTER, PUBLICATION_FILTER)
+
 # The input infra/template.yaml gives the sweep's schedule rule; matched exactly, whatever the rule's ARN.
 SWEEP_EVENT = {"registrations": "sweep"}
+# What a sweep that ran out of time sends to the next invocation; `continued` counts the hand-overs, which stop at
+# MAX_CONTINUATIONS whatever happens (a round of 1,000 takes about 11).
+CONTINUED_SWEEP = "continued"
+MAX_CONTINUATIONS = 100
 
 
 def route(event: Any) -> str:
@@ -43,11 +63,27 @@ def route(event: Any) -> str:
         and all(isinstance(r, Mapping) and r.get("eventSource") == "aws:dynamodb" for r in records)
     ):
         return "stream"
-    if dict(event) == SWEEP_EVENT:
+    if dict(event) == SWEEP_EVENT or (
+        event.get("registrations") == "sweep"
+        and set(event) == {"registrations", CONTINUED_SWEEP}
+        and isinstance(event.get(CONTINUED_SWEEP), int)
+    ):
         return "sweep"
     if event.get("source") == "aws.ses":
         return "ses"
     return "zappa"
+
+
+def trigger_of(event: Any, target: str) -> str:
+    """The trigger a log line names (observability.logs.TRIGGERS): an S3 notification or else an HTTP request,
+    for what goes to Zappa."""
+    if target != "zappa":
+        return target
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    if isinstance(records, list) and records and isinstance(records[0], Mapping):
+        if records[0].get("eventSource") == "aws:s3":
+            return "s3"
+    return "http"
 
 
 def seconds_left(context: Any) -> Callable[[], float]:
@@ -66,12 +102,21 @@ class Dispatcher:
         make_deliverer: Callable[[], Deliverer],
         zappa_handler: Callable[[Any, Any], Any],
         refresh: Callable[[Deliverer], object] | None = None,
+        continue_sweep: Callable[[Mapping[str, Any], Any], object] | None = None,
+        *,
+        metrics: Metrics = NO_METRICS,
+        on_first_call: Callable[[], object] | None = None,
     ):
         self._make_deliverer = make_deliverer
         self._deliverer: Deliverer | None = None
         self._zappa_handler = zappa_handler
         # After a stream batch and on the sweep: the staff spreadsheet in the export bucket (spreadsheet.py).
         self._refresh = refresh
+        # Hands a sweep that ran out of time to a new invocation (on AWS: an asynchronous invoke of this function).
+        self._continue_sweep = continue_sweep
+        # Operations (observability/): the sweep's and SES's metrics; on Lambda, JSON log lines from the first call.
+        self.metrics = metrics
+        self._on_first_call = on_first_call
 
     @property
     def deliverer(self) -> Deliverer:
@@ -80,32 +125,72 @@ class Dispatcher:
         return self._deliverer
 
     def __call__(self, event: Any, context: Any) -> Any:
+        if self._on_first_call is not None:
+            self._on_first_call()
+            self._on_first_call = None
         target = route(event)
+        with logs.invocation(getattr(context, "aws_request_id", None), trigger_of(event, target)):
+            return self._handle(target, event, context)
+
+    def _handle(self, target: str, event: Any, context: Any) -> Any:
         if target == "stream":
             answer = self.deliverer.stream(event["Records"], seconds_left(context))
+            if any(_is_publication(record) for record in event["Records"]):
+                self._sweep(0, context)
             self._refreshed()
             return answer
         if target == "sweep":
-            counts = self.deliverer.sweep(seconds_left(context))
-            log.info("sweep: %s", dict(counts) or "nothing owed")
+            counts = self._sweep(int(event.get(CONTINUED_SWEEP, 0)), context)
             self._refreshed()
             return {"swept": dict(counts)}
         if target == "ses":
-            from .delivery_status import record_delivery_event
+            from .delivery_status import STATUS_OF, record_delivery_event
 
             deliverer = self.deliverer
-            return {"ses": record_delivery_event(event, deliverer.repository, deliverer.event)}
+            outcome = record_delivery_event(event, deliverer.repository, deliverer.event)
+            verdict = STATUS_OF.get(str((event.get("detail") or {}).get("eventType") or ""))
+            if outcome != "ignored" and verdict is not None:
+                self.metrics.ses_verdict(verdict)
+            return {"ses": outcome}
         return self._zappa_handler(event, context)
+
+    def _sweep(self, continued: int, context: Any) -> Counter[str]:
+        started = time.monotonic()
+        counts = self.deliverer.sweep(seconds_left(context))
+        self.metrics.sweep(time.monotonic() - started, counts, self.deliverer.last_overdue)
+        log.info("sweep: %s", dict(counts) or "nothing owed", extra=logs.fields(outcome="swept"))
+        if counts.get("deferred") and self._continue_sweep is not None and continued < MAX_CONTINUATIONS:
+            # Cut off by the time limit with work left: the next invocation goes on at once. Claims make it safe if
+            # the scheduled sweep runs at the same time: nothing is sent twice.
+            self._continue_sweep({**SWEEP_EVENT, CONTINUED_SWEEP: continued + 1}, context)
+        return counts
 
     def _refreshed(self) -> None:
         if self._refresh is not None:
             self._refresh(self.deliverer)
 
 
+def _is_publication(record: Any) -> bool:
+    keys = (record.get("dynamodb") or {}).get("Keys") or {} if isinstance(record, Mapping) else {}
+    return bool(record.get("eventName") == "INSERT" and (keys.get("event") or {}).get("S") == "publications")
+
+
+def _invoke_again(event: Mapping[str, Any], context: Any) -> None:
+    """An asynchronous invocation of this same function (its role may invoke it: infra/template.yaml)."""
+    import json
+
+    import boto3
+
+    arn = getattr(context, "invoked_function_arn", "")
+    if not arn:
+        return
+    boto3.client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=json.dumps(event).encode())
+
+
 def _deliverer_from_environment() -> Deliverer:
     from . import create_deliverer
 
-    return create_deliverer()
+    return create_deliverer(metrics=LAMBDA_METRICS)
 
 
 def _zappa(event: Any, context: Any) -> Any:
@@ -128,5 +213,21 @@ def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
     check_staff_alert(deliverer.repository, deliverer.event, settings, deliverer.clock())
 
 
+def _json_logs() -> None:
+    import os
+
+    logs.install_json_logs(os.environ.get("LOG_LEVEL", "INFO"))
+
+
+# EMF documents on stdout, which CloudWatch Logs turns into metrics; wsgi.py gives the same to the app.
+LAMBDA_METRICS = lambda_metrics()
+
 # Zappa's `lambda_handler` setting names this: one per Lambda container.
-lambda_handler = Dispatcher(_deliverer_from_environment, _zappa, _spreadsheet_from_environment)
+lambda_handler = Dispatcher(
+    _deliverer_from_environment,
+    _zappa,
+    _spreadsheet_from_environment,
+    _invoke_again,
+    metrics=LAMBDA_METRICS,
+    on_first_call=_json_logs,
+)

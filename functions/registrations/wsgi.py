@@ -5,7 +5,9 @@ The app is built once per Lambda container, at its cold start, from the Lambda's
 """
 
 from . import create_app
+from .observability.metrics import lambda_metrics
 from .web import access_log
 
 access_log.install()
-app = create_app()
+# Registrations and refusals as EMF documents on stdout (observability/metrics.py).
+app = create_app(metrics=lambda_metrics())

@@ -29,7 +29,7 @@ from deploy.stage import stack_name
 from registrations.event import load_event
 from registrations.repository import REGISTRATION_ID, REGISTRATION_ID_INDEX, TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
 from registrations.spreadsheet import EXPORT_KEYS
-from registrations.triggers import STREAM_FILTER, SWEEP_EVENT
+from registrations.triggers import STREAM_FILTER, STREAM_FILTERS, SWEEP_EVENT
 from registrations.web.guards import ORIGIN_SECRET_HEADER
 
 STAGES = ["production", "staging"]
@@ -159,8 +159,8 @@ def test_the_deliverers_triggers_reach_the_function_once_it_exists(stage, templa
     assert 60 <= mapping["MaximumRecordAgeInSeconds"] <= 6 * 3600
     assert mapping["BisectBatchOnFunctionError"] is True
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    [pattern] = mapping["FilterCriteria"]["Filters"]
-    assert json.loads(pattern["Pattern"]) == STREAM_FILTER
+    patterns = [json.loads(p["Pattern"]) for p in mapping["FilterCriteria"]["Filters"]]
+    assert patterns == list(STREAM_FILTERS) and STREAM_FILTERS[0] == STREAM_FILTER
     rule = resources["SweepSchedule"]["Properties"]
     assert rule["ScheduleExpression"] == "rate(5 minutes)"
     [target] = rule["Targets"]
@@ -537,15 +537,20 @@ def test_the_staff_reader_policy_reads_the_files_and_the_table_and_nothing_on_la
     ]
 
 
-def test_the_staff_operator_policy_is_what_the_follow_up_and_the_corrections_need(resources, role_statements):
+def test_the_staff_operator_policy_publishes_and_corrects_and_cannot_send_email(resources):
     found = statements(resources, "StaffOperatorPolicy")
-    assert set(found) == {"ReadAndRecordRegistrations", "SendFromTheSenderAddressOnly"}
+    assert set(found) == {"ReadAndRecordRegistrations", "PublishTheFollowup"}
     table = found["ReadAndRecordRegistrations"]
-    # Query: the plan; GetItem: cancel and resend look the registration up; UpdateItem: claim, record, correct.
+    # Query: counts and progress; GetItem: cancel and resend look the registration up; UpdateItem: correct.
     assert sorted(table["Action"]) == ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"]
     assert table["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}
-    # The same sending rights as the function: the sender address only.
-    assert found["SendFromTheSenderAddressOnly"] == role_statements["SendFromTheSenderAddressOnly"]
+    # Publishing is one new item, and only in the publications partition
+    publish = found["PublishTheFollowup"]
+    assert publish["Action"] == "dynamodb:PutItem"
+    assert publish["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["publications"]}}
+    # Staff publish; the system sends: no SES right of any kind
+    actions = [a for statement in found.values() for a in as_list(statement["Action"])]
+    assert not [a for a in actions if a.startswith("ses:")]
 
 
 def test_no_iam_policy_grants_a_wildcard_action_or_resource_except_listing_table_names(resources):

@@ -20,6 +20,7 @@ from deploy.lambda_env import LAMBDA_RUNTIME_PACKAGES, api_gateway_event, invoke
 from deploy.package import SIZE_BUDGET_BYTES, ensure_package
 from deploy.settings import stage_settings
 from tests.mailbox import manage_path, messages
+from tests.observed import check_emf, metric_values
 from tests.ses_events import ses_event
 
 EVENT_ID = "ibp-vth-2023-06-07"
@@ -330,3 +331,28 @@ def test_ses_events_of_each_kind_are_recorded_from_the_zip_and_foreign_ones_igno
     assert answers == ["recorded", "recorded", "recorded", "recorded", "ignored", "ignored"]
     status = {item["email"]: item["email_status"] for item in stored(table)}
     assert status == {"j.vanthoff@gemeente.example": "bounced", "tweede@gemeente.example": "rejected"}
+
+
+def test_log_lines_from_the_zip_are_json_with_the_request_id_and_metrics_are_emf_documents(call, valid_form):
+    # Given a registration through API Gateway and the sweep that sends its confirmation, each its own invocation
+    result = call(json_post("/api/registrations", valid_form), {"registrations": "sweep"})
+    http_id, sweep_id = result["request_ids"]
+    objects = [json.loads(line) for line in result["log"].splitlines() if line.startswith("{")]
+    lines = [line for line in objects if "_aws" not in line]
+    documents = [check_emf(json.dumps(line)) for line in objects if "_aws" in line]
+    # Then every line our loggers and Zappa's access log write is one JSON object with the invocation's request id
+    [stored] = [line for line in lines if line.get("outcome") == "stored"]
+    assert stored["requestId"] == http_id and stored["trigger"] == "http" and stored["meeting"] == EVENT_ID
+    assert stored["level"] == "INFO" and stored["message"] == f"registration stored for event {EVENT_ID}"
+    [access] = [line for line in lines if '"POST /api/registrations ' in line["message"]]
+    assert access["requestId"] == http_id and access["logger"] == "zappa.wsgi"
+    [sent] = [line for line in lines if line.get("outcome") == "sent"]
+    assert sent["requestId"] == sweep_id and sent["trigger"] == "sweep"
+    # ... and the metrics are EMF documents: the registration, its email, the lag and the sweep
+    assert {"RegistrationsStored", "Emails", "DeliveryLag", "SweepDuration"} <= {
+        name for document in documents for name in metric_values(document)
+    }
+    # ... with nothing the person sent in either
+    text = result["log"].lower()
+    for secret in ("vanthoff", "jan-willem", "hoff", "gemeente utrecht", "kleine gemeenten"):
+        assert secret not in text

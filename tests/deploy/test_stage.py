@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import urllib.request
@@ -121,6 +122,30 @@ def test_configure_makes_the_secret_sets_the_environment_and_throttles_the_api(d
     # ... and it says where CloudFront must send /api/*
     assert result["api_domain"] == f"{api_id}.execute-api.{REGION}.amazonaws.com"
     assert result["api_wired"] == "False"
+
+
+class RecordingLambda:
+    """The Lambda client, keeping what each configuration update asked (moto does not keep LoggingConfig)."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.updates: list[dict] = []
+
+    def update_function_configuration(self, **kwargs):
+        self.updates.append(kwargs)
+        return self.inner.update_function_configuration(**kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+
+def test_configure_sets_lambdas_json_log_format_in_the_same_update_as_the_environment(deployed):
+    clients, _, _ = deployed
+    recording = RecordingLambda(clients.lambda_)
+    configure(dataclasses.replace(clients, lambda_=recording), STAGE, REGION)
+    [update] = recording.updates
+    assert update["LoggingConfig"] == {"LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO"}
+    assert "TOKEN_SECRET" in update["Environment"]["Variables"]
 
 
 def test_configure_again_keeps_the_secret(deployed):

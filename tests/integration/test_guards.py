@@ -179,3 +179,84 @@ def test_a_json_body_the_parser_cannot_handle_is_a_dutch_400(client, table, body
     assert error["code"] == "bad_request"
     assert error["message"].startswith("Het verzoek kon niet worden gelezen.")
     assert stored(table) == []
+
+
+SITE = "http://127.0.0.1:8000"
+# Origins no browser sends, but any script can: urlsplit().port raises for most of them. Each is another site's.
+MALFORMED_ORIGINS = [
+    "http://127.0.0.1:abc",
+    "http://127.0.0.1:65536",
+    "http://127.0.0.1:99999",
+    "http://[::1",
+    "http://[::1]:8000:1",
+    "http://127.0.0.1:8000.evil.example",
+    "http://127.0.0.1:+8000",
+    ":+8000",
+    "http://127.0.0.1:\uff18\uff10\uff10\uff10",  # full-width digits
+    "http://",
+    "127.0.0.1:8000",
+]
+MALFORMED_FETCH_SITES = ["same-origin, cross-site", "same_origin", "", "\xe9", "same-origin;"]
+MALFORMED_REFERERS = [
+    "http://127.0.0.1:abc/aanmelden/",
+    "http://[::1/aanmelden/",
+    "http://127.0.0.1:8000.evil.example/aanmelden/",
+    "http://127.0.0.1:70000/aanmelden/",
+    "//evil.example/aanmelden/",
+    "geen adres",
+    "https://evil.example/aanmelden/",
+]
+HOSTILE_HEADERS = (
+    [{"Origin": origin} for origin in MALFORMED_ORIGINS]
+    + [{"Origin": origin, "Sec-Fetch-Site": "same-origin"} for origin in MALFORMED_ORIGINS]
+    + [{"Origin": SITE, "Sec-Fetch-Site": fetch_site} for fetch_site in MALFORMED_FETCH_SITES]
+    + [{"Sec-Fetch-Site": fetch_site} for fetch_site in MALFORMED_FETCH_SITES]
+    + [{"Origin": SITE, "Sec-Fetch-Site": "same-origin", "Referer": referer} for referer in MALFORMED_REFERERS]
+    + [{"Sec-Fetch-Site": "same-origin", "Referer": referer} for referer in MALFORMED_REFERERS]
+)
+
+
+@pytest.fixture
+def site_client(app_config):
+    return without_browser_headers(create_app({**app_config, "SITE_URL": SITE}).test_client())
+
+
+@pytest.fixture
+def personal_path(site_client, valid_form, app_config):
+    own = {"Origin": SITE, "Sec-Fetch-Site": "same-origin"}
+    assert site_client.post("/api/registrations", json=valid_form, headers=own).status_code == 201
+    create_deliverer(app_config).sweep()  # the confirmation, with the personal link
+    return manage_path(messages(app_config["MAIL_OUTBOX"])[-1])
+
+
+@pytest.mark.parametrize("route", ["register JSON", "register form", "change", "cancel"])
+def test_a_malformed_origin_fetch_site_or_referer_is_a_foreign_origin_on_every_state_changing_route(
+    site_client, personal_path, table, valid_form, route
+):
+    other = {**valid_form, "email": "ander@gemeente.example", "given_name": "Aangepast"}
+    posts = {
+        "register JSON": lambda headers: site_client.post("/api/registrations", json=other, headers=headers),
+        "register form": lambda headers: site_client.post("/api/registrations", data=other, headers=headers),
+        "change": lambda headers: site_client.post(personal_path, data=other, headers=headers),
+        "cancel": lambda headers: site_client.post(personal_path + "/annuleren", headers=headers),
+    }
+    wrong = []
+    for headers in HOSTILE_HEADERS:
+        response = posts[route](headers)
+        page = response.get_data(as_text=True)
+        if route == "register JSON":
+            error = (response.get_json(silent=True) or {}).get("error", {})
+            refused = error.get("code") == "foreign_origin" and error.get("message", "").startswith(REFUSED)
+        elif route == "register form":
+            refused = response.mimetype == "text/html" and REFUSED in page and 'lang="nl"' in page
+        else:
+            refused = response.mimetype == "text/html" and "Niet verstuurd" in page and 'lang="nl"' in page
+        if response.status_code != 403 or not refused:
+            wrong.append((headers, response.status_code))
+    assert wrong == []
+    # Nothing was stored or changed by any of them
+    [item] = stored(table)
+    assert item["given_name"] == "Jan-Willem" and item["status"] == "registered"
+    # And the same post from the site's own page goes through (the headers were the only reason)
+    own = {"Origin": SITE, "Sec-Fetch-Site": "same-origin", "Referer": SITE + "/aanmelden/"}
+    assert posts[route](own).status_code in (201, 303)

@@ -70,3 +70,69 @@ def test_a_filled_honeypot_with_invalid_fields_gets_the_same_errors_as_anyone_an
     assert list(response.get_json()["error"]["fields"]) == ["email"]
     assert stored(table) == []
     assert [r for r in caplog.records if "honeypot" in r.getMessage()]
+
+
+def item_of(table, email="j.vanthoff@gemeente.example"):
+    return table.get_item(Key={"event": "ibp-vth-2023-06-07", "email": email}, ConsistentRead=True).get("Item")
+
+
+def answer(response):
+    """What a client sees of an answer: the status, and the error's code and message or the page's text."""
+    if response.mimetype == "application/json":
+        body = response.get_json()
+        return response.status_code, body.get("error", {}).get("code"), body.get("error", {}).get("message")
+    return response.status_code, response.mimetype, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("kind", ["json", "data"])
+def test_a_filled_honeypot_for_a_registered_address_gets_the_409_of_a_real_repeat_and_changes_nothing(
+    client, table, valid_form, app_config, kind
+):
+    assert client.post("/api/registrations", json=valid_form).status_code == 201
+    create_deliverer(app_config).sweep()  # the confirmation
+    before = item_of(table)
+    # Looked up by the posted address, in another spelling of the same address
+    spelled = {**valid_form, "email": "J.VANTHOFF@gemeente.example"}
+    caught = client.post("/api/registrations", **{kind: {**spelled, FIELD: "x"}})
+    # Nothing was stored: not even the "link owed again" a real repeat records
+    assert item_of(table) == before
+    create_deliverer(app_config).sweep()
+    assert len(messages(app_config["MAIL_OUTBOX"])) == 1
+    real = client.post("/api/registrations", **{kind: spelled})
+    assert real.status_code == 409
+    assert answer(caught) == answer(real)
+
+
+@pytest.mark.parametrize("kind", ["json", "data"])
+def test_a_filled_honeypot_after_the_deadline_gets_the_403_of_a_real_post(client, table, valid_form, clock, kind):
+    clock.set("2023-05-30T10:00")
+    caught = client.post("/api/registrations", **{kind: {**valid_form, FIELD: "x"}})
+    assert caught.status_code == 403
+    real = client.post("/api/registrations", **{kind: valid_form})
+    assert answer(caught) == answer(real)
+    assert stored(table) == []
+
+
+@pytest.mark.parametrize("kind", ["json", "data"])
+def test_a_filled_honeypot_from_another_site_gets_the_403_of_a_real_post(client, table, valid_form, kind):
+    foreign = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
+    caught = client.post("/api/registrations", headers=foreign, **{kind: {**valid_form, FIELD: "x"}})
+    assert caught.status_code == 403
+    assert answer(caught) == answer(client.post("/api/registrations", headers=foreign, **{kind: valid_form}))
+    assert stored(table) == []
+
+
+def test_a_filled_honeypot_for_a_cancelled_registration_is_answered_201_as_a_new_registration_would_be(
+    client, table, valid_form
+):
+    assert client.post("/api/registrations", json=valid_form).status_code == 201
+    table.update_item(
+        Key={"event": "ibp-vth-2023-06-07", "email": "j.vanthoff@gemeente.example"},
+        UpdateExpression="SET #s = :c",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":c": "cancelled"},
+    )
+    before = item_of(table)
+    caught = client.post("/api/registrations", json={**valid_form, FIELD: "x"})
+    assert caught.status_code == 201
+    assert item_of(table) == before

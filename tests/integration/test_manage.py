@@ -6,12 +6,13 @@ import dataclasses
 import html
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from registrations import create_app, create_deliverer
 from registrations.event import load_event
 from registrations.links import ManageLinks
 from tests.mailbox import manage_path, messages
+from tests.observed import json_text
 
 EVENT_ID = "ibp-vth-2023-06-07"
 EMAIL = "j.vanthoff@gemeente.example"
@@ -308,7 +309,8 @@ def test_no_personal_data_in_the_logs_when_managing(client, link, caplog):
     client.post(link, data=change_form())
     client.post(f"{link}/annuleren")
     client.get(link[:-3])
-    text = caplog.text.lower()
+    # The messages, and every field of the JSON lines Lambda gets (observability/logs.py)
+    text = caplog.text.lower() + json_text(caplog.records)
     assert "registration changed" in text and "registration cancelled" in text
     for secret in ("vanthoff", "jan-willem", "houten", link.rsplit("/", 1)[1].lower()):
         assert secret not in text
@@ -340,3 +342,76 @@ def test_a_revoked_link_stops_working_and_the_new_one_works(client, link, table,
     [again] = [m for m in messages(app_config["MAIL_OUTBOX"]) if m["Subject"].startswith("Uw persoonlijke link")]
     newest = manage_path(again)
     assert newest != link and client.get(newest).status_code == 200
+
+
+class FailsAfterTheFirstRead:
+    """The real table for the first call (the lookup of the link's registration), then a store that fails every
+    read and write alike, as a hang does once botocore gives up; counts the calls by API name."""
+
+    def __init__(self, table, error, answered=1):
+        self.table, self.error, self.answered = table, error, answered
+        self.calls = []
+
+    def __getattr__(self, name):
+        attribute = getattr(self.table, name)
+        if name not in ("put_item", "get_item", "update_item", "query", "scan", "delete_item"):
+            return attribute
+
+        def call(**request):
+            self.calls.append(name)
+            if len(self.calls) > self.answered:
+                raise self.error
+            return attribute(**request)
+
+        return call
+
+
+STORE_FAILURES = {
+    "read timeout": ReadTimeoutError(endpoint_url="http://127.0.0.1:1"),
+    "connection refused": EndpointConnectionError(endpoint_url="http://127.0.0.1:1"),
+    "throttled": ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "UpdateItem"),
+}
+
+
+@pytest.mark.parametrize("failure", list(STORE_FAILURES))
+def test_a_change_during_a_hang_keeps_what_was_typed_without_a_second_store_call(
+    app_config, clock, link, table, failure
+):
+    failing = FailsAfterTheFirstRead(table, STORE_FAILURES[failure])
+    client = create_app(app_config, clock=clock, table=failing).test_client()
+    typed = change_form(given_name="Janneke", remark="Mijn nieuwe vraag", organisation_other="Gemeente Zeist")
+    response = client.post(link, data=typed)
+    # The error map's status, with the Dutch text of a change that was not stored
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    page = page_of(response)
+    assert "Uw wijzigingen konden nu niet worden opgeslagen door een storing bij ons." in page
+    # Every value typed is in the form again, and the address the lookup had read
+    assert "Mijn nieuwe vraag</textarea>" in page
+    assert 'value="Janneke"' in page and 'value="Gemeente Zeist"' in page
+    assert '<option value="algemeen-bestuur" selected>' in page
+    assert f"<strong>{EMAIL}</strong>" in page
+    # One read that answered and one write that failed: no store call after the failure (each waits out its bound)
+    assert failing.calls == ["query", "update_item"]
+    assert item_of(table)["remark"] == "Graag aandacht voor de kleine gemeenten."
+
+
+def test_a_change_whose_first_read_fails_keeps_what_was_typed_after_that_one_call(app_config, clock, link, table):
+    failing = FailsAfterTheFirstRead(table, ReadTimeoutError(endpoint_url="http://127.0.0.1:1"), answered=0)
+    client = create_app(app_config, clock=clock, table=failing).test_client()
+    response = client.post(link, data=change_form(remark="Mijn nieuwe vraag"))
+    assert response.status_code == 503
+    page = page_of(response)
+    assert "Uw wijzigingen konden nu niet worden opgeslagen door een storing bij ons." in page
+    assert "Mijn nieuwe vraag</textarea>" in page
+    assert failing.calls == ["query"]
+
+
+def test_a_change_with_mistakes_during_a_hang_shows_them_without_another_store_call(app_config, clock, link, table):
+    failing = FailsAfterTheFirstRead(table, ReadTimeoutError(endpoint_url="http://127.0.0.1:1"))
+    client = create_app(app_config, clock=clock, table=failing).test_client()
+    response = client.post(link, data=change_form(given_name="", remark="Nieuw"))
+    assert response.status_code == 400
+    page = page_of(response)
+    assert "Er is 1 fout in het formulier" in page
+    assert "Nieuw</textarea>" in page
+    assert failing.calls == ["query"]

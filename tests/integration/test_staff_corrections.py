@@ -22,10 +22,9 @@ CONTENT = [
     "--paper",
     "Agenda",
     "https://vng.example/stukken/agenda.pdf",
-    "--rate",
-    "1000",
+    "--niet-wachten",
 ]
-SUBJECT = "Onderwerp: Vergaderlink en stukken: Bestuurlijke netwerkbijeenkomst IBP VTH, woensdag 7 juni 2023"
+SUBJECT = "Subject: Vergaderlink en stukken: Bestuurlijke netwerkbijeenkomst IBP VTH, woensdag 7 juni 2023"
 LATER = dt.datetime(2023, 5, 20, 9, 0, tzinfo=dt.UTC)
 
 
@@ -38,31 +37,31 @@ def stored(table, email: str) -> dict:
     return table.get_item(Key={"event": EVENT.id, "email": email}, ConsistentRead=True)["Item"]
 
 
-def claimed_or_sent(table) -> list[str]:
-    items = table.query(KeyConditionExpression=Key("event").eq(EVENT.id), ConsistentRead=True)["Items"]
-    return [i["email"] for i in items if "followup_claim" in i or "followup_sent_at" in i]
+def publications(table) -> int:
+    return table.query(KeyConditionExpression=Key("event").eq("publications"), ConsistentRead=True)["Count"]
 
 
 # --- send-followup asks first ----------------------------------------------------------------------------------
 
 
-def test_send_followup_shows_the_recipients_and_subject_and_sends_after_yes(table, staff_env, outbox):
+def test_send_followup_shows_the_email_and_the_count_and_publishes_after_yes(table, staff_env, outbox):
     put_items(table, [registration(1), registration(2), {**registration(3), "status": "cancelled"}])
     code, stdout, _ = run_cli(["send-followup", *CONTENT], staff_env, answer="j\n")
     text = stdout.decode()
     assert code == 0, text
-    assert "Ontvangers: 2\n" + SUBJECT + "\nDoorgaan? (j/n) " in text
-    assert "Verstuurd: 2" in text
-    assert outbox_recipients(outbox) == {registration(1)["email"]: 1, registration(2)["email"]: 1}
+    assert SUBJECT in text and "Krijgen hem nu: 2 aangemelde deelnemers." in text
+    assert text.index("Doorgaan? (j/n) ") < text.index("Gepubliceerd: versie 1")
+    # Published, not sent: the function's deliverer sends
+    assert publications(table) == 1 and outbox_recipients(outbox) == {}
 
 
 @pytest.mark.parametrize("answer", ["n\n", "\n", "misschien\n", ""])
-def test_send_followup_sends_nothing_unless_the_answer_is_yes(table, staff_env, outbox, answer):
+def test_send_followup_publishes_nothing_unless_the_answer_is_yes(table, staff_env, outbox, answer):
     put_items(table, [registration(1)])
     code, stdout, _ = run_cli(["send-followup", *CONTENT], staff_env, answer=answer)
     assert code == 0
-    assert "Doorgaan? (j/n) " in stdout.decode() and "Er is niets verstuurd en niets vastgelegd." in stdout.decode()
-    assert outbox_recipients(outbox) == {} and claimed_or_sent(table) == []
+    assert "Doorgaan? (j/n) " in stdout.decode() and "Er is niets gepubliceerd en niets verstuurd." in stdout.decode()
+    assert publications(table) == 0
 
 
 def test_without_a_terminal_send_followup_refuses_unless_ja_is_given(table, staff_env, outbox):
@@ -70,17 +69,11 @@ def test_without_a_terminal_send_followup_refuses_unless_ja_is_given(table, staf
     code, stdout, stderr = run_cli(["send-followup", *CONTENT], staff_env)
     assert code == 2 and stdout == b""
     assert "er is geen terminal om die vraag te stellen" in stderr and "Voeg dan --ja toe" in stderr
-    assert outbox_recipients(outbox) == {} and claimed_or_sent(table) == []
+    assert publications(table) == 0
 
     code, stdout, _ = run_cli(["send-followup", *CONTENT, "--ja"], staff_env)
     assert code == 0 and "Doorgaan?" not in stdout.decode() and SUBJECT in stdout.decode()
-    assert outbox_recipients(outbox) == {registration(1)["email"]: 1}
-
-
-def test_a_dry_run_never_asks(table, staff_env):
-    put_items(table, [registration(1)])
-    code, stdout, _ = run_cli(["send-followup", *CONTENT, "--dry-run"], staff_env)
-    assert code == 0 and "Doorgaan?" not in stdout.decode()
+    assert publications(table) == 1
 
 
 # --- cancel ----------------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from boto3.dynamodb.conditions import Key
 
 from registrations.dev.local import ENDPOINT_FILE_NAME, LOCAL_TABLE, Dynalite, local_config, prepare_table
 from registrations.repository import dynamodb_resource
@@ -66,7 +67,7 @@ def test_a_stale_endpoint_file_from_a_killed_run_is_ignored(data_dir):
     assert "Totaal aangemeld: 1" in stdout.decode()
 
 
-def test_the_follow_up_from_the_local_store_goes_to_the_local_outbox(data_dir):
+def test_the_follow_up_is_published_into_the_local_store(data_dir):
     with make_run_store(data_dir) as server:
         put_items(local_table(server, data_dir), [registration(3)])
         code, stdout, _ = run_cli(
@@ -77,16 +78,17 @@ def test_the_follow_up_from_the_local_store_goes_to_the_local_outbox(data_dir):
                 "--paper",
                 "Agenda",
                 "https://vng.example/a.pdf",
-                "--rate",
-                "1000",
                 "--ja",
+                "--niet-wachten",
             ],
             {},
             data_dir=data_dir,
         )
+        published = local_table(server, data_dir).query(KeyConditionExpression=Key("event").eq("publications"))
     assert code == 0, stdout.decode()
-    assert f"Versturen via de outbox-map {data_dir / 'outbox'}" in stdout.decode()
-    assert len(list((data_dir / "outbox").glob("*.eml"))) == 1
+    assert "Gepubliceerd: versie 1" in stdout.decode()
+    # Published into the local store, where make run's worker finds it
+    assert [item["teams_link"] for item in published["Items"]] == ["https://teams.example/l/1"]
 
 
 def test_a_store_locked_by_another_program_is_a_clear_dutch_error(data_dir):

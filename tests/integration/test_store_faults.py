@@ -27,7 +27,7 @@ from registrations.event import load_event
 from registrations.inboxes import InboxRecords
 from registrations.repository import RegistrationRepository, dynamodb_resource, store_call_bound, total_attempts
 from tests.conftest import OPEN_MOMENT
-from tests.mailbox import messages
+from tests.mailbox import manage_path, messages
 
 EVENT_ID = load_event().id
 # Room for thread scheduling on a busy CI machine, on top of the configured bound; not a measured figure.
@@ -283,3 +283,49 @@ def test_a_short_throttle_is_retried_by_botocore_and_the_registration_is_stored(
     assert response.status_code == 201
     [item] = table.query(KeyConditionExpression=Key("event").eq(EVENT_ID))["Items"]
     assert item["email"] == "druk@gemeente.example"
+
+
+class PausesAfterTheFirstRead:
+    """The app's real table; once the first call (the lookup of the link's registration) has answered, dynalite is
+    paused (SIGSTOP), so every later read and write hangs for real until botocore gives up."""
+
+    def __init__(self, store: OwnStore):
+        self.store = store
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.store.table, name)
+        if name not in ("put_item", "get_item", "update_item", "query", "scan", "delete_item"):
+            return attribute
+
+        def call(**request: Any) -> Any:
+            self.calls.append(name)
+            answer = attribute(**request)
+            if len(self.calls) == 1:
+                os.kill(self.store.pid, signal.SIGSTOP)
+            return answer
+
+        return call
+
+
+def test_a_change_on_the_personal_page_while_the_store_hangs_keeps_what_was_typed_within_one_calls_bound(own_store):
+    assert own_store.post("anna@gemeente.example").status_code == 201
+    own_store.confirmations()
+    [message] = messages(own_store.config["MAIL_OUTBOX"])
+    path = manage_path(message)
+    table = PausesAfterTheFirstRead(own_store)
+    client = create_app(own_store.config, clock=own_store.clock, table=table).test_client()
+    changed = {**form("anna@gemeente.example"), "remark": "Ik kom iets later.", "given_name": "Annemarie"}
+    answers: list[Any] = []
+    thread = threading.Thread(target=lambda: answers.append(client.post(path, data=changed)), daemon=True)
+    thread.start()
+    thread.join(timeout=store_call_bound() + SCHEDULING_SLACK)
+    os.kill(own_store.pid, signal.SIGCONT)
+    # Answered within one store call's bound: the failed write was the last store call
+    assert answers, f"no answer within {store_call_bound()} s"
+    assert table.calls == ["query", "update_item"]
+    [response] = answers
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    page = response.get_data(as_text=True)
+    assert "Uw wijzigingen konden nu niet worden opgeslagen door een storing bij ons." in page
+    assert "Ik kom iets later.</textarea>" in page and 'value="Annemarie"' in page

@@ -162,6 +162,39 @@ def test_a_record_that_cannot_be_handled_is_reported_for_a_retry(app_config, clo
     assert sender.sent == []
 
 
+def test_a_whole_batch_that_fails_is_answered_never_raised_and_a_short_deadline_defers_records(
+    app_config, clock, table, valid_form, sender
+):
+    # A database stall fails every record: the answer names each one (Lambda retries from the first), and the
+    # function does not raise, so a stall is no function error (Powertools' batch processor raises by default here).
+    client = create_app(app_config, clock=clock).test_client()
+    client.post("/api/registrations", json=valid_form)
+    client.post("/api/registrations", json={**valid_form, "email": "tweede@gemeente.example"})
+    images = [i for i in table.scan()["Items"] if i["event"] == EVENT_ID]  # the registrations, not the inbox records
+
+    class Stalled:
+        def __getattr__(self, name):
+            return getattr(table, name)
+
+        def get_item(self, **request):
+            raise ClientError({"Error": {"Code": "RequestLimitExceeded", "Message": "stalled"}}, "GetItem")
+
+    batch = {"Records": [record("INSERT", new=item, sequence=str(n)) for n, item in enumerate(images, 1)]}
+    stalled = create_deliverer(app_config, clock=clock, table=Stalled(), transport=sender)
+    answer = Dispatcher(lambda: stalled, lambda event, context: None)(batch, Context())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "1"}, {"itemIdentifier": "2"}]}
+
+    # With less time left than a send may take, no record is tried: each is reported for the retry
+    class AlmostOut(Context):
+        def get_remaining_time_in_millis(self) -> int:
+            return 5_000
+
+    deliverer = create_deliverer(app_config, clock=clock, transport=sender)
+    answer = Dispatcher(lambda: deliverer, lambda event, context: None)(batch, AlmostOut())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "1"}, {"itemIdentifier": "2"}]}
+    assert sender.sent == []
+
+
 def test_the_sweep_event_runs_the_sweep(client, valid_form, dispatch, sender, handed_to_zappa):
     client.post("/api/registrations", json=valid_form)
     assert dispatch(dict(SWEEP_EVENT), Context()) == {"swept": {"sent": 1}}

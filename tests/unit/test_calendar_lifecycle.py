@@ -13,9 +13,8 @@ import icalendar
 import pytest
 
 from registrations.event import load_event
-from registrations.followup import build_message
-from registrations.followup_content import FollowupContent
 from registrations.mail.ics import event_calendar, event_uid, invitation
+from tests.mailbox import followup_message
 
 EVENT = load_event()
 SENDER = "netwerkbijeenkomst@vng.example"
@@ -40,8 +39,9 @@ def parsed(data: bytes) -> tuple[str, icalendar.Event]:
 
 
 def followup_calendar(item: dict, now: dt.datetime) -> bytes:
-    content = FollowupContent.build(TEAMS, [("Agenda", "https://vng.example/agenda.pdf")])
-    message = build_message(EVENT, item, content, f"VNG <{SENDER}>", now)
+    message = followup_message(
+        EVENT, item, TEAMS, [("Agenda", "https://vng.example/agenda.pdf")], f"VNG <{SENDER}>", now
+    )
     [attachment] = list(message.iter_attachments())
     assert attachment.get_param("method") == "REQUEST"
     return attachment.get_payload(decode=True)

@@ -66,3 +66,21 @@ def test_the_origin_secret_must_match_exactly():
     assert not has_origin_secret("", secret)
     assert not has_origin_secret("a" * 39, secret)
     assert not has_origin_secret(secret + "a", secret)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1:abc", "http://127.0.0.1:65536", "http://[::1", "http://127.0.0.1:8000.evil.example", ":+8000"],
+)
+def test_a_url_that_cannot_be_parsed_has_no_origin_and_is_never_the_sites(url):
+    assert origin_of(url) is None
+    assert not is_own_page(url, "same-origin", LOCAL)
+    assert not is_own_page(url, None, LOCAL)
+    assert not is_own_page("http://127.0.0.1:8000", "same-origin", LOCAL, referer=url + "/aanmelden/")
+
+
+def test_a_referer_must_be_a_page_of_the_site_when_it_is_sent():
+    assert is_own_page("http://127.0.0.1:8000", "same-origin", LOCAL, referer="http://localhost:8000/aanmelden/")
+    assert is_own_page("http://127.0.0.1:8000", "same-origin", LOCAL, referer=None)
+    assert not is_own_page("http://127.0.0.1:8000", "same-origin", LOCAL, referer="https://evil.example/")
+    assert not is_own_page(None, "same-origin", LOCAL, referer="https://evil.example/")

@@ -11,10 +11,9 @@ from email.message import EmailMessage
 import pytest
 
 from registrations.event import load_event
-from registrations.followup import build_message
-from registrations.followup_content import FollowupContent
 from registrations.links import ManageLinks
 from registrations.mail.confirmation import KINDS, ConfirmationMailer
+from tests.mailbox import followup_message
 
 EVENT = load_event()
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
@@ -45,8 +44,9 @@ HEADERS = {
 
 def built(kind: str) -> EmailMessage:
     if kind == "followup":
-        content = FollowupContent.build("https://teams.example/l/1", [("Agenda", "https://vng.example/a.pdf")])
-        return build_message(EVENT, ITEM, content, FROM, NOW)
+        return followup_message(
+            EVENT, ITEM, "https://teams.example/l/1", [("Agenda", "https://vng.example/a.pdf")], FROM, NOW
+        )
     mailer = ConfirmationMailer(
         EVENT, links=ManageLinks("s", EVENT), from_address=FROM, site_url="https://aanmelden.vng.nl"
     )

@@ -16,11 +16,10 @@ from email.utils import getaddresses
 import pytest
 
 from registrations.event import load_event
-from registrations.followup import build_message
-from registrations.followup_content import FollowupContent
 from registrations.links import ManageLinks
 from registrations.mail.confirmation import KINDS, ConfirmationMailer
 from registrations.mail.headers import address_header
+from tests.mailbox import followup_message
 
 EVENT = load_event()
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
@@ -77,8 +76,14 @@ def confirmation(item: dict, kind: str) -> bytes:
 
 
 def followup(item: dict, _kind: str) -> bytes:
-    content = FollowupContent.build("https://teams.example/l/1", [("Agenda", "https://vng.example/a.pdf")])
-    return build_message(EVENT, item, content, "VNG <netwerkbijeenkomst@vng.nl>", NOW).as_bytes()
+    return followup_message(
+        EVENT,
+        item,
+        "https://teams.example/l/1",
+        [("Agenda", "https://vng.example/a.pdf")],
+        "VNG <netwerkbijeenkomst@vng.nl>",
+        NOW,
+    ).as_bytes()
 
 
 MESSAGES = [(confirmation, kind) for kind in KINDS] + [(followup, "followup")]

@@ -1,4 +1,4 @@
-"""The follow-up mailing's rules without storage: content checks, the plan, the rate limit, the run's decisions."""
+"""The follow-up's rules without storage: content checks, the rate limit, who owes which version. No I/O."""
 
 from __future__ import annotations
 
@@ -6,43 +6,44 @@ import datetime as dt
 
 import pytest
 
-from registrations.event import load_event
-from registrations.exceptions import StoreUnavailable
-from registrations.followup import CLAIM, CLAIMED_AT, SENT_AT, FollowupMailing, build_message, make_plan
+from registrations.channels import Round
 from registrations.followup_content import FollowupContent, FollowupContentError
+from registrations.followup_mail import FollowupChannel, received_version
 from registrations.mail.rate import RateLimiter
-from registrations.mail.senders import MailNotSent
+from registrations.publication import Publication, PublishedPaper
 
-EVENT = load_event()
 NOW = dt.datetime(2023, 6, 1, 9, 0, tzinfo=dt.UTC)
-CONTENT = FollowupContent.build("https://teams.microsoft.com/l/meetup-join/x", [("Agenda", "https://vng.example/a")])
+TEAMS = "https://teams.microsoft.com/l/meetup-join/x"
+V1 = Publication("ibp-vth-2023-06-07", 1, "2023-06-01T10:00:00+02:00", TEAMS, (PublishedPaper("Agenda", "https://a"),))
+V2 = Publication("ibp-vth-2023-06-07", 2, "2023-06-02T10:00:00+02:00", TEAMS + "2", V1.papers)
 
 
-def person(n: int, **extra) -> dict:
-    return {
-        "email": f"p{n}@x.example",
-        "given_name": "P",
-        "family_name": str(n),
-        "status": "registered",
-        "registered_at": f"2023-05-1{n % 10}T10:00:00+02:00",
-        **extra,
-    }
+def owed(item, *versions):
+    return FollowupChannel(mailer=None).owed(item, Round(NOW, versions))  # type: ignore[arg-type]
 
 
-def test_the_plan_splits_by_what_to_do():
-    plan = make_plan(
-        [
-            person(3),
-            person(1),
-            person(2, **{SENT_AT: "2023-06-01T10:00:00+02:00"}),
-            person(4, **{CLAIM: "abc", CLAIMED_AT: "2023-06-01T10:00:00+02:00"}),
-            person(5, status="cancelled"),
-        ]
-    )
-    assert [i["email"] for i in plan.to_send] == ["p1@x.example", "p3@x.example"]
-    assert [i["email"] for i in plan.already_sent] == ["p2@x.example"]
-    assert [i["email"] for i in plan.unconfirmed] == ["p4@x.example"]
-    assert [i["email"] for i in plan.cancelled] == ["p5@x.example"]
+def test_who_owes_which_follow_up():
+    active = {"email": "a@x.nl", "status": "registered"}
+    assert owed(active) is None  # nothing published
+    assert owed(active, V1).kind == "followup" and owed(active, V1).owed_id == "v1"
+    assert owed({**active, "status": "cancelled"}, V1) is None
+    # The confirmation is still owed: it will carry the follow-up itself
+    assert owed({**active, "mail_owed": "confirmation"}, V1) is None
+    # Who had version 1 gets what changed in version 2, once
+    had_one = {**active, "followup_version": 1}
+    assert owed(had_one, V1) is None
+    assert owed(had_one, V1, V2).kind == "followup_change"
+    assert owed({**had_one, "followup_mail_done": "v2"}, V1, V2) is None
+    # A send in progress is nobody else's to start
+    assert owed({**active, "followup_mail_claim_for": "v1"}, V1) is None
+
+
+def test_what_the_staff_command_of_earlier_versions_sent_counts_as_version_one_with_its_teams_link():
+    old = {"email": "a@x.nl", "status": "registered", "followup_sent_at": "2023-06-01T10:00:00+02:00"}
+    assert received_version({**old, "teams_link": TEAMS}, Round(NOW, (V1,))) == 1
+    assert owed({**old, "teams_link": TEAMS}, V1) is None
+    # Another Teams link than the one published: they did not get this one
+    assert received_version({**old, "teams_link": "https://teams.example/other"}, Round(NOW, (V1,))) == 0
 
 
 def test_the_rate_limit_spaces_sends_without_sleeping_more_than_needed():
@@ -75,75 +76,3 @@ def test_toml_content_file(tmp_path):
     path.write_text("teams_link = ", encoding="utf-8")
     with pytest.raises(FollowupContentError, match="geen geldig TOML-bestand"):
         FollowupContent.from_file(path)
-
-
-def test_a_message_that_cannot_be_made_is_refused_before_any_claim():
-    with pytest.raises(ValueError):
-        build_message(EVENT, person(1, email="geen adres\r\nBcc: x@y"), CONTENT, "VNG <a@vng.example>", NOW)
-
-
-class FakeRepository:
-    def __init__(self, confirm_fails: bool = False):
-        self.calls = []
-        self.confirm_fails = confirm_fails
-
-    def claim_followup(self, event_id, email, claim, claimed_at, replacing=None):
-        self.calls.append(("claim", email))
-        return True
-
-    def confirm_followup(self, event_id, email, claim, sent_at, message_id="", teams_link=""):
-        self.calls.append(("confirm", email))
-        if self.confirm_fails:
-            raise StoreUnavailable()
-        return True
-
-    def release_followup(self, event_id, email, claim):
-        self.calls.append(("release", email))
-        return True
-
-
-class Sender:
-    def __init__(self, refuse=False):
-        self.sent, self.refuse = [], refuse
-
-    def send(self, message, recipient, tags=None):
-        if self.refuse:
-            raise MailNotSent("Throttling")
-        self.sent.append(recipient)
-        return f"id-{len(self.sent)}"
-
-
-def mailing(repository, sender, stop=lambda: False):
-    return FollowupMailing(
-        EVENT,
-        repository,
-        sender,
-        CONTENT,
-        "VNG <a@vng.example>",
-        lambda: NOW,
-        RateLimiter(1000, sleep=lambda s: None),
-        stop_requested=stop,
-    )
-
-
-def test_a_store_failure_after_sending_keeps_the_claim_and_stops():
-    repository, sender = FakeRepository(confirm_fails=True), Sender()
-    outcome = mailing(repository, sender).run(make_plan([person(1), person(2)]))
-    assert sender.sent == ["p1@x.example"]
-    assert outcome.unrecorded == ["p1@x.example"] and outcome.stopped_early
-    assert ("release", "p1@x.example") not in repository.calls
-
-
-def test_repeated_refusals_stop_the_run():
-    repository = FakeRepository()
-    outcome = mailing(repository, Sender(refuse=True)).run(make_plan([person(n) for n in range(8)]))
-    assert len(outcome.failed) == 5 and "5 keer achter elkaar mislukt" in outcome.stopped_early
-    assert [c for c in repository.calls if c[0] == "release"] == [("release", e) for e, _ in outcome.failed]
-
-
-def test_ctrl_c_stops_between_messages():
-    sender = Sender()
-    outcome = mailing(FakeRepository(), sender, stop=lambda: len(sender.sent) >= 2).run(
-        make_plan([person(n) for n in range(5)])
-    )
-    assert len(sender.sent) == 2 and outcome.stopped_early == "onderbroken"

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from ..owner_only import private_folder
+from ..web import access_log
 from .local import (
     DATA_DIR,
     ENDPOINT_FILE_NAME,
@@ -95,6 +96,8 @@ def main(data_dir: Path = DATA_DIR, site_dir: Path = PROJECT_ROOT / "site") -> i
     """`make run`. Every line is said once; a second run of the same checkout stops at once with one line."""
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     quiet_libraries()
+    # waitress names the path when a client disconnects mid-request: never the personal link's token.
+    access_log.install_local()
     port = int(os.environ.get("PORT", "8000"))
     try:
         with run_lock(data_dir, port):

@@ -49,7 +49,12 @@ class ConfirmationMailer:
         return ics.event_calendar(self.event, ics.event_uid(self.event), now, self.site_url)
 
     def invitation(
-        self, item: Mapping[str, Any], now: dt.datetime, sequence: int | None = None, teams_link: str = ""
+        self,
+        item: Mapping[str, Any],
+        now: dt.datetime,
+        sequence: int | None = None,
+        teams_link: str = "",
+        change_at: dt.datetime | None = None,
     ) -> Attachment:
         """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
         data, method = ics.invitation(
@@ -60,6 +65,7 @@ class ConfirmationMailer:
             self.site_url,
             sequence=sequence,
             teams_link=teams_link,
+            change_at=change_at,
         )
         return Attachment(
             data,
@@ -128,7 +134,8 @@ class ConfirmationMailer:
             ],
         }
         kind = "followup_change" if previous is not None else "followup"
-        attachment = self.invitation(item, now, sequence, publication.teams_link)
+        # Without a sequence from the deliverer (previews), the email itself is the change the entry describes.
+        attachment = self.invitation(item, now, sequence, publication.teams_link, change_at=now)
         return self.composer.compose(kind, item, now, context, attachment)
 
 

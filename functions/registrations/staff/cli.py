@@ -21,18 +21,13 @@ import click
 from ..dev.local import DATA_DIR
 from ..event import Event
 from ..export import CSV_DEFAULT_DELIMITER, export_rows, write_csv, write_xlsx
-from ..followup import UNCONFIRMED_CHOICES, make_plan
 from ..followup_content import FollowupContentError
-from ..mail.senders import sender_from_settings
-from ..settings import Settings
 from ..summary import render_summary, summarise
 from . import EXIT_ATTENTION, EXIT_CODES, EXIT_OK, EXIT_USAGE, UsageError, correcting, output, sending
 from .common import Runtime, path_option, store_options, yes_option
 from .dutch import DutchGroup, usage_error_text
 from .errors import Target, explain, unexpected
 from .store import Store, Where
-
-DEFAULT_RATE = 10.0
 
 
 def parse_delimiter(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -41,16 +36,6 @@ def parse_delimiter(ctx: click.Context, param: click.Parameter, value: str) -> s
     if len(value) != 1 or value in '"\r\n' or value.isalnum():
         raise click.BadParameter("gebruik één leesteken, zoals ; of , (of: tab)")
     return value
-
-
-def parse_rate(ctx: click.Context, param: click.Parameter, value: str) -> float:
-    try:
-        rate = float(value.replace(",", "."))
-    except ValueError:
-        rate = 0.0
-    if not 0 < rate <= 1000:
-        raise click.BadParameter("geef een aantal berichten per seconde, groter dan 0, zoals 10 of 0,5")
-    return rate
 
 
 @click.group(
@@ -150,9 +135,11 @@ def summary(run: Runtime, /, **where: str | None) -> int:
 
 @registrations.command(
     "send-followup",
-    short_help="de vervolgmail met Teams-link en stukken",
-    help="Stuurt iedereen die is aangemeld één keer de vervolgmail met de Teams-link en de stukken. Een tweede run "
-    "stuurt alleen naar wie hem nog niet heeft (zoals late aanmelders).",
+    short_help="de vervolgmail met Teams-link en stukken publiceren",
+    help="Publiceert de vervolgmail met de Teams-link en de stukken. U ziet eerst het bericht en hoeveel mensen het "
+    "krijgen, en bevestigt dan. Daarna verstuurt de functie het aan iedereen die is aangemeld, ook aan wie zich later "
+    "aanmeldt. Dit commando verstuurt zelf niets en heeft geen rechten om te mailen. Een tweede publicatie is een "
+    "nieuwe versie: wie de vorige al had, krijgt een korte mail met wat er veranderd is.",
 )
 @click.option("--teams-link", metavar="URL", help="de link naar de Teams-vergadering")
 @click.option(
@@ -166,35 +153,15 @@ def summary(run: Runtime, /, **where: str | None) -> int:
 @path_option(
     "--content-file",
     metavar="BESTAND",
-    help="TOML-bestand met teams_link en [[papers]] (title, url); opties gaan voor",
+    help="vervolgmail.toml met teams_link en [[papers]] (title, url); opties gaan voor",
 )
 @click.option(
-    "--dry-run",
+    "--niet-wachten",
+    "no_wait",
     is_flag=True,
-    help="laat de ontvangers en het bericht zien, zonder iets te versturen of vast te leggen",
+    help="na het publiceren niet blijven kijken hoe ver het versturen is",
 )
-@click.option(
-    "--rate",
-    default=f"{DEFAULT_RATE:g}",
-    callback=parse_rate,
-    metavar="AANTAL",
-    help=f"hoogstens zoveel berichten per seconde (standaard {DEFAULT_RATE:g}; SES-quotum)",
-)
-@click.option(
-    "--unconfirmed",
-    type=click.Choice(UNCONFIRMED_CHOICES),
-    default="report",
-    help="wat te doen met onbevestigde verzendingen: alleen melden (standaard), opnieuw versturen, of als verstuurd "
-    "vastleggen",
-)
-@click.option(
-    "--mail",
-    type=click.Choice(("outbox", "ses")),
-    help="versturen via de lokale outbox-map (standaard) of Amazon SES (of MAIL_BACKEND)",
-)
-@path_option("--outbox", metavar="MAP", help="de outbox-map (of MAIL_OUTBOX)")
-@click.option("--from", "mail_from", metavar="AFZENDER", help="afzender (of MAIL_SENDER)")
-@yes_option("niet vragen of u het zeker weet: meteen versturen (nodig zonder terminal)")
+@yes_option("niet vragen of u het zeker weet: meteen publiceren (nodig zonder terminal)")
 @store_options
 @click.pass_obj
 def send_followup(
@@ -203,35 +170,27 @@ def send_followup(
     teams_link: str | None,
     papers: Sequence[tuple[str, str]],
     content_file: Path | None,
-    dry_run: bool,
-    rate: float,
-    unconfirmed: str,
-    mail: str | None,
-    outbox: Path | None,
-    mail_from: str | None,
+    no_wait: bool,
     yes: bool,
     **where: str | None,
 ) -> int:
     def job(store: Store, event: Event) -> int:
         content = sending.followup_content(teams_link, papers, content_file)
-        config = sending.mail_settings(store.config, mail, outbox, mail_from)
-        if not dry_run:
-            run.can_ask(yes)
+        run.can_ask(yes)
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr))
         repository = store.repository()
-        plan = make_plan(output.fetch_all(repository, event, progress))
-        how = sending.Sending(event, content, config, dry_run, rate, unconfirmed)
-        # The sender is made only when there is something to send (an SES client needs AWS).
-        return sending.send(
-            how,
-            plan,
+        items = output.fetch_all(repository, event, progress)
+        progress.clear()
+        return sending.publish_followup(
+            event,
+            content,
+            store.config,
             repository,
-            lambda: sender_from_settings(Settings.from_env(config)),
-            progress,
+            items,
             run.stdout,
-            run.stderr,
             run.clock,
             confirm=lambda lines: run.ask(yes, lines),
+            wait=not no_wait,
         )
 
     return run.in_store(Where(**where), job)

@@ -7,7 +7,6 @@ the export's data goes to stdout or -o FILE.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import os
 import tempfile
@@ -19,7 +18,6 @@ from typing import IO, Any, cast
 
 from ..event import Event
 from ..export import is_active
-from ..followup import CLAIMED_AT, Outcome, Plan, is_stale
 from ..repository import RegistrationRepository
 from ..summary import dutch_number
 from . import UsageError
@@ -124,77 +122,15 @@ def person(item: Mapping[str, Any]) -> str:
     return f"{name} <{item.get('email', '')}>"
 
 
-def plan_lines(plan: Plan, dry_run: bool) -> list[str]:
-    lines = ["Proefrun: er wordt niets verstuurd en niets vastgelegd."] if dry_run else []
-    return lines + [
-        f"Ontvangers: {dutch_number(len(plan.to_send))}",
-        f"Eerder al verstuurd (overgeslagen): {dutch_number(len(plan.already_sent))}",
-        f"Afgemeld (krijgen geen mail): {dutch_number(len(plan.cancelled))}",
-    ]
-
-
-def unconfirmed_lines(plan: Plan, now: dt.datetime, mode: str, dry_run: bool) -> list[str]:
-    if not plan.unconfirmed:
-        return []
-    lines = [
-        "",
-        f"Onbevestigd: {len(plan.unconfirmed)}. Bij deze aanmeldingen is het versturen begonnen, maar niet "
-        "vastgelegd of het gelukt is (bijvoorbeeld doordat een eerdere run werd afgebroken):",
-    ]
-    for item in plan.unconfirmed:
-        busy = "" if is_stale(item, now) else "  (mogelijk nog bezig in een andere run: wordt niet aangeraakt)"
-        lines.append(f"  {person(item)}, begonnen op {item.get(CLAIMED_AT, '?')}{busy}")
-    if mode == "report":
-        lines += [
-            "  Deze krijgen niet vanzelf opnieuw een mail, zodat niemand hem twee keer krijgt. Controleer of de mail",
-            "  is aangekomen (SES: de verzendlogboeken; lokaal: de outbox-map). Daarna:",
-            "    niet aangekomen: registrations send-followup ... --unconfirmed resend",
-            "    wel aangekomen:  registrations send-followup ... --unconfirmed mark-sent",
-        ]
-    else:
-        what = "opnieuw verstuurd" if mode == "resend" else "als verstuurd vastgelegd, zonder nieuwe mail"
-        when = "bij een echte run " if dry_run else "nu "
-        lines.append(f"  Deze worden {when}{what} (behalve die mogelijk nog bezig zijn).")
-    return lines
-
-
-def dry_run_lines(plan: Plan, message: EmailMessage) -> list[str]:
-    """The recipients of the run and the message the first of them (or EXAMPLE_REGISTRANT) would get."""
-    lines = []
-    if plan.to_send:
-        lines += ["", "Ontvangers van deze run:"]
-        lines += [f"  {person(item)}, {item.get('organisation', '')}" for item in plan.to_send]
-    lines += ["", "Het bericht" + (" aan de eerste ontvanger" if plan.to_send else " (voorbeeld)") + ":", RULE]
-    lines += [f"{header}: {message[header]}" for header in ("From", "To", "Reply-To", "Subject")]
+def preview_lines(message: EmailMessage) -> list[str]:
+    """The follow-up as a registrant receives it: the headers that matter and the plain text."""
+    lines = ["Het bericht (voorbeeld, met een voorbeeldnaam en een voorbeeld van de persoonlijke link):", RULE]
+    lines += [f"{header}: {message[header]}" for header in ("From", "Reply-To", "Subject")]
     body = message.get_body(("plain",))
     assert body is not None  # nosec B101 # the follow-up always has a plain text part; this only narrows the type
     lines += ["", body.get_content().rstrip("\n")]
-    lines += [RULE, "(Het bericht heeft ook een HTML-versie met dezelfde tekst en links.)"]
+    lines += [
+        RULE,
+        "(Het bericht heeft ook een HTML-versie met dezelfde tekst en links, en de afspraak voor de agenda.)",
+    ]
     return lines
-
-
-def outcome_text(outcome: Outcome, left_unconfirmed: Sequence[Mapping[str, Any]]) -> str:
-    lines = ["", f"Verstuurd: {dutch_number(len(outcome.sent))}"]
-    if outcome.marked_sent:
-        lines.append(f"Als verstuurd vastgelegd (zonder nieuwe mail): {dutch_number(len(outcome.marked_sent))}")
-    if outcome.skipped:
-        lines.append(f"Overgeslagen (intussen afgemeld of door een andere run opgepakt): {len(outcome.skipped)}")
-    if outcome.failed:
-        lines.append(f"Mislukt: {len(outcome.failed)}. Deze worden bij een volgende run opnieuw geprobeerd:")
-        lines += [f"  {email}: {reason}" for email, reason in outcome.failed]
-    if outcome.unrecorded:
-        lines.append(
-            f"Verstuurd maar niet vastgelegd: {len(outcome.unrecorded)}. Deze blijven ‘onbevestigd’ "
-            "en krijgen niet vanzelf nog een mail:"
-        )
-        lines += [f"  {email}" for email in outcome.unrecorded]
-    if outcome.stopped_early:
-        lines.append(
-            f"Gestopt voor het einde: {outcome.stopped_early}. Start dezelfde opdracht opnieuw om verder te "
-            "gaan; wie de mail al heeft, krijgt hem niet nog een keer."
-        )
-    if left_unconfirmed:
-        lines.append(f"Nog onbevestigd: {len(left_unconfirmed)} (zie hierboven).")
-    if not outcome.needs_attention and not left_unconfirmed:
-        lines.append("Klaar: iedereen die zich heeft aangemeld, heeft de vervolgmail gekregen.")
-    return "\n".join(lines) + "\n"

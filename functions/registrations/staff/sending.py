@@ -1,39 +1,40 @@
-"""send-followup once its options are read: the content and mail settings from the options, the report of the
-plan, and the dry run or the mailing itself (done by registrations.followup), stoppable with Ctrl-C.
+"""send-followup once its options are read: the follow-up as registrants will receive it, how many will get it now,
+"Doorgaan? (j/n)", then publishing it (publication.py) and showing progress while the function sends.
+
+Staff publish; the system sends. The command sends no email itself and needs no right to send: the function's
+deliverer (delivery.py) owes the published follow-up to every active registrant, also to those who register later.
+Ctrl-C only stops watching the progress; the sending goes on.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import signal
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
-from types import FrameType
 from typing import IO, Any
 
+from .. import publication
+from ..channels import Round
 from ..event import Event
-from ..followup import FollowupMailing, Plan, build_message, is_stale
+from ..export import is_active
 from ..followup_content import FollowupContent
-from ..followup_records import FollowupRecords
-from ..mail.rate import RateLimiter
-from ..mail.senders import Sender
+from ..followup_mail import received_version
+from ..items import local_iso
+from ..links import ManageLinks
+from ..mail.confirmation import ConfirmationMailer
+from ..publication import Publication, PublicationConflict, PublishedPaper
 from ..repository import RegistrationRepository
+from ..settings import LOCAL_MAIL_SENDER
 from ..summary import dutch_number
-from . import EXIT_ATTENTION, EXIT_OK, UsageError, output
+from . import EXIT_ATTENTION, EXIT_OK, output
 
-
-@dataclass(frozen=True)
-class Sending:
-    """What one run sends, and how."""
-
-    event: Event
-    content: FollowupContent
-    mail: Mapping[str, Any]  # the store's settings with the mail options on top (see mail_settings)
-    dry_run: bool
-    rate: float  # messages per second at most
-    unconfirmed: str  # one of followup.UNCONFIRMED_CHOICES
+# How often the progress is read again while the function sends.
+POLL_SECONDS = 2.0
+# An example registrant for the preview: the personal link in it is an example too.
+EXAMPLE = {**output.EXAMPLE_REGISTRANT, "registration_id": "voorbeeldvoorbeeld", "link_version": 1}
 
 
 def followup_content(
@@ -47,120 +48,148 @@ def followup_content(
     return FollowupContent.build(teams_link, papers)
 
 
-def mail_settings(
-    config: Mapping[str, Any], backend: str | None, outbox: Path | None, sender: str | None
-) -> dict[str, Any]:
-    """The store's settings with the mail options on top, checked before anything is read or sent."""
-    mail = dict(config)
-    if backend:
-        mail["MAIL_BACKEND"] = backend
-    if outbox:
-        mail["MAIL_OUTBOX"] = str(outbox)
-    if sender:
-        mail["MAIL_SENDER"] = sender
-    if mail.get("MAIL_BACKEND", "outbox") not in ("outbox", "ses"):
-        raise UsageError("MAIL_BACKEND moet outbox of ses zijn.")
-    if not mail.get("MAIL_SENDER"):
-        raise UsageError(
-            "Geef de afzender op: --from 'VNG <adres@vng.nl>' (of MAIL_SENDER), een adres dat in SES is geverifieerd."
-        )
-    return mail
+def candidate(event: Event, content: FollowupContent, newest: Publication | None, now: str) -> Publication:
+    """The publication as it would be stored: the next version of the meeting's follow-up."""
+    return Publication(
+        event_id=event.id,
+        version=(newest.version if newest else 0) + 1,
+        published_at=now,
+        teams_link=content.teams_link,
+        papers=tuple(PublishedPaper(p.title, url=p.url) for p in content.papers),
+    )
 
 
-def send(
-    how: Sending,
-    plan: Plan,
+def preview(event: Event, config: Mapping[str, Any], draft: Publication, now: dt.datetime) -> EmailMessage:
+    """The follow-up as a registrant receives it (with an example name and an example personal link)."""
+    mailer = ConfirmationMailer(
+        event=event,
+        links=ManageLinks("voorbeeld", event),
+        from_address=str(config.get("MAIL_SENDER") or LOCAL_MAIL_SENDER),
+        site_url=str(config.get("SITE_URL") or "https://aanmelden.example").rstrip("/"),
+    )
+    return mailer.build_followup(EXAMPLE, now, draft)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the sending of one version stands, counted over the active registrations."""
+
+    sent: int
+    owed: int
+    failed: int
+    unknown: int
+
+    @property
+    def done(self) -> bool:
+        return self.owed == 0
+
+
+def progress_of(items: Sequence[Mapping[str, Any]], version: Publication, versions: Sequence[Publication]) -> Progress:
+    rnd = Round(dt.datetime.now(dt.UTC), tuple(versions))
+    sent = owed = failed = unknown = 0
+    for item in items:
+        if not is_active(item):
+            continue
+        if received_version(item, rnd) >= version.version:
+            sent += 1
+        elif item.get("followup_mail_done") == version.owed_id:
+            status = item.get("followup_mail_status")
+            failed += status == "failed"
+            unknown += status == "unknown"
+        else:
+            owed += 1
+    return Progress(sent, owed, failed, unknown)
+
+
+def progress_line(p: Progress) -> str:
+    return (
+        f"Verstuurd: {dutch_number(p.sent)}, nog te versturen: {dutch_number(p.owed)}, mislukt: "
+        f"{dutch_number(p.failed)}, onzeker: {dutch_number(p.unknown)}"
+    )
+
+
+def publish_followup(
+    event: Event,
+    content: FollowupContent,
+    config: Mapping[str, Any],
     repository: RegistrationRepository,
-    new_sender: Callable[[], Sender],
-    progress: output.Progress,
+    items: Sequence[Mapping[str, Any]],
     stdout: IO[str],
-    stderr: IO[str],
     clock: Callable[[], dt.datetime],
     confirm: Callable[[Sequence[str]], bool],
+    wait: bool,
+    sleep: Callable[[float], None] | None = None,
 ) -> int:
-    """Report the plan, then show the message (dry run), or ask (`confirm`) and send it; the exit code says if
-    anything needs a look."""
+    """Show, ask, publish, and (with `wait`) follow the sending until it is done or Ctrl-C."""
     now = clock()
-    lines = output.plan_lines(plan, how.dry_run) + output.unconfirmed_lines(plan, now, how.unconfirmed, how.dry_run)
-    if how.dry_run:
-        stdout.write("\n".join(lines) + "\n")
-        example = plan.to_send[0] if plan.to_send else output.EXAMPLE_REGISTRANT
-        message = build_message(how.event, example, how.content, how.mail["MAIL_SENDER"], now)
-        stdout.write("\n".join(output.dry_run_lines(plan, message)) + "\n")
+    versions = publication.all_versions(repository, event.id)
+    newest = versions[-1] if versions else None
+    if newest is not None and (newest.teams_link, newest.papers) == (
+        content.teams_link,
+        tuple(PublishedPaper(p.title, url=p.url) for p in content.papers),
+    ):
+        stdout.write(
+            f"Deze Teams-link en stukken zijn al gepubliceerd (versie {newest.version}, {newest.published_at[:16]}). "
+            "Er is niets nieuws gepubliceerd.\n"
+        )
         return EXIT_OK
-
-    # Unconfirmed sends this run leaves as they are: all of them when only reporting, else the fresh ones.
-    left = [i for i in plan.unconfirmed if how.unconfirmed == "report" or not is_stale(i, now)]
-    if not plan.to_send and len(left) == len(plan.unconfirmed):
-        lines.append("\nEr is niemand die de vervolgmail nog moet krijgen.")
-        stdout.write("\n".join(lines) + "\n")
-        return EXIT_ATTENTION if left else EXIT_OK
-
-    ses = how.mail.get("MAIL_BACKEND", "outbox") == "ses"
-    via = "Amazon SES" if ses else f"de outbox-map {how.mail['MAIL_OUTBOX']}"
-    lines.append(f"\nVersturen via {via}, met hoogstens {how.rate:g} berichten per seconde.")
-    stdout.write("\n".join(lines) + "\n")
-    if not confirm(question_lines(how, plan, now)):
-        stdout.write("Er is niets verstuurd en niets vastgelegd.\n")
+    draft = candidate(event, content, newest, local_iso(now, event))
+    count = progress_of(items, draft, (*versions, draft)).owed
+    message = preview(event, config, draft, now)
+    lines = output.preview_lines(message)
+    lines += [
+        "",
+        f"Versie: {draft.version}" + (f" (de vorige versie is {versions[-1].version})" if versions else ""),
+        f"Krijgen hem nu: {dutch_number(count)} aangemelde deelnemers. Wie zich later aanmeldt, krijgt hem vanzelf.",
+    ]
+    if not confirm(lines):
+        stdout.write("Er is niets gepubliceerd en niets verstuurd.\n")
         return EXIT_OK
-    stdout.flush()
-    stop = StopSwitch()
-    mailing = FollowupMailing(
-        how.event,
-        FollowupRecords(repository),
-        new_sender(),
-        how.content,
-        how.mail["MAIL_SENDER"],
-        clock,
-        RateLimiter(how.rate),
-        report=progress.update,
-        stop_requested=stop,
+    try:
+        stored = publication.publish(
+            repository,
+            event.id,
+            draft.teams_link,
+            draft.papers,
+            "",
+            draft.published_at,
+            int(event.expires_at.timestamp()),
+        )
+    except PublicationConflict:
+        stdout.write(
+            "Iemand anders publiceerde op hetzelfde moment een versie. Er is niets gepubliceerd: probeer het opnieuw.\n"
+        )
+        return EXIT_ATTENTION
+    stdout.write(
+        f"Gepubliceerd: versie {stored.version} om {stored.published_at[11:16]} uur. De functie verstuurt de mail nu "
+        "aan iedereen die is aangemeld.\n"
     )
-    with stop.on_ctrl_c(stderr):
-        outcome = mailing.run(plan, unconfirmed=how.unconfirmed)
-    progress.clear()
-    stdout.write(output.outcome_text(outcome, left))
-    return EXIT_ATTENTION if outcome.needs_attention or left else EXIT_OK
+    if not wait:
+        return EXIT_OK
+    return follow(event, repository, stored, stdout, sleep or time.sleep)
 
 
-def question_lines(how: Sending, plan: Plan, now: dt.datetime) -> list[str]:
-    """What the staff member agrees to: how many people get which message (and what is only recorded)."""
-    stale = [i for i in plan.unconfirmed if is_stale(i, now)]
-    recipients = len(plan.to_send) + (len(stale) if how.unconfirmed == "resend" else 0)
-    example = plan.to_send[0] if plan.to_send else output.EXAMPLE_REGISTRANT
-    subject = build_message(how.event, example, how.content, how.mail["MAIL_SENDER"], now)["Subject"]
-    lines = ["", f"Ontvangers: {dutch_number(recipients)}", f"Onderwerp: {subject}"]
-    if how.unconfirmed == "mark-sent" and stale:
-        lines.append(f"Als verstuurd vastleggen, zonder mail: {dutch_number(len(stale))}")
-    return lines
-
-
-class StopSwitch:
-    """Ctrl-C finishes the message being sent and records it before stopping; a second Ctrl-C stops at once.
-
-    The mailing calls it before each message to ask whether to stop.
-    """
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def __call__(self) -> bool:
-        return self.requested
-
-    @contextlib.contextmanager
-    def on_ctrl_c(self, stderr: IO[str]) -> Iterator[None]:
-        def handler(signum: int, frame: FrameType | None) -> None:
-            if self.requested:
-                raise KeyboardInterrupt
-            self.requested = True
-            stderr.write("\nStoppen na het bericht dat nu wordt verstuurd (nog een keer Ctrl-C: direct stoppen).\n")
-
-        try:
-            previous = signal.signal(signal.SIGINT, handler)
-        except ValueError:  # not the main thread: Ctrl-C keeps its usual meaning
-            yield
-            return
-        try:
-            yield
-        finally:
-            signal.signal(signal.SIGINT, previous)
+def follow(
+    event: Event,
+    repository: RegistrationRepository,
+    stored: Publication,
+    stdout: IO[str],
+    sleep: Callable[[float], None],
+) -> int:
+    stdout.write("U kunt dit venster sluiten of op Ctrl-C drukken: het versturen gaat dan gewoon door.\n")
+    stdout.flush()
+    try:
+        while True:
+            versions = publication.all_versions(repository, event.id)
+            state = progress_of(list(repository.for_event(event.id)), stored, versions)
+            stdout.write(progress_line(state) + "\n")
+            stdout.flush()
+            if state.done:
+                stdout.write("Klaar: iedereen die is aangemeld, heeft de vervolgmail (of staat als mislukt).\n")
+                return EXIT_ATTENTION if state.failed or state.unknown else EXIT_OK
+            sleep(POLL_SECONDS)
+    except KeyboardInterrupt:
+        stdout.write(
+            "\nGestopt met kijken. Het versturen gaat door; `registrations summary` laat zien hoe ver het is.\n"
+        )
+        return EXIT_OK

@@ -118,11 +118,13 @@ def create_registration() -> ResponseReturnValue:
     if honeypot.is_filled(fields):
         # Counted before the fields are checked: a robot that sends nonsense is a robot too.
         honeypot.record()
+        current_app.extensions["metrics"].refusal("honeypot")
         body = honeypot.decoy(service(), fields)
         if request.mimetype in FORM_CONTENT_TYPES:
             return redirect(CONFIRMATION_PATH, code=303)
         return jsonify(body), 201
     item = service().register(fields)
+    current_app.extensions["metrics"].registration_stored()
     if request.mimetype in FORM_CONTENT_TYPES:
         return redirect(CONFIRMATION_PATH, code=303)
     # The confirmation email is owed; the deliverer sends it after this answer.

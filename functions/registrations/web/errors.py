@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..exceptions import (
@@ -29,6 +29,7 @@ from ..exceptions import (
     StoreUnavailable,
 )
 from ..mail.confirmation import MANAGE_PATH
+from ..observability.logs import fields
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,16 @@ STATUS = {
     RegistrationCancelled: 409,
     ExpiredLink: 410,
     StoreUnavailable: 503,
+}
+
+# The refusals counted as metrics (observability.metrics.REFUSAL_KINDS), by the error that refused.
+REFUSAL_KIND = {
+    InvalidRegistration: "invalid",
+    DuplicateRegistration: "duplicate",
+    RegistrationClosed: "closed",
+    ChangesClosed: "closed",
+    ForeignOrigin: "foreign_origin",
+    DirectRequest: "direct_request",
 }
 
 # Headings of the personal page's error page, per error code.
@@ -137,6 +148,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RegistrationError)
     def domain_error(exc: RegistrationError) -> Answer:
         status = STATUS.get(type(exc), 400)
+        kind = REFUSAL_KIND.get(type(exc))
+        if kind is not None:
+            current_app.extensions["metrics"].refusal(kind)
+            log.info("request refused: %s", kind, extra=fields(outcome=kind))
         if isinstance(exc, StoreUnavailable):
             log.warning("store unavailable: %s", type(exc.__cause__).__name__)
             response = render_error(status, exc.code, exc.message, exc.fields)

@@ -3,7 +3,7 @@
 - Only through CloudFront: with ORIGIN_SECRET set, a request without CloudFront's secret header is refused, so the
   regional execute-api address serves nothing (it would skip CloudFront's headers and the WAF).
 - Same origin: a state-changing request must come from a page of the site (SITE_URL), told by the browser's
-  Sec-Fetch-Site and Origin. Not by Host: behind CloudFront, Host is the execute-api host.
+  Sec-Fetch-Site and Origin (and Referer, when sent). Not by Host: behind CloudFront, Host is the execute-api host.
 - Safe answers: nosniff, frame denial, a CSP, and no caching unless a view chose its own Cache-Control.
 
 Refusals are domain errors, answered by the one map in errors.py.
@@ -39,18 +39,27 @@ HTML_CSP = (
 OTHER_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 
-def origin_of(url: str) -> str:
+def origin_of(url: str) -> str | None:
     """The serialised origin of a URL as a browser sends it in Origin: scheme://host[:port], port only when not
-    the scheme's default, lower case."""
-    parts = urlsplit(url.strip())
+    the scheme's default, lower case. None for a URL that has none: no scheme or host, or one that cannot be
+    parsed (a port that is no number or over 65535, an unclosed IPv6 bracket): urlsplit raises ValueError for
+    those, and a header must never make that a 500."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
-    port = parts.port
+    if not scheme or not host:
+        return None
     return f"{scheme}://{host}" + (f":{port}" if port and port != DEFAULT_PORTS.get(scheme) else "")
 
 
 def allowed_origins(site_url: str) -> frozenset[str]:
     """The origins of the site's own pages: SITE_URL's, and on loopback both of its names."""
     origin = origin_of(site_url)
+    if origin is None:
+        return frozenset()
     parts = urlsplit(origin)
     if parts.hostname in LOOPBACK_HOSTS:
         port = f":{parts.port}" if parts.port else ""
@@ -58,14 +67,20 @@ def allowed_origins(site_url: str) -> frozenset[str]:
     return frozenset({origin})
 
 
-def is_own_page(origin: str | None, fetch_site: str | None, allowed: frozenset[str]) -> bool:
+def is_own_page(
+    origin: str | None, fetch_site: str | None, allowed: frozenset[str], referer: str | None = None
+) -> bool:
     """Did a page of the site itself send this request?
 
     `Origin: null` is what Chromium sends for a form on a page with `Referrer-Policy: no-referrer` (the personal
     pages): it is accepted only with the browser's own word that the request is same-origin, because a sandboxed
     frame or a data: URL on another site sends null too. A request with neither header is no modern browser's.
+    A Referer, when sent, must be a page of the site too: a browser sends the page the post came from (or
+    nothing, under no-referrer). Any header that cannot be parsed is another site's, never an error.
     """
     if fetch_site is not None and fetch_site.lower() not in OWN_FETCH_SITES:
+        return False
+    if referer and origin_of(referer) not in allowed:
         return False
     if origin is None:
         return fetch_site is not None
@@ -106,8 +121,10 @@ def install(app: Flask, settings: Settings) -> None:
         if request.method not in STATE_CHANGING:
             return
         # Without SITE_URL (only possible with the outbox, never in production) the site is where it was asked.
-        allowed = site_origins or frozenset({origin_of(request.host_url)})
-        if not is_own_page(request.headers.get("Origin"), request.headers.get("Sec-Fetch-Site"), allowed):
+        host_origin = origin_of(request.host_url)
+        allowed = site_origins or frozenset({host_origin} if host_origin else ())
+        headers = request.headers
+        if not is_own_page(headers.get("Origin"), headers.get("Sec-Fetch-Site"), allowed, headers.get("Referer")):
             raise ForeignOrigin()
 
     app.after_request(secure_headers)

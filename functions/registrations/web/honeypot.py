@@ -1,7 +1,9 @@
 """The registration form's honeypot: a field people never see or hear, which only robots fill in.
 
-A submission that fills it gets the answer of a successful registration, so a robot learns nothing, and nothing is
-stored or mailed. The log counts such submissions, without anything that was sent.
+A submission that fills it gets the answer a real post of the same fields would get, so a robot learns nothing from
+the difference: 403 after the deadline, the same field errors, 409 for an address that is registered (looked up by
+the posted address, read-only), 201 otherwise. (From another site, the guard refuses it before it gets here, as any
+post.) Nothing is stored or mailed in any case. The log counts such submissions, without anything that was sent.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
+from ..event import dutch_date
+from ..exceptions import DuplicateRegistration, RegistrationClosed, RegistrationNotFound
 from ..items import NewIds, new_item, public_registration
+from ..observability.logs import fields
 from ..registering import Registering
 from ..validation import validate
 
@@ -37,9 +42,10 @@ def record() -> int:
         _caught += 1
         count = _caught
     log.warning(
-        "honeypot: a submission with the hidden field filled was answered as registered and not stored "
+        "honeypot: a submission with the hidden field filled was answered as a real one and not stored "
         "(%d in this process)",
         count,
+        extra=fields(outcome="honeypot"),
     )
     return count
 
@@ -47,8 +53,19 @@ def record() -> int:
 def decoy(service: Registering, fields: Mapping[str, Any]) -> dict[str, Any]:
     """The body a real registration of these fields would get, made without storing or sending anything.
 
-    The fields are validated as usual, so invalid input is answered as it would be otherwise.
+    The rules of Registering.register in its order: the deadline, the fields, then the address. A refusal is the
+    same domain error, so the one map answers it as it would answer a real post.
     """
-    data = validate(fields, service.event)
-    item = new_item(data, service.event, service.clock(), NewIds.make())
+    event = service.event
+    now = service.clock()
+    if not event.is_registration_open(now):
+        raise RegistrationClosed(deadline=dutch_date(event.last_registration_day), contact=event.contact_email)
+    data = validate(fields, event)
+    try:
+        existing = service.repository.get(event.id, data.email)
+    except RegistrationNotFound:
+        existing = {}
+    if existing.get("status") == "registered":
+        raise DuplicateRegistration(contact=event.contact_email)
+    item = new_item(data, event, now, NewIds.make())
     return {"registration": public_registration(item)}

@@ -7,6 +7,7 @@ token in the path is the only key; errors (bad links, closed changes, validation
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,8 +18,10 @@ from werkzeug.wrappers import Response
 from ..event import OTHER_ORGANISATION, dutch_date
 from ..exceptions import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import MANAGE_PATH
-from ..self_service import SelfService
+from ..self_service import ChangeAttempt, SelfService
 from .errors import HTML, STATUS, Answer, with_retry_after
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("manage", __name__, url_prefix=MANAGE_PATH)
 
@@ -109,17 +112,19 @@ CHANGE_NOT_STORED = (
 @bp.post("/<token>")
 def change(token: str) -> ResponseReturnValue:
     form = request.form.to_dict()
+    attempt = ChangeAttempt()
+    # Either failure shows the same page again with every value typed, made from the form and what the change
+    # had read: no second store call, which in a hang would wait out the bound again and lose what was typed.
     try:
-        service().change(token, form)
+        service().change(token, form, attempt)
     except InvalidRegistration as exc:
-        # The same page again, with the summary, the inline messages and every value typed.
-        return render_manage_page(
-            token, service().view(token), values=form, errors=exc.fields, status=STATUS[type(exc)]
-        )
+        # With the summary and the inline messages.
+        unsaved = service().unsaved_view(attempt)
+        return render_manage_page(token, unsaved, values=form, errors=exc.fields, status=STATUS[type(exc)])
     except StoreUnavailable as exc:
-        page = render_manage_page(
-            token, service().view(token), values=form, problem=CHANGE_NOT_STORED, status=STATUS[type(exc)]
-        )
+        log.warning("store unavailable while changing: %s", type(exc.__cause__).__name__)
+        unsaved = service().unsaved_view(attempt)
+        page = render_manage_page(token, unsaved, values=form, problem=CHANGE_NOT_STORED, status=STATUS[type(exc)])
         return with_retry_after(page)
     return redirect(url_for("manage.view", token=token, opgeslagen=1), code=303)
 
