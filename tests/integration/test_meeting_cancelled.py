@@ -59,3 +59,12 @@ def test_the_personal_page_says_the_meeting_will_not_take_place(
     assert "De bijeenkomst gaat niet door." in page and REASON in page
     normal = html.unescape(client.get(manage_path(confirmation)).get_data(as_text=True))
     assert "gaat niet door" not in normal
+
+
+def test_the_honeypot_answers_a_called_off_meeting_as_a_real_post_would(cancelled_client, valid_form, table):
+    from registrations.web.honeypot import FIELD
+
+    real = cancelled_client.post("/api/registrations", json=valid_form)
+    robot = cancelled_client.post("/api/registrations", json={**valid_form, FIELD: "x"})
+    assert (robot.status_code, robot.get_json()) == (real.status_code, real.get_json())
+    assert table.scan()["Items"] == []
