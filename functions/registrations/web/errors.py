@@ -58,6 +58,7 @@ REFUSAL_KIND = {
     InvalidRegistration: "invalid",
     DuplicateRegistration: "duplicate",
     RegistrationClosed: "closed",
+    MeetingCancelled: "closed",
     ChangesClosed: "closed",
     ForeignOrigin: "foreign_origin",
     DirectRequest: "direct_request",
