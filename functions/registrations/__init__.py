@@ -101,11 +101,13 @@ def create_deliverer(
     limits = MailboxLimits(parts.repository, parts.settings.token_secret)
     inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
     meeting_mailer = MeetingMailer(parts.event, parts.links, parts.settings.from_address, parts.settings.site_url)
+    # In this order: a changed meeting before the follow-up, so a change email can carry a new Teams link (one
+    # email, not two); reminders after both, so what someone just got keeps a reminder from repeating it.
     channels: list[Channel] = [
         StateChannel(parts.mailer),
+        MeetingChannel(parts.event, parts.repository, meeting_mailer),
         FollowupChannel(parts.mailer),
         ReminderChannel(parts.event, meeting_mailer),
-        MeetingChannel(parts.event, parts.repository, meeting_mailer),
     ]
     pace = RateLimiter(parts.settings.mail_rate).wait
     return Deliverer(

@@ -19,11 +19,13 @@ from typing import Any
 
 from . import meeting_changes, reminders
 from .calendar_facts import SENT_BEFORE, CalendarFacts, facts_of, last_sent
-from .channels import Owed, Round
+from .channels import Owed, Round, received_followup
 from .event import Event
 from .event_schedule import Reminder
+from .followup_mail import received_version
 from .items import local_iso
 from .mail.meeting_mail import MeetingMailer
+from .publication import Publication
 from .repository import RegistrationRepository
 from .slots import Slot
 
@@ -118,14 +120,30 @@ class MeetingChannel:
             {":g_registered": "registered", ":g_facts": self.deployed.as_text()},
         )
 
+    @staticmethod
+    def carried(item: Mapping[str, Any], owed: Owed, rnd: Round) -> Publication | None:
+        """A follow-up version the registrant has not had yet, which the change email carries: when the Teams link
+        changes together with the meeting, one email, not two (this channel runs before the follow-up's)."""
+        publication = rnd.publication
+        if owed.kind != "meeting_change" or publication is None:
+            return None
+        return publication if received_version(item, rnd) < publication.version else None
+
     def build(self, item: Mapping[str, Any], owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
         old: CalendarFacts = last_sent(item)
         if owed.kind == "meeting_cancelled":
             return self.mailer.called_off(item, rnd.now, old, sequence)
-        return self.mailer.change(item, rnd.now, old, sequence, teams_link=str(item.get("teams_link", "")))
+        teams_link = str(item.get("teams_link", ""))
+        published = self.carried(item, owed, rnd)
+        return self.mailer.change(item, rnd.now, old, sequence, teams_link=teams_link, published=published)
 
     def settled_extra(self, item: Mapping[str, Any], owed: Owed, status: str, rnd: Round) -> dict[str, Any]:
         if status not in ("sent", "unknown"):
             return {}
         # What the registrant now has, and what hangs on the date: the item's TTL.
-        return {"meeting_facts": self.deployed.as_text(), "expires_at": int(self.event.expires_at.timestamp())}
+        extra = {"meeting_facts": self.deployed.as_text(), "expires_at": int(self.event.expires_at.timestamp())}
+        published = self.carried(item, owed, rnd)
+        if published is not None:
+            # Recorded as the follow-up's own send records it, so its channel owes this version no more.
+            extra.update(received_followup(published, status))
+        return extra

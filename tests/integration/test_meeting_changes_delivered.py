@@ -191,3 +191,43 @@ def test_a_called_off_meeting_gives_a_cancel_to_every_active_registrant(
     off.sweep()
     assert len(sender.messages) == 3
     assert repository.get(EVENT.id, registered[0])["meeting_facts"].endswith("|gaat niet door")
+
+
+def test_a_new_teams_link_with_the_moved_meeting_gives_one_email_not_two(
+    registered, app_config, clock, sender, repository
+):
+    from registrations import publication
+
+    def publish(link: str) -> None:
+        publication.publish(
+            repository,
+            EVENT.id,
+            link,
+            [publication.PublishedPaper("Landschap", url="https://vng.nl/landschap")],
+            "code",
+            clock().isoformat(),
+            int(MOVED.expires_at.timestamp()),
+        )
+
+    clock.set("2023-05-25T10:00")
+    publish("https://teams.microsoft.com/l/meetup-join/first")
+    create_deliverer(app_config, clock=clock, transport=sender).sweep()
+    assert len(sender.messages) == 3  # the follow-up, version 1
+    sender.messages.clear()
+    # The meeting moves, and the Teams link with it: a new follow-up version and a confirmed change.
+    clock.set("2023-05-30T09:00")
+    publish("https://teams.microsoft.com/l/meetup-join/second")
+    confirm(repository, MOVED, clock)
+    moved = deliverer_for(MOVED, app_config, clock, sender)
+    moved.sweep()
+    moved.sweep()
+    assert sorted(r for r, _ in sender.messages) == sorted(registered), "one email each"
+    for _, message in sender.messages:
+        assert message["Subject"].startswith("Gewijzigd. De bestuurlijke netwerkbijeenkomst")
+        text = message.get_body(("plain",)).get_content()
+        assert "https://teams.microsoft.com/l/meetup-join/second" in text
+        assert "- Landschap: https://vng.nl/landschap" in text
+        assert str(calendar_of(message)[1]["LOCATION"]) == "https://teams.microsoft.com/l/meetup-join/second"
+    item = repository.get(EVENT.id, registered[0])
+    assert int(item["followup_version"]) == 2
+    assert item["teams_link"] == "https://teams.microsoft.com/l/meetup-join/second"

@@ -72,6 +72,14 @@ class MeetingMailer:
         token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
         return f"{self.site_url}{MANAGE_PATH}/{token}"
 
+    @staticmethod
+    def papers(manage_url: str, published: Published | None) -> list[dict[str, str]]:
+        """As the follow-up links them (mail/confirmation.py): a file through the personal page, a link as it is."""
+        return [
+            {"title": p.title, "url": p.url or f"{manage_url}/stukken/{quote(p.file)}"}
+            for p in (published.papers if published is not None else ())
+        ]
+
     def entry(
         self, item: Mapping[str, Any], now: dt.datetime, sequence: int, *, method: str, teams_link: str = ""
     ) -> Attachment:
@@ -109,16 +117,11 @@ class MeetingMailer:
         the personal page, and the personal link."""
         teams_link = published.teams_link if published is not None else ""
         manage_url = self.manage_url(item)
-        # As the follow-up links them (mail/confirmation.py): a file through the personal page, a link as it is.
-        papers = [
-            {"title": p.title, "url": p.url or f"{manage_url}/stukken/{quote(p.file)}"}
-            for p in (published.papers if published is not None else ())
-        ]
         context = {
             "when": _when_phrase(self.event, reminder),
             "manage_url": manage_url,
             "teams_link": teams_link,
-            "papers": papers,
+            "papers": self.papers(manage_url, published),
         }
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("reminder", item, now, context, entry)
@@ -131,13 +134,24 @@ class MeetingMailer:
         sequence: int,
         *,
         teams_link: str = "",
+        published: Published | None = None,
     ) -> EmailMessage:
-        """What changed, old -> new, with the calendar entry updated (REQUEST, a higher SEQUENCE)."""
+        """What changed, old -> new, with the calendar entry updated (REQUEST, a higher SEQUENCE). `published`: a
+        follow-up the registrant has not had yet, carried along (one email, not two)."""
         new = facts_of(self.event)
         found = changes(old, new)
         if not found:
             raise ValueError("no change to announce")
-        context = {"changes": found, "new": new, "manage_url": self.manage_url(item)}
+        manage_url = self.manage_url(item)
+        if published is not None:
+            teams_link = published.teams_link
+        context = {
+            "changes": found,
+            "new": new,
+            "manage_url": manage_url,
+            "teams_link": published.teams_link if published is not None else "",
+            "papers": self.papers(manage_url, published),
+        }
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("meeting_change", item, now, context, entry)
 
