@@ -10,6 +10,7 @@ import sys
 import uuid
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from registrations import create_app
@@ -28,17 +29,16 @@ from tests.mailbox import Clock
 OPEN_MOMENT = "2023-05-10T10:00"
 
 
-@pytest.fixture(autouse=True)
-def test_clients_post_as_the_sites_own_pages(monkeypatch):
-    """Flask test clients send what a browser sends on the site's own pages: Sec-Fetch-Site: same-origin (the
-    origin guard, web/guards.py, refuses a post without it). Tests of the guard set or clear the headers."""
-    original = FlaskClient.__init__
+# What a browser sends with a post from the site's own pages; the origin guard (web/guards.py) refuses a post
+# without it. A plain `app.test_client()` sends neither Origin nor Sec-Fetch-Site, as curl or a robot would.
+OWN_PAGE_ENVIRON = {"HTTP_SEC_FETCH_SITE": "same-origin"}
 
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        self.environ_base["HTTP_SEC_FETCH_SITE"] = "same-origin"
 
-    monkeypatch.setattr(FlaskClient, "__init__", init)
+def own_page_client(app: Flask) -> FlaskClient:
+    """A test client that posts as the site's own pages do (Sec-Fetch-Site: same-origin on every request)."""
+    client = app.test_client()
+    client.environ_base.update(OWN_PAGE_ENVIRON)
+    return client
 
 
 @pytest.fixture(scope="session")
@@ -92,7 +92,8 @@ def app(app_config, clock):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """Posts as the site's own pages do; tests of the origin guard use app.test_client() or set the headers."""
+    return own_page_client(app)
 
 
 @pytest.fixture

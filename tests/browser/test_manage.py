@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 
 from registrations import create_app, create_deliverer
 from registrations.repository import dynamodb_resource
+from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages, wait_for_messages
 
 from .conftest import format_violations, run_axe
@@ -129,7 +130,7 @@ def test_view_change_and_cancel(open_server, any_page):
 def test_once_the_meeting_has_started_the_page_says_so(live_server_factory, any_page):
     server = live_server_factory(PREVIEW_NOW="2023-06-07T14:00")
     # Given someone who registered while registration was open (same table and outbox)
-    create_app({**server.config, "PREVIEW_NOW": OPEN}).test_client().post("/api/registrations", json=REGISTRATION)
+    own_page_client(create_app({**server.config, "PREVIEW_NOW": OPEN})).post("/api/registrations", json=REGISTRATION)
     create_deliverer({**server.config, "PREVIEW_NOW": OPEN}).sweep()
     [message] = messages(server.config["MAIL_OUTBOX"])
     # When they open their link during the meeting

@@ -5,23 +5,26 @@ the site's own pages (Sec-Fetch-Site: same-origin), as the origin guard (web/gua
 be no 5xx (a documented 503 excepted: the store is up here, so none is expected either) and must conform to the
 description: a documented status, a documented content type, a body that validates against its schema, the
 documented headers, and the security headers of every answer. The same POSTs from a foreign page must all get 403.
-Afterwards the deliverer sends every email the fuzzed registrations and changes owe (their names go into the
-headers), and none may fail. The number of examples is bounded and the run is seeded, so it takes seconds and
-fails the same way every time.
+A test of its own, on its own server and table, fuzzes registrations and changes through a personal link, and
+the deliverer must make and send every email they owe (their names go into the headers); none may fail. The number
+of examples is bounded and the run is seeded, so it takes seconds and fails the same way every time.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -38,7 +41,7 @@ from registrations.dev.local import local_config, prepare_table
 from registrations.event import load_event
 from registrations.links import ManageLinks
 from registrations.repository import RegistrationRepository, dynamodb_resource
-from registrations.web import guards
+from registrations.web import guards, honeypot
 from tests.browser.conftest import LiveServer
 from tests.conftest import OPEN_MOMENT
 from tests.contract.spec import SPEC_PATH, header_problems, load_spec, path_template, spec_operations
@@ -230,9 +233,83 @@ def test_no_post_from_a_foreign_page_gets_past_the_guard(case, stack):
         assert response.status_code == 403, f"{case.method} {case.formatted_path}: {response.text[:300]}"
 
 
-def test_every_email_the_fuzzed_requests_owe_can_be_made_and_sent(stack):
-    """Run after the fuzzing above (pytest keeps the file's order): every fuzzed registration, change and
-    cancellation owes an email with what was typed in it; the deliverer must make and send each one."""
-    outcomes = create_deliverer(stack.config).sweep()
+# The operations whose requests owe an email with what was typed in it (the names go into its headers).
+REGISTER = schema["/api/registrations"]["POST"]
+CHANGE = schema["/api/mijn-aanmelding/{token}"]["POST"]
+CHANGED = "fuzz.changed@gemeente.example"
+
+
+def fuzz(operation: Any, send: Callable[[Any], None], max_examples: int = MAX_EXAMPLES) -> None:
+    """Send generated requests for one operation, as seeded and bounded as the rest of the run."""
+
+    @settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],  # no shrinking: a failure is reported as it came
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy())
+    def run(case: Any) -> None:
+        send(case)
+
+    run()
+
+
+def test_every_email_the_fuzzed_requests_owe_can_be_made_and_sent(app_config):
+    """Its own fuzzed registrations, then its own fuzzed changes through one registration's personal link, on its
+    own server and table: the deliverer must make and send every email they owe (or hold it back under the
+    mailbox limit, still owed); none may fail."""
+    server = LiveServer(create_app, app_config)
+    deliverer = create_deliverer(app_config)
+    outcomes: Counter[str] = Counter()
+    numbers = itertools.count(1)
+    registered: set[str] = set()
+
+    def register(case: Any) -> None:
+        if isinstance(case.body, dict) and isinstance(case.body.get("email"), str) and "@" in case.body["email"]:
+            case.body["email"] = f"r{next(numbers)}.{case.body['email']}"  # most become new addresses, not 409s
+        response = case.call(base_url=server.url, headers=OWN_PAGE)
+        assert response.status_code < 500, response.text[:300]
+        # Stored: 201 to JSON, 303 to a plain form post. A filled honeypot is answered as a registration and stores
+        # nothing, so it owes no email.
+        if response.status_code in (201, 303) and not case.body.get(honeypot.FIELD):
+            registered.add(str(case.body["email"]).strip().lower())
+
+    changes = 0
+
+    def change(case: Any) -> None:
+        nonlocal changes
+        case.path_parameters["token"] = token
+        response = case.call(base_url=server.url, headers=OWN_PAGE, allow_redirects=False)
+        assert response.status_code < 500, response.text[:300]
+        if response.status_code == 303:
+            changes += 1
+            outcomes.update(deliverer.sweep())  # at once: a later change would otherwise replace this one's email
+
+    try:
+        fuzz(REGISTER, register)
+        form = {"given_name": "Fenna", "family_name": "Fuzz", "email": CHANGED, "organisation": "dcmr"}
+        response = requests.post(
+            f"{server.url}/api/registrations", json={**form, "role": "directie", "consent": True}, headers=OWN_PAGE
+        )
+        assert response.status_code == 201, response.text
+        outcomes.update(deliverer.sweep())
+        [confirmation] = [
+            m for m in messages(app_config["MAIL_OUTBOX"]) if str(m["To"].addresses[0].addr_spec) == CHANGED
+        ]
+        token = manage_path(confirmation).rsplit("/", 1)[1]
+        fuzz(CHANGE, change)
+    finally:
+        server.stop()
+
     assert set(outcomes) <= {"sent", "held_back"}, outcomes
-    assert outcomes["sent"] > 0
+    mailed = Counter(str(m["To"].addresses[0].addr_spec).lower() for m in messages(app_config["MAIL_OUTBOX"]))
+    # The fuzzing reached what it is for: registrations stored, changes accepted
+    assert len(registered) > 1 and changes > 0, (len(registered), changes)
+    # Every registration got its confirmation, or is held back for the next hour; nobody else got one
+    assert len(registered - set(mailed)) <= outcomes["held_back"], outcomes
+    assert set(mailed) <= registered | {CHANGED}
+    # And every accepted change its own email, besides the confirmation
+    assert mailed[CHANGED] == 1 + changes, (mailed[CHANGED], changes)

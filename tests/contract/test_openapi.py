@@ -33,6 +33,7 @@ from registrations.validation import CONSENT_VALUES, FIELDS, MAX_LENGTHS
 from registrations.web import guards, honeypot
 from registrations.web.api import MAX_JSON_DEPTH
 from registrations.web.errors import HTTP_MESSAGES, STATUS, UNEXPECTED
+from tests.conftest import own_page_client
 from tests.contract.spec import (
     SECURITY_HEADERS,
     documented_statuses,
@@ -224,8 +225,8 @@ def personal_path(app_config, clock, email: str) -> str:
 def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any]]]:
     """(what, a call that makes one real request and returns its response), for every documented status."""
     app = create_app(app_config, clock=clock)
-    client = app.test_client()
-    down = create_app(app_config, clock=clock, table=DownTable()).test_client()
+    client = own_page_client(app)
+    down = own_page_client(create_app(app_config, clock=clock, table=DownTable()))
     links = ManageLinks(app_config["TOKEN_SECRET"], load_event())
     stranger = f"/api/mijn-aanmelding/{links.token_for('nooit-uitgegeven-id', 1)}"
     bad = "/api/mijn-aanmelding/dit-is-geen-geldige-link"
@@ -388,7 +389,7 @@ def test_real_answers_match_the_description_and_give_every_documented_status(spe
 
 
 def test_the_honeypot_answers_as_a_registration_and_stores_nothing(app_config, clock, valid_form, table):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     response = client.post("/api/registrations", json={**valid_form, honeypot.FIELD: "https://spam.example"})
     assert response.status_code == 201 and set(response.get_json()) == {"registration"}
     assert table.scan()["Items"] == []
@@ -407,7 +408,7 @@ def test_any_path_gives_the_shared_statuses_as_described(spec, app_config, clock
     every operation's path, each validated against its response in components.responses."""
     token = ManageLinks(app_config["TOKEN_SECRET"], load_event()).token_for("nooit-uitgegeven-id", 1)
     app = create_app({**app_config, "ORIGIN_SECRET": "s" * 32}, clock=clock)
-    client = app.test_client()
+    client = own_page_client(app)
     responses = spec["components"]["responses"]
     problems = []
 

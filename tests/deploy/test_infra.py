@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from deploy import FUNCTIONS, ROOT
+from deploy import FUNCTIONS, ROOT, checkov_gate
 from deploy.infra import (
     TEMPLATE,
     build_site,
@@ -60,16 +60,59 @@ def substitute(value, template, stage):
 
 # Every CloudFormation template in infra/ (a dotfile there, such as checkov's accepted list, is no template).
 TEMPLATES = sorted(p for p in (ROOT / "infra").glob("*.yaml") if not p.name.startswith("."))
+# A resource that both linters must report: cfn-lint an unknown property (E3002), checkov an S3 bucket without
+# versioning, access logging or a public access block.
+BROKEN_RESOURCE = "DeliberatelyBrokenBucket"
 
 
-def test_every_template_is_linted():
-    assert {path.name for path in TEMPLATES} >= {"template.yaml", "waf.yaml"}
+def cfn_lint(*paths: Path) -> subprocess.CompletedProcess[str]:
+    """cfn-lint on templates, as test_cfn_lint_is_clean runs it on every template."""
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    return subprocess.run([str(cfn_lint), *map(str, paths)], capture_output=True, text=True)
+
+
+def broken_copy(path: Path, directory: Path) -> tuple[Path, int]:
+    """A copy of the template with BROKEN_RESOURCE as its first resource, and the line of its unknown property."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count("\nResources:\n") == 1, path.name
+    resource = f"  {BROKEN_RESOURCE}:\n    Type: AWS::S3::Bucket\n    Properties:\n      NoSuchProperty: true\n"
+    copy = directory / path.name
+    copy.write_text(text.replace("\nResources:\n", "\nResources:\n" + resource), encoding="utf-8")
+    resources_line = text.split("\n").index("Resources:") + 1
+    return copy, resources_line + 4
+
+
+def test_every_file_in_infra_is_a_template_that_the_linters_get():
+    # A template saved as .yml or .json would escape TEMPLATES (cfn-lint here) while checkov still read it.
+    files = sorted(p for p in (ROOT / "infra").iterdir() if p.is_file() and not p.name.startswith("."))
+    assert files == TEMPLATES
+    for path in TEMPLATES:
+        assert "\nResources:\n" in path.read_text(encoding="utf-8"), f"{path.name} is no CloudFormation template"
+
+
+def test_cfn_lint_reports_a_broken_copy_of_each_template(tmp_path):
+    copies = dict(broken_copy(path, tmp_path) for path in TEMPLATES)
+    result = cfn_lint(*copies)
+    assert result.returncode != 0
+    reported = set(re.findall(r"^E3002 .*\n(\S+?):(\d+):", result.stdout, re.M))
+    assert reported == {(str(copy), str(line)) for copy, line in copies.items()}, result.stdout + result.stderr
+
+
+def test_every_template_is_linted(tmp_path, capsys):
+    """checkov through the same gate as make lint, on copies of every template, each with a resource it must
+    report: the gate fails and names exactly those (so it reads every template, and the rest of each is clean)."""
+    assert checkov_gate.CHECKOV.exists(), "checkov is installed by make lint (.venv-checkov)"
+    for path in TEMPLATES:
+        broken_copy(path, tmp_path)
+    assert checkov_gate.main(["--directory", str(tmp_path)]) == 1
+    output = capsys.readouterr().out
+    failed = set(re.findall(r"^ +AWS::[\w:]+\.(\w+) in infra/(\S+?):\d", output, re.M))
+    assert failed == {(BROKEN_RESOURCE, path.name) for path in TEMPLATES}, output
 
 
 @pytest.mark.parametrize("path", TEMPLATES, ids=lambda path: path.name)
 def test_cfn_lint_is_clean(path):
-    cfn_lint = Path(sys.executable).with_name("cfn-lint")
-    result = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True)
+    result = cfn_lint(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -10,6 +10,7 @@ from boto3.dynamodb.conditions import Key
 from registrations import create_app
 from registrations.dev.local import Dynalite, local_config, prepare_table
 from tests.concurrency import at_the_same_moment
+from tests.conftest import own_page_client
 from tests.observed import json_text
 
 
@@ -112,7 +113,7 @@ def test_twenty_simultaneous_submissions_of_one_address_store_exactly_one(app, t
             "given_name": f"Poging {i}",
             "email": valid_form["email"].upper() if i % 2 else valid_form["email"],
         }
-        return app.test_client().post("/api/registrations", json=form).status_code
+        return own_page_client(app).post("/api/registrations", json=form).status_code
 
     statuses = at_the_same_moment(20, submit)
     # Then exactly one is stored and the other 19 are told they are already registered
@@ -131,7 +132,7 @@ def test_twenty_simultaneous_submissions_of_one_address_store_exactly_one(app, t
     ],
 )
 def test_the_deadline_edge_in_amsterdam_time(app_config, table, valid_form, now, status):
-    client = create_app({**app_config, "PREVIEW_NOW": now}).test_client()
+    client = own_page_client(create_app({**app_config, "PREVIEW_NOW": now}))
     response = client.post("/api/registrations", json=valid_form)
     assert response.status_code == status
     if status == 403:
@@ -143,7 +144,7 @@ def test_the_deadline_edge_in_amsterdam_time(app_config, table, valid_form, now,
 
 
 def test_a_closed_form_post_gets_a_page_without_a_form(app_config, valid_form):
-    client = create_app({**app_config, "PREVIEW_NOW": "2023-05-25T08:00"}).test_client()
+    client = own_page_client(create_app({**app_config, "PREVIEW_NOW": "2023-05-25T08:00"}))
     response = client.post("/api/registrations", data=valid_form)
     assert response.status_code == 403
     page = response.get_data(as_text=True)
@@ -204,7 +205,7 @@ def test_the_database_being_down_gives_503_and_stores_nothing(tmp_path, valid_fo
     server = Dynalite(data_dir=data_dir).start()
     config = local_config(server, table="down-test", data_dir=tmp_path)
     prepare_table(config)
-    client = create_app({**config, "PREVIEW_NOW": "2023-05-10T10:00"}).test_client()
+    client = own_page_client(create_app({**config, "PREVIEW_NOW": "2023-05-10T10:00"}))
     server.stop()
     # When someone registers
     response = client.post("/api/registrations", json=valid_form)
@@ -229,12 +230,12 @@ def test_registrations_survive_a_restart_of_the_persistent_store(tmp_path, valid
     with Dynalite(data_dir=data_dir) as first:
         config = local_config(first, table="restart-test", data_dir=tmp_path)
         prepare_table(config)
-        client = create_app({**config, "PREVIEW_NOW": "2023-05-10T10:00"}).test_client()
+        client = own_page_client(create_app({**config, "PREVIEW_NOW": "2023-05-10T10:00"}))
         assert client.post("/api/registrations", json=valid_form).status_code == 201
     with Dynalite(data_dir=data_dir) as second:
         config = local_config(second, table="restart-test", data_dir=tmp_path)
         prepare_table(config)
-        client = create_app({**config, "PREVIEW_NOW": "2023-05-10T10:00"}).test_client()
+        client = own_page_client(create_app({**config, "PREVIEW_NOW": "2023-05-10T10:00"}))
         assert client.post("/api/registrations", json=valid_form).status_code == 409
 
 

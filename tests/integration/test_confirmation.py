@@ -8,6 +8,7 @@ import pytest
 from registrations import create_app, create_deliverer
 from registrations.mail.senders import MailNotSent, MailOutcomeUnknown
 from tests.concurrency import at_the_same_moment
+from tests.conftest import own_page_client
 from tests.doubles import BrokenSender, CountingTable, RecordingSender, SendsThenDies
 from tests.mailbox import manage_link, manage_path, messages, text_of
 from tests.observed import json_text
@@ -56,7 +57,7 @@ def change_form(**changes):
 
 def test_each_request_makes_one_write_and_sends_nothing(app_config, clock, table, valid_form, deliverer, sender):
     counting = CountingTable(table)
-    client = create_app(app_config, clock=clock, table=counting, transport=sender).test_client()
+    client = own_page_client(create_app(app_config, clock=clock, table=counting, transport=sender))
     # Registering: the inbox's record (one registration per inbox), then one conditional put; nothing else
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     assert counting.calls == {"UpdateItem": 1, "PutItem": 1}
@@ -142,7 +143,7 @@ def test_changing_and_cancelling_are_confirmed_by_email(client, app_config, tabl
 def test_the_same_stream_record_twice_and_twenty_workers_send_one_email(
     app, app_config, clock, table, valid_form, sender
 ):
-    app.test_client().post("/api/registrations", json=valid_form)
+    own_page_client(app).post("/api/registrations", json=valid_form)
     workers = [create_deliverer(app_config, clock=clock, transport=sender) for _ in range(20)]
     # Twenty workers at once, each delivering the same registration (as duplicate records or triggers would)
     outcomes = at_the_same_moment(20, lambda i: workers[i].deliver(EMAIL))
@@ -154,7 +155,7 @@ def test_the_same_stream_record_twice_and_twenty_workers_send_one_email(
 
 def test_twenty_simultaneous_first_registrations_get_one_email(app, app_config, valid_form, deliverer):
     statuses = at_the_same_moment(
-        20, lambda _: app.test_client().post("/api/registrations", json=valid_form).status_code
+        20, lambda _: own_page_client(app).post("/api/registrations", json=valid_form).status_code
     )
     assert sorted(statuses) == [201] + [409] * 19
     # Each repeat owed the link again before anything was sent: the latest state change is the one delivered,
@@ -180,7 +181,7 @@ def test_the_calendar_download_is_the_same_meeting(client):
 
 @pytest.mark.parametrize("error", [MailNotSent("Throttling"), ValueError("bad message")], ids=["refused", "bug"])
 def test_a_mail_outage_then_a_sweep_delivers_everything_exactly_once(app_config, clock, table, valid_form, error):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     addresses = [f"persoon{i}@gemeente{i}.example" for i in range(4)]
     for address in addresses:
         assert client.post("/api/registrations", json={**valid_form, "email": address}).status_code == 201
@@ -202,7 +203,7 @@ def test_a_mail_outage_then_a_sweep_delivers_everything_exactly_once(app_config,
 
 
 def test_failed_sends_are_retried_up_to_the_cap_then_failed(app_config, clock, table, valid_form):
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     down = BrokenSender(MailNotSent("MessageRejected"))
     deliverer = create_deliverer(app_config, clock=clock, transport=down)
     for _ in range(10):
@@ -214,7 +215,7 @@ def test_failed_sends_are_retried_up_to_the_cap_then_failed(app_config, clock, t
 
 
 def test_an_unknown_outcome_is_never_sent_again(app_config, clock, table, valid_form, sender):
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     timeout = BrokenSender(MailOutcomeUnknown("ReadTimeoutError"))
     assert create_deliverer(app_config, clock=clock, transport=timeout).sweep() == {"unknown": 1}
     item = item_of(table)
@@ -225,7 +226,7 @@ def test_an_unknown_outcome_is_never_sent_again(app_config, clock, table, valid_
 
 
 def test_a_crash_between_sending_and_recording_never_sends_twice(app_config, clock, table, valid_form, sender):
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     dying = SendsThenDies(app_config["MAIL_OUTBOX"])
     with pytest.raises(SystemExit):
         create_deliverer(app_config, clock=clock, transport=dying).sweep()
@@ -240,7 +241,7 @@ def test_a_crash_between_sending_and_recording_never_sends_twice(app_config, clo
 
 
 def test_a_newer_change_while_sending_is_delivered_too(app_config, clock, table, valid_form, sender):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     client.post("/api/registrations", json=valid_form)
     deliverer = create_deliverer(app_config, clock=clock, transport=sender)
     deliverer.sweep()
@@ -260,7 +261,7 @@ def test_a_newer_change_while_sending_is_delivered_too(app_config, clock, table,
 
 def test_no_personal_data_in_the_logs_when_mailing(app_config, clock, valid_form, caplog):
     caplog.set_level("DEBUG", logger="registrations")
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     client.post("/api/registrations", json=valid_form)
     client.post("/api/registrations", json=valid_form)
     create_deliverer(app_config, clock=clock, transport=BrokenSender(MailNotSent("Throttling"))).sweep()

@@ -13,6 +13,7 @@ from registrations import create_app, create_deliverer
 from registrations.exceptions import StoreUnavailable
 from registrations.repository import dynamodb_resource
 from registrations.triggers import SWEEP_EVENT, Dispatcher
+from tests.conftest import own_page_client
 from tests.doubles import RecordingSender, SendsThenDies
 from tests.mailbox import manage_path, messages
 
@@ -47,7 +48,7 @@ class ClaimStoredThenTimedOut:
 
 
 def test_a_claim_stored_but_answered_with_a_timeout_is_still_ours_and_sends_once(app_config, clock, valid_form):
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     resource = dynamodb_resource(app_config["AWS_REGION"], app_config["DYNAMODB_ENDPOINT"])
     hook = ClaimStoredThenTimedOut()
     resource.meta.client.meta.events.register("before-send.dynamodb.UpdateItem", hook)
@@ -79,7 +80,7 @@ class FailsAfterTheClaim:
 
 
 def test_a_store_that_stalls_after_the_claim_leaves_the_email_owed_not_unknown(app_config, clock, table, valid_form):
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     sender = RecordingSender(app_config["MAIL_OUTBOX"])
     stalling = create_deliverer(app_config, clock=clock, table=FailsAfterTheClaim(table), transport=sender)
     try:
@@ -100,7 +101,7 @@ def test_a_store_that_stalls_after_the_claim_leaves_the_email_owed_not_unknown(a
 
 
 def test_a_send_that_began_and_was_cut_off_is_unknown_and_never_sent_again(app_config, clock, table, valid_form):
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     dying = SendsThenDies(app_config["MAIL_OUTBOX"])
     try:
         create_deliverer(app_config, clock=clock, transport=dying).sweep()
@@ -122,7 +123,7 @@ def poisoned(valid_item):
 def test_one_poisoned_item_among_many_is_failed_with_its_reason_and_the_sweep_goes_on(
     app_config, clock, table, valid_form, caplog
 ):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     for n in range(3):
         client.post("/api/registrations", json={**valid_form, "email": f"a{n}@gemeente.example"})
     table.put_item(Item=poisoned(item_of(table, "a0@gemeente.example")))
@@ -137,7 +138,7 @@ def test_one_poisoned_item_among_many_is_failed_with_its_reason_and_the_sweep_go
 
 
 def test_the_aws_path_goes_on_past_a_poisoned_item_too(app_config, clock, table, valid_form):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     client.post("/api/registrations", json=valid_form)
     table.put_item(Item=poisoned(item_of(table)))
     client.post("/api/registrations", json={**valid_form, "email": "b@gemeente.example"})
@@ -164,7 +165,7 @@ def sequences(app_config):
 def test_every_calendar_entry_an_inbox_gets_has_a_higher_sequence_under_a_frozen_clock(
     app_config, clock, table, valid_form
 ):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     deliverer = create_deliverer(app_config, clock=clock)
     form = {k: v for k, v in valid_form.items() if k not in ("email", "consent")}
     client.post("/api/registrations", json=valid_form)

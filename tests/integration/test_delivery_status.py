@@ -15,6 +15,7 @@ from registrations.mail.senders import MailOutcomeUnknown
 from registrations.repository import RegistrationRepository
 from registrations.summary import render_summary, summarise
 from registrations.triggers import Dispatcher
+from tests.conftest import own_page_client
 from tests.ses_events import EMAIL, ses_event
 
 EVENT = load_event()
@@ -22,7 +23,7 @@ EVENT = load_event()
 
 @pytest.fixture
 def registered(app_config, clock, table, valid_form):
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     return RegistrationRepository(table)
 
 
@@ -84,7 +85,7 @@ def test_the_claim_id_settles_a_send_whose_outcome_was_unknown(app_config, clock
             self.tags = tags
             raise MailOutcomeUnknown("ReadTimeoutError")
 
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     sender = TimesOut()
     create_deliverer(app_config, clock=clock, transport=sender).sweep()
     assert item(table)["mail_status"] == "unknown"
@@ -101,7 +102,7 @@ def test_another_claims_event_does_not_settle_it(app_config, clock, table, valid
         def send(self, message, recipient, tags=None):
             raise MailOutcomeUnknown("ReadTimeoutError")
 
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     create_deliverer(app_config, clock=clock, transport=TimesOut()).sweep()
     record_delivery_event(ses_event("Delivery", claim="iets-anders"), RegistrationRepository(table), EVENT)
     assert item(table)["mail_status"] == "unknown"
@@ -115,7 +116,7 @@ def test_the_dispatcher_hands_ses_events_to_the_recorder(registered, table, app_
 
 
 def test_the_export_and_the_summary_show_who_cannot_be_reached(registered, table, app_config, clock, valid_form):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     for name in ("tweede", "derde"):
         client.post("/api/registrations", json={**valid_form, "email": f"{name}@gemeente.example"})
     record_delivery_event(ses_event("Bounce", bounceType="Permanent"), registered, EVENT)

@@ -10,6 +10,7 @@ from boto3.dynamodb.conditions import Key
 
 from registrations import create_app, create_deliverer
 from registrations.triggers import SWEEP_EVENT, Dispatcher
+from tests.conftest import own_page_client
 from tests.doubles import RecordingSender
 from tests.mailbox import manage_path, messages, text_of
 
@@ -101,7 +102,7 @@ def test_a_late_registrant_and_one_who_registers_again_get_the_link_without_anyo
     app_config, clock, table, staff_env, valid_form, deliverer
 ):
     publish(staff_env)
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     assert deliverer.sweep() == {"sent": 1}  # one email, not two: the confirmation carries the follow-up
     [confirmation] = messages(app_config["MAIL_OUTBOX"])
@@ -241,7 +242,7 @@ def test_a_late_confirmation_that_must_be_retried_still_carries_the_follow_up_al
     from tests.doubles import BrokenSender
 
     publish(staff_env)
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
     down = create_deliverer(app_config, clock=clock, transport=BrokenSender(MailNotSent("Throttling")))
     assert down.sweep() == {"retrying": 1}  # the follow-up is not sent on its own meanwhile
     clock.advance(minutes=2)

@@ -8,6 +8,7 @@ from boto3.dynamodb.conditions import Key
 
 from registrations import create_app, create_deliverer
 from registrations.web.guards import ORIGIN_SECRET_HEADER
+from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages
 
 REFUSED = "Uw gegevens zijn niet verstuurd vanaf een pagina van deze website."
@@ -15,12 +16,6 @@ REFUSED = "Uw gegevens zijn niet verstuurd vanaf een pagina van deze website."
 
 def stored(table):
     return table.query(KeyConditionExpression=Key("event").eq("ibp-vth-2023-06-07"))["Items"]
-
-
-def without_browser_headers(client):
-    """A client that sends what curl or a robot sends: neither Origin nor Sec-Fetch-Site."""
-    client.environ_base.pop("HTTP_SEC_FETCH_SITE", None)
-    return client
 
 
 @pytest.mark.parametrize(
@@ -38,7 +33,8 @@ def without_browser_headers(client):
     ],
 )
 def test_a_json_post_is_accepted_only_from_the_sites_own_pages(app_config, table, valid_form, headers, status):
-    client = without_browser_headers(create_app({**app_config, "SITE_URL": "http://127.0.0.1:8000"}).test_client())
+    # A plain test client sends what curl or a robot sends: neither Origin nor Sec-Fetch-Site.
+    client = create_app({**app_config, "SITE_URL": "http://127.0.0.1:8000"}).test_client()
     response = client.post("/api/registrations", json=valid_form, headers=headers)
     assert response.status_code == status
     if status == 403:
@@ -86,7 +82,7 @@ SECRET = "s" * 43
 
 @pytest.fixture
 def behind_cloudfront(app_config):
-    return create_app({**app_config, "ORIGIN_SECRET": SECRET}).test_client()
+    return own_page_client(create_app({**app_config, "ORIGIN_SECRET": SECRET}))
 
 
 @pytest.mark.parametrize("sent", [None, "", "wrong", SECRET[:-1], SECRET + "s"])
@@ -218,7 +214,7 @@ HOSTILE_HEADERS = (
 
 @pytest.fixture
 def site_client(app_config):
-    return without_browser_headers(create_app({**app_config, "SITE_URL": SITE}).test_client())
+    return create_app({**app_config, "SITE_URL": SITE}).test_client()  # neither Origin nor Sec-Fetch-Site
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ from pathlib import Path
 
 from registrations.dev.local import app_with_worker
 from registrations.spreadsheet import EXPORT_KEYS
+from tests.conftest import own_page_client
 
 
 def test_the_local_worker_writes_the_three_files_owner_only_shortly_after_a_change(app_config, valid_form):
     app, worker = app_with_worker(app_config, interval=60)
     try:
-        assert app.test_client().post("/api/registrations", json=valid_form).status_code == 201
+        assert own_page_client(app).post("/api/registrations", json=valid_form).status_code == 201
         exports = Path(app_config["MAIL_OUTBOX"]).parent / "exports"
         deadline = time.monotonic() + 30  # a ceiling for a failing test only: the worker runs after the answer
         while not all((exports / key).exists() for key in EXPORT_KEYS):

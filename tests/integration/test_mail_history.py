@@ -5,6 +5,7 @@ from __future__ import annotations
 from boto3.dynamodb.conditions import Key
 
 from registrations import create_app, create_deliverer
+from tests.conftest import own_page_client
 from tests.doubles import RecordingSender
 from tests.mailbox import manage_path, messages
 
@@ -82,7 +83,7 @@ def test_a_sweep_over_old_registrations_sends_nothing(app_config, clock, table, 
 
 def test_an_old_registration_asking_for_its_link_gets_a_new_working_one(app_config, clock, table, valid_form):
     table.put_item(Item=old_item("j.vanthoff@gemeente.example", "sent"))
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     assert client.post("/api/registrations", json=valid_form).status_code == 409
     create_deliverer(app_config, clock=clock).sweep()
     [message] = messages(app_config["MAIL_OUTBOX"])
@@ -91,7 +92,7 @@ def test_an_old_registration_asking_for_its_link_gets_a_new_working_one(app_conf
 
 
 def test_staff_revoke_a_link(app_config, clock, table, valid_form, staff_env):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     client.post("/api/registrations", json=valid_form)
     create_deliverer(app_config, clock=clock).sweep()
     link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])

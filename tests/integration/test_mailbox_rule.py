@@ -12,6 +12,7 @@ from boto3.dynamodb.conditions import Key
 
 from registrations import create_app, create_deliverer
 from registrations.mailbox_limits import mailbox
+from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages
 
 from .staff_support import run_cli
@@ -36,7 +37,7 @@ def test_gmail_dots_googlemail_and_tags_are_one_mailbox_but_a_hyphen_is_not():
 def test_variants_of_a_registered_inbox_are_repeats_that_owe_the_link_to_the_stored_address(
     app_config, clock, table, valid_form
 ):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     assert client.post("/api/registrations", json={**valid_form, "email": "j.an.jansen@gmail.com"}).status_code == 201
     for variant in ("janjansen@gmail.com", "J.A.N.Jansen+vng@googlemail.com", "jan.jansen+1@gmail.com"):
         answer = client.post("/api/registrations", json={**valid_form, "email": variant})
@@ -50,7 +51,7 @@ def test_variants_of_a_registered_inbox_are_repeats_that_owe_the_link_to_the_sto
 
 
 def test_280_dot_variants_put_at_most_five_emails_an_hour_into_one_inbox(app_config, clock, table, valid_form):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     deliverer = create_deliverer(app_config, clock=clock)
     local = "abcdefghij"
     variants = []
@@ -82,7 +83,7 @@ def test_280_dot_variants_put_at_most_five_emails_an_hour_into_one_inbox(app_con
 
 
 def test_five_variant_posts_cannot_silence_the_victim(app_config, clock, table, valid_form):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     deliverer = create_deliverer(app_config, clock=clock)
     for n in range(5):
         client.post("/api/registrations", json={**valid_form, "email": f"victim+a{n}@gemeente.example"})
@@ -105,7 +106,7 @@ def test_five_variant_posts_cannot_silence_the_victim(app_config, clock, table, 
 
 
 def test_mail_the_person_causes_with_their_link_is_never_held_back(app_config, clock, table, valid_form):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     deliverer = create_deliverer(app_config, clock=clock)
     client.post("/api/registrations", json=valid_form)
     deliverer.sweep()

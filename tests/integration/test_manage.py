@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 from registrations import create_app, create_deliverer
 from registrations.event import load_event
 from registrations.links import ManageLinks
+from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages
 from tests.observed import json_text
 
@@ -293,7 +294,7 @@ class FailingWrites:
 
 
 def test_a_store_failure_while_changing_keeps_what_was_typed(app_config, clock, link, table):
-    client = create_app(app_config, clock=clock, table=FailingWrites(table)).test_client()
+    client = own_page_client(create_app(app_config, clock=clock, table=FailingWrites(table)))
     response = client.post(link, data=change_form(remark="Mijn nieuwe vraag"))
     assert response.status_code == 503
     page = page_of(response)
@@ -378,7 +379,7 @@ def test_a_change_during_a_hang_keeps_what_was_typed_without_a_second_store_call
     app_config, clock, link, table, failure
 ):
     failing = FailsAfterTheFirstRead(table, STORE_FAILURES[failure])
-    client = create_app(app_config, clock=clock, table=failing).test_client()
+    client = own_page_client(create_app(app_config, clock=clock, table=failing))
     typed = change_form(given_name="Janneke", remark="Mijn nieuwe vraag", organisation_other="Gemeente Zeist")
     response = client.post(link, data=typed)
     # The error map's status, with the Dutch text of a change that was not stored
@@ -397,7 +398,7 @@ def test_a_change_during_a_hang_keeps_what_was_typed_without_a_second_store_call
 
 def test_a_change_whose_first_read_fails_keeps_what_was_typed_after_that_one_call(app_config, clock, link, table):
     failing = FailsAfterTheFirstRead(table, ReadTimeoutError(endpoint_url="http://127.0.0.1:1"), answered=0)
-    client = create_app(app_config, clock=clock, table=failing).test_client()
+    client = own_page_client(create_app(app_config, clock=clock, table=failing))
     response = client.post(link, data=change_form(remark="Mijn nieuwe vraag"))
     assert response.status_code == 503
     page = page_of(response)
@@ -408,7 +409,7 @@ def test_a_change_whose_first_read_fails_keeps_what_was_typed_after_that_one_cal
 
 def test_a_change_with_mistakes_during_a_hang_shows_them_without_another_store_call(app_config, clock, link, table):
     failing = FailsAfterTheFirstRead(table, ReadTimeoutError(endpoint_url="http://127.0.0.1:1"))
-    client = create_app(app_config, clock=clock, table=failing).test_client()
+    client = own_page_client(create_app(app_config, clock=clock, table=failing))
     response = client.post(link, data=change_form(given_name="", remark="Nieuw"))
     assert response.status_code == 400
     page = page_of(response)

@@ -10,6 +10,7 @@ import pytest
 
 from registrations import create_app, create_deliverer
 from registrations.event import load_event
+from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages
 
 REASON = "De stuurgroep heeft het besluit uitgesteld."
@@ -22,7 +23,7 @@ def cancelled_event():
 
 @pytest.fixture
 def cancelled_client(app_config, clock, cancelled_event):
-    return create_app(app_config, clock=clock, event=cancelled_event).test_client()
+    return own_page_client(create_app(app_config, clock=clock, event=cancelled_event))
 
 
 def test_the_api_says_registration_is_closed_because_the_meeting_is_called_off(cancelled_client, client):

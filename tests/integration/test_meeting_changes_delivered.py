@@ -15,6 +15,7 @@ from deploy.announce import run
 from registrations import create_app, create_deliverer
 from registrations.event import load_event
 from registrations.repository import RegistrationRepository
+from tests.conftest import own_page_client
 from tests.integration.test_reminders_delivered import Kept, form
 from tests.mailbox import Clock
 
@@ -47,7 +48,7 @@ def repository(table):
 @pytest.fixture
 def registered(app_config, clock, sender, table):
     """Three active registrations (one cancelled besides), confirmations sent under today's facts."""
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     for n in range(4):
         assert client.post("/api/registrations", json=form(n)).status_code == 201
     create_deliverer(app_config, clock=clock, transport=sender).sweep()
@@ -111,7 +112,7 @@ def test_a_moved_meeting_gives_exactly_one_change_email_per_registrant(
 
 def test_the_change_email_has_a_higher_sequence_than_the_confirmation(app_config, clock, repository):
     kept = Kept()
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     assert client.post("/api/registrations", json=form(7)).status_code == 201
     create_deliverer(app_config, clock=clock, transport=kept).sweep()
     confirm(repository, MOVED, clock)

@@ -15,6 +15,7 @@ from registrations.mail.senders import MailNotSent, MailOutcomeUnknown
 from registrations.observability.logs import JsonFormatter
 from registrations.observability.metrics import Metrics
 from registrations.triggers import SWEEP_EVENT, Dispatcher
+from tests.conftest import own_page_client
 from tests.doubles import BrokenSender, RecordingSender
 from tests.mailbox import manage_path, messages
 from tests.observed import check_emf, dimension_sets, metric_values
@@ -79,7 +80,7 @@ def test_no_personal_data_in_the_lines_or_metrics_of_a_registration_change_cance
     app_config, clock, valid_form, table, json_log, emf
 ):
     lines, metrics = emf
-    client = create_app(app_config, clock=clock, metrics=metrics).test_client()
+    client = own_page_client(create_app(app_config, clock=clock, metrics=metrics))
     deliverer = create_deliverer(
         app_config, clock=clock, transport=RecordingSender(app_config["MAIL_OUTBOX"]), metrics=metrics
     )
@@ -135,7 +136,7 @@ def test_the_dispatcher_puts_the_request_id_and_trigger_on_every_line_and_measur
     import json
 
     lines, metrics = emf
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     client.post("/api/registrations", json=valid_form)
     clock.advance(minutes=20)  # the stream missed it: owed for 20 minutes when the sweep finds it
     deliverer = create_deliverer(
@@ -172,8 +173,8 @@ def test_no_fuzzed_value_reaches_a_log_line_or_a_metric(app_config, clock, valid
     rng = random.Random(26)
     marker = "zq" + "".join(rng.choice(string.ascii_lowercase) for _ in range(10))
     config = {**app_config, "SITE_URL": "https://netwerk.example"}
-    client = create_app(config, clock=clock, metrics=metrics).test_client()
-    guarded = create_app({**config, "ORIGIN_SECRET": "s" * 43}, clock=clock, metrics=metrics).test_client()
+    client = own_page_client(create_app(config, clock=clock, metrics=metrics))
+    guarded = own_page_client(create_app({**config, "ORIGIN_SECRET": "s" * 43}, clock=clock, metrics=metrics))
     own = {"Origin": "https://netwerk.example", "Sec-Fetch-Site": "same-origin"}
     for _ in range(40):
         form = {name: fuzzed(rng, marker) for name in valid_form}

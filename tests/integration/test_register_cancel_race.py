@@ -18,6 +18,7 @@ from registrations.exceptions import StoreUnavailable
 from registrations.links import ManageLinks
 from registrations.repository import ADD_ROUNDS, RegistrationRepository
 from tests.concurrency import at_the_same_moment
+from tests.conftest import own_page_client
 
 EVENT_ID = load_event().id
 EMAIL = "j.vanthoff@gemeente.example"
@@ -55,12 +56,12 @@ class CancelledBeforeTheUpdate:
 def test_a_cancellation_between_the_failed_put_and_the_update_ends_in_a_new_registration(
     app_config, clock, table, valid_form
 ):
-    plain = create_app(app_config, clock=clock).test_client()
+    plain = own_page_client(create_app(app_config, clock=clock))
     assert plain.post("/api/registrations", json=valid_form).status_code == 201
     first = item_of(table)
     path = personal_path(app_config, first)
     racing = CancelledBeforeTheUpdate(table, lambda: plain.post(path + "/annuleren"))
-    client = create_app(app_config, clock=clock, table=racing).test_client()
+    client = own_page_client(create_app(app_config, clock=clock, table=racing))
 
     response = client.post("/api/registrations", json={**valid_form, "given_name": "Opnieuw"})
 
@@ -79,14 +80,14 @@ def test_registrations_racing_cancellations_of_the_same_address_get_201_or_409_n
     app = create_app(app_config, clock=clock)
     rounds, statuses = 20, Counter()
     for n in range(rounds):
-        client = app.test_client()
+        client = own_page_client(app)
         if item_of_or_none(table) is None or item_of(table)["status"] == "cancelled":
             assert client.post("/api/registrations", json=valid_form).status_code == 201
         path = personal_path(app_config, item_of(table))
         form = {**valid_form, "remark": f"ronde {n}"}
 
         def race(i: int, path=path, form=form):
-            racer = app.test_client()
+            racer = own_page_client(app)
             if i == 0:
                 return "cancel", racer.post(path + "/annuleren").status_code
             return "register", racer.post("/api/registrations", json=form).status_code

@@ -13,6 +13,7 @@ import pytest
 from registrations import create_app, create_deliverer
 from registrations.mailbox_limits import MailboxLimits
 from registrations.repository import RegistrationRepository
+from tests.conftest import own_page_client
 from tests.mailbox import Clock
 
 EVENT_ID = "ibp-vth-2023-06-07"
@@ -69,7 +70,7 @@ def deliverer(app_config, clock, sender):
 @pytest.fixture
 def registered(app_config, clock, deliverer, sender, table):
     """Four registrations at 20 May, their confirmations sent."""
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     for n in range(4):
         assert client.post("/api/registrations", json=form(n)).status_code == 201
     deliverer.sweep()
@@ -159,7 +160,7 @@ def test_a_full_mailbox_never_holds_a_reminder_back(registered, clock, deliverer
 
 
 def test_the_reminders_calendar_entry_has_a_higher_sequence_than_the_confirmation(app_config, clock, deliverer, sender):
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     assert client.post("/api/registrations", json=form(9)).status_code == 201
     deliverer.sweep()
     clock.set("2023-06-06T10:05")

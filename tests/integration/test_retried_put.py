@@ -12,6 +12,7 @@ from botocore.exceptions import ReadTimeoutError
 
 from registrations import create_app, create_deliverer
 from registrations.repository import dynamodb_resource
+from tests.conftest import own_page_client
 from tests.mailbox import messages
 
 
@@ -39,7 +40,7 @@ def test_a_retried_put_that_meets_its_own_item_is_a_new_registration(app_config,
     hook = StoredThenTimedOut()
     resource.meta.client.meta.events.register("before-send.dynamodb.PutItem", hook)
     table = resource.Table(app_config["REGISTRATIONS_TABLE"])
-    client = create_app(app_config, clock=clock, table=table).test_client()
+    client = own_page_client(create_app(app_config, clock=clock, table=table))
 
     # When an invitee registers
     response = client.post("/api/registrations", json=valid_form)

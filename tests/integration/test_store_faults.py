@@ -26,7 +26,7 @@ from registrations.dev.local import Dynalite, local_config, prepare_table
 from registrations.event import load_event
 from registrations.inboxes import InboxRecords
 from registrations.repository import RegistrationRepository, dynamodb_resource, store_call_bound, total_attempts
-from tests.conftest import OPEN_MOMENT
+from tests.conftest import OPEN_MOMENT, own_page_client
 from tests.mailbox import manage_path, messages
 
 EVENT_ID = load_event().id
@@ -102,7 +102,7 @@ class OwnStore:
 
     def post(self, email: str) -> Any:
         self.attempts.expect(email)
-        return self.app.test_client().post("/api/registrations", json=form(email))
+        return own_page_client(self.app).post("/api/registrations", json=form(email))
 
     def stored(self) -> set[str]:
         # A client of its own: the app's may still be waiting out a hung call.
@@ -259,10 +259,8 @@ THROTTLING = ["ProvisionedThroughputExceededException", "ThrottlingException"]
 @pytest.mark.parametrize("code", THROTTLING)
 def test_throttling_that_lasts_is_retried_then_answered_503_with_retry_after(app_config, clock, table, code):
     hook = Throttled(code, times=total_attempts())
-    response = (
-        throttled_app(app_config, clock, hook)
-        .test_client()
-        .post("/api/registrations", json=form("druk@gemeente.example"))
+    response = own_page_client(throttled_app(app_config, clock, hook)).post(
+        "/api/registrations", json=form("druk@gemeente.example")
     )
     assert hook.attempts == total_attempts()
     assert response.status_code == 503
@@ -274,10 +272,8 @@ def test_throttling_that_lasts_is_retried_then_answered_503_with_retry_after(app
 @pytest.mark.parametrize("code", THROTTLING)
 def test_a_short_throttle_is_retried_by_botocore_and_the_registration_is_stored(app_config, clock, table, code):
     hook = Throttled(code, times=1)
-    response = (
-        throttled_app(app_config, clock, hook)
-        .test_client()
-        .post("/api/registrations", json=form("druk@gemeente.example"))
+    response = own_page_client(throttled_app(app_config, clock, hook)).post(
+        "/api/registrations", json=form("druk@gemeente.example")
     )
     assert hook.attempts == 2
     assert response.status_code == 201
@@ -314,7 +310,7 @@ def test_a_change_on_the_personal_page_while_the_store_hangs_keeps_what_was_type
     [message] = messages(own_store.config["MAIL_OUTBOX"])
     path = manage_path(message)
     table = PausesAfterTheFirstRead(own_store)
-    client = create_app(own_store.config, clock=own_store.clock, table=table).test_client()
+    client = own_page_client(create_app(own_store.config, clock=own_store.clock, table=table))
     changed = {**form("anna@gemeente.example"), "remark": "Ik kom iets later.", "given_name": "Annemarie"}
     answers: list[Any] = []
     thread = threading.Thread(target=lambda: answers.append(client.post(path, data=changed)), daemon=True)

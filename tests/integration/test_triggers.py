@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from registrations import create_app, create_deliverer
 from registrations.triggers import STREAM_FILTER, SWEEP_EVENT, Dispatcher
+from tests.conftest import own_page_client
 from tests.doubles import RecordingSender
 from tests.mailbox import manage_path, messages
 
@@ -146,7 +147,7 @@ def test_a_remove_record_is_filtered_and_ignored(table, client, valid_form, disp
 
 
 def test_a_record_that_cannot_be_handled_is_reported_for_a_retry(app_config, clock, table, valid_form, sender):
-    create_app(app_config, clock=clock).test_client().post("/api/registrations", json=valid_form)
+    own_page_client(create_app(app_config, clock=clock)).post("/api/registrations", json=valid_form)
 
     class Throttled:
         def __getattr__(self, name):
@@ -167,7 +168,7 @@ def test_a_whole_batch_that_fails_is_answered_never_raised_and_a_short_deadline_
 ):
     # A database stall fails every record: the answer names each one (Lambda retries from the first), and the
     # function does not raise, so a stall is no function error (Powertools' batch processor raises by default here).
-    client = create_app(app_config, clock=clock).test_client()
+    client = own_page_client(create_app(app_config, clock=clock))
     client.post("/api/registrations", json=valid_form)
     client.post("/api/registrations", json={**valid_form, "email": "tweede@gemeente.example"})
     images = [i for i in table.scan()["Items"] if i["event"] == EVENT_ID]  # the registrations, not the inbox records
