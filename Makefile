@@ -117,8 +117,8 @@ clean:
 
 # Benchmarks print numbers against a baseline measured in the same run; they are not tests. Each also writes its
 # figures to .bench/results/NAME.json; `make bench` runs them all and writes bench/REPORT.md from those files.
-.PHONY: bench bench-report bench-api bench-export bench-site bench-load bench-faults bench-followup
-bench: bench-site bench-api bench-load bench-faults bench-followup bench-export bench-package ## Every benchmark, then one report: bench/REPORT.md
+.PHONY: bench bench-report bench-api bench-export bench-site bench-load bench-faults bench-followup bench-reminders
+bench: bench-site bench-api bench-load bench-faults bench-followup bench-reminders bench-export bench-package ## Every benchmark, then one report: bench/REPORT.md
 	$(PY) -m benchmarks.report
 
 bench-report: deps ## bench/REPORT.md from the results there are (without running the benchmarks again)
@@ -136,6 +136,9 @@ bench-faults: deps ## Time to 503 when dynalite is paused (SIGSTOP) or killed, p
 
 bench-followup: deps ## 1,000 registrants: publishing to the last follow-up, vs registering to the last confirmation
 	$(PY) -m benchmarks.followup_benchmark
+
+bench-reminders: deps ## One reminder coming due for 1,000 registrants on the local stack: time to the last email, messages/s
+	$(PY) -m benchmarks.reminder_benchmark
 
 bench-export: deps ## Export of 5,000 registrations vs a raw query of the partition
 	$(PY) -m benchmarks.export_benchmark

@@ -6,8 +6,8 @@
 `configure`:
 1. makes the token secret if the stage has none yet: a random value in an SSM SecureString parameter (named by the
    stack output TokenSecretParameterName). It is never committed and never printed;
-2. sets the function's deploy-time environment: TOKEN_SECRET (from SSM), SITE_URL and MAIL_SENDER (from the stack
-   outputs). `zappa update` keeps variables that zappa_settings.json does not name, so they survive updates;
+2. sets the function's deploy-time environment: TOKEN_SECRET (from SSM), SITE_URL, MAIL_SENDER and
+   STAFF_ALERT_TOPIC (from the stack outputs). `zappa update` keeps variables that zappa_settings.json does not name, so they survive updates;
 3. makes the origin secret if the stage has none yet (SSM SecureString, output OriginSecretParameterName): CloudFront
    sends it to the API in a header (the stack parameter OriginSecret), and the function refuses /api requests
    without it. It is set on the function (ORIGIN_SECRET) only once the stack says CloudFront sends it
@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 from .settings import lambda_name, stage_settings
 
-DEPLOY_TIME_VARIABLES = ("TOKEN_SECRET", "SITE_URL", "MAIL_SENDER", "ORIGIN_SECRET")
+DEPLOY_TIME_VARIABLES = ("TOKEN_SECRET", "SITE_URL", "MAIL_SENDER", "ORIGIN_SECRET", "STAFF_ALERT_TOPIC")
 
 
 @dataclass
@@ -143,6 +143,9 @@ def configure(clients: Clients, stage: str, region: str, rotate: bool = False) -
         "SITE_URL": outputs["SiteUrl"],
         "MAIL_SENDER": outputs["MailSender"],
     }
+    if "StaffAlertTopicArn" in outputs:
+        # The staff alert (registrations/staff_alert.py) publishes to the stack's topic.
+        environment["STAFF_ALERT_TOPIC"] = outputs["StaffAlertTopicArn"]
     origin_secret_in_use = outputs.get("OriginSecretInUse") == "true"
     if "OriginSecretParameterName" in outputs:
         secret = origin_secret(clients, outputs["OriginSecretParameterName"])

@@ -35,6 +35,7 @@ def create_app(
     clock: Clock | None = None,
     transport: Sender | None = None,
     on_write: Callable[[], None] | None = None,
+    event: Event | None = None,
     metrics: Metrics | None = None,
     publication: Callable[[], PublicationLike | None] | None = None,
     paper_location: PaperLocation | None = None,
@@ -48,6 +49,7 @@ def create_app(
     `publication` gives the follow-up as published now, and `paper_location` where a published paper is
     (console_store.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
     for `make run`).
+    `event`: other facts than event.toml's (tests of a moved or called-off meeting).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
@@ -60,7 +62,7 @@ def create_app(
     from .self_service import SelfService
     from .web import api, errors, guards, papers, personal
 
-    parts = _Parts.wire(config, table, clock, transport)
+    parts = _Parts.wire(config, table, clock, transport, event)
     app = Flask(__name__, template_folder="web/templates")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
@@ -90,6 +92,7 @@ def create_deliverer(
     table: Any = None,
     clock: Clock | None = None,
     transport: Sender | None = None,
+    event: Event | None = None,
     metrics: Metrics | None = None,
 ) -> Deliverer:
     """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
@@ -97,16 +100,26 @@ def create_deliverer(
     from .delivery import Deliverer
     from .followup_mail import FollowupChannel
     from .inboxes import InboxRecords
+    from .mail.meeting_mail import MeetingMailer
     from .mail.rate import RateLimiter
     from .mail.senders import sender_from_settings
     from .mailbox_limits import MailboxLimits
+    from .meeting_channels import MeetingChannel, ReminderChannel
     from .observability.metrics import NO_METRICS
 
-    parts = _Parts.wire(config, table, clock, transport)
+    parts = _Parts.wire(config, table, clock, transport, event)
     sender = transport or sender_from_settings(parts.settings)
     limits = MailboxLimits(parts.repository, parts.settings.token_secret)
     inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
-    channels: list[Channel] = [StateChannel(parts.mailer), FollowupChannel(parts.mailer)]
+    meeting_mailer = MeetingMailer(parts.event, parts.links, parts.settings.from_address, parts.settings.site_url)
+    # In this order: a changed meeting before the follow-up, so a change email can carry a new Teams link (one
+    # email, not two); reminders after both, so what someone just got keeps a reminder from repeating it.
+    channels: list[Channel] = [
+        StateChannel(parts.mailer),
+        MeetingChannel(parts.event, parts.repository, meeting_mailer),
+        FollowupChannel(parts.mailer),
+        ReminderChannel(parts.event, meeting_mailer),
+    ]
     pace = RateLimiter(parts.settings.mail_rate).wait
     return Deliverer(
         parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace, metrics or NO_METRICS
@@ -133,7 +146,12 @@ class _Parts:
 
     @classmethod
     def wire(
-        cls, config: Settings | Mapping[str, Any] | None, table: Any, clock: Clock | None, transport: Sender | None
+        cls,
+        config: Settings | Mapping[str, Any] | None,
+        table: Any,
+        clock: Clock | None,
+        transport: Sender | None,
+        event: Event | None = None,
     ) -> _Parts:
         from .event import load_event
         from .links import ManageLinks
@@ -145,7 +163,8 @@ class _Parts:
         settings = config if isinstance(config, Settings) else Settings.from_env({**os.environ, **(config or {})})
         settings.check(has_transport=transport is not None)
         logging.getLogger("registrations").setLevel(settings.log_level)
-        event = load_event()
+        # event.toml is read (and checked) at every start: bad facts stop the function here (EventFileError).
+        event = event or load_event()
         bind_meeting(event.id)  # the meeting's id on every JSON log line
         repository = RegistrationRepository(
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)

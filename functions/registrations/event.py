@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .event_schedule import Reminder, ReminderError, load_reminders
+
 EVENT_FILE = Path(__file__).with_name("event.toml")
 
 # The machine value of the "another organisation" choice; the invitee then types the name.
@@ -71,6 +73,13 @@ class Event:
     retention_days: int
     organisations: tuple[Choice, ...]
     roles: tuple[Choice, ...]
+    # The date of the invitation letter: no reminder may fall before it.
+    letter_date: dt.date = dt.date(2023, 4, 6)
+    # When the reminders go out, in time order (event_schedule.py).
+    reminders: tuple[Reminder, ...] = ()
+    # The meeting is called off: the site and the function say so, and registration closes.
+    cancelled: bool = False
+    cancelled_reason: str = ""
     # The PENDING_FACTS: None while VNG has not supplied them.
     data_protection_officer_email: str | None = None
     accessibility_statement_date: dt.date | None = None
@@ -88,7 +97,7 @@ class Event:
         return dt.datetime.combine(next_day, dt.time(0, 0), tzinfo=self.timezone)
 
     def is_registration_open(self, now: dt.datetime) -> bool:
-        return now < self.registration_closes_at
+        return not self.cancelled and now < self.registration_closes_at
 
     def has_started(self, now: dt.datetime) -> bool:
         return now >= self.starts_at
@@ -138,7 +147,19 @@ class Event:
             "deadline_text": self.deadline_text,
             "contact_email": self.contact_email,
             "retention_days": self.retention_days,
+            "cancelled": self.cancelled,
+            "cancelled_reason": self.cancelled_reason,
+            "cancelled_text": self.cancelled_text,
         }
+
+    @property
+    def cancelled_text(self) -> str:
+        """The plain statement that the meeting is called off, with its reason; "" while it takes place."""
+        if not self.cancelled:
+            return ""
+        return (
+            f"De {self.title[:1].lower() + self.title[1:]} van {self.date_text} gaat niet door. {self.cancelled_reason}"
+        )
 
 
 def dutch_date(day: dt.date, weekday: bool = False) -> str:
@@ -174,11 +195,37 @@ def _pending_date(raw: dict[str, Any], key: str) -> dt.date | None:
     return value
 
 
+MAX_REASON_LENGTH = 300
+
+
+def _cancellation(raw: dict[str, Any]) -> tuple[bool, str]:
+    """`cancelled = true` needs a short reason (`cancelled_reason`), which every notice shows."""
+    cancelled = raw.get("cancelled", False)
+    if not isinstance(cancelled, bool):
+        raise EventFileError("cancelled: must be true or false")
+    reason = raw.get("cancelled_reason", "")
+    if not isinstance(reason, str):
+        raise EventFileError("cancelled_reason: must be a text")
+    reason = " ".join(reason.split())
+    if cancelled and not reason:
+        raise EventFileError("cancelled_reason: a cancelled meeting needs a short reason, which the notices show")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise EventFileError(f"cancelled_reason: at most {MAX_REASON_LENGTH} characters")
+    if reason and not reason.endswith((".", "!", "?")):
+        reason += "."
+    return cancelled, reason if cancelled else ""
+
+
 def load_event(path: Path = EVENT_FILE) -> Event:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         tz = ZoneInfo(raw["timezone"])
         day: dt.date = raw["date"]
+        starts_at = dt.datetime.combine(day, raw["start"], tzinfo=tz)
+        letter_date: dt.date = raw["letter_date"]
+        if not isinstance(letter_date, dt.date) or isinstance(letter_date, dt.datetime):
+            raise TypeError("letter_date must be a date (2023-04-06)")
+        cancelled, reason = _cancellation(raw)
         event = Event(
             id=raw["id"],
             title=raw["title"],
@@ -186,7 +233,7 @@ def load_event(path: Path = EVENT_FILE) -> Event:
             organiser=raw["organiser"],
             signatory=raw["signatory"],
             timezone=tz,
-            starts_at=dt.datetime.combine(day, raw["start"], tzinfo=tz),
+            starts_at=starts_at,
             ends_at=dt.datetime.combine(day, raw["end"], tzinfo=tz),
             location=raw["location"],
             last_registration_day=raw["last_registration_day"],
@@ -198,7 +245,15 @@ def load_event(path: Path = EVENT_FILE) -> Event:
             accessibility_statement_date=_pending_date(raw, "accessibility_statement_date"),
             accessibility_audit_date=_pending_date(raw, "accessibility_audit_date"),
             accessibility_register_url=_pending_text(raw, "accessibility_register_url"),
+            letter_date=letter_date,
+            reminders=load_reminders(raw, starts_at, letter_date, tz),
+            cancelled=cancelled,
+            cancelled_reason=reason,
         )
+    except ReminderError as exc:
+        raise EventFileError(f"{path}: {exc}") from exc
+    except EventFileError as exc:
+        raise EventFileError(f"{path}: {exc}") from exc
     except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
         raise EventFileError(f"{path}: missing or malformed fact: {exc}") from exc
     if not event.starts_at < event.ends_at:

@@ -41,6 +41,13 @@ class RegistrationClosed(RegistrationError):
     )
 
 
+class MeetingCancelled(RegistrationClosed):
+    """Registration is closed because the meeting is called off (event.toml `cancelled`)."""
+
+    code = "meeting_cancelled"
+    message = "De bijeenkomst gaat niet door. {reason} Aanmelden kan daarom niet meer. Mail voor vragen naar {contact}."
+
+
 class ForeignOrigin(RegistrationError):
     """A post that did not come from a page of the site itself (another site, or no browser at all)."""
 

@@ -33,6 +33,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("remark", "Vraag of opmerking"),
     ("registered_at", "Aangemeld op"),
     ("followup", "Vervolgmail"),
+    ("reminders_sent", "Herinneringen verstuurd"),
     ("email_status", "E-mailstatus"),
 )
 # Only with --include-cancelled: which rows are cancelled, and since when.
@@ -217,6 +218,9 @@ def export_rows(
                 text = STATUS_LABELS.get(text, text)
             elif attribute == "email_status":
                 text = EMAIL_STATUS_LABELS.get(text, text)
+            elif attribute == "reminders_sent":
+                # "2023-06-06T10:00+02:00, 2023-06-07T12:30+02:00" (reminders.py) → "2023-06-06 10:00, 2023-06-07 12:30"
+                text = ", ".join(readable_time(key) for key in text.split(", ") if key)
             row.append(text)
         rows.append(row)
     return [header for _, header in columns], rows

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
+from .calendar_facts import facts_of
 from .event import OTHER_ORGANISATION, Event
 from .validation import RegistrationInput
 
@@ -40,6 +41,10 @@ class Registration(TypedDict, total=False):
     cancelled_at: str
     cancelled_by: str  # "staff" when staff cancelled it on the person's behalf (registrations cancel)
     changed_at: str
+    # The facts of the last calendar entry sent (calendar_facts.py): date|start|end|place|gaat (niet) door.
+    meeting_facts: str
+    # The reminders sent, by their moment (event_schedule.Reminder.key), oldest first, separated by ", ".
+    reminders_sent: str
     # The mail this registration owes, and the deliverer's record of it (delivery.py, mail_records.py).
     mail_owed: str  # one of MAIL_KINDS; absent when nothing is owed
     mail_owed_id: str  # new for every state change that owes mail
@@ -154,6 +159,8 @@ def new_item(data: RegistrationInput, event: Event, now: dt.datetime, ids: NewId
         "submission_id": ids.submission,
         "registration_id": ids.registration,
         "link_version": 1,
+        # The confirmation carries the meeting as the deployed facts state it.
+        "meeting_facts": facts_of(event).as_text(),
         **owed_mail("confirmation", now, event, ids.owed),  # type: ignore[typeddict-item]
     }
 

@@ -77,12 +77,13 @@ class ManageLinks:
             and type(payload[3]) is int
         ):
             raise InvalidLink(contact=contact)
-        event_id, registration_id, version, expires = payload
+        event_id, registration_id, version, _signed_until = payload
         if event_id != self.event.id:
             raise ForeignLink()
-        if now.timestamp() >= expires:
-            until = dt.datetime.fromtimestamp(expires - 1, self.event.timezone).date()
-            raise ExpiredLink(until=dutch_date(until), contact=contact)
+        # The validity follows the facts, not the moment the link was made: when the meeting moves, every link sent
+        # so far moves with it (the signed moment stays in the token for its shape only).
+        if now >= self.valid_until:
+            raise ExpiredLink(until=self.valid_until_text, contact=contact)
         return LinkKey(registration_id, version)
 
     def calendar_uid(self, email: str, domain: str) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .event import Event, dutch_date
-from .exceptions import DuplicateRegistration, RegistrationClosed, RegistrationNotFound
+from .exceptions import DuplicateRegistration, MeetingCancelled, RegistrationClosed, RegistrationNotFound
 from .inboxes import InboxRecords
 from .items import MAIL_RESETS, NewIds, new_item, owed_mail
 from .observability.logs import fields
@@ -56,6 +56,8 @@ class Registering:
         already registered, the same request records that the personal link is owed again, and raises
         DuplicateRegistration."""
         now = self.clock()
+        if self.event.cancelled:
+            raise MeetingCancelled(reason=self.event.cancelled_reason, contact=self.event.contact_email)
         if not self.event.is_registration_open(now):
             raise RegistrationClosed(
                 deadline=dutch_date(self.event.last_registration_day), contact=self.event.contact_email

@@ -303,6 +303,17 @@ class RegistrationRepository:
             return False
         return True
 
+    def set_expiry(self, event_id: str, email: str, expires_at: int) -> None:
+        """Move one registration's TTL (the meeting moved); nothing when the item is gone meanwhile."""
+        self.conditional_update(
+            event_id,
+            email,
+            "SET #ttl = :ttl",
+            "attribute_exists(#pk)",
+            {"#ttl": TTL_ATTRIBUTE, "#pk": PARTITION_KEY},
+            {":ttl": expires_at},
+        )
+
     def for_event(self, event_id: str) -> Iterator[dict[str, Any]]:
         """Every registration of one event, following DynamoDB's 1 MB pages to the end."""
         return self._pages({"KeyConditionExpression": Key(PARTITION_KEY).eq(event_id)})

@@ -72,6 +72,8 @@ class Settings:
     origin_secret: str = ""
     # Emails per second at most: SES's maximum send rate for the account (14 by default in a new region).
     mail_rate: float = 14.0
+    # The staff topic (SNS) of the staff alert (staff_alert.py), set by the deploy step; empty locally: the outbox.
+    staff_alert_topic: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, Any]) -> Settings:
@@ -95,6 +97,7 @@ class Settings:
             s3_endpoint=_text(env, "S3_ENDPOINT") or None,
             origin_secret=_text(env, "ORIGIN_SECRET"),
             mail_rate=_rate(env),
+            staff_alert_topic=_text(env, "STAFF_ALERT_TOPIC"),
         )
 
     def missing(self, *, has_transport: bool = False) -> list[str]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from . import publication
 from .event import Event
 from .export import export_rows, write_csv, write_xlsx
 from .items import parse_time
@@ -100,12 +101,14 @@ def xlsx_content_hash(data: bytes) -> str:
     return digest.hexdigest()
 
 
-def take_snapshot(items: list[dict[str, Any]], event: Event) -> Snapshot:
+def take_snapshot(
+    items: list[dict[str, Any]], event: Event, now: dt.datetime | None = None, published: bool | None = None
+) -> Snapshot:
     header, rows = export_rows(items)
     xlsx, csv = io.BytesIO(), io.BytesIO()
     write_xlsx(xlsx, header, rows)
     write_csv(csv, header, rows)
-    summary = render_summary(summarise(items, event), event).encode("utf-8")
+    summary = render_summary(summarise(items, event, now, published), event).encode("utf-8")
     files = (
         ExportFile(XLSX_KEY, xlsx.getvalue(), xlsx_content_hash(xlsx.getvalue())),
         ExportFile(CSV_KEY, csv.getvalue(), hashlib.sha256(csv.getvalue()).hexdigest()),
@@ -124,7 +127,9 @@ def publish_spreadsheet(
     """
     if now >= event.expires_at:
         return Published(retention_ended=True)
-    snapshot = take_snapshot(list(repository.for_event(event.id)), event)
+    # The summary's staff alert needs to know whether the follow-up is published.
+    has_followup = publication.current(repository, event.id) is not None
+    snapshot = take_snapshot(list(repository.for_event(event.id)), event, now, has_followup)
     outcome: dict[str, list[str]] = {"written": [], "unchanged": [], "kept_newer": []}
     for file in snapshot.files:
         outcome[_publish_file(store, file, snapshot.newest_change)].append(file.key)

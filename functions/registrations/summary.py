@@ -3,6 +3,7 @@ went. Written by `registrations summary` and into the staff spreadsheet's samenv
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,6 +12,8 @@ from .delivery import mail_status
 from .delivery_status import UNREACHABLE
 from .event import OTHER_ORGANISATION, Event
 from .export import FOLLOWUP_STATES, _fold, followup_state, is_active, readable_time
+from .reminders import sent_keys, upcoming
+from .staff_alert import alert_text
 
 # The states of delivery.mail_status that staff act on, with their Dutch line in the summary.
 MAIL_STATES = {
@@ -39,10 +42,20 @@ class Summary:
     held_until: str = ""
     # The follow-up with the Teams link, per state (followup_state): verstuurd, nog niet, mislukt, onzeker.
     followup: dict[str, int] = field(default_factory=dict)
+    # The staff alert (staff_alert.py), shown at the top; "" when there is none.
+    alert: str = ""
+    # Per reminder of event.toml (its label): to how many active registrations it was sent.
+    reminders_sent: list[tuple[str, int]] = field(default_factory=list)
+    # The next reminder to go out and how many it will reach; None when none is left (or `now` was not given).
+    next_reminder: tuple[str, int] | None = None
 
 
-def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
-    """Counts per organisation (every listed organisation, also those without anyone) and per role."""
+def summarise(
+    items: Iterable[Mapping[str, Any]], event: Event, now: dt.datetime | None = None, published: bool | None = None
+) -> Summary:
+    """Counts per organisation (every listed organisation, also those without anyone) and per role. With `now`:
+    the reminders' schedule too, and with `published` (is the follow-up published?) the staff alert."""
+    items = list(items)
     organisations = {c.label: 0 for c in event.organisations}
     roles = {c.label: 0 for c in event.roles}
     others: dict[str, list[Any]] = {}  # folded name → [name as first typed, count]
@@ -72,7 +85,16 @@ def summarise(items: Iterable[Mapping[str, Any]], event: Event) -> Summary:
             organisations[organisation] += 1
         role = str(item.get("role", "")).strip() or "(onbekend)"
         roles[role] = roles.get(role, 0) + 1
+    sent = {r.key: 0 for r in event.reminders}
+    for item in items:
+        for key in sent_keys(item) if is_active(item) else ():
+            sent[key] = sent.get(key, 0) + 1
+    labels = {r.key: r.label for r in event.reminders}
+    coming = upcoming(items, event, now) if now is not None else None
     return Summary(
+        alert=alert_text(event, now, published) if now is not None and published is not None else "",
+        reminders_sent=[(labels.get(key, key), n) for key, n in sent.items()],
+        next_reminder=(coming.reminder.label, coming.reach) if coming else None,
         by_organisation=sorted(organisations.items(), key=lambda kv: _fold(kv[0])),
         other_organisations=sorted(((name, n) for name, n in others.values()), key=lambda kv: _fold(kv[0])),
         by_role=list(roles.items()),
@@ -106,7 +128,8 @@ def render_summary(summary: Summary, event: Event) -> str:
     organisation_rows = summary.by_organisation + [
         (f"Andere organisatie: {name}", n) for name, n in summary.other_organisations
     ]
-    parts = [
+    parts = [summary.alert, ""] if summary.alert else []
+    parts += [
         f"Aanmeldingen voor: {event.title}, {event.date_text}",
         "",
         "Per organisatie",
@@ -130,5 +153,15 @@ def render_summary(summary: Summary, event: Event) -> str:
         *(f"{label}: {dutch_number(summary.followup.get(state, 0))}" for state, label in FOLLOWUP_STATES.items()),
         f"{dutch_number(summary.unreachable)} {'adres' if summary.unreachable == 1 else 'adressen'} onbereikbaar "
         "(kwam terug, als spam gemeld of geweigerd: bel de deelnemer, zie STAFF.md)",
+        "",
+        "Herinneringen",
+        *(f"{label}: verstuurd aan {dutch_number(n)}" for label, n in summary.reminders_sent),
     ]
+    if not event.reminders:
+        parts.append("Er zijn geen herinneringen gepland (event.toml: reminders = []).")
+    elif summary.next_reminder is not None:
+        label, reach = summary.next_reminder
+        parts.append(f"Volgende herinnering: {label}, naar {dutch_number(reach)} deelnemers")
+    else:
+        parts.append("Volgende herinnering: geen (de bijeenkomst is begonnen of gaat niet door)")
     return "\n".join(parts) + "\n"

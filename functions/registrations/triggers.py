@@ -208,13 +208,17 @@ def _zappa(event: Any, context: Any) -> Any:
 
 
 def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
-    """The staff spreadsheet in the export bucket (EXPORT_BUCKET); never raises (spreadsheet.refresh_spreadsheet)."""
+    """The staff spreadsheet in the export bucket (EXPORT_BUCKET), and the staff alert; neither raises."""
     import os
 
     from .settings import Settings
     from .spreadsheet import refresh_spreadsheet
+    from .staff_alert import check_staff_alert
 
-    refresh_spreadsheet(deliverer.repository, deliverer.event, Settings.from_env(os.environ), deliverer.clock())
+    settings = Settings.from_env(os.environ)
+    refresh_spreadsheet(deliverer.repository, deliverer.event, settings, deliverer.clock())
+    # And the staff alert (staff_alert.py): the meeting is near and the follow-up is not published.
+    check_staff_alert(deliverer.repository, deliverer.event, settings, deliverer.clock())
 
 
 def _console_from_environment(event: Any, deliverer: Deliverer) -> str:

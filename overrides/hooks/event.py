@@ -15,11 +15,11 @@ when the page loads, so a page built while registration was open still closes on
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 import os
 import re
 import sys
-import tomllib
 from pathlib import Path
 
 import jinja2
@@ -27,7 +27,7 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "functions"))
 
-from registrations.event import EVENT_FILE, PENDING_FACTS, Event, dutch_date, load_event  # noqa: E402
+from registrations.event import PENDING_FACTS, Event, dutch_date, load_event  # noqa: E402
 from registrations.settings import make_clock  # noqa: E402
 from registrations.web.api import CONFIRMATION_PATH  # noqa: E402
 
@@ -57,8 +57,8 @@ def _link_or_marker(event: Event, key: str, text: str | None, href: str) -> str:
 
 # Texts derived from the facts, for the pages only (the function has its own wording where it needs one).
 DERIVED = {
-    # The date of the invitation letter: in event.toml for the record, not a fact the function needs.
-    "letter_date_text": lambda e: dutch_date(tomllib.loads(EVENT_FILE.read_text(encoding="utf-8"))["letter_date"]),
+    # The date of the invitation letter (no reminder may fall before it).
+    "letter_date_text": lambda e: dutch_date(e.letter_date),
     "day_text": lambda e: dutch_date(e.starts_at.date()),
     "deadline_day_text": lambda e: dutch_date(e.last_registration_day),
     "retention_end_text": lambda e: dutch_date(e.expires_at.date()),
@@ -126,7 +126,22 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     for key, value in list(page.meta.items()):
         if isinstance(value, str):
             page.meta[key] = PLACEHOLDER.sub(replace, value)
-    return PLACEHOLDER.sub(replace, markdown)
+    return cancelled_notice(PLACEHOLDER.sub(replace, markdown), _event)
+
+
+def cancelled_notice(markdown: str, event: Event) -> str:
+    """A called-off meeting: every page says so plainly, right under its heading (or at the top)."""
+    if not event.cancelled:
+        return markdown
+    notice = (
+        '\n<div class="reg-notice reg-cancelled" id="meeting-cancelled" markdown="0">'
+        f"<p><strong>De bijeenkomst gaat niet door.</strong> {html.escape(event.cancelled_text)}</p></div>\n\n"
+    )
+    lines = markdown.split("\n")
+    for index, line in enumerate(lines):
+        if line.startswith("# "):
+            return "\n".join(lines[: index + 1] + [notice] + lines[index + 1 :])
+    return notice + markdown
 
 
 def on_files(files, config):

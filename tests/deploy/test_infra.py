@@ -256,6 +256,7 @@ def test_no_statement_grants_a_wildcard(role_statements):
         "ReadTheTableStream",
         "FailedStreamRecordsToTheQueue",
         "SendFromTheSenderAddressOnly",
+        "StaffAlertOnly",
         "OwnLogGroup",
         "ApiGatewayInvokesTheFunction",
     }
@@ -734,3 +735,17 @@ def test_the_papers_answers_are_not_replaced_by_cloudfronts_error_page(resources
     }
     assert answers == {400, 403, 410}
     assert not answers & replaced
+
+
+def test_the_function_may_publish_to_the_staff_topic_only(role_statements, template):
+    """The staff alert (staff_alert.py): sns:Publish on StaffAlertTopic, on nothing else; the deploy step hands the
+    function the topic's ARN from the stack's output."""
+    publishing = [s for s in role_statements.values() if "sns:Publish" in as_list(s["Action"])]
+    assert [s["Sid"] for s in publishing] == ["StaffAlertOnly"]
+    [statement] = publishing
+    assert statement["Action"] == "sns:Publish"
+    assert statement["Resource"] == {"Ref": "StaffAlertTopic"}
+    assert template["Outputs"]["StaffAlertTopicArn"]["Value"] == {"Ref": "StaffAlertTopic"}
+    assert template["Resources"]["StaffAlertTopic"]["Properties"]["Subscription"] == [
+        {"Protocol": "email", "Endpoint": {"Ref": "StaffEmail"}}
+    ]

@@ -48,6 +48,7 @@ def deployed(clients):
         "ApiOrigin": "none",
         "OriginSecretParameterName": f"/{settings['project_name']}/{STAGE}/origin-secret",
         "OriginSecretInUse": "false",
+        "StaffAlertTopicArn": "arn:aws:sns:eu-central-1:123456789012:vng-registrations-production-staff-alerts",
     }
     clients.cloudformation.create_stack(StackName=stack_name(STAGE), TemplateBody=stack_body(outputs))
     role = session.client("iam", endpoint_url=endpoint).create_role(
@@ -110,6 +111,7 @@ def test_configure_makes_the_secret_sets_the_environment_and_throttles_the_api(d
     assert variables["TOKEN_SECRET"] == parameter["Value"]
     assert variables["SITE_URL"] == outputs["SiteUrl"]
     assert variables["MAIL_SENDER"] == outputs["MailSender"]
+    assert variables["STAFF_ALERT_TOPIC"] == outputs["StaffAlertTopicArn"]
     for key, value in stage_settings(STAGE)["aws_environment_variables"].items():
         assert variables[key] == value
     # ... the API stage is throttled as zappa_settings.json says

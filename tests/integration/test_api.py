@@ -27,7 +27,12 @@ def test_health(client):
 def test_event_gives_the_facts_the_state_and_the_choices(client):
     body = client.get("/api/event").get_json()
     assert body["event"]["starts_at"] == "2023-06-07T13:30:00+02:00"
-    assert body["registration"] == {"open": True, "closes_at": "2023-05-25T00:00:00+02:00"}
+    assert body["registration"] == {
+        "open": True,
+        "closes_at": "2023-05-25T00:00:00+02:00",
+        "meeting_cancelled": False,
+        "notice": "",
+    }
     organisations = {c["value"]: c["label"] for c in body["choices"]["organisations"]}
     assert organisations["dcmr"] == "DCMR Milieudienst Rijnmond"
     assert organisations["anders"] == "Een andere organisatie"

@@ -36,6 +36,7 @@ def expected_row(item: dict) -> list[str]:
         item["remark"],
         item["registered_at"][:10] + " " + item["registered_at"][11:16],
         "nog niet",  # the follow-up with the Teams link: not sent yet
+        "",  # no reminder sent yet
         "",  # the email status: SES has said nothing yet
     ]
 
@@ -126,7 +127,7 @@ def test_xlsx_has_text_cells_a_frozen_filtered_header_and_the_exact_values(table
     assert [c.value for c in sheet[1]] == HEADER
     assert all(c.font.bold for c in sheet[1])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:J3"
+    assert sheet.auto_filter.ref == "A1:K3"
     rows = {row[3].value: row for row in sheet.iter_rows(min_row=2)}
     for item in items:
         cells = rows[item["email"]]

@@ -294,6 +294,7 @@ def app_with_worker(
     from ..event import load_event
     from ..settings import Settings, make_clock
     from ..spreadsheet import refresh_spreadsheet
+    from ..staff_alert import check_staff_alert
     from .uploads import UploadWatch
 
     settings = Settings.from_env({**os.environ, **config})
@@ -317,6 +318,8 @@ def app_with_worker(
     def refresh() -> None:
         refresh_spreadsheet(deliverer.repository, deliverer.event, settings, deliverer.clock(), local_dir=exports)
         flow.report_progress()
+        # The staff alert as on AWS, into the outbox.
+        check_staff_alert(deliverer.repository, deliverer.event, settings, deliverer.clock())
 
     worker = LocalWorker(deliverer, interval=interval, after_round=refresh).start()
     worker.uploads = UploadWatch(store.uploads, flow, after=worker.wake).start()

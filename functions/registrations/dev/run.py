@@ -15,7 +15,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..owner_only import private_folder
 from ..web import access_log
@@ -33,6 +33,9 @@ from .local import (
 )
 from .server import local_server
 from .watch import DynaliteWatch
+
+if TYPE_CHECKING:
+    from ..event import Event
 
 log = logging.getLogger("registrations.dev.run")
 
@@ -117,6 +120,9 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
         config = local_config(dynalite, data_dir=data_dir, port=port)
         prepare_table(config)
         log.info("dynalite: %s (data in %s)", dynalite.endpoint, _shown(store_dir))
+        announced = announce_meeting_changes(config)
+        if announced:
+            log.info("%s", announced)
         build_site(site_dir)
         # The local deliverer runs beside the app, woken after each write (on AWS: the stream and the sweep).
         api, worker = app_with_worker(config)
@@ -149,6 +155,35 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
             server.close()
             worker.stop()
     return 1 if gave_up else 0
+
+
+def announce_meeting_changes(config: dict[str, Any], event: Event | None = None) -> str:
+    """`make run` at its start: a change of the meeting's facts in event.toml is announced at once (on AWS the
+    deploy step asks first, deploy/announce.py), so the local deliverer mails it. The line to print says what
+    happened."""
+    from ..event import load_event
+    from ..meeting_changes import announce, plan
+    from ..repository import RegistrationRepository, dynamodb_resource
+    from ..settings import Settings, make_clock
+
+    settings = Settings.from_env({**os.environ, **config})
+    event = event or load_event()
+    repository = RegistrationRepository(
+        dynamodb_resource(settings.aws_region, settings.dynamodb_endpoint).Table(settings.registrations_table)
+    )
+    found = plan(repository, event)
+    if not found.needed:
+        return ""
+    done = announce(repository, event, found, make_clock(settings.preview_now, event.timezone, announce=False)())
+    state = (
+        "called off"
+        if found.new.cancelled
+        else f"{found.new.date} {found.new.start}-{found.new.end}, {found.new.place}"
+    )
+    return (
+        f"The meeting's facts changed ({found.old.date} {found.old.start}-{found.old.end} -> {state}): announced as "
+        f"version {done.version}; {found.reach} registrant(s) will get an email"
+    )
 
 
 def _shown(path: Path) -> str:

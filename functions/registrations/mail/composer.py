@@ -2,9 +2,10 @@
 
 Kinds: "confirmation" (straight after registering) and "link" (the personal link again) share the confirmation
 templates; "change" and "cancellation" (confirming what the person did on the personal page), "followup" (the
-Teams link and the papers) and "followup_change" (what changed in a later version of them) have their own. Callers
-add what only their kind needs to the template context, and an attachment if any. Building needs no Flask app, so
-the staff command uses it too.
+Teams link and the papers) and "followup_change" (what changed in a later version of them) have their own, as have
+the meeting's own "reminder", "meeting_change" and "meeting_cancelled" (mail/meeting_mail.py). Callers add what only
+their kind needs to the template context, and an attachment if any. Building needs no Flask app, so the staff command
+uses it too.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ TEMPLATES = {
     "cancellation": "cancellation",
     "followup": "followup",
     "followup_change": "followup_change",
+    "reminder": "reminder",
+    "meeting_change": "meeting_change",
+    "meeting_cancelled": "meeting_cancelled",
+    "staff_alert": "staff_alert",
 }
 # The start of each kind's subject; the rest names the meeting.
 SUBJECT_LEADS = {
@@ -82,6 +87,16 @@ class MessageComposer:
             return f"Vergaderlink en stukken: {self.event.title}, {self.event.date_text}"
         if kind == "followup_change":
             return f"Gewijzigd: vergaderlink of stukken voor de {in_sentence(self.event.title)}, {self.event.date_text}"
+        # The meeting's own emails (mail/meeting_mail.py) name its date, and the time where it matters.
+        title, day, start = in_sentence(self.event.title), dutch_date(self.event.starts_at.date()), self.event.starts_at
+        if kind == "reminder":
+            return f"Herinnering voor de {title} op {day} om {start:%H.%M} uur"
+        if kind == "meeting_change":
+            return f"Gewijzigd. De {title} is nu op {day} om {start:%H.%M} uur"
+        if kind == "meeting_cancelled":
+            return f"Afgelast. De {title} van {day} gaat niet door"
+        if kind == "staff_alert":
+            return f"Let op. Vervolgmail nog niet gepubliceerd voor de {title} van {day}"
         if kind not in TEMPLATES:
             raise ValueError(f"unknown kind of message: {kind}")
         day = dutch_date(self.event.starts_at.date())

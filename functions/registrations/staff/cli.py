@@ -127,7 +127,7 @@ def summary(run: Runtime, /, **where: str | None) -> int:
     def job(store: Store, event: Event) -> int:
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr) and output.is_terminal(run.stdout))
         items = output.fetch_all(store.repository(), event, progress)
-        run.stdout.write(render_summary(summarise(items, event), event))
+        run.stdout.write(render_summary(summarise(items, event, run.clock()), event))
         return EXIT_OK
 
     return run.in_store(Where(**where), job)

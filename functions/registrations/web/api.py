@@ -84,7 +84,12 @@ def event() -> Response:
     svc = service()
     return jsonify(
         event=svc.event.public_facts(),
-        registration=svc.registration_state(),
+        # A called-off meeting closes registration (event.is_registration_open) and says why.
+        registration={
+            **svc.registration_state(),
+            "meeting_cancelled": svc.event.cancelled,
+            "notice": svc.event.cancelled_text,
+        },
         choices={
             "organisations": [{"value": c.value, "label": c.label} for c in svc.event.organisation_choices],
             "roles": [{"value": c.value, "label": c.label} for c in svc.event.roles],

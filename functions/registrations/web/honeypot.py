@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..event import dutch_date
-from ..exceptions import DuplicateRegistration, RegistrationClosed, RegistrationNotFound
+from ..exceptions import DuplicateRegistration, MeetingCancelled, RegistrationClosed, RegistrationNotFound
 from ..items import NewIds, new_item, public_registration
 from ..observability.logs import fields
 from ..registering import Registering
@@ -58,6 +58,8 @@ def decoy(service: Registering, fields: Mapping[str, Any]) -> dict[str, Any]:
     """
     event = service.event
     now = service.clock()
+    if event.cancelled:
+        raise MeetingCancelled(reason=event.cancelled_reason, contact=event.contact_email)
     if not event.is_registration_open(now):
         raise RegistrationClosed(deadline=dutch_date(event.last_registration_day), contact=event.contact_email)
     data = validate(fields, event)

@@ -1,0 +1,168 @@
+"""The meeting's own emails, which no request causes: the reminder, the notice of a change, the notice that the
+meeting is called off. One builder per kind; each takes the registration, what only it needs, and the calendar
+SEQUENCE the deliverer took for this email, which goes into the attached entry (same UID as every other entry).
+
+The message itself is made by the composer, like every email; sending and the records are the deliverer's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from ..calendar_facts import CalendarFacts, changes, facts_of
+from ..event import Event
+from ..event_schedule import Reminder
+from ..links import ManageLinks
+from . import ics
+from .composer import Attachment, MessageComposer
+from .confirmation import MANAGE_PATH
+
+
+class Paper(Protocol):
+    """A published paper (publication.PublishedPaper): a link, or a file served through the personal page."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def file(self) -> str: ...
+
+
+class Published(Protocol):
+    """What the reminder needs of the published follow-up (publication.Publication)."""
+
+    @property
+    def teams_link(self) -> str: ...
+
+    @property
+    def papers(self) -> Sequence[Paper]: ...
+
+
+def _when_phrase(event: Event, reminder: Reminder) -> str:
+    """ "Vandaag", "Morgen" or the date: the reminder's own view of how soon the meeting is."""
+    days = (event.starts_at.date() - reminder.moment.astimezone(event.timezone).date()).days
+    if days == 0:
+        return "Vandaag"
+    if days == 1:
+        return "Morgen"
+    return f"Op {event.date_text}"
+
+
+@dataclass
+class MeetingMailer:
+    event: Event
+    links: ManageLinks
+    from_address: str
+    site_url: str
+
+    @property
+    def composer(self) -> MessageComposer:
+        return MessageComposer(self.event, self.from_address)
+
+    def manage_url(self, item: Mapping[str, Any]) -> str:
+        token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
+        return f"{self.site_url}{MANAGE_PATH}/{token}"
+
+    @staticmethod
+    def papers(manage_url: str, published: Published | None) -> list[dict[str, str]]:
+        """As the follow-up links them (mail/confirmation.py): a file through the personal page, a link as it is."""
+        return [
+            {"title": p.title, "url": p.url or f"{manage_url}/stukken/{quote(p.file)}"}
+            for p in (published.papers if published is not None else ())
+        ]
+
+    def entry(
+        self, item: Mapping[str, Any], now: dt.datetime, sequence: int, *, method: str, teams_link: str = ""
+    ) -> Attachment:
+        """The invitee's own calendar entry: the one UID of the meeting, the facts as they now are."""
+        extra = f"{self.event.cancelled_text}" if method == "CANCEL" else ""
+        data = ics.event_calendar(
+            self.event,
+            ics.event_uid(self.event),
+            now,
+            self.site_url,
+            extra,
+            method=method,
+            sequence=sequence,
+            organizer=parseaddr(self.from_address)[1],
+            attendee=ics.Attendee(_name(item), str(item["email"])),
+            teams_link=teams_link,
+        )
+        return Attachment(
+            data,
+            filename=ics.filename(self.event),
+            maintype="text",
+            subtype="calendar",
+            params={"charset": "utf-8", "method": method},
+        )
+
+    def reminder(
+        self,
+        item: Mapping[str, Any],
+        now: dt.datetime,
+        reminder: Reminder,
+        published: Published | None,
+        sequence: int,
+    ) -> EmailMessage:
+        """The reminder: date and time, the Teams link once published (else that it follows), the papers through
+        the personal page, and the personal link."""
+        teams_link = published.teams_link if published is not None else ""
+        manage_url = self.manage_url(item)
+        context = {
+            "when": _when_phrase(self.event, reminder),
+            "manage_url": manage_url,
+            "teams_link": teams_link,
+            "papers": self.papers(manage_url, published),
+        }
+        entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
+        return self.composer.compose("reminder", item, now, context, entry)
+
+    def change(
+        self,
+        item: Mapping[str, Any],
+        now: dt.datetime,
+        old: CalendarFacts,
+        sequence: int,
+        *,
+        teams_link: str = "",
+        published: Published | None = None,
+    ) -> EmailMessage:
+        """What changed, old -> new, with the calendar entry updated (REQUEST, a higher SEQUENCE). `published`: a
+        follow-up the registrant has not had yet, carried along (one email, not two)."""
+        new = facts_of(self.event)
+        found = changes(old, new)
+        if not found:
+            raise ValueError("no change to announce")
+        manage_url = self.manage_url(item)
+        if published is not None:
+            teams_link = published.teams_link
+        context = {
+            "changes": found,
+            "new": new,
+            "manage_url": manage_url,
+            "teams_link": published.teams_link if published is not None else "",
+            "papers": self.papers(manage_url, published),
+        }
+        entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
+        return self.composer.compose("meeting_change", item, now, context, entry)
+
+    def called_off(self, item: Mapping[str, Any], now: dt.datetime, old: CalendarFacts, sequence: int) -> EmailMessage:
+        """The meeting will not take place: the reason, and the entry cancelled (METHOD:CANCEL)."""
+        if not self.event.cancelled:
+            raise ValueError("the meeting is not called off")
+        context = {"old": old, "reason": self.event.cancelled_reason}
+        entry = self.entry(item, now, sequence, method="CANCEL")
+        return self.composer.compose("meeting_cancelled", item, now, context, entry)
+
+
+def _name(item: Mapping[str, Any]) -> str:
+    return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()

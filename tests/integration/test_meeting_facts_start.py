@@ -1,0 +1,107 @@
+"""The event facts at the two starts: the site build and the function's start fail fast on bad facts, and a
+called-off meeting is stated plainly on the built pages, with registration closed.
+
+Each case runs in a copy of the site's and the function's sources with its own event.toml, so the real file is
+never touched: the hook and the function both read event.toml next to the code, as they do when deployed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from registrations.dev.local import PROJECT_ROOT
+
+IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def project_copy(tmp_path: Path, **values: str) -> Path:
+    root = tmp_path / "project"
+    for name in ("docs", "overrides"):
+        shutil.copytree(PROJECT_ROOT / name, root / name, ignore=IGNORED)
+    shutil.copytree(PROJECT_ROOT / "functions" / "registrations", root / "functions" / "registrations", ignore=IGNORED)
+    shutil.copy(PROJECT_ROOT / "mkdocs.yml", root / "mkdocs.yml")
+    event_toml = root / "functions" / "registrations" / "event.toml"
+    text = event_toml.read_text(encoding="utf-8")
+    for key, value in values.items():
+        text, count = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
+        assert count == 1, key
+    event_toml.write_text(text, encoding="utf-8")
+    return root
+
+
+def run(root: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "PYTHONPATH": str(root / "functions"), **(env or {})}
+    return subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, *args], cwd=root, env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+FUNCTION_START = (
+    "from registrations import create_app, create_deliverer\n"
+    "config = {'REGISTRATIONS_TABLE': 't', 'AWS_REGION': 'eu-central-1', 'TOKEN_SECRET': 's', 'MAIL_OUTBOX': 'o'}\n"
+    "create_app(config)\n"
+    "create_deliverer(config)\n"
+    "print('started')\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("values", "named"),
+    [
+        ({"reminders": "[2023-06-08T10:00:00]"}, "reminders[0]"),
+        ({"reminders": '["1 hour before", "60 minutes before"]'}, "reminders[1]"),
+        ({"cancelled": "true"}, "cancelled_reason"),
+    ],
+)
+def test_bad_facts_stop_the_site_build_and_the_function_start(tmp_path, values, named):
+    root = project_copy(tmp_path, **values)
+    build = run(root, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(tmp_path / "site"))
+    assert build.returncode != 0
+    assert named in build.stderr
+    assert not (tmp_path / "site" / "index.html").exists()
+    start = run(root, "-c", FUNCTION_START)
+    assert start.returncode != 0 and "started" not in start.stdout
+    assert "EventFileError" in start.stderr and named in start.stderr
+
+
+def test_good_facts_start_the_function(tmp_path):
+    root = project_copy(tmp_path, reminders="[]")
+    start = run(root, "-c", FUNCTION_START)
+    assert start.returncode == 0, start.stderr
+    assert "started" in start.stdout
+
+
+def test_a_called_off_meeting_is_stated_on_the_site_and_registration_is_closed(tmp_path):
+    reason = "De stuurgroep heeft het besluit uitgesteld"
+    root = project_copy(tmp_path, cancelled="true", cancelled_reason=f'"{reason}"')
+    site = tmp_path / "site"
+    build = run(
+        root,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "--quiet",
+        "--site-dir",
+        str(site),
+        env={"PREVIEW_NOW": "2023-05-10T10:00"},
+    )
+    assert build.returncode == 0, build.stderr
+    for page in ("index.html", "achtergrond/index.html", "aanmelden/index.html"):
+        html = (site / page).read_text(encoding="utf-8")
+        assert "De bijeenkomst gaat niet door." in html, page
+        assert reason in html, page
+    form_page = (site / "aanmelden" / "index.html").read_text(encoding="utf-8")
+    # Registration is closed although the deadline has not passed: the form's block is hidden, the notice shown.
+    assert re.search(r'id="registration-open"[^>]*hidden', form_page)
+    assert not re.search(r'id="registration-closed"[^>]*hidden', form_page)
+    assert "<h2>De bijeenkomst gaat niet door</h2>" in form_page
+    home = (site / "index.html").read_text(encoding="utf-8")
+    assert 'class="reg-button"' not in home
