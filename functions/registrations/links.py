@@ -85,8 +85,3 @@ class ManageLinks:
         if now >= self.valid_until:
             raise ExpiredLink(until=self.valid_until_text, contact=contact)
         return LinkKey(registration_id, version)
-
-    def calendar_uid(self, email: str, domain: str) -> str:
-        """A stable UID for this registration's calendar entry that does not show the address."""
-        digest = hmac.new(self._uid_key, f"uid|{self.event.id}|{email}".encode(), hashlib.sha256)
-        return f"{self.event.id}-{digest.hexdigest()[:32]}@{domain}"

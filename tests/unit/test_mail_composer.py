@@ -11,8 +11,9 @@ from email.message import EmailMessage
 import pytest
 
 from registrations.event import load_event
+from registrations.items import MAIL_KINDS
 from registrations.links import ManageLinks
-from registrations.mail.confirmation import KINDS, ConfirmationMailer
+from registrations.mail.confirmation import ConfirmationMailer
 from tests.mailbox import followup_message
 
 EVENT = load_event()
@@ -53,7 +54,7 @@ def built(kind: str) -> EmailMessage:
     return mailer.build(ITEM, NOW, kind)
 
 
-ALL_KINDS = [*KINDS, "followup"]
+ALL_KINDS = [*MAIL_KINDS, "followup"]
 
 
 @pytest.mark.parametrize("kind", ALL_KINDS)

@@ -16,8 +16,9 @@ from email.utils import getaddresses
 import pytest
 
 from registrations.event import load_event
+from registrations.items import MAIL_KINDS
 from registrations.links import ManageLinks
-from registrations.mail.confirmation import KINDS, ConfirmationMailer
+from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.headers import address_header
 from tests.mailbox import followup_message
 
@@ -86,7 +87,7 @@ def followup(item: dict, _kind: str) -> bytes:
     ).as_bytes()
 
 
-MESSAGES = [(confirmation, kind) for kind in KINDS] + [(followup, "followup")]
+MESSAGES = [(confirmation, kind) for kind in MAIL_KINDS] + [(followup, "followup")]
 
 
 @pytest.mark.parametrize(("build", "kind"), MESSAGES, ids=[kind for _, kind in MESSAGES])

@@ -31,7 +31,7 @@ class LocalWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="local-deliverer", daemon=True)
-        # Sweeps done so far; tests wait on it instead of sleeping.
+        # Sweeps done so far; the reminder benchmark waits on it (wait_for_sweep) instead of sleeping.
         self.sweeps = 0
         # The local stand-in for the upload event (dev/uploads.py), stopped with the worker.
         self.uploads: UploadWatch | None = None

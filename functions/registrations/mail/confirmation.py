@@ -28,7 +28,6 @@ from .composer import Attachment, MessageComposer
 MANAGE_PATH = "/api/mijn-aanmelding"
 # A later version whose difference no line names (the same titles, links and files): said anyway.
 SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
-KINDS = MAIL_KINDS
 
 
 @dataclass
@@ -78,9 +77,6 @@ class ConfirmationMailer:
             params={"charset": "utf-8", "method": method},
         )
 
-    def subject(self, kind: str) -> str:
-        return self.composer.subject(kind)
-
     def papers(self, item: Mapping[str, Any], publication: Publication) -> list[dict[str, str]]:
         """The papers as the emails link them: a file through the personal page, a link as it is."""
         base = self.manage_url(item)
@@ -97,7 +93,7 @@ class ConfirmationMailer:
     ) -> EmailMessage:
         """One state-change email. `sequence`: the calendar SEQUENCE the deliverer took for it (without one, the
         time-based value, for previews). `followup`: the published follow-up a confirmation carries."""
-        if kind not in KINDS:
+        if kind not in MAIL_KINDS:
             raise ValueError(f"unknown kind of message: {kind}")
         context: dict[str, Any] = {
             "manage_url": self.manage_url(item),

@@ -99,7 +99,8 @@ def event() -> Response:
 
 @bp.get("/event.ics")
 def event_calendar() -> Response:
-    """ "Zet in agenda": the meeting as an .ics with the event's own UID (each confirmation carries one of its own)."""
+    """ "Zet in agenda": the meeting as an .ics (PUBLISH) with the meeting's one UID, the same UID every email's
+    entry carries, so adding both gives one entry in a calendar."""
     svc = service()
     mailer: ConfirmationMailer = current_app.extensions["mailer"]
     return Response(
