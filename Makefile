@@ -28,7 +28,7 @@ test: deps chromium package lint ## Every test: lint and types, unit, integratio
 	$(PY) -m pytest -p random_order --random-order tests/contract
 
 # Static checks: ruff (lint and format check) on all Python, mypy (strict) on the function, bandit on the function and the deploy
-# tooling, checkov on every template in infra/, pip-audit on the lock (README, "Static checks").
+# tooling, checkov on every template in infra/, pip-audit on the lock (handbook/quality.md, "Static checks").
 PYTHON_SOURCES := functions deploy tests benchmarks overrides
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV := .venv-checkov
