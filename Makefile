@@ -100,7 +100,7 @@ STAGE ?= production
 package: deps
 	$(PY) -m deploy.package --stage $(STAGE)
 
-# The wheel staff install with their own Python and one pip command (STAFF.md, chapter 3): dist/*.whl.
+# The wheel staff install with their own Python and one pip command (handbook/beheer.md, chapter 1): dist/*.whl.
 wheel: deps
 	$(PY) -m deploy.wheel
 
