@@ -28,7 +28,7 @@ test: deps chromium package lint ## Every test: lint and types, unit, integratio
 	$(PY) -m pytest -p random_order --random-order tests/contract
 
 # Static checks: ruff (lint and format check) on all Python, mypy (strict) on the function, bandit on the function and the deploy
-# tooling, checkov on every template in infra/, pip-audit on the lock (README, "Static checks").
+# tooling, checkov on every template in infra/, pip-audit on the lock (handbook/quality.md, "Static checks").
 PYTHON_SOURCES := functions deploy tests benchmarks overrides
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV := .venv-checkov
@@ -100,7 +100,7 @@ STAGE ?= production
 package: deps
 	$(PY) -m deploy.package --stage $(STAGE)
 
-# The wheel staff install with their own Python and one pip command (STAFF.md, chapter 3): dist/*.whl.
+# The wheel staff install with their own Python and one pip command (handbook/beheer.md, chapter 1): dist/*.whl.
 wheel: deps
 	$(PY) -m deploy.wheel
 

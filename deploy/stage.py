@@ -19,7 +19,7 @@
    secret, the stack update that does (it reads the secret from SSM in the shell; it is never printed).
 
 `rotate-token-secret` writes a new random secret and sets it on the function. Links signed with the old secret
-stop working (see README, "Rotating the token secret").
+stop working (see handbook/deploying.md, "Rotating the token secret").
 """
 
 from __future__ import annotations

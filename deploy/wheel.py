@@ -1,4 +1,4 @@
-"""The wheel of the package for staff (STAFF.md, chapter 3): `registrations` with its own Python, one
+"""The wheel of the package for staff (handbook/beheer.md, chapter 1): `registrations` with its own Python, one
 `pip install`, without Node, make, git or this repository.
 
     python -m deploy.wheel          # or: make wheel; writes dist/vng_registrations-<version>-py3-none-any.whl
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     wheel = build(args.dist)
     print(
         f"{wheel.relative_to(ROOT) if wheel.is_relative_to(ROOT) else wheel}: give this file to staff "
-        "(STAFF.md, chapter 3)"
+        "(handbook/beheer.md, chapter 1)"
     )
     return 0
 

@@ -16,10 +16,11 @@ from registrations.observability.metrics import OVERDUE_AFTER, Metrics
 from tests.observed import check_emf, dimension_sets
 
 OPS = ROOT / "infra" / "ops.yaml"
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+OPERATIONS = (ROOT / "handbook" / "operations.md").read_text(encoding="utf-8")
 
 # Every alarm: (metric namespace and name, statistic, threshold, comparison, missing data). A change of a threshold
-# is a change of this table, and of README.md's "Alarms" with the reason it cannot go off on a normal day.
+# is a change of this table, and of handbook/operations.md's "Alarms" with the reason it cannot go off on a normal
+# day.
 ALARMS = {
     "FunctionErrorsAlarm": ("AWS/Lambda", "Errors", "Sum", 1, "GreaterThanOrEqualToThreshold", "notBreaching"),
     "FunctionThrottlesAlarm": ("AWS/Lambda", "Throttles", "Sum", 1, "GreaterThanOrEqualToThreshold", "notBreaching"),
@@ -96,8 +97,8 @@ def test_each_alarm_has_its_threshold_and_notifies_the_ops_topic_when_it_goes_of
 def test_each_description_says_what_to_do_first_and_names_a_runbook_section_that_exists(name, alarms):
     description = alarms[name]["AlarmDescription"]
     assert "First:" in description
-    [section] = re.findall(r'Runbook: README\.md, "([^"]+)"\.', description)
-    assert f"\n#### {section}\n" in README, section
+    [section] = re.findall(r'Runbook: handbook/operations\.md, "([^"]+)"\.', description)
+    assert f"\n### {section}\n" in OPERATIONS, section
     # CloudWatch's limit on a description
     assert len(description) <= 1024
 
@@ -164,7 +165,7 @@ def test_the_account_level_ses_alarms_are_made_once_by_production(template):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "infra").glob("*.yaml")), ids=lambda p: p.name)
 def test_every_template_can_be_deployed_without_an_s3_bucket(path):
-    # `aws cloudformation deploy --template-file` (README, Deploying) sends the template itself: at most 51,200 bytes.
+    # `aws cloudformation deploy --template-file` (handbook/deploying.md) sends the template itself: at most 51,200 bytes.
     assert path.stat().st_size <= 51_200
 
 

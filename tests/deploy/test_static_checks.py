@@ -1,5 +1,5 @@
-"""The gates around pip-audit and checkov decide as the README says (their reports are stand-ins here: the tools
-themselves run in `make test`, before pytest)."""
+"""The gates around pip-audit and checkov decide as handbook/quality.md says (their reports are stand-ins here: the
+tools themselves run in `make test`, before pytest)."""
 
 from __future__ import annotations
 

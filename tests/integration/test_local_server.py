@@ -215,9 +215,9 @@ def test_headers_and_bodies_over_the_limits_are_refused_before_they_are_read():
         assert send(port, get("/"), timeout=5).status == 200
 
 
-def test_the_readme_states_the_limits_the_server_has():
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("- **The local server**", 1)[1].split("\n## ", 1)[0]
+def test_the_handbook_states_the_limits_the_server_has():
+    architecture = (PROJECT_ROOT / "handbook" / "architecture.md").read_text(encoding="utf-8")
+    section = architecture.split("- **The local server**", 1)[1].split("\n## ", 1)[0]
     said = [
         f"at most {LIMITS['max_request_header_size'] // 1024} KiB (431)",
         f"at most {LIMITS['max_request_body_size'] // 1024} KiB (413)",

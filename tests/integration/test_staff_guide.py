@@ -1,5 +1,6 @@
 """The staff guide (STAFF.md) stays true: every attribute staff meet in the console is explained there, items are
-flat and readable, and the guide's event code and IAM policies are right."""
+flat and readable, and the guide's event code is right; the administrator's guide (handbook/beheer.md) shows the
+stack's IAM policies for staff as they are."""
 
 from __future__ import annotations
 
@@ -20,7 +21,9 @@ from registrations.staff import EXIT_CODES
 
 from .staff_support import EVENT, put_items, registration, run_cli
 
-GUIDE = (Path(__file__).resolve().parents[2] / "STAFF.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parents[2]
+GUIDE = (ROOT / "STAFF.md").read_text(encoding="utf-8")
+ADMIN_GUIDE = (ROOT / "handbook" / "beheer.md").read_text(encoding="utf-8")
 TIME_ATTRIBUTES = (
     "registered_at",
     "consent_at",
@@ -93,16 +96,24 @@ def actions_by_sid(statements) -> dict[str, set[str]]:
     return {s["Sid"]: set([s["Action"]] if isinstance(s["Action"], str) else s["Action"]) for s in statements}
 
 
-def test_the_guides_iam_policies_are_valid_json_and_the_stacks_staff_policies():
-    policies = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", GUIDE, flags=re.DOTALL)]
+def test_the_admin_guides_iam_policies_are_valid_json_and_the_stacks_staff_policies():
+    policies = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", ADMIN_GUIDE, flags=re.DOTALL)]
     assert len(policies) == 2
     resources = load_template()["Resources"]
     for shown, name in zip(policies, ("StaffReaderPolicy", "StaffOperatorPolicy"), strict=True):
         in_stack = resources[name]["Properties"]["PolicyDocument"]["Statement"]
         assert actions_by_sid(shown["Statement"]) == actions_by_sid(in_stack), name
-        assert f"`vng-registrations-production-staff-{name[5:-6].lower()}`" in GUIDE
+        assert f"`vng-registrations-production-staff-{name[5:-6].lower()}`" in ADMIN_GUIDE
+        assert f"`vng-registrations-production-staff-{name[5:-6].lower()}`" in GUIDE, "staff learn its name"
     read_only = set().union(*actions_by_sid(policies[0]["Statement"]).values())
     assert not [a for a in read_only if a.split(":")[1].startswith(("Put", "Update", "Delete", "Send"))]
+    assert "```json" not in GUIDE, "the policies' JSON is for the administrator, not for staff"
+
+
+def test_the_revoke_link_is_explained_under_corrections():
+    chapter_7 = GUIDE.split("## 7. Een aanmelding corrigeren", 1)[1].split("\n## ", 1)[0]
+    assert "### Een persoonlijke link intrekken" in chapter_7
+    assert "registrations revoke-link" in chapter_7
 
 
 def test_the_guide_names_what_the_production_stack_makes_and_the_region():

@@ -1,4 +1,5 @@
-"""The README's code map matches the tree: every module of the function is there, and nothing that is gone."""
+"""The code map in handbook/architecture.md matches the tree: every module of the function is there, and nothing
+that is gone."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ PACKAGE = ROOT / "functions" / "registrations"
 
 def code_map() -> list[str]:
     """The paths the map names, relative to the package (folders end in /)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme.split("### Code map", 1)[1].split("```", 2)[1]
+    handbook = (ROOT / "handbook" / "architecture.md").read_text(encoding="utf-8")
+    block = handbook.split("## Code map", 1)[1].split("```", 2)[1]
     paths, folders = [], []
     for line in block.splitlines()[2:]:  # after the ``` line and the package line
         match = re.match(r"^( +)([^\s,]+(?:, [^\s,]+)*)", line)
