@@ -46,7 +46,7 @@ def _rate(env: Mapping[str, Any]) -> float:
 class Settings:
     registrations_table: str = ""
     aws_region: str = ""
-    # Signs the personal links; never committed (see README, Deploying).
+    # Signs the personal links; never committed (see handbook/deploying.md).
     token_secret: str = ""
     # Only for dynalite; None means AWS.
     dynamodb_endpoint: str | None = None

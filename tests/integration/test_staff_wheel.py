@@ -1,4 +1,4 @@
-"""The install route for staff (STAFF.md, chapter 3): the wheel of `make wheel`, installed with one `pip install`
+"""The install route for staff (handbook/beheer.md, chapter 1): the wheel of `make wheel`, installed with one `pip install`
 into a clean venv, runs with no Node, make or repository in sight.
 
 Offline and fast: the test does not download the dependencies. It links the runtime dependencies that the .venv
