@@ -30,11 +30,11 @@ from typing import Any
 from benchmarks import results
 from benchmarks.results import Figure
 from registrations import create_app, create_deliverer
-from registrations.dev.local import Dynalite, free_port, local_config, prepare_table, use_local_credentials
-from registrations.event import load_event
-from registrations.items import NewIds, new_item
+from registrations.local.store import Dynalite, free_port, local_config, prepare_table, use_local_credentials
+from registrations.meeting import load_event
+from registrations.registration.item import NewIds, new_item
+from registrations.registration.validation import validate
 from registrations.repository import dynamodb_resource
-from registrations.validation import validate
 
 
 def percentile(values: list[float], pct: float) -> float:

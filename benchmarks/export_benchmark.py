@@ -21,13 +21,13 @@ from boto3.dynamodb.conditions import Key
 
 from benchmarks import results as report
 from benchmarks.results import Figure
-from registrations.dev.local import LOCAL_REGION, Dynalite, ensure_table, use_local_credentials
-from registrations.event import load_event
-from registrations.export import export_rows, write_csv, write_xlsx
-from registrations.items import NewIds, new_item
+from registrations.local.store import LOCAL_REGION, Dynalite, ensure_table, use_local_credentials
+from registrations.meeting import load_event
+from registrations.registration.item import NewIds, new_item
+from registrations.registration.validation import validate
+from registrations.reports.export import export_rows, write_csv, write_xlsx
 from registrations.repository import dynamodb_resource
 from registrations.staff import cli
-from registrations.validation import validate
 
 
 def registrations(count: int) -> list[dict]:

@@ -19,16 +19,9 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from registrations.dev.local import (
-    Dynalite,
-    app_with_worker,
-    free_port,
-    local_config,
-    prepare_table,
-    site_and_api,
-    use_local_credentials,
-)
-from registrations.event import load_event
+from registrations.dev.local import app_with_worker, site_and_api
+from registrations.local.store import Dynalite, free_port, local_config, prepare_table, use_local_credentials
+from registrations.meeting import load_event
 from registrations.repository import dynamodb_resource
 
 EVENT_ID = load_event().id

@@ -3,7 +3,7 @@ deploying confirms it.
 
     python -m deploy.announce --stage production          # after zappa update and deploy.stage configure
 
-It compares the facts of the deployed event.toml with the last announced ones (registrations/meeting_changes.py),
+It compares the facts of the deployed event.toml with the last announced ones (registrations/delivery/meeting_changes.py),
 shows old -> new and how many active registrants will get an email, and asks. Only on "j" is a confirmed
 announcement written into the table; from then on the deliverer sends each active registrant one email (a
 change with an updated calendar entry, or a cancellation with METHOD:CANCEL) and moves the items' TTL.
@@ -21,9 +21,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from registrations.calendar_facts import CalendarFacts, changes
-from registrations.event import Event, load_event
-from registrations.meeting_changes import Announcement, Plan, announce, plan
+from registrations.delivery.meeting_changes import Announcement, Plan, announce, plan
+from registrations.meeting import Event, load_event
+from registrations.registration.calendar_facts import CalendarFacts, changes
 from registrations.repository import RegistrationRepository, dynamodb_resource
 
 from .settings import stage_settings

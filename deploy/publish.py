@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default="production")
     args = parser.parse_args(argv)
-    from registrations.event import load_event
+    from registrations.meeting import load_event
 
     try:
         require_supplied_facts(load_event())

@@ -1,7 +1,7 @@
 """MkDocs hook: loads the event facts (the single source, read-only) and fills them into the pages.
 
 Markdown pages may use:
-- {{ event.<fact> }}: a fact from event.toml (through `registrations.event.Event`), or one of the derived
+- {{ event.<fact> }}: a fact from event.toml (through `registrations.meeting.Event`), or one of the derived
   texts in `DERIVED` below; a fact VNG has still to supply (`PENDING_FACTS`) shows as "[nog in te vullen: ...]";
 - {{ registration_form }}: the error summary, the closed notice and the form, from the one form template that
   the function's no-JavaScript error page uses too;
@@ -27,7 +27,7 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "functions"))
 
-from registrations.event import PENDING_FACTS, Event, dutch_date, load_event  # noqa: E402
+from registrations.meeting import PENDING_FACTS, Event, dutch_date, load_event  # noqa: E402
 from registrations.settings import make_clock  # noqa: E402
 from registrations.web.api import CONFIRMATION_PATH  # noqa: E402
 

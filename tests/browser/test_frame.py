@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from registrations.event import load_event
+from registrations.meeting import load_event
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 from tests.browser.test_manage import register
 

@@ -6,7 +6,7 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from registrations.event import load_event
+from registrations.meeting import load_event
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 
 EVENT = load_event()

@@ -9,10 +9,10 @@ from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
 
 from registrations.dev.local import build_site
-from registrations.event import load_event
-from registrations.exceptions import DuplicateRegistration, StoreUnavailable
+from registrations.errors import DuplicateRegistration, StoreUnavailable
+from registrations.meeting import load_event
+from registrations.registration.validation import MESSAGES
 from registrations.repository import dynamodb_resource
-from registrations.validation import MESSAGES
 from registrations.web import honeypot
 from registrations.web.errors import error_body
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations

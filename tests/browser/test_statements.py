@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from registrations.event import PENDING_FACTS, dutch_date, load_event
+from registrations.meeting import PENDING_FACTS, dutch_date, load_event
 
 EVENT = load_event()
 

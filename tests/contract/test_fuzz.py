@@ -37,9 +37,9 @@ from werkzeug.datastructures import Headers
 from benchmarks import results
 from benchmarks.results import Figure
 from registrations import create_app, create_deliverer
-from registrations.dev.local import local_config, prepare_table
-from registrations.event import load_event
-from registrations.links import ManageLinks
+from registrations.local.store import local_config, prepare_table
+from registrations.meeting import load_event
+from registrations.registration.personal_link import ManageLinks
 from registrations.repository import RegistrationRepository, dynamodb_resource
 from registrations.web import guards, honeypot
 from tests.browser.conftest import LiveServer

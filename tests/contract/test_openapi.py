@@ -25,13 +25,14 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_spec_validator import validate as validate_spec
 
-from registrations import MAX_BODY_BYTES, create_app, create_deliverer, exceptions
-from registrations.event import OTHER_ORGANISATION, load_event
-from registrations.items import new_registration_id
-from registrations.links import MAX_TOKEN_LENGTH, ManageLinks
-from registrations.publication import Publication, PublishedPaper
+from registrations import MAX_BODY_BYTES, create_app, create_deliverer
+from registrations import errors as domain_errors
+from registrations.delivery.publication import Publication, PublishedPaper
+from registrations.meeting import OTHER_ORGANISATION, load_event
+from registrations.registration.item import new_registration_id
+from registrations.registration.personal_link import MAX_TOKEN_LENGTH, ManageLinks
+from registrations.registration.validation import CONSENT_VALUES, FIELDS, MAX_LENGTHS
 from registrations.repository import RegistrationRepository
-from registrations.validation import CONSENT_VALUES, FIELDS, MAX_LENGTHS
 from registrations.web import guards, honeypot
 from registrations.web.api import MAX_JSON_DEPTH
 from registrations.web.errors import HTTP_MESSAGES, STATUS, UNEXPECTED
@@ -144,8 +145,12 @@ def test_the_security_headers_are_the_ones_guards_set(spec):
 def error_code_statuses() -> dict[str, set[int]]:
     """Every error code the app can answer with, and the statuses it answers it with (web/errors.py)."""
     statuses: dict[str, set[int]] = {}
-    for cls in vars(exceptions).values():
-        if isinstance(cls, type) and issubclass(cls, exceptions.RegistrationError) and cls.code != "registration_error":
+    for cls in vars(domain_errors).values():
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, domain_errors.RegistrationError)
+            and cls.code != "registration_error"
+        ):
             statuses.setdefault(cls.code, set()).add(STATUS.get(cls, 400))  # errors.py's default, as for RevokedLink
     for status, (code, _) in HTTP_MESSAGES.items():
         statuses.setdefault(code, set()).add(status)
@@ -373,8 +378,8 @@ def first_sentences() -> dict[str, str]:
     """Per error code, the first sentence of its Dutch message: what tells the codes apart on a page."""
     messages = {
         cls.code: cls.message
-        for cls in vars(exceptions).values()
-        if isinstance(cls, type) and issubclass(cls, exceptions.RegistrationError)
+        for cls in vars(domain_errors).values()
+        if isinstance(cls, type) and issubclass(cls, domain_errors.RegistrationError)
     }
     messages |= dict(HTTP_MESSAGES.values())
     return {

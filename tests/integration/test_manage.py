@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from registrations import create_app, create_deliverer
-from registrations.event import load_event
-from registrations.links import ManageLinks
+from registrations.meeting import load_event
+from registrations.registration.personal_link import ManageLinks
 from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages
 from tests.observed import json_text

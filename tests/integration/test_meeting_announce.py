@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from deploy.announce import run
-from registrations.calendar_facts import SENT_BEFORE, facts_of
+from registrations.delivery.meeting_changes import ANNOUNCEMENTS_PARTITION, announcements, plan
 from registrations.dev.run import announce_meeting_changes
-from registrations.event import load_event
-from registrations.meeting_changes import ANNOUNCEMENTS_PARTITION, announcements, plan
+from registrations.meeting import load_event
+from registrations.registration.calendar_facts import SENT_BEFORE, facts_of
 from registrations.repository import RegistrationRepository
 
 AMS = ZoneInfo("Europe/Amsterdam")

@@ -9,7 +9,7 @@ import html
 import pytest
 
 from registrations import create_app, create_deliverer
-from registrations.event import load_event
+from registrations.meeting import load_event
 from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages
 

@@ -13,9 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 
 from registrations import create_app
-from registrations.event import load_event
-from registrations.exceptions import StoreUnavailable
-from registrations.links import ManageLinks
+from registrations.errors import StoreUnavailable
+from registrations.meeting import load_event
+from registrations.registration.personal_link import ManageLinks
 from registrations.repository import ADD_ROUNDS, RegistrationRepository
 from tests.concurrency import at_the_same_moment
 from tests.conftest import own_page_client

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import load_event
+from registrations.delivery.staff_alert import OutboxNotifier, StaffAlert, TopicNotifier, alert_text
 from registrations.mail.composer import MessageComposer
 from registrations.mail.senders import OutboxSender
+from registrations.meeting import load_event
 from registrations.repository import RegistrationRepository
-from registrations.staff_alert import OutboxNotifier, StaffAlert, TopicNotifier, alert_text
 from tests.mailbox import messages, text_of
 
 AMS = ZoneInfo("Europe/Amsterdam")

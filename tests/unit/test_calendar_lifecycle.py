@@ -12,8 +12,8 @@ import datetime as dt
 import icalendar
 import pytest
 
-from registrations.event import load_event
 from registrations.mail.ics import event_calendar, event_uid, invitation
+from registrations.meeting import load_event
 from tests.mailbox import followup_message
 
 EVENT = load_event()

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from registrations.event import load_event
-from registrations.links import LinkKey, ManageLinks
 from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.ics import event_calendar, fold
+from registrations.meeting import load_event
+from registrations.registration.personal_link import LinkKey, ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_event()

@@ -3,7 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import EventFileError, load_event
+from registrations.meeting import EventFileError, load_event
 
 AMS = ZoneInfo("Europe/Amsterdam")
 

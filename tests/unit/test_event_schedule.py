@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import EVENT_FILE, EventFileError, load_event
+from registrations.meeting import EVENT_FILE, EventFileError, load_event
 from tests.event_files import event_file
 
 AMS = ZoneInfo("Europe/Amsterdam")

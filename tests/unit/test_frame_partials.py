@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from registrations.event import load_event
+from registrations.meeting import load_event
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "functions" / "registrations" / "web" / "templates"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from registrations.event import load_event
-from registrations.items import NewIds, new_item
-from registrations.validation import validate
+from registrations.meeting import load_event
+from registrations.registration.item import NewIds, new_item
+from registrations.registration.validation import validate
 
 EVENT = load_event()
 NOW = dt.datetime(2023, 5, 10, 10, 0, tzinfo=EVENT.timezone)

@@ -10,9 +10,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from registrations.event import load_event
-from registrations.links import ManageLinks
 from registrations.mail.confirmation import KINDS, ConfirmationMailer
+from registrations.meeting import load_event
+from registrations.registration.personal_link import ManageLinks
 from tests.mailbox import followup_message
 
 EVENT = load_event()

@@ -15,10 +15,10 @@ from email.utils import getaddresses
 
 import pytest
 
-from registrations.event import load_event
-from registrations.links import ManageLinks
 from registrations.mail.confirmation import KINDS, ConfirmationMailer
 from registrations.mail.headers import address_header
+from registrations.meeting import load_event
+from registrations.registration.personal_link import ManageLinks
 from tests.mailbox import followup_message
 
 EVENT = load_event()

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from registrations.calendar_facts import SENT_BEFORE
-from registrations.event import load_event
-from registrations.links import ManageLinks
 from registrations.mail.meeting_mail import MeetingMailer
+from registrations.meeting import load_event
+from registrations.registration.calendar_facts import SENT_BEFORE
+from registrations.registration.personal_link import ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 ITEM = {

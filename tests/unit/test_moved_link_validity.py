@@ -6,9 +6,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import load_event
-from registrations.exceptions import ExpiredLink
-from registrations.links import LinkKey, ManageLinks
+from registrations.errors import ExpiredLink
+from registrations.meeting import load_event
+from registrations.registration.personal_link import LinkKey, ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 SECRET = "t" * 32

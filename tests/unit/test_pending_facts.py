@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from registrations.dev.local import PROJECT_ROOT
-from registrations.event import EVENT_FILE, PENDING_FACTS, EventFileError, load_event
+from registrations.local.store import PROJECT_ROOT
+from registrations.meeting import EVENT_FILE, PENDING_FACTS, EventFileError, load_event
 from tests.event_files import FILLED, event_file
 
 

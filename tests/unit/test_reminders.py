@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations import reminders
-from registrations.event import load_event
+from registrations.delivery import reminders
+from registrations.meeting import load_event
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_event()

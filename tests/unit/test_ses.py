@@ -11,10 +11,10 @@ import pytest
 from botocore.stub import Stubber
 
 from registrations import create_deliverer
-from registrations.event import load_event
-from registrations.links import ManageLinks
 from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.senders import MailNotSent, MailOutcomeUnknown, SesSender
+from registrations.meeting import load_event
+from registrations.registration.personal_link import ManageLinks
 
 EVENT = load_event()
 SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"

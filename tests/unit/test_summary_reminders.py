@@ -6,10 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from registrations import reminders
-from registrations.event import load_event
-from registrations.export import export_rows
-from registrations.summary import render_summary, summarise
+from registrations.delivery import reminders
+from registrations.meeting import load_event
+from registrations.reports.export import export_rows
+from registrations.reports.summary import render_summary, summarise
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_event()

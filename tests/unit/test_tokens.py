@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import load_event
-from registrations.exceptions import ExpiredLink, ForeignLink, InvalidLink
-from registrations.links import LinkKey, ManageLinks
+from registrations.errors import ExpiredLink, ForeignLink, InvalidLink
+from registrations.meeting import load_event
+from registrations.registration.personal_link import LinkKey, ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_event()

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from registrations.event import load_event
-from registrations.exceptions import InvalidRegistration
-from registrations.validation import MESSAGES, validate
+from registrations.errors import InvalidRegistration
+from registrations.meeting import load_event
+from registrations.registration.validation import MESSAGES, validate
 
 EVENT = load_event()
 VALID = {

@@ -21,7 +21,7 @@ from typing import Any
 
 import jinja2
 
-from ..event import Event, dutch_date
+from ..meeting import Event, dutch_date
 from .headers import address_header
 
 # The template (without .txt/.html) that each kind of email is written from.

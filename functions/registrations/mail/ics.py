@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..event import Event
-from ..items import parse_time
+from ..meeting import Event
+from ..registration.item import parse_time
 
 PRODID = "-//Vereniging van Nederlandse Gemeenten//Aanmelden netwerkbijeenkomst//NL"
 LOCATION = "Microsoft Teams (link volgt)"
@@ -63,7 +63,7 @@ def fold(line: str) -> str:
 
 
 # Calendar programs keep the entry with the highest SEQUENCE for a UID (RFC 5546 §2.1.4), and every registration of
-# the meeting shares one UID. The deliverer takes each email's SEQUENCE from a counter per inbox (inboxes.py), which
+# the meeting shares one UID. The deliverer takes each email's SEQUENCE from a counter per inbox (registration/inboxes.py), which
 # rises by one at least, also within one second, under a frozen clock and across a new registration. The time-based
 # rule below (seconds since this moment) is what entries sent before the counter carry: the counter starts above it.
 SEQUENCE_EPOCH = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)

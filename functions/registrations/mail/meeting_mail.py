@@ -15,10 +15,10 @@ from email.utils import parseaddr
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from ..calendar_facts import CalendarFacts, changes, facts_of
-from ..event import Event
-from ..event_schedule import Reminder
-from ..links import ManageLinks
+from ..meeting import Event
+from ..meeting_schedule import Reminder
+from ..registration.calendar_facts import CalendarFacts, changes, facts_of
+from ..registration.personal_link import ManageLinks
 from . import ics
 from .composer import Attachment, MessageComposer
 from .confirmation import MANAGE_PATH

@@ -18,11 +18,11 @@ from typing import IO
 
 import click
 
-from ..dev.local import DATA_DIR
-from ..event import Event
-from ..export import CSV_DEFAULT_DELIMITER, export_rows, write_csv, write_xlsx
-from ..followup_content import FollowupContentError
-from ..summary import render_summary, summarise
+from ..console.content import FollowupContentError
+from ..local.store import DATA_DIR
+from ..meeting import Event
+from ..reports.export import CSV_DEFAULT_DELIMITER, export_rows, write_csv, write_xlsx
+from ..reports.summary import render_summary, summarise
 from . import EXIT_ATTENTION, EXIT_CODES, EXIT_OK, EXIT_USAGE, UsageError, correcting, output, sending
 from .common import Runtime, path_option, store_options, yes_option
 from .dutch import DutchGroup, usage_error_text

@@ -11,7 +11,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from ..event import Event
+from ..meeting import Event
 from . import UsageError, output
 from .dutch import SectionOption
 from .store import Store, Where, run_in_store

@@ -1,5 +1,5 @@
 """`registrations cancel ADRES`, `resend ADRES` and `revoke-link ADRES`: corrections on a person's behalf (STAFF.md,
-"Een aanmelding corrigeren"). The work is done by registrations.corrections and the repository."""
+"Een aanmelding corrigeren"). The work is done by registrations.registration.corrections and the repository."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from ..corrections import cancel_on_behalf, make_confirmation_owed, stored_address
-from ..event import Event
-from ..exceptions import RegistrationCancelled, RegistrationNotFound
+from ..errors import RegistrationCancelled, RegistrationNotFound
+from ..meeting import Event
+from ..registration.corrections import cancel_on_behalf, make_confirmation_owed, stored_address
 from . import EXIT_ATTENTION, EXIT_OK, output
 from .common import Runtime, store_options, yes_option
 from .store import Store, Where

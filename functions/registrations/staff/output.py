@@ -16,10 +16,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, Any, cast
 
-from ..event import Event
-from ..export import is_active
+from ..meeting import Event
+from ..reports.export import is_active
+from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
-from ..summary import dutch_number
 from . import UsageError
 
 RULE = "-" * 72
