@@ -26,12 +26,12 @@ from registrations.dev.local import app_with_worker
 from registrations.local.store import Dynalite, local_config, prepare_table, use_local_credentials
 from registrations.mail.meeting_mail import MeetingMailer
 from registrations.mail.senders import OutboxSender
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 from registrations.registration.item import NewIds, new_item
 from registrations.registration.validation import validate
 from registrations.repository import dynamodb_resource
 
-EVENT = load_event()
+EVENT = load_meeting()
 REGISTERED_AT = dt.datetime(2023, 5, 20, 9, 0, tzinfo=EVENT.timezone)
 CEILING_SECONDS = 900.0
 

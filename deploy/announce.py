@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from registrations.delivery.meeting_changes import Announcement, Plan, announce, plan
-from registrations.meeting import Event, load_event
+from registrations.meeting import Meeting, load_meeting
 from registrations.registration.calendar_facts import CalendarFacts, changes
 from registrations.repository import RegistrationRepository, dynamodb_resource
 
@@ -45,7 +45,7 @@ def plan_text(found: Plan) -> str:
 
 def run(
     repository: RegistrationRepository,
-    event: Event,
+    event: Meeting,
     now: dt.datetime,
     ask: Callable[[str], str],
     say: Callable[[str], None],
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run(
         repository_for(args.stage),
-        load_event(),
+        load_meeting(),
         dt.datetime.now(dt.UTC),
         input,
         print,

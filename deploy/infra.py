@@ -153,9 +153,9 @@ def lifecycle_date(moment: dt.datetime) -> str:
 
 
 def export_expiry_lines() -> list[str]:
-    from registrations.meeting import load_event
+    from registrations.meeting import load_meeting
 
-    return [f"ExpirationDate: {json.dumps(lifecycle_date(load_event().expires_at))}"]
+    return [f"ExpirationDate: {json.dumps(lifecycle_date(load_meeting().expires_at))}"]
 
 
 def render(text: str, site_dir: Path) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 
-EVENT = load_event()
+EVENT = load_meeting()
 EMAIL = "j.vanthoff@gemeente.example"
 
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .delivery.deliverer import Deliverer
     from .mail.confirmation import ConfirmationMailer
     from .mail.senders import Sender
-    from .meeting import Event
+    from .meeting import Meeting
     from .observability.metrics import Metrics
     from .registration.personal_link import ManageLinks
     from .repository import RegistrationRepository
@@ -35,7 +35,7 @@ def create_app(
     clock: Clock | None = None,
     transport: Sender | None = None,
     on_write: Callable[[], None] | None = None,
-    event: Event | None = None,
+    event: Meeting | None = None,
     metrics: Metrics | None = None,
     publication: Callable[[], PublicationLike | None] | None = None,
     paper_location: PaperLocation | None = None,
@@ -92,7 +92,7 @@ def create_deliverer(
     table: Any = None,
     clock: Clock | None = None,
     transport: Sender | None = None,
-    event: Event | None = None,
+    event: Meeting | None = None,
     metrics: Metrics | None = None,
 ) -> Deliverer:
     """Wire the deliverer (delivery/deliverer.py) from the same settings as the app: every trigger runs this one."""
@@ -138,7 +138,7 @@ class _Parts:
     """What the app and the deliverer share."""
 
     settings: Settings
-    event: Event
+    event: Meeting
     repository: RegistrationRepository
     clock: Clock
     links: ManageLinks
@@ -151,10 +151,10 @@ class _Parts:
         table: Any,
         clock: Clock | None,
         transport: Sender | None,
-        event: Event | None = None,
+        event: Meeting | None = None,
     ) -> _Parts:
         from .mail.confirmation import ConfirmationMailer
-        from .meeting import load_event
+        from .meeting import load_meeting
         from .observability.logs import bind_meeting
         from .registration.personal_link import ManageLinks
         from .repository import LazyTable, RegistrationRepository
@@ -164,7 +164,7 @@ class _Parts:
         settings.check(has_transport=transport is not None)
         logging.getLogger("registrations").setLevel(settings.log_level)
         # event.toml is read (and checked) at every start: bad facts stop the function here (EventFileError).
-        event = event or load_event()
+        event = event or load_meeting()
         bind_meeting(event.id)  # the meeting's id on every JSON log line
         repository = RegistrationRepository(
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)

@@ -1,6 +1,6 @@
-"""The event facts: loaded once from event.toml, validated, and asked "is registration open at <now>?".
+"""The meeting's facts: loaded once from event.toml, validated, and asked "is registration open at <now>?".
 
-The MkDocs hook (overrides/hooks/event.py) reads the same file through `load_event`, so the site and
+The MkDocs hook (overrides/hooks/event.py) reads the same file through `load_meeting`, so the site and
 the function can never disagree about a date.
 """
 
@@ -58,7 +58,7 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Event:
+class Meeting:
     id: str
     title: str
     subtitle: str
@@ -216,7 +216,7 @@ def _cancellation(raw: dict[str, Any]) -> tuple[bool, str]:
     return cancelled, reason if cancelled else ""
 
 
-def load_event(path: Path = EVENT_FILE) -> Event:
+def load_meeting(path: Path = EVENT_FILE) -> Meeting:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
         tz = ZoneInfo(raw["timezone"])
@@ -226,7 +226,7 @@ def load_event(path: Path = EVENT_FILE) -> Event:
         if not isinstance(letter_date, dt.date) or isinstance(letter_date, dt.datetime):
             raise TypeError("letter_date must be a date (2023-04-06)")
         cancelled, reason = _cancellation(raw)
-        event = Event(
+        event = Meeting(
             id=raw["id"],
             title=raw["title"],
             subtitle=raw["subtitle"],

@@ -27,7 +27,7 @@ from deploy.infra import (
 from deploy.settings import all_settings, lambda_name, stage_settings
 from deploy.stage import stack_name
 from registrations.lambda_handler import STREAM_FILTER, STREAM_FILTERS, SWEEP_EVENT
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 from registrations.reports.spreadsheet import EXPORT_KEYS
 from registrations.repository import REGISTRATION_ID, REGISTRATION_ID_INDEX, TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
 from registrations.web.guards import ORIGIN_SECRET_HEADER
@@ -520,7 +520,7 @@ def test_the_export_bucket_is_private_encrypted_unversioned_and_tls_only(resourc
 def test_the_export_files_are_deleted_when_the_retention_of_the_registrations_ends(resources):
     [rule] = resources["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     assert rule["Status"] == "Enabled" and "Prefix" not in rule and "Filter" not in rule
-    expires_at = load_event().expires_at
+    expires_at = load_meeting().expires_at
     deleted_at = dt.datetime.fromisoformat(rule["ExpirationDate"].replace("Z", "+00:00"))
     assert rule["ExpirationDate"] == lifecycle_date(expires_at)
     assert deleted_at.time() == dt.time(0) and dt.timedelta(0) <= deleted_at - expires_at < dt.timedelta(days=1)

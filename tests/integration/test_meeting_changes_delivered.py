@@ -13,14 +13,14 @@ import pytest
 
 from deploy.announce import run
 from registrations import create_app, create_deliverer
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 from registrations.repository import RegistrationRepository
 from tests.conftest import own_page_client
 from tests.integration.test_reminders_delivered import Kept, form
 from tests.mailbox import Clock
 
 AMS = ZoneInfo("Europe/Amsterdam")
-EVENT = load_event()
+EVENT = load_meeting()
 MOVED = dataclasses.replace(
     EVENT,
     starts_at=dt.datetime(2023, 6, 14, 14, 0, tzinfo=AMS),

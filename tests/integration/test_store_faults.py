@@ -23,13 +23,13 @@ from botocore.awsrequest import AWSResponse
 
 from registrations import create_app, create_deliverer
 from registrations.local.store import Dynalite, local_config, prepare_table
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 from registrations.registration.inboxes import InboxRecords
 from registrations.repository import RegistrationRepository, dynamodb_resource, store_call_bound, total_attempts
 from tests.conftest import OPEN_MOMENT, own_page_client
 from tests.mailbox import manage_path, messages
 
-EVENT_ID = load_event().id
+EVENT_ID = load_meeting().id
 # Room for thread scheduling on a busy CI machine, on top of the configured bound; not a measured figure.
 SCHEDULING_SLACK = 2.0
 

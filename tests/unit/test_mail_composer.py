@@ -11,11 +11,11 @@ from email.message import EmailMessage
 import pytest
 
 from registrations.mail.confirmation import KINDS, ConfirmationMailer
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 from registrations.registration.personal_link import ManageLinks
 from tests.mailbox import followup_message
 
-EVENT = load_event()
+EVENT = load_meeting()
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
 FROM = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"
 ITEM = {

@@ -17,11 +17,11 @@ import pytest
 
 from registrations.mail.confirmation import KINDS, ConfirmationMailer
 from registrations.mail.headers import address_header
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 from registrations.registration.personal_link import ManageLinks
 from tests.mailbox import followup_message
 
-EVENT = load_event()
+EVENT = load_meeting()
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
 REGISTRANT = "jan@gemeente.example"
 MAX_NAME = 100  # the validation's limit for each name field

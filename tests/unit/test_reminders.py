@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from registrations.delivery import reminders
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 
 AMS = ZoneInfo("Europe/Amsterdam")
-EVENT = load_event()
+EVENT = load_meeting()
 DAY_BEFORE, HOUR_BEFORE = EVENT.reminders
 
 

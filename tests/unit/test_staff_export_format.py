@@ -8,7 +8,7 @@ import io
 import openpyxl
 import pytest
 
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 from registrations.reports.export import (
     export_rows,
     family_name_sort_key,
@@ -20,7 +20,7 @@ from registrations.reports.export import (
 )
 from registrations.reports.summary import render_summary, summarise
 
-EVENT = load_event()
+EVENT = load_meeting()
 
 
 # (cell as typed, cell in the CSV). Risky: = + - @ first, tab/CR/LF/NUL first, spaces before = + - @, full-width.

@@ -7,12 +7,12 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from registrations.delivery import reminders
-from registrations.meeting import load_event
+from registrations.meeting import load_meeting
 from registrations.reports.export import export_rows
 from registrations.reports.summary import render_summary, summarise
 
 AMS = ZoneInfo("Europe/Amsterdam")
-EVENT = load_event()
+EVENT = load_meeting()
 DAY_BEFORE, HOUR_BEFORE = EVENT.reminders
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from ..meeting import Event, dutch_date
+from ..meeting import Meeting, dutch_date
 from .upload import CONTENT_NAME, CheckResult
 
 RULE = "-" * 72
@@ -28,7 +28,7 @@ class Progress:
     held_back: int = 0
 
 
-def moment_text(moment: dt.datetime | str, event: Event) -> str:
+def moment_text(moment: dt.datetime | str, event: Meeting) -> str:
     if isinstance(moment, str):
         try:
             moment = dt.datetime.fromisoformat(moment)
@@ -38,7 +38,7 @@ def moment_text(moment: dt.datetime | str, event: Event) -> str:
     return f"{dutch_date(local.date())} om {local:%H.%M} uur"
 
 
-def progress_part(progress: Progress | None, event: Event, now: dt.datetime) -> str:
+def progress_part(progress: Progress | None, event: Meeting, now: dt.datetime) -> str:
     if progress is None:
         return "Stand van het versturen: er is nog geen vervolgmail gepubliceerd.\n"
     return (
@@ -53,7 +53,7 @@ def progress_part(progress: Progress | None, event: Event, now: dt.datetime) -> 
     )
 
 
-def problems_part(result: CheckResult, now: dt.datetime, event: Event) -> str:
+def problems_part(result: CheckResult, now: dt.datetime, event: Meeting) -> str:
     count = len(result.problems)
     lines = [
         f"Controle van {result.source}, {moment_text(now, event)}",
@@ -72,7 +72,7 @@ def preview_part(
     message: EmailMessage,
     active: int,
     now: dt.datetime,
-    event: Event,
+    event: Meeting,
     *,
     next_version: int,
     changes: Sequence[str] = (),
@@ -138,7 +138,7 @@ def preview_part(
     return "\n".join(lines) + "\n"
 
 
-def published_part(result: CheckResult, version: int, now: dt.datetime, event: Event, active: int) -> str:
+def published_part(result: CheckResult, version: int, now: dt.datetime, event: Meeting, active: int) -> str:
     return (
         f"Controle van {result.source}, {moment_text(now, event)}\n\n"
         f"De code klopt. Versie {version} is gepubliceerd op {moment_text(now, event)}, met code {result.code}.\n"
@@ -149,14 +149,14 @@ def published_part(result: CheckResult, version: int, now: dt.datetime, event: E
     )
 
 
-def already_part(result: CheckResult, version: int, now: dt.datetime, event: Event) -> str:
+def already_part(result: CheckResult, version: int, now: dt.datetime, event: Meeting) -> str:
     return (
         f"Controle van {result.source}, {moment_text(now, event)}\n\n"
         f"Deze inhoud is al gepubliceerd als versie {version} (code {result.code}). Er is niets opnieuw verstuurd.\n"
     )
 
 
-def missing_part(now: dt.datetime, event: Event) -> str:
+def missing_part(now: dt.datetime, event: Meeting) -> str:
     return (
         f"Controle, {moment_text(now, event)}\n\n"
         f"Er staat geen {CONTENT_NAME} in de map vervolgmail/. Upload het bestand (zie de handleiding, hoofdstuk 6).\n"

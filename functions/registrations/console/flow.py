@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from ..delivery.channels import Round
 from ..delivery.followup import FOLLOWUP, received_version
 from ..delivery.publication import Publication, PublicationConflict
-from ..meeting import Event
+from ..meeting import Meeting
 from ..registration.item import local_iso
 from ..repository import RegistrationRepository
 from . import controle
@@ -74,7 +74,7 @@ def active(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 class ConsoleFlow:
     def __init__(
         self,
-        event: Event,
+        event: Meeting,
         repository: RegistrationRepository,
         store: ConsoleStore,
         publications: Publications,

@@ -24,7 +24,7 @@ from .upload import CONTENT_NAMES, CheckedPaper
 
 if TYPE_CHECKING:
     from ..delivery.deliverer import Deliverer
-    from ..meeting import Event
+    from ..meeting import Meeting
     from ..repository import RegistrationRepository
     from ..settings import Settings
 
@@ -63,7 +63,7 @@ def preview_builder(mailer: ConfirmationMailer) -> Preview:
 class StoredPublications:
     """delivery/publication.py for the deliverer's event: what the console flow reads and publishes."""
 
-    def __init__(self, repository: RegistrationRepository, event: Event):
+    def __init__(self, repository: RegistrationRepository, event: Meeting):
         self.repository = repository
         self.event = event
 

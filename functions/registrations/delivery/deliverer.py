@@ -26,7 +26,7 @@ from typing import Any
 from ..errors import RegistrationNotFound, StoreUnavailable
 from ..mail import ics
 from ..mail.senders import MailNotSent, MailOutcomeUnknown, Sender
-from ..meeting import Event
+from ..meeting import Meeting
 from ..observability.logs import fields
 from ..observability.metrics import NO_METRICS, Metrics, overdue_since
 from ..registration.inboxes import InboxRecords
@@ -74,7 +74,7 @@ def nothing() -> None:
 class Deliverer:
     def __init__(
         self,
-        event: Event,
+        event: Meeting,
         repository: RegistrationRepository,
         channels: Sequence[Channel],
         sender: Sender,

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..meeting import Event
+from ..meeting import Meeting
 from ..registration.calendar_facts import SENT_BEFORE, CalendarFacts, facts_of, last_sent
 from ..registration.item import local_iso
 from ..repository import RegistrationRepository
@@ -96,7 +96,7 @@ class Plan:
         return self.old != self.new
 
 
-def plan(repository: RegistrationRepository, event: Event, items: Iterable[Mapping[str, Any]] | None = None) -> Plan:
+def plan(repository: RegistrationRepository, event: Meeting, items: Iterable[Mapping[str, Any]] | None = None) -> Plan:
     latest = current(repository, event.id)
     new = facts_of(event)
     rows = repository.for_event(event.id) if items is None else items
@@ -104,7 +104,7 @@ def plan(repository: RegistrationRepository, event: Event, items: Iterable[Mappi
     return Plan(latest.facts if latest else SENT_BEFORE, new, reach, latest.version if latest else 0)
 
 
-def announce(repository: RegistrationRepository, event: Event, confirmed: Plan, now: dt.datetime) -> Announcement:
+def announce(repository: RegistrationRepository, event: Meeting, confirmed: Plan, now: dt.datetime) -> Announcement:
     """Record the confirmed change (a new version), and move what hangs on the date: every item's TTL."""
     announcement = Announcement(event.id, confirmed.version + 1, confirmed.new, local_iso(now, event), confirmed.reach)
     stored = repository.put_new(

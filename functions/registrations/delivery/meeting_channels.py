@@ -1,5 +1,5 @@
 """The deliverer's channels for the meeting's own emails (delivery/channels.py): reminders, and a changed or called-off
-meeting. Both are derived: what is owed follows from the item, the event facts and one read per round, so every
+meeting. Both are derived: what is owed follows from the item, the meeting's facts and one read per round, so every
 trigger (stream, sweep, the local worker) works it out alike.
 
 - `reminder` (slot prefix `reminder_mail_`): delivery/reminders.py says which reminder an item owes; the owed id names the
@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from ..mail.meeting_mail import MeetingMailer
-from ..meeting import Event
+from ..meeting import Meeting
 from ..meeting_schedule import Reminder
 from ..registration.calendar_facts import SENT_BEFORE, CalendarFacts, facts_of, last_sent
 from ..registration.item import local_iso
@@ -38,7 +38,7 @@ ANNOUNCED = "meeting_announced"
 class ReminderChannel:
     slot = REMINDER
 
-    def __init__(self, event: Event, mailer: MeetingMailer):
+    def __init__(self, event: Meeting, mailer: MeetingMailer):
         self.event = event
         self.mailer = mailer
 
@@ -76,7 +76,7 @@ class ReminderChannel:
 class MeetingChannel:
     slot = MEETING
 
-    def __init__(self, event: Event, repository: RegistrationRepository, mailer: MeetingMailer):
+    def __init__(self, event: Meeting, repository: RegistrationRepository, mailer: MeetingMailer):
         self.event = event
         self.repository = repository
         self.mailer = mailer

@@ -1,4 +1,4 @@
-"""Which reminder a registration owes at a moment, derived from the item and the event facts alone.
+"""Which reminder a registration owes at a moment, derived from the item and the meeting's facts alone.
 
 - Only the latest reminder whose moment has come, and only before the meeting starts. A reminder missed while
   nothing ran (an outage, a deploy) is still owed until the start; when a later one is due too, only the later
@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..meeting import Event
+from ..meeting import Meeting
 from ..meeting_schedule import Reminder
 from ..registration.item import parse_time
 
@@ -37,7 +37,7 @@ def owed_id(reminder: Reminder) -> str:
     return OWED_PREFIX + reminder.key
 
 
-def due(event: Event, now: dt.datetime) -> Reminder | None:
+def due(event: Meeting, now: dt.datetime) -> Reminder | None:
     """The latest reminder whose moment has come, while the meeting has not started."""
     if event.cancelled or event.has_started(now):
         return None
@@ -63,7 +63,7 @@ def too_recent(item: Mapping[str, Any], reminder: Reminder) -> bool:
     return any(parse_time(stamp) > since for stamp in stamps if stamp)
 
 
-def owed(item: Mapping[str, Any], event: Event, now: dt.datetime) -> Reminder | None:
+def owed(item: Mapping[str, Any], event: Meeting, now: dt.datetime) -> Reminder | None:
     """The reminder this registration owes now, or None."""
     reminder = due(event, now)
     if reminder is None or not reachable(item) or too_recent(item, reminder):
@@ -92,7 +92,7 @@ class Upcoming:
     reach: int
 
 
-def upcoming(items: Iterable[Mapping[str, Any]], event: Event, now: dt.datetime) -> Upcoming | None:
+def upcoming(items: Iterable[Mapping[str, Any]], event: Meeting, now: dt.datetime) -> Upcoming | None:
     """The next reminder still to go out (the one due now counts, until it is sent), and how many it will reach
     if nobody registers or cancels meanwhile."""
     if event.cancelled or event.has_started(now):

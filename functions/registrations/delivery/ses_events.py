@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..errors import RegistrationNotFound
-from ..meeting import Event
+from ..meeting import Meeting
 from ..registration.item import local_iso, parse_time
 from ..repository import PARTITION_KEY, RegistrationRepository
 from .slots import SLOT_PREFIXES
@@ -46,14 +46,14 @@ def _moment(detail: Mapping[str, Any], kind: str) -> dt.datetime:
     return parse_time(section.get("timestamp") or (detail.get("mail") or {}).get("timestamp"))
 
 
-def record_delivery_event(event: Mapping[str, Any], repository: RegistrationRepository, facts: Event) -> str:
+def record_delivery_event(event: Mapping[str, Any], repository: RegistrationRepository, meeting: Meeting) -> str:
     """Record one EventBridge SES event on its registration; returns what was done, for the log and the tests:
     "recorded", "older" (a newer status is there), "ignored" (not ours, or nothing to record) or "unknown-address"."""
     detail = event.get("detail") or {}
     kind = str(detail.get("eventType") or detail.get("notificationType") or "")
     mail = detail.get("mail") or {}
     status = STATUS_OF.get(kind)
-    if _first_tag(mail, EVENT_TAG) != facts.id or status is None:
+    if _first_tag(mail, EVENT_TAG) != meeting.id or status is None:
         return "ignored"
     if kind == "Bounce" and (detail.get("bounce") or {}).get("bounceType") != "Permanent":
         return "ignored"
@@ -63,31 +63,31 @@ def record_delivery_event(event: Mapping[str, Any], repository: RegistrationRepo
     email = str(destination[0]).strip().lower()
     moment = _moment(detail, kind)
     try:
-        outcome = _record_status(repository, facts, email, status, moment)
+        outcome = _record_status(repository, meeting, email, status, moment)
     except RegistrationNotFound:
         outcome = "unknown-address"
     else:
-        _settle_unknown(repository, facts, email, _first_tag(mail, CLAIM_TAG), parse_time(mail.get("timestamp")))
-    log.info("SES %s event for event %s: %s", kind, facts.id, outcome)
+        _settle_unknown(repository, meeting, email, _first_tag(mail, CLAIM_TAG), parse_time(mail.get("timestamp")))
+    log.info("SES %s event for meeting %s: %s", kind, meeting.id, outcome)
     return outcome
 
 
 def _record_status(
-    repository: RegistrationRepository, facts: Event, email: str, status: str, moment: dt.datetime
+    repository: RegistrationRepository, meeting: Meeting, email: str, status: str, moment: dt.datetime
 ) -> str:
     """Set email_status unless a newer event set it already: compare-and-set on the time, tried again on a race."""
     for _ in range(3):
-        item = repository.get(facts.id, email)
+        item = repository.get(meeting.id, email)
         previous = item.get("email_status_at")
         if previous and parse_time(previous) >= moment:
             return "older"
         condition = "attribute_exists(#pk) AND " + ("#at = :previous" if previous else "attribute_not_exists(#at)")
-        values = {":status": status, ":at": local_iso(moment, facts)}
+        values = {":status": status, ":at": local_iso(moment, meeting)}
         if previous:
             values[":previous"] = previous
         if (
             repository.conditional_update(
-                facts.id,
+                meeting.id,
                 email,
                 "SET #status = :status, #at = :at",
                 condition,
@@ -101,7 +101,7 @@ def _record_status(
 
 
 def _settle_unknown(
-    repository: RegistrationRepository, facts: Event, email: str, claim: str, sent: dt.datetime
+    repository: RegistrationRepository, meeting: Meeting, email: str, claim: str, sent: dt.datetime
 ) -> None:
     """A send whose outcome was unknown, under this claim, was accepted by SES: it was sent. The claim id names
     one send in one slot (delivery/slots.py); the slot is not in the tag, so each is tried (a claim id is never reused)."""
@@ -109,12 +109,12 @@ def _settle_unknown(
         return
     for prefix in SLOT_PREFIXES:
         settled = repository.conditional_update(
-            facts.id,
+            meeting.id,
             email,
             "SET #status = :sent, #sent_at = :sent_at",
             "#claim = :claim AND #status = :unknown",
             {"#claim": f"{prefix}claim", "#status": f"{prefix}status", "#sent_at": f"{prefix}sent_at"},
-            {":claim": claim, ":unknown": "unknown", ":sent": "sent", ":sent_at": local_iso(sent, facts)},
+            {":claim": claim, ":unknown": "unknown", ":sent": "sent", ":sent_at": local_iso(sent, meeting)},
         )
         if settled is not None:
             return

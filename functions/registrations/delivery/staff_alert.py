@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from ..mail.composer import MessageComposer
 from ..mail.senders import OutboxSender, Sender
-from ..meeting import Event
+from ..meeting import Meeting
 from ..repository import RegistrationRepository
 from ..settings import Settings
 
@@ -27,7 +27,7 @@ WARN_BEFORE = dt.timedelta(hours=48)
 AT_MOST_EVERY = dt.timedelta(days=1)
 
 
-def alert_text(event: Event, now: dt.datetime, published: bool) -> str:
+def alert_text(event: Meeting, now: dt.datetime, published: bool) -> str:
     """The warning staff read, or "" when there is none to give."""
     if published or event.cancelled or not (event.starts_at - WARN_BEFORE <= now < event.starts_at):
         return ""
@@ -77,7 +77,9 @@ class OutboxNotifier:
 
 
 class StaffAlert:
-    def __init__(self, event: Event, repository: RegistrationRepository, composer: MessageComposer, notifier: Notifier):
+    def __init__(
+        self, event: Meeting, repository: RegistrationRepository, composer: MessageComposer, notifier: Notifier
+    ):
         self.event = event
         self.repository = repository
         self.composer = composer
@@ -118,7 +120,7 @@ class StaffAlert:
         return True
 
 
-def notifier_from_settings(settings: Settings, event: Event) -> Notifier | None:
+def notifier_from_settings(settings: Settings, event: Meeting) -> Notifier | None:
     """The staff topic on AWS (STAFF_ALERT_TOPIC); the outbox locally; None when neither is configured."""
     if settings.staff_alert_topic:
         return TopicNotifier(settings.staff_alert_topic, settings.aws_region)
@@ -127,7 +129,7 @@ def notifier_from_settings(settings: Settings, event: Event) -> Notifier | None:
     return None
 
 
-def check_staff_alert(repository: RegistrationRepository, event: Event, settings: Settings, now: dt.datetime) -> bool:
+def check_staff_alert(repository: RegistrationRepository, event: Meeting, settings: Settings, now: dt.datetime) -> bool:
     """What the triggers call after each round (lambda_handler.py, dev/local.py). Reads the publication only within the
     48 hours; never raises: the alert must not stop the round that called it."""
     try:

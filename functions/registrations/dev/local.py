@@ -95,7 +95,7 @@ def app_with_worker(
     from ..console.store import FolderConsoleStore
     from ..console.wiring import make_flow
     from ..delivery.staff_alert import check_staff_alert
-    from ..meeting import load_event
+    from ..meeting import load_meeting
     from ..reports.spreadsheet import refresh_spreadsheet
     from ..settings import Settings, make_clock
     from .uploads import UploadWatch
@@ -103,7 +103,7 @@ def app_with_worker(
     settings = Settings.from_env({**os.environ, **config})
     if doubles.get("clock") is None:
         # One clock for both, so the preview clock is made (and announced) once.
-        timezone = load_event().timezone
+        timezone = load_meeting().timezone
         doubles["clock"] = make_clock(settings.preview_now, timezone, on_lambda=settings.on_lambda)
         if settings.preview_now:
             # A test or a benchmark may move it through a file in the data folder (dev/clock_file.py).

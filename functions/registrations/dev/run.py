@@ -33,7 +33,7 @@ from .server import local_server
 from .watch import DynaliteWatch
 
 if TYPE_CHECKING:
-    from ..meeting import Event
+    from ..meeting import Meeting
 
 log = logging.getLogger("registrations.dev.run")
 
@@ -155,17 +155,17 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
     return 1 if gave_up else 0
 
 
-def announce_meeting_changes(config: dict[str, Any], event: Event | None = None) -> str:
+def announce_meeting_changes(config: dict[str, Any], event: Meeting | None = None) -> str:
     """`make run` at its start: a change of the meeting's facts in event.toml is announced at once (on AWS the
     deploy step asks first, deploy/announce.py), so the local deliverer mails it. The line to print says what
     happened."""
     from ..delivery.meeting_changes import announce, plan
-    from ..meeting import load_event
+    from ..meeting import load_meeting
     from ..repository import RegistrationRepository, dynamodb_resource
     from ..settings import Settings, make_clock
 
     settings = Settings.from_env({**os.environ, **config})
-    event = event or load_event()
+    event = event or load_meeting()
     repository = RegistrationRepository(
         dynamodb_resource(settings.aws_region, settings.dynamodb_endpoint).Table(settings.registrations_table)
     )

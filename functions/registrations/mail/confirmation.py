@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from ..console.papers import changes_between
 from ..delivery.publication import Publication
-from ..meeting import Event
+from ..meeting import Meeting
 from ..registration.item import MAIL_KINDS
 from ..registration.personal_link import ManageLinks
 from . import ics
@@ -33,7 +33,7 @@ KINDS = MAIL_KINDS
 
 @dataclass
 class ConfirmationMailer:
-    event: Event
+    event: Meeting
     links: ManageLinks
     from_address: str
     site_url: str

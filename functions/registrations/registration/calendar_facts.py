@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..meeting import dutch_date
 
 if TYPE_CHECKING:
-    from ..meeting import Event
+    from ..meeting import Meeting
 
 
 CANCELLED, GOES_AHEAD = "gaat niet door", "gaat door"
@@ -86,7 +86,7 @@ class CalendarFacts:
 SENT_BEFORE = CalendarFacts("2023-06-07", "13:30", "15:00", "Online, via Microsoft Teams")
 
 
-def facts_of(event: Event) -> CalendarFacts:
+def facts_of(event: Meeting) -> CalendarFacts:
     return CalendarFacts(
         event.starts_at.date().isoformat(),
         f"{event.starts_at:%H:%M}",

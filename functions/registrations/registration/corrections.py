@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 
 from ..errors import RegistrationCancelled, RegistrationNotFound
-from ..meeting import Event
+from ..meeting import Meeting
 from ..repository import RegistrationRepository
 from .item import MAIL_RESETS, local_iso, owed_mail
 from .validation import deliverable_address
@@ -31,7 +31,7 @@ def stored_address(typed: str) -> str:
         return typed.strip().lower()
 
 
-def cancel_on_behalf(repository: RegistrationRepository, event: Event, email: str, now: dt.datetime) -> bool:
+def cancel_on_behalf(repository: RegistrationRepository, event: Meeting, email: str, now: dt.datetime) -> bool:
     """Cancel an active registration as the person could with their link, marked as done by staff.
 
     False when it was cancelled already; RegistrationNotFound when there is none."""
@@ -49,7 +49,7 @@ def cancel_on_behalf(repository: RegistrationRepository, event: Event, email: st
     return True
 
 
-def make_confirmation_owed(repository: RegistrationRepository, event: Event, email: str, now: dt.datetime) -> None:
+def make_confirmation_owed(repository: RegistrationRepository, event: Meeting, email: str, now: dt.datetime) -> None:
     """Mark the confirmation of an active registration as owed again, for the deliverer to send.
 
     RegistrationCancelled when the registration is cancelled; RegistrationNotFound when there is none."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from ..meeting import OTHER_ORGANISATION, Event
+from ..meeting import OTHER_ORGANISATION, Meeting
 from .calendar_facts import facts_of
 from .validation import RegistrationInput
 
@@ -110,7 +110,7 @@ CHANGEABLE = (
 )
 
 
-def local_iso(moment: dt.datetime, event: Event) -> str:
+def local_iso(moment: dt.datetime, event: Meeting) -> str:
     """A time people can read in a CSV: Amsterdam time with its offset, to the second."""
     return moment.astimezone(event.timezone).replace(microsecond=0).isoformat()
 
@@ -140,7 +140,7 @@ class NewIds:
         return cls(uuid.uuid4().hex, new_registration_id(), uuid.uuid4().hex)
 
 
-def new_item(data: RegistrationInput, event: Event, now: dt.datetime, ids: NewIds) -> Registration:
+def new_item(data: RegistrationInput, event: Meeting, now: dt.datetime, ids: NewIds) -> Registration:
     """The item a new registration is stored as: a pure function of its arguments."""
     is_other = data.organisation == OTHER_ORGANISATION
     return {
@@ -172,14 +172,14 @@ def new_registration_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def owed_mail(kind: str, now: dt.datetime, event: Event, owed_id: str | None = None) -> dict[str, Any]:
+def owed_mail(kind: str, now: dt.datetime, event: Meeting, owed_id: str | None = None) -> dict[str, Any]:
     """What a request writes to say that an email of `kind` is owed for this state change (a new id unless given)."""
     if kind not in MAIL_KINDS:
         raise ValueError(f"unknown kind of email: {kind}")
     return {"mail_owed": kind, "mail_owed_id": owed_id or uuid.uuid4().hex, "mail_owed_at": local_iso(now, event)}
 
 
-def changes_from(data: RegistrationInput, event: Event, now: dt.datetime) -> dict[str, Any]:
+def changes_from(data: RegistrationInput, event: Meeting, now: dt.datetime) -> dict[str, Any]:
     """What a change through the personal link writes: the changeable attributes, and when."""
     fresh = new_item(data, event, now, NewIds("", "", ""))
     changes: dict[str, Any] = {key: fresh[key] for key in CHANGEABLE}  # type: ignore[literal-required]

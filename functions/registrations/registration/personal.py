@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ChangesClosed, RegistrationCancelled, RegistrationNotFound, RevokedLink
-from ..meeting import Event
+from ..meeting import Meeting
 from ..observability.logs import fields
 from ..repository import RegistrationRepository
 from ..settings import Clock
@@ -38,7 +38,7 @@ class ChangeAttempt:
 class SelfService:
     def __init__(
         self,
-        event: Event,
+        event: Meeting,
         repository: RegistrationRepository,
         clock: Clock,
         links: ManageLinks,

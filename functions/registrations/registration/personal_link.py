@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from ..errors import ExpiredLink, ForeignLink, InvalidLink
-from ..meeting import Event, dutch_date
+from ..meeting import Meeting, dutch_date
 
 # Long enough to view the registration for a while after the meeting; short enough not to live on for ever.
 LINK_VALID_AFTER_END = dt.timedelta(days=30)
@@ -38,7 +38,7 @@ class LinkKey:
 
 
 class ManageLinks:
-    def __init__(self, secret: str, event: Event):
+    def __init__(self, secret: str, event: Meeting):
         if not secret:
             raise ValueError("a token secret is required")
         self.event = event

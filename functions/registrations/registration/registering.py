@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import DuplicateRegistration, MeetingCancelled, RegistrationClosed, RegistrationNotFound
-from ..meeting import Event, dutch_date
+from ..meeting import Meeting, dutch_date
 from ..observability.logs import fields
 from ..repository import RegistrationRepository
 from ..settings import Clock
@@ -31,7 +31,7 @@ def nothing() -> None:
 class Registering:
     def __init__(
         self,
-        event: Event,
+        event: Meeting,
         repository: RegistrationRepository,
         clock: Clock,
         inboxes: InboxRecords,

@@ -14,7 +14,7 @@ import idna
 from email_validator import EmailNotValidError, validate_email
 
 from ..errors import InvalidRegistration
-from ..meeting import OTHER_ORGANISATION, Event
+from ..meeting import OTHER_ORGANISATION, Meeting
 
 FIELDS = (
     "given_name",
@@ -126,7 +126,7 @@ class RegistrationInput:
     remark: str
 
 
-def validate(form: Mapping[str, Any], event: Event) -> RegistrationInput:
+def validate(form: Mapping[str, Any], event: Meeting) -> RegistrationInput:
     """Check every field; raise InvalidRegistration with a Dutch message per field that is wrong."""
     errors: dict[str, str] = {}
     values: dict[str, str] = {}

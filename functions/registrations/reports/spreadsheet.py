@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..delivery import publication
-from ..meeting import Event
+from ..meeting import Meeting
 from ..registration.item import parse_time
 from ..repository import RegistrationRepository
 from ..settings import Settings
@@ -102,7 +102,7 @@ def xlsx_content_hash(data: bytes) -> str:
 
 
 def take_snapshot(
-    items: list[dict[str, Any]], event: Event, now: dt.datetime | None = None, published: bool | None = None
+    items: list[dict[str, Any]], event: Meeting, now: dt.datetime | None = None, published: bool | None = None
 ) -> Snapshot:
     header, rows = export_rows(items)
     xlsx, csv = io.BytesIO(), io.BytesIO()
@@ -118,7 +118,7 @@ def take_snapshot(
 
 
 def publish_spreadsheet(
-    repository: RegistrationRepository, event: Event, store: SpreadsheetStore, now: dt.datetime
+    repository: RegistrationRepository, event: Meeting, store: SpreadsheetStore, now: dt.datetime
 ) -> Published:
     """Read every registration of the event and bring the three files in the store up to date.
 
@@ -154,7 +154,7 @@ def _publish_file(store: SpreadsheetStore, file: ExportFile, changed: dt.datetim
 
 def refresh_spreadsheet(
     repository: RegistrationRepository,
-    event: Event,
+    event: Meeting,
     settings: Settings,
     now: dt.datetime,
     *,

@@ -12,7 +12,7 @@ from ..delivery.deliverer import mail_status
 from ..delivery.reminders import sent_keys, upcoming
 from ..delivery.ses_events import UNREACHABLE
 from ..delivery.staff_alert import alert_text
-from ..meeting import OTHER_ORGANISATION, Event
+from ..meeting import OTHER_ORGANISATION, Meeting
 from .export import FOLLOWUP_STATES, _fold, followup_state, is_active, readable_time
 
 # The states of delivery.mail_status that staff act on, with their Dutch line in the summary.
@@ -51,7 +51,7 @@ class Summary:
 
 
 def summarise(
-    items: Iterable[Mapping[str, Any]], event: Event, now: dt.datetime | None = None, published: bool | None = None
+    items: Iterable[Mapping[str, Any]], event: Meeting, now: dt.datetime | None = None, published: bool | None = None
 ) -> Summary:
     """Counts per organisation (every listed organisation, also those without anyone) and per role. With `now`:
     the reminders' schedule too, and with `published` (is the follow-up published?) the staff alert."""
@@ -124,7 +124,7 @@ def render_table(first_header: str, rows: Sequence[tuple[str, int]], total: int)
     return "\n".join(lines)
 
 
-def render_summary(summary: Summary, event: Event) -> str:
+def render_summary(summary: Summary, event: Meeting) -> str:
     organisation_rows = summary.by_organisation + [
         (f"Andere organisatie: {name}", n) for name, n in summary.other_organisations
     ]

@@ -22,7 +22,7 @@ from ..delivery.channels import Round
 from ..delivery.followup import received_version
 from ..delivery.publication import Publication, PublicationConflict, PublishedPaper
 from ..mail.confirmation import ConfirmationMailer
-from ..meeting import Event
+from ..meeting import Meeting
 from ..registration.item import local_iso
 from ..registration.personal_link import ManageLinks
 from ..reports.export import is_active
@@ -48,7 +48,7 @@ def followup_content(
     return FollowupContent.build(teams_link, papers)
 
 
-def candidate(event: Event, content: FollowupContent, newest: Publication | None, now: str) -> Publication:
+def candidate(event: Meeting, content: FollowupContent, newest: Publication | None, now: str) -> Publication:
     """The publication as it would be stored: the next version of the meeting's follow-up."""
     return Publication(
         event_id=event.id,
@@ -59,7 +59,7 @@ def candidate(event: Event, content: FollowupContent, newest: Publication | None
     )
 
 
-def preview(event: Event, config: Mapping[str, Any], draft: Publication, now: dt.datetime) -> EmailMessage:
+def preview(event: Meeting, config: Mapping[str, Any], draft: Publication, now: dt.datetime) -> EmailMessage:
     """The follow-up as a registrant receives it (with an example name and an example personal link)."""
     mailer = ConfirmationMailer(
         event=event,
@@ -109,7 +109,7 @@ def progress_line(p: Progress) -> str:
 
 
 def publish_followup(
-    event: Event,
+    event: Meeting,
     content: FollowupContent,
     config: Mapping[str, Any],
     repository: RegistrationRepository,
@@ -170,7 +170,7 @@ def publish_followup(
 
 
 def follow(
-    event: Event,
+    event: Meeting,
     repository: RegistrationRepository,
     stored: Publication,
     stdout: IO[str],

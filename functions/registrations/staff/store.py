@@ -30,7 +30,7 @@ from ..local.store import (
     prepare_table,
     use_local_credentials,
 )
-from ..meeting import Event, load_event
+from ..meeting import Meeting, load_meeting
 from ..repository import RegistrationRepository, dynamodb_resource
 from . import EXIT_ATTENTION, UsageError
 from .errors import Target, explain
@@ -70,12 +70,12 @@ class Store:
 
 
 def run_in_store(
-    where: Where, env: Mapping[str, str], data_dir: Path, stderr: IO[str], job: Callable[[Store, Event], int]
+    where: Where, env: Mapping[str, str], data_dir: Path, stderr: IO[str], job: Callable[[Store, Meeting], int]
 ) -> int:
     """Run a command's job on the store; when AWS or the table says no, say why and what to do, in Dutch."""
     from botocore.exceptions import BotoCoreError, ClientError  # not with the module: --help loads no botocore
 
-    event = load_event()
+    event = load_meeting()
     with open_store(where, env, data_dir) as store:
         try:
             return job(store, event)
