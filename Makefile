@@ -27,8 +27,9 @@ test: deps chromium package lint ## Every test: lint and types, unit, integratio
 	$(PY) -m pytest --ignore=tests/contract
 	$(PY) -m pytest -p random_order --random-order tests/contract
 
-# Static checks: ruff (lint and format check) on all Python, mypy (strict) on the function, bandit on the function and the deploy
-# tooling, checkov on every template in infra/, pip-audit on the lock (handbook/quality.md, "Static checks").
+# Static checks: ruff (lint and format check) on all Python, mypy (strict) on the function, the import contract
+# (lint-imports, [tool.importlinter] in pyproject.toml), bandit on the function and the deploy tooling, checkov on
+# every template in infra/, pip-audit on the lock (handbook/quality.md, "Static checks").
 PYTHON_SOURCES := functions deploy tests benchmarks overrides
 CHECKOV_VERSION := 3.3.30
 CHECKOV_VENV := .venv-checkov
@@ -36,6 +37,7 @@ lint: deps $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 	$(PY) -m ruff check $(PYTHON_SOURCES)
 	$(PY) -m ruff format --check $(PYTHON_SOURCES)
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports --no-cache
 	@# bandit warns about every other node on a line with a `# nosec`: that noise is left out, its exit code kept.
 	@set -o pipefail; $(PY) -m bandit -c pyproject.toml -q -r functions deploy 2>&1 | { grep -v "nosec encountered" || true; }
 	@echo "bandit on functions/ and deploy/: no issues"

@@ -30,11 +30,11 @@ from typing import Any
 from benchmarks import results
 from benchmarks.results import Figure
 from registrations import create_app, create_deliverer
-from registrations.dev.local import Dynalite, free_port, local_config, prepare_table, use_local_credentials
-from registrations.event import load_event
-from registrations.items import NewIds, new_item
+from registrations.local.store import Dynalite, free_port, local_config, prepare_table, use_local_credentials
+from registrations.meeting import load_meeting
+from registrations.registration.item import NewIds, new_item
+from registrations.registration.validation import validate
 from registrations.repository import dynamodb_resource
-from registrations.validation import validate
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -176,7 +176,7 @@ def bench_deliverer(count: int, dynalite: Dynalite, data_dir: Path) -> dict[str,
     """`count` registrations that owe their confirmation, delivered to the outbox by one sweep."""
     config = config_for(dynalite, "bench-deliverer", data_dir)
     table = dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table("bench-deliverer")
-    event = load_event()
+    event = load_meeting()
     now = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
     with table.batch_writer() as batch:
         for i in range(count):

@@ -21,18 +21,18 @@ from boto3.dynamodb.conditions import Key
 
 from benchmarks import results as report
 from benchmarks.results import Figure
-from registrations.dev.local import LOCAL_REGION, Dynalite, ensure_table, use_local_credentials
-from registrations.event import load_event
-from registrations.export import export_rows, write_csv, write_xlsx
-from registrations.items import NewIds, new_item
+from registrations.local.store import LOCAL_REGION, Dynalite, ensure_table, use_local_credentials
+from registrations.meeting import load_meeting
+from registrations.registration.item import NewIds, new_item
+from registrations.registration.validation import validate
+from registrations.reports.export import export_rows, write_csv, write_xlsx
 from registrations.repository import dynamodb_resource
 from registrations.staff import cli
-from registrations.validation import validate
 
 
 def registrations(count: int) -> list[dict]:
     """Items as the API stores them, through the real validation; a third carry a remark."""
-    event = load_event()
+    event = load_meeting()
     start = dt.datetime(2023, 4, 10, 9, 0, tzinfo=event.timezone)
     items = []
     for i in range(count):
@@ -64,7 +64,7 @@ def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     use_local_credentials()
-    event = load_event()
+    event = load_meeting()
     with Dynalite() as dynalite, tempfile.TemporaryDirectory() as scratch:
         resource = dynamodb_resource(LOCAL_REGION, dynalite.endpoint)
         ensure_table(resource, "bench")

@@ -25,8 +25,8 @@ from benchmarks import results
 from benchmarks.load_benchmark import in_parallel
 from benchmarks.results import Figure
 from benchmarks.stack import EVENT_ID, local_stack, post, unique_email, wait_for_outbox
-from registrations import publication
-from registrations.publication import PublishedPaper
+from registrations.delivery import publication
+from registrations.delivery.publication import PublishedPaper
 from registrations.repository import RegistrationRepository
 
 TEAMS = "https://teams.microsoft.com/l/meetup-join/benchmark"

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from registrations import create_app, create_deliverer
-from registrations.dev.local import Dynalite, local_config, prepare_table, use_local_credentials
+from registrations.local.store import Dynalite, local_config, prepare_table, use_local_credentials
 
 AMSTERDAM = dt.timezone(dt.timedelta(hours=2))
 OPEN = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMSTERDAM)

@@ -5,7 +5,7 @@ email, and messages per second, next to writing the same number of ready message
 
 The stack is make run's: dynalite with its data on disk and the local deliverer (app_with_worker), with its
 10-second sweep and SES's default rate (MAIL_RATE, 14 a second). The registrations are stored as registering
-stores them (items.new_item, confirmation settled), so only the reminder is measured. The clock is a test double
+stores them (item.new_item, confirmation settled), so only the reminder is measured. The clock is a test double
 moved past the day-before reminder's moment without waking the worker, as when a moment passes while nothing
 happens: the worker's next sweep notices it. Bounded: the run stops waiting after a ceiling.
 """
@@ -22,21 +22,16 @@ from pathlib import Path
 
 from benchmarks import results
 from benchmarks.results import Figure
-from registrations.dev.local import (
-    Dynalite,
-    app_with_worker,
-    local_config,
-    prepare_table,
-    use_local_credentials,
-)
-from registrations.event import load_event
-from registrations.items import NewIds, new_item
+from registrations.dev.local import app_with_worker
+from registrations.local.store import Dynalite, local_config, prepare_table, use_local_credentials
 from registrations.mail.meeting_mail import MeetingMailer
 from registrations.mail.senders import OutboxSender
+from registrations.meeting import load_meeting
+from registrations.registration.item import NewIds, new_item
+from registrations.registration.validation import validate
 from registrations.repository import dynamodb_resource
-from registrations.validation import validate
 
-EVENT = load_event()
+EVENT = load_meeting()
 REGISTERED_AT = dt.datetime(2023, 5, 20, 9, 0, tzinfo=EVENT.timezone)
 CEILING_SECONDS = 900.0
 
@@ -84,7 +79,7 @@ def reminders_in(outbox: Path) -> int:
 
 def baseline(items: list[dict[str, object]], folder: Path, config: dict[str, str]) -> float:
     """The same reminders built and written to an outbox one after another: no store, no claims, no pace."""
-    from registrations.links import ManageLinks
+    from registrations.registration.personal_link import ManageLinks
 
     mailer = MeetingMailer(EVENT, ManageLinks(config["TOKEN_SECRET"], EVENT), config["MAIL_SENDER"], "http://x")
     sender = OutboxSender(folder / "baseline-outbox")

@@ -28,15 +28,8 @@ from urllib.parse import urlsplit
 from benchmarks import results as report
 from benchmarks.results import Figure
 from registrations import create_app
-from registrations.dev.local import (
-    PROJECT_ROOT,
-    Dynalite,
-    build_site,
-    local_config,
-    prepare_table,
-    site_and_api,
-    use_local_credentials,
-)
+from registrations.dev.local import build_site, site_and_api
+from registrations.local.store import PROJECT_ROOT, Dynalite, local_config, prepare_table, use_local_credentials
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402

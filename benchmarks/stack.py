@@ -19,19 +19,12 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Key
 
-from registrations.dev.local import (
-    Dynalite,
-    app_with_worker,
-    free_port,
-    local_config,
-    prepare_table,
-    site_and_api,
-    use_local_credentials,
-)
-from registrations.event import load_event
+from registrations.dev.local import app_with_worker, site_and_api
+from registrations.local.store import Dynalite, free_port, local_config, prepare_table, use_local_credentials
+from registrations.meeting import load_meeting
 from registrations.repository import dynamodb_resource
 
-EVENT_ID = load_event().id
+EVENT_ID = load_meeting().id
 # Registration is open at this moment (as `make run PREVIEW_NOW=...`).
 OPEN_MOMENT = "2023-05-10T10:00"
 WAITRESS_THREADS = 8  # as dev/run.py

@@ -1,4 +1,4 @@
-"""Time to 503 when the database hangs (not a test): the real seconds, next to the bound that repository.BOTO_CONFIG
+"""Time to 503 when the database hangs (not a test): the real seconds, next to the bound that repository.boto_config()
 allows (store_call_bound), on the local stack as `make run` serves it.
 
 1. dynalite paused (SIGSTOP) while 8 clients (waitress's threads) each post one registration: seconds from the post to its 503.
@@ -26,9 +26,9 @@ from pathlib import Path
 from benchmarks import results
 from benchmarks.results import Figure
 from benchmarks.stack import EVENT_ID, WAITRESS_THREADS, Stack, local_stack, post, unique_email
-from registrations.event import load_event
-from registrations.links import ManageLinks
-from registrations.repository import BOTO_CONFIG, store_call_bound, total_attempts
+from registrations.meeting import load_meeting
+from registrations.registration.personal_link import ManageLinks
+from registrations.repository import boto_config, store_call_bound, total_attempts
 
 # What the people on the personal page type during the stall; the answer must show it again.
 TYPED_REMARK = "Ik kom iets later, tijdens de storing ingevuld."
@@ -99,7 +99,7 @@ def personal_paths(stack: Stack, count: int) -> list[str]:
     for email in emails:
         post(connection, email)
     connection.close()
-    links = ManageLinks(stack.config["TOKEN_SECRET"], load_event())
+    links = ManageLinks(stack.config["TOKEN_SECRET"], load_meeting())
     table = stack.table()
     items = [table.get_item(Key={"event": EVENT_ID, "email": email}, ConsistentRead=True)["Item"] for email in emails]
     return ["/api/mijn-aanmelding/" + links.token_for(str(i["registration_id"]), int(i["link_version"])) for i in items]
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     kept = sum(1 for _, _, typed in changes if typed)
     ok = statuses == [503] and max(hang_s + change_s) <= bound and kept == len(changes)
     setting = (
-        f"connect {BOTO_CONFIG.connect_timeout} s, read {BOTO_CONFIG.read_timeout} s, "
+        f"connect {boto_config().connect_timeout} s, read {boto_config().read_timeout} s, "
         f"{total_attempts()} attempts (standard mode)"
     )
     print(f"configured: {setting}; bound {bound:.1f} s per store call")
@@ -200,14 +200,14 @@ def main(argv: list[str] | None = None) -> int:
                 statistics.median(hang_s),
                 "s",
                 bound,
-                "bound from BOTO_CONFIG",
+                "bound from boto_config()",
             ),
             Figure(
                 "dynalite paused (SIGSTOP): post to 503, max",
                 max(hang_s),
                 "s",
                 bound,
-                "bound from BOTO_CONFIG",
+                "bound from boto_config()",
                 note=f"{args.clients} concurrent posts",
             ),
             Figure(
@@ -223,15 +223,19 @@ def main(argv: list[str] | None = None) -> int:
                 max(change_s),
                 "s",
                 bound,
-                "bound from BOTO_CONFIG",
+                "bound from boto_config()",
                 note=f"{len(changes)} concurrent changes beside {len(baseline)} registration posts",
             ),
             Figure(
-                "dynalite killed: post to 503, median", statistics.median(down_s), "s", bound, "bound from BOTO_CONFIG"
+                "dynalite killed: post to 503, median",
+                statistics.median(down_s),
+                "s",
+                bound,
+                "bound from boto_config()",
             ),
         ],
         notes=[
-            f"BOTO_CONFIG: {setting}. The bound is attempts × (connect + read timeout) plus the longest backoff "
+            f"boto_config(): {setting}. The bound is attempts × (connect + read timeout) plus the longest backoff "
             "before each retry (botocore's standard mode: at most 2^(n-1) s before the n-th).",
             "Before this setting (connect 2 s, read 3 s, max_attempts 3, which is 4 attempts) a hang took 13.6 s.",
             "Before the personal page's fix (a failed change read the store again to show the form) a change in a "

@@ -3,7 +3,7 @@ deploying confirms it.
 
     python -m deploy.announce --stage production          # after zappa update and deploy.stage configure
 
-It compares the facts of the deployed event.toml with the last announced ones (registrations/meeting_changes.py),
+It compares the facts of the deployed event.toml with the last announced ones (registrations/delivery/meeting_changes.py),
 shows old -> new and how many active registrants will get an email, and asks. Only on "j" is a confirmed
 announcement written into the table; from then on the deliverer sends each active registrant one email (a
 change with an updated calendar entry, or a cancellation with METHOD:CANCEL) and moves the items' TTL.
@@ -21,9 +21,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from registrations.calendar_facts import CalendarFacts, changes
-from registrations.event import Event, load_event
-from registrations.meeting_changes import Announcement, Plan, announce, plan
+from registrations.delivery.meeting_changes import Announcement, Plan, announce, plan
+from registrations.meeting import Meeting, load_meeting
+from registrations.registration.calendar_facts import CalendarFacts, changes
 from registrations.repository import RegistrationRepository, dynamodb_resource
 
 from .settings import stage_settings
@@ -45,7 +45,7 @@ def plan_text(found: Plan) -> str:
 
 def run(
     repository: RegistrationRepository,
-    event: Event,
+    event: Meeting,
     now: dt.datetime,
     ask: Callable[[str], str],
     say: Callable[[str], None],
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run(
         repository_for(args.stage),
-        load_event(),
+        load_meeting(),
         dt.datetime.now(dt.UTC),
         input,
         print,

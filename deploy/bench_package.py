@@ -6,7 +6,7 @@ packaging venv measured in the same run. Prints numbers; asserts nothing.
 
 Each run is a fresh interpreter (a cold Lambda container) with no bytecode writing, like Lambda's read-only
 /var/task. "import" is `import handler` (Zappa's handler: werkzeug, boto3, botocore); "first request" adds Zappa
-loading the app (`registrations.wsgi`: Flask, create_app) and answering GET /api/health.
+loading the app (`registrations.web.wsgi`: Flask, create_app) and answering GET /api/health.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 - `key-schema`: the table's key schema and secondary index from functions/registrations/table_schema.json (which
   the code's local bootstrap also uses) and the TTL attribute from registrations.repository;
-- `stream-filter`: the deliverer's stream filters, registrations.triggers.STREAM_FILTERS;
+- `stream-filter`: the deliverer's stream filters, registrations.lambda_handler.STREAM_FILTERS;
 - `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py);
 - `export-expiry`: the day the export bucket's lifecycle rule deletes the staff spreadsheet, from the retention in
   functions/registrations/event.toml.
@@ -135,7 +135,7 @@ def key_schema_lines() -> list[str]:
 
 
 def stream_filter_lines() -> list[str]:
-    from registrations.triggers import STREAM_FILTERS
+    from registrations.lambda_handler import STREAM_FILTERS
 
     # Lambda takes each pattern as a JSON string; a record that matches any of them is delivered.
     return [f"- Pattern: {json.dumps(json.dumps(pattern))}" for pattern in STREAM_FILTERS]
@@ -153,9 +153,9 @@ def lifecycle_date(moment: dt.datetime) -> str:
 
 
 def export_expiry_lines() -> list[str]:
-    from registrations.event import load_event
+    from registrations.meeting import load_meeting
 
-    return [f"ExpirationDate: {json.dumps(lifecycle_date(load_event().expires_at))}"]
+    return [f"ExpirationDate: {json.dumps(lifecycle_date(load_meeting().expires_at))}"]
 
 
 def render(text: str, site_dir: Path) -> str:

@@ -243,10 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stage", default="production")
     args = parser.parse_args(argv)
-    from registrations.event import load_event
+    from registrations.meeting import load_meeting
 
     try:
-        require_supplied_facts(load_event())
+        require_supplied_facts(load_meeting())
     except PublishError as exc:
         print(f"make publish: not published: {exc}", file=sys.stderr)
         return 1

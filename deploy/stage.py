@@ -144,7 +144,7 @@ def configure(clients: Clients, stage: str, region: str, rotate: bool = False) -
         "MAIL_SENDER": outputs["MailSender"],
     }
     if "StaffAlertTopicArn" in outputs:
-        # The staff alert (registrations/staff_alert.py) publishes to the stack's topic.
+        # The staff alert (registrations/delivery/staff_alert.py) publishes to the stack's topic.
         environment["STAFF_ALERT_TOPIC"] = outputs["StaffAlertTopicArn"]
     origin_secret_in_use = outputs.get("OriginSecretInUse") == "true"
     if "OriginSecretParameterName" in outputs:

@@ -21,6 +21,18 @@ from . import FUNCTIONS, ROOT
 DIST = ROOT / "dist"
 
 
+LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc")
+
+
+def without_local_runner(folder: str, names: list[str]) -> set[str]:
+    """What the copy leaves out: caches, and dev/ (the local runner, `make run`), which the staff command never
+    imports (the import contract in pyproject.toml)."""
+    left_out = set(LEFT_OUT(folder, names))
+    if Path(folder) == FUNCTIONS / "registrations":
+        left_out.add("dev")
+    return left_out
+
+
 def build(target: Path = DIST) -> Path:
     """Build the wheel into `target`; return its path."""
     target.mkdir(parents=True, exist_ok=True)
@@ -30,7 +42,7 @@ def build(target: Path = DIST) -> Path:
         shutil.copytree(
             FUNCTIONS / "registrations",
             source / "functions" / "registrations",
-            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+            ignore=without_local_runner,
         )
         out = source / "out"
         subprocess.run(  # nosec B603 # fixed argv: this Python's own pip, no shell

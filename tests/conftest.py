@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registrations import create_app
-from registrations.dev.local import (
+from registrations.local.store import (
     Dynalite,
     free_port,
     local_config,

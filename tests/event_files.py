@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from registrations.event import EVENT_FILE
+from registrations.meeting import EVENT_FILE
 
 # Every PENDING_FACTS key filled in, as TOML values.
 FILLED = {

@@ -69,9 +69,9 @@ class Clock:
 
 def followup_message(event, item, teams_link, papers, mail_from, now):
     """The follow-up as the deliverer builds it, for one registrant (papers: (title, url) pairs)."""
-    from registrations.links import ManageLinks
+    from registrations.delivery.publication import Publication, PublishedPaper
     from registrations.mail.confirmation import ConfirmationMailer
-    from registrations.publication import Publication, PublishedPaper
+    from registrations.registration.personal_link import ManageLinks
 
     mailer = ConfirmationMailer(event, ManageLinks("test-secret", event), mail_from, "https://aanmelden.example")
     published = Publication(event.id, 1, "", teams_link, tuple(PublishedPaper(t, url=u) for t, u in papers))

@@ -1,10 +1,10 @@
-"""SES delivery events as EventBridge hands them to the function, for the tests of delivery_status.py."""
+"""SES delivery events as EventBridge hands them to the function, for the tests of delivery/ses_events.py."""
 
 from __future__ import annotations
 
-from registrations.event import load_event
+from registrations.meeting import load_meeting
 
-EVENT = load_event()
+EVENT = load_meeting()
 EMAIL = "j.vanthoff@gemeente.example"
 
 

@@ -13,13 +13,13 @@ from .settings import Clock, ConfigError, Settings
 if TYPE_CHECKING:
     from flask import Flask
 
-    from .delivery import Deliverer
-    from .event import Event
-    from .links import ManageLinks
+    from .console.papers import PublicationLike
+    from .delivery.deliverer import Deliverer
     from .mail.confirmation import ConfirmationMailer
     from .mail.senders import Sender
+    from .meeting import Meeting
     from .observability.metrics import Metrics
-    from .papers import PublicationLike
+    from .registration.personal_link import ManageLinks
     from .repository import RegistrationRepository
     from .web.papers import PaperLocation
 
@@ -35,7 +35,7 @@ def create_app(
     clock: Clock | None = None,
     transport: Sender | None = None,
     on_write: Callable[[], None] | None = None,
-    event: Event | None = None,
+    event: Meeting | None = None,
     metrics: Metrics | None = None,
     publication: Callable[[], PublicationLike | None] | None = None,
     paper_location: PaperLocation | None = None,
@@ -45,21 +45,21 @@ def create_app(
     The test doubles come in as arguments: `table` (a DynamoDB Table, or a stand-in that fails), `clock` and
     `transport` (a mail sender; the app itself sends nothing, but settings are checked the same way).
     `on_write` is called after every write that owes mail (the local worker's wake-up). `metrics`: where the
-    registrations and refusals are counted (observability/metrics.py; none by default, EMF on Lambda: wsgi.py).
+    registrations and refusals are counted (observability/metrics.py; none by default, EMF on Lambda: web/wsgi.py).
     `publication` gives the follow-up as published now, and `paper_location` where a published paper is
-    (console_store.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
+    (console/store.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
     for `make run`).
     `event`: other facts than event.toml's (tests of a moved or called-off meeting).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
-    from .console_store import paper_location_from_settings
-    from .inboxes import InboxRecords
+    from .console.store import paper_location_from_settings
     from .mail.composer import in_sentence
     from .observability.metrics import NO_METRICS
-    from .registering import Registering, nothing
-    from .self_service import SelfService
+    from .registration.inboxes import InboxRecords
+    from .registration.personal import SelfService
+    from .registration.registering import Registering, nothing
     from .web import api, errors, guards, papers, personal
 
     parts = _Parts.wire(config, table, clock, transport, event)
@@ -92,20 +92,20 @@ def create_deliverer(
     table: Any = None,
     clock: Clock | None = None,
     transport: Sender | None = None,
-    event: Event | None = None,
+    event: Meeting | None = None,
     metrics: Metrics | None = None,
 ) -> Deliverer:
-    """Wire the deliverer (delivery.py) from the same settings as the app: every trigger runs this one."""
-    from .channels import Channel, StateChannel
-    from .delivery import Deliverer
-    from .followup_mail import FollowupChannel
-    from .inboxes import InboxRecords
+    """Wire the deliverer (delivery/deliverer.py) from the same settings as the app: every trigger runs this one."""
+    from .delivery.channels import Channel, StateChannel
+    from .delivery.deliverer import Deliverer
+    from .delivery.followup import FollowupChannel
+    from .delivery.mailbox_limits import MailboxLimits
+    from .delivery.meeting_channels import MeetingChannel, ReminderChannel
     from .mail.meeting_mail import MeetingMailer
     from .mail.rate import RateLimiter
     from .mail.senders import sender_from_settings
-    from .mailbox_limits import MailboxLimits
-    from .meeting_channels import MeetingChannel, ReminderChannel
     from .observability.metrics import NO_METRICS
+    from .registration.inboxes import InboxRecords
 
     parts = _Parts.wire(config, table, clock, transport, event)
     sender = transport or sender_from_settings(parts.settings)
@@ -127,8 +127,8 @@ def create_deliverer(
 
 
 def _current_publication(parts: _Parts) -> Callable[[], PublicationLike | None]:
-    """The follow-up as published now (publication.py), read when a page or a paper asks for it."""
-    from . import publication
+    """The follow-up as published now (delivery/publication.py), read when a page or a paper asks for it."""
+    from .delivery import publication
 
     return lambda: publication.current(parts.repository, parts.event.id)
 
@@ -138,7 +138,7 @@ class _Parts:
     """What the app and the deliverer share."""
 
     settings: Settings
-    event: Event
+    event: Meeting
     repository: RegistrationRepository
     clock: Clock
     links: ManageLinks
@@ -151,12 +151,12 @@ class _Parts:
         table: Any,
         clock: Clock | None,
         transport: Sender | None,
-        event: Event | None = None,
+        event: Meeting | None = None,
     ) -> _Parts:
-        from .event import load_event
-        from .links import ManageLinks
         from .mail.confirmation import ConfirmationMailer
+        from .meeting import load_meeting
         from .observability.logs import bind_meeting
+        from .registration.personal_link import ManageLinks
         from .repository import LazyTable, RegistrationRepository
         from .settings import make_clock
 
@@ -164,7 +164,7 @@ class _Parts:
         settings.check(has_transport=transport is not None)
         logging.getLogger("registrations").setLevel(settings.log_level)
         # event.toml is read (and checked) at every start: bad facts stop the function here (EventFileError).
-        event = event or load_event()
+        event = event or load_meeting()
         bind_meeting(event.id)  # the meeting's id on every JSON log line
         repository = RegistrationRepository(
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)

@@ -9,15 +9,14 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable, Iterator
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
-from boto3.dynamodb.conditions import Key
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+if TYPE_CHECKING:
+    from botocore.config import Config
 
-from .exceptions import RegistrationNotFound, StoreUnavailable
+from .errors import RegistrationNotFound, StoreUnavailable
 
 # The key schema is defined once, in this JSON file; infra/ and the local bootstrap both read it.
 TABLE_SCHEMA_FILE = Path(__file__).with_name("table_schema.json")
@@ -28,23 +27,28 @@ TTL_ATTRIBUTE = "expires_at"
 REGISTRATION_ID = "registration_id"
 REGISTRATION_ID_INDEX = "registration-id"
 
+
 # A person is waiting on the other side of the form: when the store hangs, a 503 ("probeer het over een paar
 # minuten opnieuw") within seconds beats a spinner. A put answers in ~10 ms in the region, so 1.5 s without a byte
 # is a hang, not a slow answer; 1 s is ample for a connect in the region. Two attempts in all: the one retry covers
 # a dropped connection or a short throttle. Worst case (store_call_bound): 2 × (1 + 1.5) + 1 s backoff = 6 s per
 # call. The former `max_attempts: 3` meant 3 *retries* (4 attempts of 2 + 3 s): a hang took 13.6 s to answer.
-BOTO_CONFIG = Config(
-    connect_timeout=1,
-    read_timeout=1.5,
-    retries={"mode": "standard", "total_max_attempts": 2},
-)
+@cache
+def boto_config() -> Config:
+    """The store client's configuration. boto3 is imported on first use, never with this module: the staff
+    command's --help needs none of it (tests/integration/test_staff_imports.py)."""
+    from botocore.config import Config
+
+    return Config(connect_timeout=1, read_timeout=1.5, retries={"mode": "standard", "total_max_attempts": 2})
+
+
 # botocore's standard mode sleeps at most 2^(n-1) s (capped at 20 s) before the n-th retry.
 MAX_BACKOFF_SECONDS = 20.0
 
 
-def total_attempts(config: Config = BOTO_CONFIG) -> int:
+def total_attempts(config: Config | None = None) -> int:
     """The attempts botocore makes per call, the first included (`max_attempts` counts only the retries)."""
-    retries: dict[str, Any] = config.retries or {}
+    retries: dict[str, Any] = (config or boto_config()).retries or {}
     if "total_max_attempts" in retries:
         return int(retries["total_max_attempts"])
     if "max_attempts" in retries:
@@ -52,9 +56,10 @@ def total_attempts(config: Config = BOTO_CONFIG) -> int:
     return 3  # standard mode's default
 
 
-def store_call_bound(config: Config = BOTO_CONFIG) -> float:
+def store_call_bound(config: Config | None = None) -> float:
     """The longest one DynamoDB call can take to fail when the store accepts connections but never answers:
     every attempt waits out its connect and read timeouts, and every retry first sleeps its longest backoff."""
+    config = config or boto_config()
     attempts = total_attempts(config)
     backoff = sum(min(2.0 ** (n - 1), MAX_BACKOFF_SECONDS) for n in range(1, attempts))
     return attempts * (float(config.connect_timeout) + float(config.read_timeout)) + backoff
@@ -62,7 +67,9 @@ def store_call_bound(config: Config = BOTO_CONFIG) -> float:
 
 def dynamodb_resource(region: str, endpoint_url: str | None = None, session: Any = None) -> Any:
     """`session`: a boto3 Session (the staff command's, with the staff member's profile); default boto3's own."""
-    return (session or boto3).resource("dynamodb", region_name=region, endpoint_url=endpoint_url, config=BOTO_CONFIG)
+    import boto3
+
+    return (session or boto3).resource("dynamodb", region_name=region, endpoint_url=endpoint_url, config=boto_config())
 
 
 class LazyTable:
@@ -86,6 +93,13 @@ class LazyTable:
         return getattr(self._get(), name)
 
 
+def key_condition(name: str) -> Any:
+    """boto3's condition on a key attribute (Key), imported on first use like the rest of boto3."""
+    from boto3.dynamodb.conditions import Key
+
+    return Key(name)
+
+
 class ConditionFailed(Exception):
     """A write's condition did not hold; each caller says what that means in the domain."""
 
@@ -93,6 +107,8 @@ class ConditionFailed(Exception):
 def call(operation: Callable[..., Any], **request: Any) -> Any:
     """One DynamoDB call. The one translation of its errors: a failed condition becomes ConditionFailed, and
     anything else the store or the network says becomes StoreUnavailable (503: try again later)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
     try:
         return operation(**request)
     except ClientError as exc:
@@ -233,7 +249,7 @@ class RegistrationRepository:
         response = call(
             self.table.query,
             IndexName=REGISTRATION_ID_INDEX,
-            KeyConditionExpression=Key(REGISTRATION_ID).eq(registration_id),
+            KeyConditionExpression=key_condition(REGISTRATION_ID).eq(registration_id),
         )
         for key in response.get("Items", []):
             if key.get(PARTITION_KEY) == event_id:
@@ -257,7 +273,7 @@ class RegistrationRepository:
     def owing_mail(self, event_id: str) -> Iterator[dict[str, Any]]:
         """The registrations of one event that owe an email or have a send in progress (for the sweep)."""
         query: dict[str, Any] = {
-            "KeyConditionExpression": Key(PARTITION_KEY).eq(event_id),
+            "KeyConditionExpression": key_condition(PARTITION_KEY).eq(event_id),
             "FilterExpression": "attribute_exists(#owed) OR attribute_exists(#claim_for)",
             "ExpressionAttributeNames": {"#owed": "mail_owed", "#claim_for": "mail_claim_for"},
         }
@@ -274,7 +290,7 @@ class RegistrationRepository:
             names.update(more_names)
             values.update(more_values)
         query: dict[str, Any] = {
-            "KeyConditionExpression": Key(PARTITION_KEY).eq(event_id),
+            "KeyConditionExpression": key_condition(PARTITION_KEY).eq(event_id),
             "FilterExpression": " OR ".join(f"({expression})" for expression, _, _ in filters),
             "ExpressionAttributeNames": names,
         }
@@ -286,7 +302,10 @@ class RegistrationRepository:
         """The items of a partition other than a meeting's whose sort key starts with `prefix` (publications)."""
         return list(
             self._pages(
-                {"KeyConditionExpression": Key(PARTITION_KEY).eq(partition) & Key(SORT_KEY).begins_with(prefix)}
+                {
+                    "KeyConditionExpression": key_condition(PARTITION_KEY).eq(partition)
+                    & key_condition(SORT_KEY).begins_with(prefix)
+                }
             )
         )
 
@@ -316,7 +335,7 @@ class RegistrationRepository:
 
     def for_event(self, event_id: str) -> Iterator[dict[str, Any]]:
         """Every registration of one event, following DynamoDB's 1 MB pages to the end."""
-        return self._pages({"KeyConditionExpression": Key(PARTITION_KEY).eq(event_id)})
+        return self._pages({"KeyConditionExpression": key_condition(PARTITION_KEY).eq(event_id)})
 
     def _pages(self, query: dict[str, Any]) -> Iterator[dict[str, Any]]:
         while True:

@@ -63,7 +63,7 @@ class Settings:
     ses_configuration_set: str = ""
     # A named AWS profile (the staff command's --profile); never set on Lambda, whose role gives the credentials.
     aws_profile: str = ""
-    # The private bucket of the staff spreadsheet (spreadsheet.py); empty: no spreadsheet in S3.
+    # The private bucket of the staff spreadsheet (reports/spreadsheet.py); empty: no spreadsheet in S3.
     export_bucket: str = ""
     # Only for a local S3-compatible server (tests); None means AWS.
     s3_endpoint: str | None = None
@@ -72,7 +72,7 @@ class Settings:
     origin_secret: str = ""
     # Emails per second at most: SES's maximum send rate for the account (14 by default in a new region).
     mail_rate: float = 14.0
-    # The staff topic (SNS) of the staff alert (staff_alert.py), set by the deploy step; empty locally: the outbox.
+    # The staff topic (SNS) of the staff alert (delivery/staff_alert.py), set by the deploy step; empty locally: the outbox.
     staff_alert_topic: str = ""
 
     @classmethod

@@ -1,7 +1,7 @@
 """MkDocs hook: loads the event facts (the single source, read-only) and fills them into the pages.
 
 Markdown pages may use:
-- {{ event.<fact> }}: a fact from event.toml (through `registrations.event.Event`), or one of the derived
+- {{ event.<fact> }}: a fact from event.toml (through `registrations.meeting.Meeting`), or one of the derived
   texts in `DERIVED` below; a fact VNG has still to supply (`PENDING_FACTS`) shows as "[nog in te vullen: ...]";
 - {{ registration_form }}: the error summary, the closed notice and the form, from the one form template that
   the function's no-JavaScript error page uses too;
@@ -27,7 +27,7 @@ import jinja2
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "functions"))
 
-from registrations.event import PENDING_FACTS, Event, dutch_date, load_event  # noqa: E402
+from registrations.meeting import PENDING_FACTS, Meeting, dutch_date, load_meeting  # noqa: E402
 from registrations.settings import make_clock  # noqa: E402
 from registrations.web.api import CONFIRMATION_PATH  # noqa: E402
 
@@ -40,7 +40,7 @@ UNUSED_THEME_ASSETS = re.compile(
 )
 
 
-def pending_fact(event: Event, key: str) -> str:
+def pending_fact(event: Meeting, key: str) -> str:
     """A fact VNG still has to supply: its value as page text, or a visible marker while it is empty."""
     value = getattr(event, key)
     if value is None:
@@ -48,7 +48,7 @@ def pending_fact(event: Event, key: str) -> str:
     return dutch_date(value) if isinstance(value, dt.date) else str(value)
 
 
-def _link_or_marker(event: Event, key: str, text: str | None, href: str) -> str:
+def _link_or_marker(event: Meeting, key: str, text: str | None, href: str) -> str:
     value = getattr(event, key)
     if value is None:
         return pending_fact(event, key)
@@ -70,7 +70,7 @@ DERIVED = {
 }
 
 log = logging.getLogger("mkdocs.hooks.event")
-_event = load_event()
+_event = load_meeting()
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
 
@@ -87,7 +87,7 @@ def build_moment(env=os.environ) -> dt.datetime:
     return moment
 
 
-def registration_open(event: Event = _event, env=os.environ) -> bool:
+def registration_open(event: Meeting = _event, env=os.environ) -> bool:
     return event.is_registration_open(build_moment(env))
 
 
@@ -129,7 +129,7 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     return cancelled_notice(PLACEHOLDER.sub(replace, markdown), _event)
 
 
-def cancelled_notice(markdown: str, event: Event) -> str:
+def cancelled_notice(markdown: str, event: Meeting) -> str:
     """A called-off meeting: every page says so plainly, right under its heading (or at the top)."""
     if not event.cancelled:
         return markdown

@@ -18,7 +18,8 @@ from typing import Any
 from waitress.server import create_server
 
 from deploy.infra import header_policies, load_template, origin_custom_headers
-from registrations.dev.local import app_with_worker, local_config, prepare_table, site_and_api
+from registrations.dev.local import app_with_worker, site_and_api
+from registrations.local.store import local_config, prepare_table
 from registrations.repository import dynamodb_resource
 
 from ..conftest import OPEN_MOMENT

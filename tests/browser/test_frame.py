@@ -10,13 +10,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from registrations.event import load_event
+from registrations.meeting import load_meeting
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 from tests.browser.test_manage import register
 
 pytestmark = pytest.mark.browser
 
-EVENT = load_event()
+EVENT = load_meeting()
 OPEN = "2023-05-10T10:00"
 SUMMARY_RED = "rgb(179, 38, 30)"  # --reg-red
 # The frame's parts, as HTML without the page's own state (which menu item is the current page).

@@ -13,7 +13,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
 
-from registrations.exceptions import ForeignOrigin
+from registrations.errors import ForeignOrigin
 from tests.mailbox import manage_path, messages
 
 from .conftest import DESKTOP, MOBILE, format_violations, run_axe

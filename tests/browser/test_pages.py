@@ -6,10 +6,10 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from registrations.event import load_event
+from registrations.meeting import load_meeting
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 
-EVENT = load_event()
+EVENT = load_meeting()
 
 # The six pages and the 404 page, with their main heading.
 PAGES = [

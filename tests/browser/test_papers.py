@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from registrations.owner_only import private_folder, write_private
-from registrations.publication import PublishedPaper, publish
+from registrations.delivery.publication import PublishedPaper, publish
+from registrations.local.owner_only import private_folder, write_private
 from registrations.repository import RegistrationRepository, dynamodb_resource
 from tests.console_support import PDF, TEAMS
 

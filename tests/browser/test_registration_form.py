@@ -9,16 +9,16 @@ from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
 
 from registrations.dev.local import build_site
-from registrations.event import load_event
-from registrations.exceptions import DuplicateRegistration, StoreUnavailable
+from registrations.errors import DuplicateRegistration, StoreUnavailable
+from registrations.meeting import load_meeting
+from registrations.registration.validation import MESSAGES
 from registrations.repository import dynamodb_resource
-from registrations.validation import MESSAGES
 from registrations.web import honeypot
 from registrations.web.errors import error_body
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 from tests.mailbox import wait_for_messages
 
-EVENT = load_event()
+EVENT = load_meeting()
 CLOSED_MOMENT = "2023-05-25T08:00"
 CONFIRMATION = "/aanmelden/bevestiging/"
 TEXT_FIELDS = ("given_name", "family_name", "email", "on_behalf_of", "remark")
@@ -309,7 +309,7 @@ def test_a_second_registration_gets_the_duplicate_message_and_keeps_the_values(l
     expect(summary).to_be_focused()
     expect(page.locator("#registration-summary-title")).to_have_text("U bent al aangemeld")
     expect(page.locator("#registration-summary-message")).to_have_text(
-        DuplicateRegistration(contact=load_event().contact_email).message
+        DuplicateRegistration(contact=load_meeting().contact_email).message
     )
     assert typed_values(page) == before
     [item] = stored(live_server.config)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from registrations.dev.local import PROJECT_ROOT
-from registrations.validation import FIELDS
+from registrations.local.store import PROJECT_ROOT
+from registrations.registration.validation import FIELDS
 from registrations.web import honeypot
 
 # Attributes that make the browser fetch something (links to read elsewhere, <a href>, are fine).

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from registrations.event import PENDING_FACTS, dutch_date, load_event
+from registrations.meeting import PENDING_FACTS, dutch_date, load_meeting
 
-EVENT = load_event()
+EVENT = load_meeting()
 
 
 def article_text(built_site: Path, page: str) -> str:

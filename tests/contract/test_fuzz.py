@@ -37,9 +37,9 @@ from werkzeug.datastructures import Headers
 from benchmarks import results
 from benchmarks.results import Figure
 from registrations import create_app, create_deliverer
-from registrations.dev.local import local_config, prepare_table
-from registrations.event import load_event
-from registrations.links import ManageLinks
+from registrations.local.store import local_config, prepare_table
+from registrations.meeting import load_meeting
+from registrations.registration.personal_link import ManageLinks
 from registrations.repository import RegistrationRepository, dynamodb_resource
 from registrations.web import guards, honeypot
 from tests.browser.conftest import LiveServer
@@ -159,12 +159,12 @@ def real_tokens(config: dict[str, Any]) -> tuple[str, str]:
         str(m["To"].addresses[0].addr_spec): manage_path(m).rsplit("/", 1)[1] for m in messages(config["MAIL_OUTBOX"])
     }
     table = dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table(config["REGISTRATIONS_TABLE"])
-    RegistrationRepository(table).revoke_links(load_event().id, REVOKED)
+    RegistrationRepository(table).revoke_links(load_meeting().id, REVOKED)
     return tokens[REGISTERED], tokens[REVOKED]
 
 
 def not_registered_token(config: dict[str, Any]) -> str:
-    return ManageLinks(config["TOKEN_SECRET"], load_event()).token_for("nooit-uitgegeven-id", 1)
+    return ManageLinks(config["TOKEN_SECRET"], load_meeting()).token_for("nooit-uitgegeven-id", 1)
 
 
 def write_figures(

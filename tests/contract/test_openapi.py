@@ -25,13 +25,14 @@ from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
 from openapi_spec_validator import validate as validate_spec
 
-from registrations import MAX_BODY_BYTES, create_app, create_deliverer, exceptions
-from registrations.event import OTHER_ORGANISATION, load_event
-from registrations.items import new_registration_id
-from registrations.links import MAX_TOKEN_LENGTH, ManageLinks
-from registrations.publication import Publication, PublishedPaper
+from registrations import MAX_BODY_BYTES, create_app, create_deliverer
+from registrations import errors as domain_errors
+from registrations.delivery.publication import Publication, PublishedPaper
+from registrations.meeting import OTHER_ORGANISATION, load_meeting
+from registrations.registration.item import new_registration_id
+from registrations.registration.personal_link import MAX_TOKEN_LENGTH, ManageLinks
+from registrations.registration.validation import CONSENT_VALUES, FIELDS, MAX_LENGTHS
 from registrations.repository import RegistrationRepository
-from registrations.validation import CONSENT_VALUES, FIELDS, MAX_LENGTHS
 from registrations.web import guards, honeypot
 from registrations.web.api import MAX_JSON_DEPTH
 from registrations.web.errors import HTTP_MESSAGES, STATUS, UNEXPECTED
@@ -93,7 +94,7 @@ def test_every_route_under_api_is_described_and_every_operation_is_served(spec, 
 
 
 def test_the_choices_are_the_ones_in_event_toml(spec):
-    event = load_event()
+    event = load_meeting()
     assert schema(spec, "Organisation")["enum"] == [c.value for c in event.organisation_choices]
     assert event.organisation_choices[-1].value == OTHER_ORGANISATION
     assert schema(spec, "Role")["enum"] == [c.value for c in event.roles]
@@ -123,7 +124,7 @@ def test_the_honeypot_is_described_by_the_name_the_form_uses(spec):
 def test_the_token_is_described_as_links_py_makes_it(spec):
     token = spec["components"]["parameters"]["Token"]["schema"]
     assert token["maxLength"] == MAX_TOKEN_LENGTH
-    links = ManageLinks("a-secret-only-for-this-test", load_event())
+    links = ManageLinks("a-secret-only-for-this-test", load_meeting())
     for version in (1, 2, 10, 12345):
         made = links.token_for(new_registration_id(), version)
         assert token["minLength"] <= len(made) <= token["maxLength"]
@@ -144,8 +145,12 @@ def test_the_security_headers_are_the_ones_guards_set(spec):
 def error_code_statuses() -> dict[str, set[int]]:
     """Every error code the app can answer with, and the statuses it answers it with (web/errors.py)."""
     statuses: dict[str, set[int]] = {}
-    for cls in vars(exceptions).values():
-        if isinstance(cls, type) and issubclass(cls, exceptions.RegistrationError) and cls.code != "registration_error":
+    for cls in vars(domain_errors).values():
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, domain_errors.RegistrationError)
+            and cls.code != "registration_error"
+        ):
             statuses.setdefault(cls.code, set()).add(STATUS.get(cls, 400))  # errors.py's default, as for RevokedLink
     for status, (code, _) in HTTP_MESSAGES.items():
         statuses.setdefault(code, set()).add(status)
@@ -234,7 +239,7 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_bytes(b"%PDF-1.7\n%%EOF\n")
     published = Publication(
-        load_event().id,
+        load_meeting().id,
         1,
         "2023-05-25T10:00:00+02:00",
         "https://teams.example/x",
@@ -253,7 +258,7 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
             ),
         )
     )
-    links = ManageLinks(app_config["TOKEN_SECRET"], load_event())
+    links = ManageLinks(app_config["TOKEN_SECRET"], load_meeting())
     stranger = f"/api/mijn-aanmelding/{links.token_for('nooit-uitgegeven-id', 1)}"
     bad = "/api/mijn-aanmelding/dit-is-geen-geldige-link"
     other = {**valid_form, "email": "ander@gemeente.example"}
@@ -267,7 +272,7 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
     def revoked() -> str:
         path = personal_path(app_config, clock, other["email"])
         RegistrationRepository(app.extensions["registrations"].repository.table).revoke_links(
-            load_event().id, other["email"]
+            load_meeting().id, other["email"]
         )
         return path
 
@@ -373,8 +378,8 @@ def first_sentences() -> dict[str, str]:
     """Per error code, the first sentence of its Dutch message: what tells the codes apart on a page."""
     messages = {
         cls.code: cls.message
-        for cls in vars(exceptions).values()
-        if isinstance(cls, type) and issubclass(cls, exceptions.RegistrationError)
+        for cls in vars(domain_errors).values()
+        if isinstance(cls, type) and issubclass(cls, domain_errors.RegistrationError)
     }
     messages |= dict(HTTP_MESSAGES.values())
     return {
@@ -446,7 +451,7 @@ def body_for(method: str) -> dict[str, Any]:
 def test_any_path_gives_the_shared_statuses_as_described(spec, app_config, clock):
     """403 direct_request (an origin secret is set and the request did not come through CloudFront) and 405 for
     every operation's path, each validated against its response in components.responses."""
-    token = ManageLinks(app_config["TOKEN_SECRET"], load_event()).token_for("nooit-uitgegeven-id", 1)
+    token = ManageLinks(app_config["TOKEN_SECRET"], load_meeting()).token_for("nooit-uitgegeven-id", 1)
     app = create_app({**app_config, "ORIGIN_SECRET": "s" * 32}, clock=clock)
     client = own_page_client(app)
     responses = spec["components"]["responses"]

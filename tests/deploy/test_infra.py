@@ -26,10 +26,10 @@ from deploy.infra import (
 )
 from deploy.settings import all_settings, lambda_name, stage_settings
 from deploy.stage import stack_name
-from registrations.event import load_event
+from registrations.lambda_handler import STREAM_FILTER, STREAM_FILTERS, SWEEP_EVENT
+from registrations.meeting import load_meeting
+from registrations.reports.spreadsheet import EXPORT_KEYS
 from registrations.repository import REGISTRATION_ID, REGISTRATION_ID_INDEX, TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
-from registrations.spreadsheet import EXPORT_KEYS
-from registrations.triggers import STREAM_FILTER, STREAM_FILTERS, SWEEP_EVENT
 from registrations.web.guards import ORIGIN_SECRET_HEADER
 
 STAGES = ["production", "staging"]
@@ -311,9 +311,9 @@ def test_zappa_settings_deploy_safely(stage):
     assert {"boto3", "botocore", "tests", "docs", "site"} <= set(settings["exclude"])
     # Secrets and the values the stack decides are set at deploy time (deploy/stage.py), never committed.
     assert {"TOKEN_SECRET", "SITE_URL", "MAIL_SENDER"}.isdisjoint(settings["aws_environment_variables"])
-    assert settings["app_function"] == "registrations.wsgi.app"
+    assert settings["app_function"] == "registrations.web.wsgi.app"
     # Our dispatcher goes first (stream records, the sweep), and hands everything else to Zappa's handler.
-    assert settings["lambda_handler"] == "registrations.triggers.lambda_handler"
+    assert settings["lambda_handler"] == "registrations.lambda_handler.lambda_handler"
 
 
 @pytest.mark.parametrize("stage", STAGES)
@@ -520,7 +520,7 @@ def test_the_export_bucket_is_private_encrypted_unversioned_and_tls_only(resourc
 def test_the_export_files_are_deleted_when_the_retention_of_the_registrations_ends(resources):
     [rule] = resources["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     assert rule["Status"] == "Enabled" and "Prefix" not in rule and "Filter" not in rule
-    expires_at = load_event().expires_at
+    expires_at = load_meeting().expires_at
     deleted_at = dt.datetime.fromisoformat(rule["ExpirationDate"].replace("Z", "+00:00"))
     assert rule["ExpirationDate"] == lifecycle_date(expires_at)
     assert deleted_at.time() == dt.time(0) and dt.timedelta(0) <= deleted_at - expires_at < dt.timedelta(days=1)
@@ -656,8 +656,8 @@ def test_the_configuration_set_chooses_its_suppression(resources):
 
 
 def test_uploads_of_the_content_file_only_reach_the_function_behind_the_function_condition(template, resources):
-    from registrations.console_store import REPORT_KEY, UPLOAD_PREFIX
-    from registrations.followup_file import CONTENT_NAMES
+    from registrations.console.store import REPORT_KEY, UPLOAD_PREFIX
+    from registrations.console.upload import CONTENT_NAMES
 
     bucket = resources["ExportBucket"]
     # EventBridge, not a NotificationConfiguration naming the function: the bucket depends on nothing
@@ -683,7 +683,7 @@ def test_uploads_of_the_content_file_only_reach_the_function_behind_the_function
 
 
 def test_the_function_reads_the_uploads_writes_the_check_and_keeps_the_published_copies(resources):
-    from registrations.console_store import PUBLISHED_PREFIX, REPORT_KEY, STATE_KEY, UPLOAD_PREFIX
+    from registrations.console.store import PUBLISHED_PREFIX, REPORT_KEY, STATE_KEY, UPLOAD_PREFIX
 
     policy = resources["FunctionPublishesTheFollowUp"]["Properties"]
     assert policy["RoleName"] == {"Ref": "FunctionRole"}
@@ -702,7 +702,7 @@ def test_the_function_reads_the_uploads_writes_the_check_and_keeps_the_published
 
 
 def test_staff_may_upload_the_follow_up_and_read_the_check_and_nothing_more(resources):
-    from registrations.console_store import REPORT_KEY, UPLOAD_PREFIX
+    from registrations.console.store import REPORT_KEY, UPLOAD_PREFIX
 
     found = statements(resources, "StaffOperatorPolicy")
     s3 = {
@@ -720,7 +720,7 @@ def test_staff_may_upload_the_follow_up_and_read_the_check_and_nothing_more(reso
 
 
 def test_the_papers_answers_are_not_replaced_by_cloudfronts_error_page(resources):
-    from registrations.exceptions import InvalidLink, PapersOnlyForRegistrants, RevokedLink, UnknownPaper
+    from registrations.errors import InvalidLink, PapersOnlyForRegistrants, RevokedLink, UnknownPaper
     from registrations.web.errors import STATUS
 
     replaced = {
@@ -738,7 +738,7 @@ def test_the_papers_answers_are_not_replaced_by_cloudfronts_error_page(resources
 
 
 def test_the_function_may_publish_to_the_staff_topic_only(role_statements, template):
-    """The staff alert (staff_alert.py): sns:Publish on StaffAlertTopic, on nothing else; the deploy step hands the
+    """The staff alert (delivery/staff_alert.py): sns:Publish on StaffAlertTopic, on nothing else; the deploy step hands the
     function the topic's ARN from the stack's output."""
     publishing = [s for s in role_statements.values() if "sns:Publish" in as_list(s["Action"])]
     assert [s["Sid"] for s in publishing] == ["StaffAlertOnly"]

@@ -113,7 +113,7 @@ def test_the_zip_is_within_budget_and_holds_only_what_runs(lambda_zip, lambda_zi
         "jinja2",
         "email_validator",
     } <= top_level
-    assert "registrations/wsgi.py" in lambda_zip_names
+    assert "registrations/web/wsgi.py" in lambda_zip_names
     assert "registrations/event.toml" in lambda_zip_names
     assert "registrations/table_schema.json" in lambda_zip_names
     # ... and what Lambda provides, Zappa's deploy-time tools, the dev tools, tests, docs and the site are not.
@@ -156,7 +156,7 @@ def test_the_zip_root_handler_is_zappas_own(lambda_zip):
     with zipfile.ZipFile(lambda_zip) as archive:
         assert archive.read("handler.py") == archive.read("zappa/handler.py")
         settings = archive.read("zappa_settings.py").decode()
-    assert "APP_MODULE='registrations.wsgi'" in settings
+    assert "APP_MODULE='registrations.web.wsgi'" in settings
     assert "APP_FUNCTION='app'" in settings
     assert "DEBUG=False" in settings
     assert "LOG_LEVEL='INFO'" in settings

@@ -5,9 +5,9 @@ from __future__ import annotations
 import boto3
 import pytest
 
-import registrations.event
+import registrations.meeting
 from deploy import publish
-from registrations.event import PENDING_FACTS, load_event
+from registrations.meeting import PENDING_FACTS, load_meeting
 from tests.event_files import FILLED, event_file
 
 
@@ -24,11 +24,11 @@ def no_aws(monkeypatch):
 
 
 def use_event(monkeypatch, path):
-    monkeypatch.setattr(registrations.event, "load_event", lambda: load_event(path))
+    monkeypatch.setattr(registrations.meeting, "load_meeting", lambda: load_meeting(path))
 
 
 def test_the_check_names_every_empty_fact(tmp_path):
-    event = load_event(
+    event = load_meeting(
         event_file(
             tmp_path,
             accessibility_register_url='""',

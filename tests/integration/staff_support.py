@@ -11,12 +11,12 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from registrations.event import load_event
-from registrations.items import NewIds, new_item
+from registrations.meeting import load_meeting
+from registrations.registration.item import NewIds, new_item
+from registrations.registration.validation import ADDRESS_SPECIALS, NAME_FIELDS, validate
 from registrations.staff import cli
-from registrations.validation import ADDRESS_SPECIALS, NAME_FIELDS, validate
 
-EVENT = load_event()
+EVENT = load_meeting()
 MOMENT = dt.datetime(2023, 5, 10, 10, 0, tzinfo=EVENT.timezone)
 
 

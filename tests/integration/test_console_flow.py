@@ -10,8 +10,8 @@ import stat
 import pytest
 
 from registrations import create_app, create_deliverer
-from registrations.console_store import FolderConsoleStore
-from registrations.console_wiring import make_flow
+from registrations.console.store import FolderConsoleStore
+from registrations.console.wiring import make_flow
 from tests.conftest import own_page_client
 from tests.console_support import PDF, TEAMS, TEAMS_NEW, StandInPublications, code_in, content, docx, drop
 from tests.mailbox import manage_path, messages

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from registrations import create_app, create_deliverer
-from registrations.console_store import FolderConsoleStore
-from registrations.console_wiring import make_flow
-from registrations.publication import all_versions
+from registrations.console.store import FolderConsoleStore
+from registrations.console.wiring import make_flow
+from registrations.delivery.publication import all_versions
 from registrations.repository import RegistrationRepository
 from tests.conftest import own_page_client
 from tests.console_support import PDF, TEAMS, TEAMS_NEW, code_in, content, docx, drop
@@ -32,7 +32,7 @@ def deliverer(app_config, clock):
 
 @pytest.fixture
 def flow(deliverer, store):
-    return make_flow(deliverer, store)  # publication.py itself
+    return make_flow(deliverer, store)  # delivery/publication.py itself
 
 
 @pytest.fixture
@@ -197,7 +197,7 @@ def test_the_personal_link_downloads_the_published_paper(client, valid_form, flo
 
 def test_the_same_upload_handled_twice_at_once_publishes_one_version(flow, uploads, table, monkeypatch):
     """Two invocations for one upload: the one that loses the conditional put says "already published"."""
-    from registrations import publication
+    from registrations.delivery import publication
 
     drop(uploads, "vervolgmail.toml", content())
     flow.handle_upload("vervolgmail.toml")

@@ -10,10 +10,10 @@ import boto3
 import pytest
 
 from registrations import create_deliverer
-from registrations.console_store import S3ConsoleStore, published_key
-from registrations.console_wiring import handle_s3_event
+from registrations.console.store import S3ConsoleStore, published_key
+from registrations.console.wiring import handle_s3_event
+from registrations.lambda_handler import Dispatcher, route
 from registrations.settings import Settings
-from registrations.triggers import Dispatcher, route
 from tests.conftest import own_page_client
 from tests.console_support import PDF, Paper, StandInPublications, code_in, content, docx
 

@@ -10,9 +10,9 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ReadTimeoutError
 
 from registrations import create_app, create_deliverer
-from registrations.exceptions import StoreUnavailable
+from registrations.errors import StoreUnavailable
+from registrations.lambda_handler import SWEEP_EVENT, Dispatcher
 from registrations.repository import dynamodb_resource
-from registrations.triggers import SWEEP_EVENT, Dispatcher
 from tests.conftest import own_page_client
 from tests.doubles import RecordingSender, SendsThenDies
 from tests.mailbox import manage_path, messages

@@ -8,17 +8,17 @@ import io
 import pytest
 
 from registrations import create_app, create_deliverer
-from registrations.delivery_status import record_delivery_event
-from registrations.event import load_event
-from registrations.export import export_rows
+from registrations.delivery.ses_events import record_delivery_event
+from registrations.lambda_handler import Dispatcher
 from registrations.mail.senders import MailOutcomeUnknown
+from registrations.meeting import load_meeting
+from registrations.reports.export import export_rows
+from registrations.reports.summary import render_summary, summarise
 from registrations.repository import RegistrationRepository
-from registrations.summary import render_summary, summarise
-from registrations.triggers import Dispatcher
 from tests.conftest import own_page_client
 from tests.ses_events import EMAIL, ses_event
 
-EVENT = load_event()
+EVENT = load_meeting()
 
 
 @pytest.fixture

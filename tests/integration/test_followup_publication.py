@@ -9,7 +9,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from registrations import create_app, create_deliverer
-from registrations.triggers import SWEEP_EVENT, Dispatcher
+from registrations.lambda_handler import SWEEP_EVENT, Dispatcher
 from tests.conftest import own_page_client
 from tests.doubles import RecordingSender
 from tests.mailbox import manage_path, messages, text_of

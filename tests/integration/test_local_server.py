@@ -15,7 +15,8 @@ import boto3
 import pytest
 from boto3.dynamodb.conditions import Attr
 
-from registrations.dev.local import (
+from registrations.dev.server import LIMITS, REQUEST_DEADLINE
+from registrations.local.store import (
     ENDPOINT_FILE_NAME,
     LOCAL_REGION,
     LOCAL_TABLE,
@@ -23,7 +24,6 @@ from registrations.dev.local import (
     free_port,
     use_local_credentials,
 )
-from registrations.dev.server import LIMITS, REQUEST_DEADLINE
 from tests.integration.test_local_run import STARTED, Run
 from tests.raw_http import Answer, get, read_answer, send, serving, wait_closed
 

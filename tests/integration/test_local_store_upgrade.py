@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from registrations.dev.local import ensure_table
+from registrations.local.store import ensure_table
 from registrations.repository import REGISTRATION_ID_INDEX, dynamodb_resource
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from boto3.dynamodb.conditions import Key
 
 from registrations import create_app, create_deliverer
-from registrations.mailbox_limits import mailbox
+from registrations.registration.inboxes import mailbox
 from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages
 

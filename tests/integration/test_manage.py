@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 
 from registrations import create_app, create_deliverer
-from registrations.event import load_event
-from registrations.links import ManageLinks
+from registrations.meeting import load_meeting
+from registrations.registration.personal_link import ManageLinks
 from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages
 from tests.observed import json_text
@@ -209,7 +209,7 @@ def test_after_the_deadline_the_page_warns_that_registering_again_is_not_possibl
 
 def token_id(link: str) -> str:
     """The registration id a link names (the test reads its own link; the id is no secret without a signature)."""
-    return ManageLinks("any", load_event())._serializer.loads_unsafe(link.rsplit("/", 1)[1])[1][1]
+    return ManageLinks("any", load_meeting())._serializer.loads_unsafe(link.rsplit("/", 1)[1])[1][1]
 
 
 def bad_links(link: str) -> list[tuple[str, int, str]]:
@@ -230,7 +230,7 @@ def bad_links(link: str) -> list[tuple[str, int, str]]:
         ("/api/mijn-aanmelding/%00%ff", 400, "Deze link werkt niet"),
         ("/api/mijn-aanmelding/" + "a" * 3000, 400, "Deze link werkt niet"),
         (
-            "/api/mijn-aanmelding/" + ManageLinks("a-guessed-secret", load_event()).token_for(token_id(link), 1),
+            "/api/mijn-aanmelding/" + ManageLinks("a-guessed-secret", load_meeting()).token_for(token_id(link), 1),
             400,
             "Deze link werkt niet",
         ),
@@ -255,7 +255,7 @@ def test_every_bad_link_gets_a_clear_dutch_page_and_never_a_500(client, link, ta
 
 
 def test_a_foreign_link_made_with_this_secret_names_the_other_meeting(app_config, client):
-    other_event = dataclasses.replace(load_event(), id="een-andere-bijeenkomst")
+    other_event = dataclasses.replace(load_meeting(), id="een-andere-bijeenkomst")
     token = ManageLinks(app_config["TOKEN_SECRET"], other_event).token_for("Cj0S4TKi2Hu8rTci9lGgpQ", 1)
     response = client.get(f"/api/mijn-aanmelding/{token}")
     assert response.status_code == 400
@@ -272,7 +272,7 @@ def test_an_expired_link_says_until_when_it_worked(client, link, clock):
 
 
 def test_a_link_for_a_registration_that_does_not_exist(app, app_config, client):
-    token = ManageLinks(app_config["TOKEN_SECRET"], load_event()).token_for("nooit-uitgegeven-id", 1)
+    token = ManageLinks(app_config["TOKEN_SECRET"], load_meeting()).token_for("nooit-uitgegeven-id", 1)
     response = client.get(f"/api/mijn-aanmelding/{token}")
     assert response.status_code == 404
     assert "Deze aanmelding bestaat niet (meer)." in page_of(response)

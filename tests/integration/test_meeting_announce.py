@@ -11,15 +11,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from deploy.announce import run
-from registrations.calendar_facts import SENT_BEFORE, facts_of
+from registrations.delivery.meeting_changes import ANNOUNCEMENTS_PARTITION, announcements, plan
 from registrations.dev.run import announce_meeting_changes
-from registrations.event import load_event
-from registrations.meeting_changes import ANNOUNCEMENTS_PARTITION, announcements, plan
+from registrations.meeting import load_meeting
+from registrations.registration.calendar_facts import SENT_BEFORE, facts_of
 from registrations.repository import RegistrationRepository
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = dt.datetime(2023, 5, 30, 9, 0, tzinfo=AMS)
-EVENT = load_event()
+EVENT = load_meeting()
 MOVED = dataclasses.replace(
     EVENT,
     starts_at=dt.datetime(2023, 6, 14, 13, 30, tzinfo=AMS),

@@ -9,7 +9,7 @@ import html
 import pytest
 
 from registrations import create_app, create_deliverer
-from registrations.event import load_event
+from registrations.meeting import load_meeting
 from tests.conftest import own_page_client
 from tests.mailbox import manage_path, messages
 
@@ -18,7 +18,7 @@ REASON = "De stuurgroep heeft het besluit uitgesteld."
 
 @pytest.fixture
 def cancelled_event():
-    return dataclasses.replace(load_event(), cancelled=True, cancelled_reason=REASON)
+    return dataclasses.replace(load_meeting(), cancelled=True, cancelled_reason=REASON)
 
 
 @pytest.fixture

@@ -13,14 +13,14 @@ import pytest
 
 from deploy.announce import run
 from registrations import create_app, create_deliverer
-from registrations.event import load_event
+from registrations.meeting import load_meeting
 from registrations.repository import RegistrationRepository
 from tests.conftest import own_page_client
 from tests.integration.test_reminders_delivered import Kept, form
 from tests.mailbox import Clock
 
 AMS = ZoneInfo("Europe/Amsterdam")
-EVENT = load_event()
+EVENT = load_meeting()
 MOVED = dataclasses.replace(
     EVENT,
     starts_at=dt.datetime(2023, 6, 14, 14, 0, tzinfo=AMS),
@@ -197,7 +197,7 @@ def test_a_called_off_meeting_gives_a_cancel_to_every_active_registrant(
 def test_a_new_teams_link_with_the_moved_meeting_gives_one_email_not_two(
     registered, app_config, clock, sender, repository
 ):
-    from registrations import publication
+    from registrations.delivery import publication
 
     def publish(link: str) -> None:
         publication.publish(

@@ -11,10 +11,10 @@ import string
 import pytest
 
 from registrations import create_app, create_deliverer
+from registrations.lambda_handler import SWEEP_EVENT, Dispatcher
 from registrations.mail.senders import MailNotSent, MailOutcomeUnknown
 from registrations.observability.logs import JsonFormatter
 from registrations.observability.metrics import Metrics
-from registrations.triggers import SWEEP_EVENT, Dispatcher
 from tests.conftest import own_page_client
 from tests.doubles import BrokenSender, RecordingSender
 from tests.mailbox import manage_path, messages

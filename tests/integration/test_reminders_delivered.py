@@ -11,7 +11,7 @@ import icalendar
 import pytest
 
 from registrations import create_app, create_deliverer
-from registrations.mailbox_limits import MailboxLimits
+from registrations.delivery.mailbox_limits import MailboxLimits
 from registrations.repository import RegistrationRepository
 from tests.conftest import own_page_client
 from tests.mailbox import Clock
@@ -185,8 +185,8 @@ def test_the_summary_and_the_item_record_the_reminders_sent(registered, clock, d
 def test_after_publishing_the_reminder_carries_the_teams_link_and_the_papers(
     registered, clock, deliverer, sender, table
 ):
-    from registrations import publication
-    from registrations.event import load_event
+    from registrations.delivery import publication
+    from registrations.meeting import load_meeting
 
     teams = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_bench"
     clock.set("2023-06-01T10:00")
@@ -197,7 +197,7 @@ def test_after_publishing_the_reminder_carries_the_teams_link_and_the_papers(
         [publication.PublishedPaper("Robuustheidscriteria", url="https://vng.nl/criteria")],
         "code",
         "2023-06-01T10:00:00+02:00",
-        int(load_event().expires_at.timestamp()),
+        int(load_meeting().expires_at.timestamp()),
     )
     deliverer.sweep()  # the follow-up itself
     assert len(sender.messages) == 4 and sender.reminders() == []

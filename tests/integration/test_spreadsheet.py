@@ -1,4 +1,4 @@
-"""The always-current staff spreadsheet (registrations.spreadsheet): registrations from a real dynalite, the bucket
+"""The always-current staff spreadsheet (registrations.reports.spreadsheet): registrations from a real dynalite, the bucket
 on moto's standalone S3 server over HTTP, and the local folder of `make run`."""
 
 from __future__ import annotations
@@ -13,9 +13,7 @@ import boto3
 import openpyxl
 import pytest
 
-from registrations.repository import RegistrationRepository
-from registrations.settings import Settings
-from registrations.spreadsheet import (
+from registrations.reports.spreadsheet import (
     CSV_KEY,
     EXPORT_KEYS,
     SUMMARY_KEY,
@@ -26,6 +24,8 @@ from registrations.spreadsheet import (
     refresh_spreadsheet,
     take_snapshot,
 )
+from registrations.repository import RegistrationRepository
+from registrations.settings import Settings
 
 from .staff_support import EVENT, put_items, registration, run_cli
 
@@ -97,7 +97,7 @@ def test_a_trigger_writes_the_three_files_as_the_export_and_summary_commands_mak
 ):
     put_items(table, [*NASTY, {**registration(4), "status": "cancelled"}])
 
-    # When a trigger (a stream batch or the sweep) calls the refresh, as registrations/triggers.py will
+    # When a trigger (a stream batch or the sweep) calls the refresh, as registrations/lambda_handler.py will
     published = refresh_spreadsheet(repository, EVENT, settings, NOW)
 
     # Then the three stable keys hold exactly what `registrations export` and `summary` give

@@ -8,15 +8,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import load_event
+from registrations.delivery.staff_alert import OutboxNotifier, StaffAlert, TopicNotifier, alert_text
 from registrations.mail.composer import MessageComposer
 from registrations.mail.senders import OutboxSender
+from registrations.meeting import load_meeting
 from registrations.repository import RegistrationRepository
-from registrations.staff_alert import OutboxNotifier, StaffAlert, TopicNotifier, alert_text
 from tests.mailbox import messages, text_of
 
 AMS = ZoneInfo("Europe/Amsterdam")
-EVENT = load_event()
+EVENT = load_meeting()
 
 
 def at(text: str) -> dt.datetime:

@@ -11,7 +11,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from registrations import create_deliverer
-from registrations.corrections import make_confirmation_owed
+from registrations.registration.corrections import make_confirmation_owed
 from registrations.repository import RegistrationRepository
 
 from .staff_support import EVENT, outbox_recipients, put_items, registration, run_cli

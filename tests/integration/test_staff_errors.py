@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from registrations.dev.local import free_port
+from registrations.local.store import free_port
 from registrations.staff import EXIT_CODES, cli, store
 
 from .staff_support import put_items, registration, run_cli

@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 from boto3.dynamodb.conditions import Key
 
-from registrations.export import COLUMNS
+from registrations.reports.export import COLUMNS
 
 from .staff_support import EVENT, put_items, registration, run_cli
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from boto3.dynamodb.conditions import Key
 
-from registrations.dev.local import ENDPOINT_FILE_NAME, LOCAL_TABLE, Dynalite, local_config, prepare_table
+from registrations.local.store import ENDPOINT_FILE_NAME, LOCAL_TABLE, Dynalite, local_config, prepare_table
 from registrations.repository import dynamodb_resource
 
 from .staff_support import put_items, registration, run_cli

@@ -145,3 +145,20 @@ def test_without_a_table_the_installed_command_says_how_to_name_it(installed):
     assert result.returncode == 2
     assert "--table NAAM --region eu-central-1 --profile UW-PROFIEL" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_wheel_leaves_the_local_runner_out(installed):
+    bin_dir, home = installed
+    found = subprocess.run(
+        [
+            str(bin_dir / "python"),
+            "-c",
+            "import importlib.util as u; print(u.find_spec('registrations.dev'), u.find_spec('registrations.staff'))",
+        ],
+        capture_output=True,
+        text=True,
+        env=clean_env(bin_dir, home),
+        check=True,
+    ).stdout.split(" ", 1)
+    assert found[0] == "None", "dev/ (make run) is in the staff wheel"
+    assert found[1].startswith("ModuleSpec"), "the staff command itself is in the wheel"

@@ -1,6 +1,6 @@
 """The store failing under the app: paused mid-burst (SIGSTOP), killed and restarted, throttled.
 
-Bounds come from the client's configuration (repository.BOTO_CONFIG), never from a measured time: `make bench-faults`
+Bounds come from the client's configuration (repository.boto_config()), never from a measured time: `make bench-faults`
 measures the real time to 503. Each pausing or killing test has a dynalite of its own, never the shared one.
 """
 
@@ -22,14 +22,14 @@ from boto3.dynamodb.conditions import Key
 from botocore.awsrequest import AWSResponse
 
 from registrations import create_app, create_deliverer
-from registrations.dev.local import Dynalite, local_config, prepare_table
-from registrations.event import load_event
-from registrations.inboxes import InboxRecords
+from registrations.local.store import Dynalite, local_config, prepare_table
+from registrations.meeting import load_meeting
+from registrations.registration.inboxes import InboxRecords
 from registrations.repository import RegistrationRepository, dynamodb_resource, store_call_bound, total_attempts
 from tests.conftest import OPEN_MOMENT, own_page_client
 from tests.mailbox import manage_path, messages
 
-EVENT_ID = load_event().id
+EVENT_ID = load_meeting().id
 # Room for thread scheduling on a busy CI machine, on top of the configured bound; not a measured figure.
 SCHEDULING_SLACK = 2.0
 
@@ -50,7 +50,7 @@ def form(email: str) -> dict[str, str]:
 
 class PutAttempts:
     """A botocore hook that counts, per address, the attempts of each write a registration makes, as they go out
-    (retries included): the inbox's record (UpdateItem, inboxes.py), then the registration's put (PutItem)."""
+    (retries included): the inbox's record (UpdateItem, registration/inboxes.py), then the registration's put (PutItem)."""
 
     def __init__(self, inboxes: InboxRecords) -> None:
         self.inboxes = inboxes

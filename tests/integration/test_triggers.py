@@ -10,7 +10,7 @@ from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from registrations import create_app, create_deliverer
-from registrations.triggers import STREAM_FILTER, SWEEP_EVENT, Dispatcher
+from registrations.lambda_handler import STREAM_FILTER, SWEEP_EVENT, Dispatcher
 from tests.conftest import own_page_client
 from tests.doubles import RecordingSender
 from tests.mailbox import manage_path, messages

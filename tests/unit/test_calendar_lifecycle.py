@@ -12,11 +12,11 @@ import datetime as dt
 import icalendar
 import pytest
 
-from registrations.event import load_event
 from registrations.mail.ics import event_calendar, event_uid, invitation
+from registrations.meeting import load_meeting
 from tests.mailbox import followup_message
 
-EVENT = load_event()
+EVENT = load_meeting()
 SENDER = "netwerkbijeenkomst@vng.example"
 TEAMS = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0"
 BASE = {

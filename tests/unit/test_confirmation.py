@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from registrations.event import load_event
-from registrations.links import LinkKey, ManageLinks
 from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.ics import event_calendar, fold
+from registrations.meeting import load_meeting
+from registrations.registration.personal_link import LinkKey, ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
-EVENT = load_event()
+EVENT = load_meeting()
 SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.example>"
 NOW = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMS)
 ITEM = {

@@ -3,13 +3,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import EventFileError, load_event
+from registrations.meeting import EventFileError, load_meeting
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
 def test_facts_match_the_invitation_letter():
-    event = load_event()
+    event = load_meeting()
     assert event.starts_at == dt.datetime(2023, 6, 7, 13, 30, tzinfo=AMS)
     assert event.ends_at == dt.datetime(2023, 6, 7, 15, 0, tzinfo=AMS)
     assert event.last_registration_day == dt.date(2023, 5, 24)
@@ -31,11 +31,11 @@ def test_facts_match_the_invitation_letter():
     ],
 )
 def test_registration_is_open_up_to_and_including_the_last_day(moment, is_open):
-    assert load_event().is_registration_open(moment) is is_open
+    assert load_meeting().is_registration_open(moment) is is_open
 
 
 def test_expiry_is_the_end_plus_the_retention_period():
-    event = load_event()
+    event = load_meeting()
     assert event.expires_at - event.ends_at == dt.timedelta(days=event.retention_days)
 
 
@@ -43,4 +43,4 @@ def test_an_event_file_with_a_missing_fact_fails_with_a_clear_message(tmp_path):
     broken = tmp_path / "event.toml"
     broken.write_text('id = "x"\n', encoding="utf-8")
     with pytest.raises(EventFileError, match="missing or malformed"):
-        load_event(broken)
+        load_meeting(broken)

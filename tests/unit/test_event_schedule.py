@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import EVENT_FILE, EventFileError, load_event
+from registrations.meeting import EVENT_FILE, EventFileError, load_meeting
 from tests.event_files import event_file
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -18,24 +18,24 @@ def test_the_default_reminders_are_the_day_before_at_ten_and_an_hour_before(tmp_
     text = re.sub(r"(?m)^reminders = .*\n", "", EVENT_FILE.read_text(encoding="utf-8"))
     path = tmp_path / "event.toml"
     path.write_text(text, encoding="utf-8")
-    moments = [r.moment for r in load_event(path).reminders]
+    moments = [r.moment for r in load_meeting(path).reminders]
     assert moments == [dt.datetime(2023, 6, 6, 10, 0, tzinfo=AMS), dt.datetime(2023, 6, 7, 12, 30, tzinfo=AMS)]
-    assert [r.moment for r in load_event().reminders] == moments
+    assert [r.moment for r in load_meeting().reminders] == moments
 
 
 def test_a_meeting_may_set_other_reminders_or_none(tmp_path):
     path = event_file(tmp_path, reminders='["2 days before at 09:15", "30 minutes before", 2023-06-07T08:00:00]')
-    moments = [r.moment for r in load_event(path).reminders]
+    moments = [r.moment for r in load_meeting(path).reminders]
     assert moments == [
         dt.datetime(2023, 6, 5, 9, 15, tzinfo=AMS),
         dt.datetime(2023, 6, 7, 8, 0, tzinfo=AMS),
         dt.datetime(2023, 6, 7, 13, 0, tzinfo=AMS),
     ]
-    assert load_event(event_file(tmp_path, reminders="[]")).reminders == ()
+    assert load_meeting(event_file(tmp_path, reminders="[]")).reminders == ()
 
 
 def test_relative_reminders_move_with_the_meeting(tmp_path):
-    moved = load_event(event_file(tmp_path, date="2023-06-14"))
+    moved = load_meeting(event_file(tmp_path, date="2023-06-14"))
     assert [r.moment for r in moved.reminders] == [
         dt.datetime(2023, 6, 13, 10, 0, tzinfo=AMS),
         dt.datetime(2023, 6, 14, 12, 30, tzinfo=AMS),
@@ -60,11 +60,11 @@ def test_relative_reminders_move_with_the_meeting(tmp_path):
 )
 def test_bad_reminder_times_refuse_to_load_naming_the_key(tmp_path, value, message):
     with pytest.raises(EventFileError, match=message):
-        load_event(event_file(tmp_path, reminders=value))
+        load_meeting(event_file(tmp_path, reminders=value))
 
 
 def test_calling_the_meeting_off_closes_registration_and_says_why(tmp_path):
-    event = load_event(event_file(tmp_path, cancelled="true", cancelled_reason='"De sprekers zijn verhinderd"'))
+    event = load_meeting(event_file(tmp_path, cancelled="true", cancelled_reason='"De sprekers zijn verhinderd"'))
     assert event.cancelled
     assert not event.is_registration_open(dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMS))
     assert event.cancelled_text == (
@@ -76,7 +76,7 @@ def test_calling_the_meeting_off_closes_registration_and_says_why(tmp_path):
 
 
 def test_the_meeting_takes_place_by_default():
-    event = load_event()
+    event = load_meeting()
     assert not event.cancelled and event.cancelled_text == ""
     assert event.is_registration_open(dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMS))
 
@@ -92,4 +92,4 @@ def test_the_meeting_takes_place_by_default():
 )
 def test_a_cancelled_meeting_without_a_proper_reason_refuses_to_load(tmp_path, values, message):
     with pytest.raises(EventFileError, match=message):
-        load_event(event_file(tmp_path, **values))
+        load_meeting(event_file(tmp_path, **values))

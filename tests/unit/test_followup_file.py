@@ -8,8 +8,8 @@ import zipfile
 
 import pytest
 
-from registrations.followup_file import check_upload, confirmation_code, same_code
-from registrations.paper_files import MAX_PAPER_BYTES
+from registrations.console.paper_files import MAX_PAPER_BYTES
+from registrations.console.upload import check_upload, confirmation_code, same_code
 
 EVENT = "ibp-vth-2023-06-07"
 TEAMS = "https://teams.microsoft.com/l/meetup-join/19%3ameeting"

@@ -10,7 +10,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from registrations.event import load_event
+from registrations.meeting import load_meeting
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "functions" / "registrations" / "web" / "templates"
@@ -52,4 +52,4 @@ def test_every_menu_item_is_a_page_of_the_site():
 
 def test_the_site_name_is_the_events_title():
     """The MkDocs pages' titles end in site_name, the function's pages' in the event's title: the same words."""
-    assert mkdocs_config()["site_name"] == load_event().title
+    assert mkdocs_config()["site_name"] == load_meeting().title

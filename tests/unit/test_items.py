@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from registrations.event import load_event
-from registrations.items import NewIds, new_item
-from registrations.validation import validate
+from registrations.meeting import load_meeting
+from registrations.registration.item import NewIds, new_item
+from registrations.registration.validation import validate
 
-EVENT = load_event()
+EVENT = load_meeting()
 NOW = dt.datetime(2023, 5, 10, 10, 0, tzinfo=EVENT.timezone)
 FORM = {
     "given_name": "Jan",

@@ -15,14 +15,14 @@ from email.utils import getaddresses
 
 import pytest
 
-from registrations.event import load_event
-from registrations.items import MAIL_KINDS
-from registrations.links import ManageLinks
 from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.headers import address_header
+from registrations.meeting import load_meeting
+from registrations.registration.item import MAIL_KINDS
+from registrations.registration.personal_link import ManageLinks
 from tests.mailbox import followup_message
 
-EVENT = load_event()
+EVENT = load_meeting()
 NOW = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
 REGISTRANT = "jan@gemeente.example"
 MAX_NAME = 100  # the validation's limit for each name field

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from registrations.mailbox_limits import mailbox
+from registrations.registration.inboxes import mailbox
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from registrations.calendar_facts import SENT_BEFORE
-from registrations.event import load_event
-from registrations.links import ManageLinks
 from registrations.mail.meeting_mail import MeetingMailer
+from registrations.meeting import load_meeting
+from registrations.registration.calendar_facts import SENT_BEFORE
+from registrations.registration.personal_link import ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 ITEM = {
@@ -44,7 +44,7 @@ class Published:
 
 
 def mailer(event=None) -> MeetingMailer:
-    event = event or load_event()
+    event = event or load_meeting()
     return MeetingMailer(event, ManageLinks("s" * 32, event), "VNG <bijeenkomst@vng.example>", "https://site.example")
 
 
@@ -61,7 +61,7 @@ NOW = dt.datetime(2023, 6, 6, 10, 0, tzinfo=AMS)
 
 
 def test_the_reminder_before_the_link_is_published_says_it_follows_and_has_no_link():
-    event = load_event()
+    event = load_meeting()
     day_before = event.reminders[0]
     parsed, text, calendar, entry = received(mailer().reminder(ITEM, NOW, day_before, None, sequence=7))
     assert (
@@ -77,7 +77,7 @@ def test_the_reminder_before_the_link_is_published_says_it_follows_and_has_no_li
 
 
 def test_the_reminder_after_publishing_carries_the_teams_link_and_the_papers():
-    event = load_event()
+    event = load_meeting()
     published = Published(
         TEAMS, (Paper("Robuustheidscriteria", file="criteria 2023.pdf"), Paper("Landschap", url="https://vng.nl/l"))
     )
@@ -93,7 +93,7 @@ def test_the_reminder_after_publishing_carries_the_teams_link_and_the_papers():
 
 def test_the_change_notice_says_what_changed_old_to_new_and_updates_the_entry():
     moved = dataclasses.replace(
-        load_event(),
+        load_meeting(),
         starts_at=dt.datetime(2023, 6, 14, 14, 0, tzinfo=AMS),
         ends_at=dt.datetime(2023, 6, 14, 15, 30, tzinfo=AMS),
     )
@@ -115,7 +115,7 @@ def test_a_change_notice_without_a_change_is_refused():
 
 
 def test_the_called_off_notice_gives_the_reason_and_cancels_the_entry():
-    off = dataclasses.replace(load_event(), cancelled=True, cancelled_reason="De sprekers zijn verhinderd.")
+    off = dataclasses.replace(load_meeting(), cancelled=True, cancelled_reason="De sprekers zijn verhinderd.")
     parsed, text, calendar, entry = received(mailer(off).called_off(ITEM, NOW, SENT_BEFORE, sequence=15))
     assert parsed["Subject"] == "Afgelast. De bestuurlijke netwerkbijeenkomst IBP VTH van 7 juni 2023 gaat niet door"
     assert "van woensdag 7 juni 2023 gaat niet door. De sprekers zijn verhinderd." in text

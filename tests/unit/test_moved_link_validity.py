@@ -6,13 +6,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import load_event
-from registrations.exceptions import ExpiredLink
-from registrations.links import LinkKey, ManageLinks
+from registrations.errors import ExpiredLink
+from registrations.meeting import load_meeting
+from registrations.registration.personal_link import LinkKey, ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 SECRET = "t" * 32
-EVENT = load_event()
+EVENT = load_meeting()
 MOVED = dataclasses.replace(
     EVENT,
     starts_at=dt.datetime(2023, 6, 21, 13, 30, tzinfo=AMS),

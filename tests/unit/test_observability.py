@@ -24,7 +24,9 @@ NOW = dt.datetime(2023, 5, 10, 10, 0, tzinfo=dt.UTC)
 
 
 def record(message="registration stored for event %s", *args, level=logging.INFO, **extra):
-    made = logging.LogRecord("registrations.registering", level, __file__, 1, message, args or ("x",), None)
+    made = logging.LogRecord(
+        "registrations.registration.registering", level, __file__, 1, message, args or ("x",), None
+    )
     made.__dict__.update(extra)
     return made
 
@@ -39,7 +41,7 @@ def test_a_json_line_has_the_level_message_request_id_trigger_meeting_and_outcom
     assert line["trigger"] == "http"
     assert line["meeting"] == "ibp-vth-2023-06-07"
     assert line["outcome"] == "stored"
-    assert line["logger"] == "registrations.registering"
+    assert line["logger"] == "registrations.registration.registering"
     assert line["timestamp"].endswith("Z")
 
 
@@ -158,7 +160,7 @@ def test_a_sent_email_without_a_readable_owed_time_gives_no_lag_rather_than_one_
 
 
 def test_the_trigger_of_what_goes_to_zappa_is_an_s3_notification_or_else_http():
-    from registrations.triggers import trigger_of
+    from registrations.lambda_handler import trigger_of
 
     assert trigger_of({"Records": [{"eventSource": "aws:s3", "s3": {}}]}, "zappa") == "s3"
     assert trigger_of({"httpMethod": "GET", "path": "/api/health"}, "zappa") == "http"

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from registrations.dev.local import PROJECT_ROOT
-from registrations.event import EVENT_FILE, PENDING_FACTS, EventFileError, load_event
+from registrations.local.store import PROJECT_ROOT
+from registrations.meeting import EVENT_FILE, PENDING_FACTS, EventFileError, load_meeting
 from tests.event_files import FILLED, event_file
 
 
@@ -35,13 +35,13 @@ def test_every_pending_fact_is_in_event_toml():
 
 
 def test_empty_pending_facts_load_as_missing(tmp_path):
-    event = load_event(event_file(tmp_path, **{key: '""' for key in PENDING_FACTS}))
+    event = load_meeting(event_file(tmp_path, **{key: '""' for key in PENDING_FACTS}))
     assert event.missing_facts() == list(PENDING_FACTS)
     assert event.data_protection_officer_email is None and event.accessibility_statement_date is None
 
 
 def test_filled_pending_facts_load_with_their_types(tmp_path):
-    event = load_event(event_file(tmp_path, **FILLED))
+    event = load_meeting(event_file(tmp_path, **FILLED))
     assert event.missing_facts() == []
     assert event.data_protection_officer_email == "fg@vng.nl"
     assert event.accessibility_statement_date == dt.date(2023, 4, 20)
@@ -61,11 +61,11 @@ def test_filled_pending_facts_load_with_their_types(tmp_path):
 )
 def test_a_malformed_pending_fact_fails_with_a_clear_message(tmp_path, key, value):
     with pytest.raises(EventFileError, match=key):
-        load_event(event_file(tmp_path, **{key: value}))
+        load_meeting(event_file(tmp_path, **{key: value}))
 
 
 def test_an_empty_pending_fact_is_shown_marked(hook, monkeypatch, tmp_path):
-    monkeypatch.setattr(hook, "_event", load_event(event_file(tmp_path, **{key: '""' for key in PENDING_FACTS})))
+    monkeypatch.setattr(hook, "_event", load_meeting(event_file(tmp_path, **{key: '""' for key in PENDING_FACTS})))
     for key, label in PENDING_FACTS.items():
         assert render(hook, f"{{{{ event.{key} }}}}") == f"<mark>[nog in te vullen: {label}]</mark>"
     # A link to a missing address is no link, only the marker
@@ -74,7 +74,7 @@ def test_an_empty_pending_fact_is_shown_marked(hook, monkeypatch, tmp_path):
 
 
 def test_a_filled_pending_fact_is_shown_as_itself(hook, monkeypatch, tmp_path):
-    monkeypatch.setattr(hook, "_event", load_event(event_file(tmp_path, **FILLED)))
+    monkeypatch.setattr(hook, "_event", load_meeting(event_file(tmp_path, **FILLED)))
     assert render(hook, "{{ event.accessibility_statement_date }}") == "20 april 2023"
     assert render(hook, "{{ event.accessibility_audit_date }}") == "30 september 2023"
     assert render(hook, "{{ event.data_protection_officer_link }}") == "[fg@vng.nl](mailto:fg@vng.nl)"

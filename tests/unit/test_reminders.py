@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations import reminders
-from registrations.event import load_event
+from registrations.delivery import reminders
+from registrations.meeting import load_meeting
 
 AMS = ZoneInfo("Europe/Amsterdam")
-EVENT = load_event()
+EVENT = load_meeting()
 DAY_BEFORE, HOUR_BEFORE = EVENT.reminders
 
 

@@ -11,12 +11,12 @@ import pytest
 from botocore.stub import Stubber
 
 from registrations import create_deliverer
-from registrations.event import load_event
-from registrations.links import ManageLinks
 from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.senders import MailNotSent, MailOutcomeUnknown, SesSender
+from registrations.meeting import load_meeting
+from registrations.registration.personal_link import ManageLinks
 
-EVENT = load_event()
+EVENT = load_meeting()
 SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"
 ITEM = {
     "email": "jan@gemeente.example",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore import exceptions as aws
 
-from registrations.exceptions import StoreUnavailable
+from registrations.errors import StoreUnavailable
 from registrations.staff.errors import Target, explain
 
 TARGET = Target("vng-registrations-production", "eu-central-1", "vng-lezer")

@@ -8,8 +8,8 @@ import io
 import openpyxl
 import pytest
 
-from registrations.event import load_event
-from registrations.export import (
+from registrations.meeting import load_meeting
+from registrations.reports.export import (
     export_rows,
     family_name_sort_key,
     is_formula_risk,
@@ -18,9 +18,9 @@ from registrations.export import (
     write_csv,
     write_xlsx,
 )
-from registrations.summary import render_summary, summarise
+from registrations.reports.summary import render_summary, summarise
 
-EVENT = load_event()
+EVENT = load_meeting()
 
 
 # (cell as typed, cell in the CSV). Risky: = + - @ first, tab/CR/LF/NUL first, spaces before = + - @, full-width.

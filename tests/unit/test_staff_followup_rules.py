@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from registrations.channels import Round
-from registrations.followup_content import FollowupContent, FollowupContentError
-from registrations.followup_mail import FollowupChannel, received_version
+from registrations.console.content import FollowupContent, FollowupContentError
+from registrations.delivery.channels import Round
+from registrations.delivery.followup import FollowupChannel, received_version
+from registrations.delivery.publication import Publication, PublishedPaper
 from registrations.mail.rate import RateLimiter
-from registrations.publication import Publication, PublishedPaper
 
 NOW = dt.datetime(2023, 6, 1, 9, 0, tzinfo=dt.UTC)
 TEAMS = "https://teams.microsoft.com/l/meetup-join/x"

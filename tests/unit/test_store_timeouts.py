@@ -1,4 +1,4 @@
-"""The store client's timeouts and retries (repository.BOTO_CONFIG) bound how long a person waits when it hangs.
+"""The store client's timeouts and retries (repository.boto_config()) bound how long a person waits when it hangs.
 
 The bound is checked against behaviour: a real boto3 call to an endpoint on loopback that accepts every connection
 and never answers. It must give up within store_call_bound() (plus room for a busy machine), after exactly
@@ -18,8 +18,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 
-from registrations.dev.local import PROJECT_ROOT
-from registrations.repository import BOTO_CONFIG, dynamodb_resource, store_call_bound, total_attempts
+from registrations.local.store import PROJECT_ROOT
+from registrations.repository import boto_config, dynamodb_resource, store_call_bound, total_attempts
 
 SCRIPT = PROJECT_ROOT / "docs" / "assets" / "javascripts" / "registration.js"
 # Room for thread scheduling on a busy machine (2 cores shared), on top of the bound; not a measured figure.
@@ -123,7 +123,7 @@ def test_the_bound_and_the_attempts_hold_for_other_settings(silent_endpoint, con
     [
         # Worked out by hand from botocore's documentation: attempts × (connect + read) + 1 s, 2 s, 4 s … of
         # longest backoff before the 2nd, 3rd, 4th … attempt.
-        (BOTO_CONFIG, 2, 6.0),  # 2 × (1 + 1.5) + 1
+        (boto_config(), 2, 6.0),  # 2 × (1 + 1.5) + 1
         (Config(connect_timeout=2, read_timeout=3, retries={"mode": "standard", "max_attempts": 3}), 4, 27.0),
         (Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard"}), 3, 9.0),  # 3 × 2 + 1 + 2
         (Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "total_max_attempts": 1}), 1, 2.0),
@@ -138,4 +138,4 @@ def test_a_hanging_store_is_answered_before_the_page_script_gives_up():
     # The page's own timeout says only "niet verstuurd"; the API's 503 says what to do. It must come first, and a
     # registration makes one store call before a hang can fail it.
     send_timeout = int(re.search(r"SEND_TIMEOUT_MS = (\d+);", SCRIPT.read_text(encoding="utf-8"))[1]) / 1000
-    assert store_call_bound(BOTO_CONFIG) < send_timeout
+    assert store_call_bound(boto_config()) < send_timeout

@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from registrations import reminders
-from registrations.event import load_event
-from registrations.export import export_rows
-from registrations.summary import render_summary, summarise
+from registrations.delivery import reminders
+from registrations.meeting import load_meeting
+from registrations.reports.export import export_rows
+from registrations.reports.summary import render_summary, summarise
 
 AMS = ZoneInfo("Europe/Amsterdam")
-EVENT = load_event()
+EVENT = load_meeting()
 DAY_BEFORE, HOUR_BEFORE = EVENT.reminders
 
 

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.event import load_event
-from registrations.exceptions import ExpiredLink, ForeignLink, InvalidLink
-from registrations.links import LinkKey, ManageLinks
+from registrations.errors import ExpiredLink, ForeignLink, InvalidLink
+from registrations.meeting import load_meeting
+from registrations.registration.personal_link import LinkKey, ManageLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
-EVENT = load_event()
+EVENT = load_meeting()
 REGISTRATION_ID = "Cj0S4TKi2Hu8rTci9lGgpQ"
 OPEN = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMS)
 LINKS = ManageLinks("the-secret", EVENT)

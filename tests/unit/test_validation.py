@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from registrations.event import load_event
-from registrations.exceptions import InvalidRegistration
-from registrations.validation import MESSAGES, validate
+from registrations.errors import InvalidRegistration
+from registrations.meeting import load_meeting
+from registrations.registration.validation import MESSAGES, validate
 
-EVENT = load_event()
+EVENT = load_meeting()
 VALID = {
     "given_name": "Jan-Willem",
     "family_name": "van 't Hoff",

@@ -17,25 +17,23 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..owner_only import private_folder
-from ..web import access_log
-from .local import (
+from ..local.owner_only import private_folder
+from ..local.store import (
     DATA_DIR,
     ENDPOINT_FILE_NAME,
     PROJECT_ROOT,
     Dynalite,
-    app_with_worker,
-    build_site,
     local_config,
     prepare_table,
-    site_and_api,
     use_local_credentials,
 )
+from ..web import access_log
+from .local import app_with_worker, build_site, site_and_api
 from .server import local_server
 from .watch import DynaliteWatch
 
 if TYPE_CHECKING:
-    from ..event import Event
+    from ..meeting import Meeting
 
 log = logging.getLogger("registrations.dev.run")
 
@@ -157,17 +155,17 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
     return 1 if gave_up else 0
 
 
-def announce_meeting_changes(config: dict[str, Any], event: Event | None = None) -> str:
+def announce_meeting_changes(config: dict[str, Any], event: Meeting | None = None) -> str:
     """`make run` at its start: a change of the meeting's facts in event.toml is announced at once (on AWS the
     deploy step asks first, deploy/announce.py), so the local deliverer mails it. The line to print says what
     happened."""
-    from ..event import load_event
-    from ..meeting_changes import announce, plan
+    from ..delivery.meeting_changes import announce, plan
+    from ..meeting import load_meeting
     from ..repository import RegistrationRepository, dynamodb_resource
     from ..settings import Settings, make_clock
 
     settings = Settings.from_env({**os.environ, **config})
-    event = event or load_event()
+    event = event or load_meeting()
     repository = RegistrationRepository(
         dynamodb_resource(settings.aws_region, settings.dynamodb_endpoint).Table(settings.registrations_table)
     )

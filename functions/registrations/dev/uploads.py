@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ..console import ConsoleFlow
-from ..followup_file import CONTENT_NAMES
+from ..console.flow import ConsoleFlow
+from ..console.upload import CONTENT_NAMES
 
 log = logging.getLogger("registrations.dev.uploads")
 

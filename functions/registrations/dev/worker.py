@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..delivery import Deliverer
+from ..delivery.deliverer import Deliverer
 
 if TYPE_CHECKING:
     from .uploads import UploadWatch

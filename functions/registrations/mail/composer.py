@@ -21,7 +21,7 @@ from typing import Any
 
 import jinja2
 
-from ..event import Event, dutch_date
+from ..meeting import Meeting, dutch_date
 from .headers import address_header
 
 # The template (without .txt/.html) that each kind of email is written from.
@@ -63,7 +63,7 @@ def full_name(item: Mapping[str, Any]) -> str:
     return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
 
 
-def date_header(moment: dt.datetime, event: Event) -> str:
+def date_header(moment: dt.datetime, event: Meeting) -> str:
     """The Date header in the event's own time zone, as the reader's clock shows it."""
     return format_datetime(moment.astimezone(event.timezone))
 
@@ -79,7 +79,7 @@ class Attachment:
 
 @dataclass(frozen=True)
 class MessageComposer:
-    event: Event
+    event: Meeting
     from_address: str
 
     def subject(self, kind: str) -> str:

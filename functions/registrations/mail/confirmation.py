@@ -1,10 +1,10 @@
 """The emails about one registration: confirmation, the personal link again, a change and a cancellation.
 
-Kinds (items.MAIL_KINDS): "confirmation" (after registering), "link" (the personal link again, after someone
+Kinds (item.MAIL_KINDS): "confirmation" (after registering), "link" (the personal link again, after someone
 tried to register an address that is already registered), "change" and "cancellation" (what the person did on the
 personal page). Each carries the person's calendar entry as the registration now stands (a REQUEST, or a CANCEL).
 The message itself is built by the composer, like every email; this class adds what only these kinds carry.
-Sending is the deliverer's (delivery.py).
+Sending is the deliverer's (delivery/deliverer.py).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import quote
 
-from ..event import Event
-from ..items import MAIL_KINDS
-from ..links import ManageLinks
-from ..papers import changes_between
-from ..publication import Publication
+from ..console.papers import changes_between
+from ..delivery.publication import Publication
+from ..meeting import Meeting
+from ..registration.item import MAIL_KINDS
+from ..registration.personal_link import ManageLinks
 from . import ics
 from .composer import Attachment, MessageComposer
 
@@ -32,7 +32,7 @@ SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
 
 @dataclass
 class ConfirmationMailer:
-    event: Event
+    event: Meeting
     links: ManageLinks
     from_address: str
     site_url: str

@@ -1,6 +1,6 @@
 """The meeting as an iCalendar file (RFC 5545), for the confirmation email and the "Zet in agenda" download.
 
-Times are written in UTC (form 2 of RFC 5545 §3.3.5), computed from the event facts, so no VTIMEZONE has to be
+Times are written in UTC (form 2 of RFC 5545 §3.3.5), computed from the meeting's facts, so no VTIMEZONE has to be
 kept in step with Amsterdam's rules; calendar programs show them in the reader's own time zone.
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..event import Event
-from ..items import parse_time
+from ..meeting import Meeting
+from ..registration.item import parse_time
 
 PRODID = "-//Vereniging van Nederlandse Gemeenten//Aanmelden netwerkbijeenkomst//NL"
 LOCATION = "Microsoft Teams (link volgt)"
@@ -20,7 +20,7 @@ LOCATION = "Microsoft Teams (link volgt)"
 CONTENT_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
 
 
-def filename(event: Event) -> str:
+def filename(event: Meeting) -> str:
     return f"bijeenkomst-{event.id}.ics"
 
 
@@ -63,7 +63,7 @@ def fold(line: str) -> str:
 
 
 # Calendar programs keep the entry with the highest SEQUENCE for a UID (RFC 5546 §2.1.4), and every registration of
-# the meeting shares one UID. The deliverer takes each email's SEQUENCE from a counter per inbox (inboxes.py), which
+# the meeting shares one UID. The deliverer takes each email's SEQUENCE from a counter per inbox (registration/inboxes.py), which
 # rises by one at least, also within one second, under a frozen clock and across a new registration. The time-based
 # rule below (seconds since this moment) is what entries sent before the counter carry: the counter starts above it.
 SEQUENCE_EPOCH = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
@@ -89,14 +89,14 @@ def sequence_floor(item: Mapping[str, Any], now: dt.datetime) -> int:
     return time_based_sequence(item, now) + 1
 
 
-def event_uid(event: Event) -> str:
+def event_uid(event: Meeting) -> str:
     """One UID per meeting, in every attachment and in the public download: adding both gives one entry. Its domain
     is the organiser's (from event.toml), so the function and the staff command write the same UID."""
     return f"{event.id}@{event.contact_email.rpartition('@')[2]}"
 
 
 def invitation(
-    event: Event,
+    event: Meeting,
     item: Mapping[str, Any],
     organizer: str,
     now: dt.datetime,
@@ -138,7 +138,7 @@ class Attendee:
 
 
 def event_calendar(
-    event: Event,
+    event: Meeting,
     uid: str,
     now: dt.datetime,
     site_url: str = "",

@@ -15,10 +15,10 @@ from email.utils import parseaddr
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from ..calendar_facts import CalendarFacts, changes, facts_of
-from ..event import Event
-from ..event_schedule import Reminder
-from ..links import ManageLinks
+from ..meeting import Meeting
+from ..meeting_schedule import Reminder
+from ..registration.calendar_facts import CalendarFacts, changes, facts_of
+from ..registration.personal_link import ManageLinks
 from . import ics
 from .composer import Attachment, MessageComposer
 from .confirmation import MANAGE_PATH
@@ -47,7 +47,7 @@ class Published(Protocol):
     def papers(self) -> Sequence[Paper]: ...
 
 
-def _when_phrase(event: Event, reminder: Reminder) -> str:
+def _when_phrase(event: Meeting, reminder: Reminder) -> str:
     """ "Vandaag", "Morgen" or the date: the reminder's own view of how soon the meeting is."""
     days = (event.starts_at.date() - reminder.moment.astimezone(event.timezone).date()).days
     if days == 0:
@@ -59,7 +59,7 @@ def _when_phrase(event: Event, reminder: Reminder) -> str:
 
 @dataclass
 class MeetingMailer:
-    event: Event
+    event: Meeting
     links: ManageLinks
     from_address: str
     site_url: str

@@ -15,7 +15,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..owner_only import private_folder, write_private
+from ..local.owner_only import private_folder, write_private
 
 if TYPE_CHECKING:
     from ..settings import Settings

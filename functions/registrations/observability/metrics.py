@@ -12,7 +12,7 @@ Dimension values are codes of ours (an outcome, a kind of email, the function's 
 before they are written, so a name, an address, a token or a path can never become one.
 
 `Metrics()` without a writer records nothing: the default of the app and the deliverer, so tests and `make run`
-stay quiet. On Lambda the dispatcher (triggers.py) hands out one that writes to stdout.
+stay quiet. On Lambda the dispatcher (lambda_handler.py) hands out one that writes to stdout.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..items import parse_time
+from ..registration.item import parse_time
 
 NAMESPACE = "VNG/Registrations"
 MAX_METRICS = 100  # per directive, the specification's limit
@@ -33,9 +33,9 @@ MAX_DIMENSIONS = 30  # per dimension set
 # A dimension value: a lower-case code (outcome, kind) or the function's name; nothing a client could have typed.
 CODE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 
-# The refusals of a registration (or of any post), by kind: the error codes of exceptions.py and the honeypot.
+# The refusals of a registration (or of any post), by kind: the error codes of errors.py and the honeypot.
 REFUSAL_KINDS = ("invalid", "duplicate", "closed", "honeypot", "foreign_origin", "direct_request")
-# SES's verdicts on a sent email (delivery_status.STATUS_OF).
+# SES's verdicts on a sent email (ses_events.STATUS_OF).
 SES_VERDICTS = ("delivered", "bounced", "complained", "rejected")
 
 
@@ -146,7 +146,7 @@ NO_METRICS = Metrics()
 
 def _moment(text: str | None) -> dt.datetime | None:
     """A stored time, or None when there is none or it cannot be read: no lag then, rather than one of years
-    (items.parse_time reads an unreadable time as long ago, which would set off the lag alarm)."""
+    (item.parse_time reads an unreadable time as long ago, which would set off the lag alarm)."""
     try:
         moment = dt.datetime.fromisoformat(str(text)) if text else None
     except ValueError:

@@ -18,11 +18,11 @@ from typing import IO
 
 import click
 
-from ..dev.local import DATA_DIR
-from ..event import Event
-from ..export import CSV_DEFAULT_DELIMITER, export_rows, write_csv, write_xlsx
-from ..followup_content import FollowupContentError
-from ..summary import render_summary, summarise
+from ..console.content import FollowupContentError
+from ..local.store import DATA_DIR
+from ..meeting import Meeting
+from ..reports.export import CSV_DEFAULT_DELIMITER, export_rows, write_csv, write_xlsx
+from ..reports.summary import render_summary, summarise
 from . import EXIT_ATTENTION, EXIT_CODES, EXIT_OK, EXIT_USAGE, UsageError, correcting, output, sending
 from .common import Runtime, path_option, store_options, yes_option
 from .dutch import DutchGroup, usage_error_text
@@ -86,7 +86,7 @@ def registrations(ctx: click.Context) -> None:
 def export(
     run: Runtime, /, fmt: str | None, target: Path | None, delimiter: str, include_cancelled: bool, **where: str | None
 ) -> int:
-    def job(store: Store, event: Event) -> int:
+    def job(store: Store, event: Meeting) -> int:
         chosen = fmt or ("xlsx" if target is not None and target.suffix.lower() == ".xlsx" else "csv")
         if chosen == "xlsx" and target is None and output.is_terminal(run.stdout):
             raise UsageError(
@@ -124,7 +124,7 @@ def export(
 @store_options
 @click.pass_obj
 def summary(run: Runtime, /, **where: str | None) -> int:
-    def job(store: Store, event: Event) -> int:
+    def job(store: Store, event: Meeting) -> int:
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr) and output.is_terminal(run.stdout))
         items = output.fetch_all(store.repository(), event, progress)
         run.stdout.write(render_summary(summarise(items, event, run.clock()), event))
@@ -174,7 +174,7 @@ def send_followup(
     yes: bool,
     **where: str | None,
 ) -> int:
-    def job(store: Store, event: Event) -> int:
+    def job(store: Store, event: Meeting) -> int:
         content = sending.followup_content(teams_link, papers, content_file)
         run.can_ask(yes)
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr))

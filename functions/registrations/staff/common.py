@@ -11,7 +11,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from ..event import Event
+from ..meeting import Meeting
 from . import UsageError, output
 from .dutch import SectionOption
 from .store import Store, Where, run_in_store
@@ -36,7 +36,7 @@ class Runtime:
     clock: Callable[[], dt.datetime]
     data_dir: Path
 
-    def in_store(self, where: Where, job: Callable[[Store, Event], int]) -> int:
+    def in_store(self, where: Where, job: Callable[[Store, Meeting], int]) -> int:
         return run_in_store(where, self.env, self.data_dir, self.stderr, job)
 
     def can_ask(self, yes: bool) -> None:

@@ -1,5 +1,5 @@
 """`registrations cancel ADRES`, `resend ADRES` and `revoke-link ADRES`: corrections on a person's behalf (STAFF.md,
-"Een aanmelding corrigeren"). The work is done by registrations.corrections and the repository."""
+"Een aanmelding corrigeren"). The work is done by registrations.registration.corrections and the repository."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from ..corrections import cancel_on_behalf, make_confirmation_owed, stored_address
-from ..event import Event
-from ..exceptions import RegistrationCancelled, RegistrationNotFound
+from ..errors import RegistrationCancelled, RegistrationNotFound
+from ..meeting import Meeting
+from ..registration.corrections import cancel_on_behalf, make_confirmation_owed, stored_address
 from . import EXIT_ATTENTION, EXIT_OK, output
 from .common import Runtime, store_options, yes_option
 from .store import Store, Where
@@ -35,7 +35,7 @@ def not_found(run: Runtime, address: str) -> int:
 @store_options
 @click.pass_obj
 def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int:
-    def job(store: Store, event: Event) -> int:
+    def job(store: Store, event: Meeting) -> int:
         run.can_ask(yes)
         repository = store.repository()
         email = stored_address(address)
@@ -74,7 +74,7 @@ def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int
 @store_options
 @click.pass_obj
 def resend(run: Runtime, /, address: str, **where: str | None) -> int:
-    def job(store: Store, event: Event) -> int:
+    def job(store: Store, event: Meeting) -> int:
         email = stored_address(address)
         try:
             make_confirmation_owed(store.repository(), event, email, run.clock())
@@ -110,7 +110,7 @@ def describe(item: dict[str, Any]) -> str:
 @store_options
 @click.pass_obj
 def revoke_link(run: Runtime, /, address: str, **where: str | None) -> int:
-    def job(store: Store, event: Event) -> int:
+    def job(store: Store, event: Meeting) -> int:
         try:
             item = store.repository().revoke_links(event.id, stored_address(address))
         except RegistrationNotFound:

@@ -8,24 +8,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-from botocore import exceptions as aws
+if TYPE_CHECKING:
+    from botocore import exceptions as aws
 
 from . import EXIT_NO_NETWORK, EXIT_NO_TABLE, EXIT_PERMISSION, EXIT_SIGN_IN
 
 REGION_TEXT = "Europe (Frankfurt), eu-central-1"
 SIGN_IN_AGAIN = "Log opnieuw in met: aws sso login --profile {profile}"
 # botocore's errors for an SSO sign-in that has expired or was never completed (names differ between versions).
-SSO_ERRORS = tuple(
-    getattr(aws, name)
-    for name in (
-        "SSOTokenLoadError",
-        "UnauthorizedSSOTokenError",
-        "TokenRetrievalError",
-        "SSOError",
-        "PendingAuthorizationExpiredError",
-    )
-    if hasattr(aws, name)
+SSO_ERROR_NAMES = (
+    "SSOTokenLoadError",
+    "UnauthorizedSSOTokenError",
+    "TokenRetrievalError",
+    "SSOError",
+    "PendingAuthorizationExpiredError",
 )
 EXPIRED_CODES = {
     "ExpiredToken",
@@ -37,7 +36,11 @@ EXPIRED_CODES = {
     "SignatureDoesNotMatch",
 }
 DENIED_CODES = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden", "403"}
-NO_NETWORK = (aws.EndpointConnectionError, aws.ConnectTimeoutError, aws.ReadTimeoutError, aws.ConnectionClosedError)
+NO_NETWORK_ERROR_NAMES = ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError", "ConnectionClosedError")
+
+
+def error_classes(errors: ModuleType, names: tuple[str, ...]) -> tuple[type[BaseException], ...]:
+    return tuple(getattr(errors, name) for name in names if hasattr(errors, name))
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ def explain(exc: BaseException, where: Target) -> tuple[int, str] | None:
 
 
 def _explain_one(exc: BaseException, where: Target) -> tuple[int, str] | None:
+    # Imported here, not with the module: `registrations --help` loads no botocore.
+    from botocore import exceptions as aws
+
+    sso_errors = error_classes(aws, SSO_ERROR_NAMES)
     profile = where.profile or "UW-PROFIEL"
     if isinstance(exc, aws.ProfileNotFound):
         return EXIT_SIGN_IN, (
@@ -75,7 +82,7 @@ def _explain_one(exc: BaseException, where: Target) -> tuple[int, str] | None:
             "Controleer de naam (hoofdletters tellen mee). Uw profielen ziet u met: aws configure list-profiles\n"
             "Hebt u nog geen profiel? Maak er een met: aws configure sso (STAFF.md, hoofdstuk 3)."
         )
-    if SSO_ERRORS and isinstance(exc, SSO_ERRORS):
+    if sso_errors and isinstance(exc, sso_errors):
         return EXIT_SIGN_IN, (
             "Uw aanmelding bij AWS is verlopen.\n"
             f"{SIGN_IN_AGAIN.format(profile=profile)}\n"
@@ -88,7 +95,7 @@ def _explain_one(exc: BaseException, where: Target) -> tuple[int, str] | None:
             f"Geef daarna bij de opdracht uw profiel op: --profile {profile} (of zet AWS_PROFILE).\n"
             "Hebt u nog geen profiel? Maak er een met: aws configure sso (STAFF.md, hoofdstuk 3)."
         )
-    if isinstance(exc, NO_NETWORK):
+    if isinstance(exc, error_classes(aws, NO_NETWORK_ERROR_NAMES)):
         return EXIT_NO_NETWORK, (
             f"Er is geen verbinding met AWS ({where.region or 'onbekende regio'}).\n"
             "Controleer uw internetverbinding (en uw VPN, als u die gebruikt) en probeer het over een paar "

@@ -16,10 +16,10 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, Any, cast
 
-from ..event import Event
-from ..export import is_active
+from ..meeting import Meeting
+from ..reports.export import is_active
+from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
-from ..summary import dutch_number
 from . import UsageError
 
 RULE = "-" * 72
@@ -53,7 +53,7 @@ class Progress:
             self.shown = False
 
 
-def fetch_all(repository: RegistrationRepository, event: Event, progress: Progress) -> list[dict[str, Any]]:
+def fetch_all(repository: RegistrationRepository, event: Meeting, progress: Progress) -> list[dict[str, Any]]:
     """Every registration of the event, counting them on the progress line as the pages come in."""
     items = []
     for item in repository.for_event(event.id):

@@ -1,8 +1,8 @@
 """send-followup once its options are read: the follow-up as registrants will receive it, how many will get it now,
-"Doorgaan? (j/n)", then publishing it (publication.py) and showing progress while the function sends.
+"Doorgaan? (j/n)", then publishing it (delivery/publication.py) and showing progress while the function sends.
 
 Staff publish; the system sends. The command sends no email itself and needs no right to send: the function's
-deliverer (delivery.py) owes the published follow-up to every active registrant, also to those who register later.
+deliverer (delivery/deliverer.py) owes the published follow-up to every active registrant, also to those who register later.
 Ctrl-C only stops watching the progress; the sending goes on.
 """
 
@@ -16,19 +16,19 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, Any
 
-from .. import publication
-from ..channels import Round
-from ..event import Event
-from ..export import is_active
-from ..followup_content import FollowupContent
-from ..followup_mail import received_version
-from ..items import local_iso
-from ..links import ManageLinks
+from ..console.content import FollowupContent
+from ..delivery import publication
+from ..delivery.channels import Round
+from ..delivery.followup import received_version
+from ..delivery.publication import Publication, PublicationConflict, PublishedPaper
 from ..mail.confirmation import ConfirmationMailer
-from ..publication import Publication, PublicationConflict, PublishedPaper
+from ..meeting import Meeting
+from ..registration.item import local_iso
+from ..registration.personal_link import ManageLinks
+from ..reports.export import is_active
+from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
 from ..settings import LOCAL_MAIL_SENDER
-from ..summary import dutch_number
 from . import EXIT_ATTENTION, EXIT_OK, output
 
 # How often the progress is read again while the function sends.
@@ -48,7 +48,7 @@ def followup_content(
     return FollowupContent.build(teams_link, papers)
 
 
-def candidate(event: Event, content: FollowupContent, newest: Publication | None, now: str) -> Publication:
+def candidate(event: Meeting, content: FollowupContent, newest: Publication | None, now: str) -> Publication:
     """The publication as it would be stored: the next version of the meeting's follow-up."""
     return Publication(
         event_id=event.id,
@@ -59,7 +59,7 @@ def candidate(event: Event, content: FollowupContent, newest: Publication | None
     )
 
 
-def preview(event: Event, config: Mapping[str, Any], draft: Publication, now: dt.datetime) -> EmailMessage:
+def preview(event: Meeting, config: Mapping[str, Any], draft: Publication, now: dt.datetime) -> EmailMessage:
     """The follow-up as a registrant receives it (with an example name and an example personal link)."""
     mailer = ConfirmationMailer(
         event=event,
@@ -109,7 +109,7 @@ def progress_line(p: Progress) -> str:
 
 
 def publish_followup(
-    event: Event,
+    event: Meeting,
     content: FollowupContent,
     config: Mapping[str, Any],
     repository: RegistrationRepository,
@@ -170,7 +170,7 @@ def publish_followup(
 
 
 def follow(
-    event: Event,
+    event: Meeting,
     repository: RegistrationRepository,
     stored: Publication,
     stdout: IO[str],

@@ -19,9 +19,8 @@ from pathlib import Path
 from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from ..dev.local import (
+from ..errors import StoreUnavailable
+from ..local.store import (
     DYNALITE_CLI,
     ENDPOINT_FILE_NAME,
     LOCAL_REGION,
@@ -31,8 +30,7 @@ from ..dev.local import (
     prepare_table,
     use_local_credentials,
 )
-from ..event import Event, load_event
-from ..exceptions import StoreUnavailable
+from ..meeting import Meeting, load_meeting
 from ..repository import RegistrationRepository, dynamodb_resource
 from . import EXIT_ATTENTION, UsageError
 from .errors import Target, explain
@@ -72,10 +70,12 @@ class Store:
 
 
 def run_in_store(
-    where: Where, env: Mapping[str, str], data_dir: Path, stderr: IO[str], job: Callable[[Store, Event], int]
+    where: Where, env: Mapping[str, str], data_dir: Path, stderr: IO[str], job: Callable[[Store, Meeting], int]
 ) -> int:
     """Run a command's job on the store; when AWS or the table says no, say why and what to do, in Dutch."""
-    event = load_event()
+    from botocore.exceptions import BotoCoreError, ClientError  # not with the module: --help loads no botocore
+
+    event = load_meeting()
     with open_store(where, env, data_dir) as store:
         try:
             return job(store, event)

@@ -9,10 +9,10 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
-from ..items import public_registration
 from ..mail import ics
 from ..mail.confirmation import ConfirmationMailer
-from ..registering import Registering
+from ..registration.item import public_registration
+from ..registration.registering import Registering
 from . import honeypot
 from .errors import FORM_CONTENT_TYPES
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from flask import Flask, request
 from werkzeug.wrappers import Response
 
-from ..exceptions import DirectRequest, ForeignOrigin
+from ..errors import DirectRequest, ForeignOrigin
 from ..settings import Settings
 
 # The header CloudFront adds on its way to the API (infra/template.yaml, the api origin's OriginCustomHeaders).

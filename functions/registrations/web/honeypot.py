@@ -13,12 +13,12 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from ..event import dutch_date
-from ..exceptions import DuplicateRegistration, MeetingCancelled, RegistrationClosed, RegistrationNotFound
-from ..items import NewIds, new_item, public_registration
+from ..errors import DuplicateRegistration, MeetingCancelled, RegistrationClosed, RegistrationNotFound
+from ..meeting import dutch_date
 from ..observability.logs import fields
-from ..registering import Registering
-from ..validation import validate
+from ..registration.item import NewIds, new_item, public_registration
+from ..registration.registering import Registering
+from ..registration.validation import validate
 
 log = logging.getLogger(__name__)
 

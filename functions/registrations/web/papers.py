@@ -14,12 +14,12 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect
 from flask.typing import ResponseReturnValue
 
-from ..console_store import content_disposition
-from ..exceptions import RegistrationNotFound, RevokedLink, UnknownPaper
+from ..console.paper_files import content_type
+from ..console.papers import PAPERS_SEGMENT, PublicationLike, check_may_download, find_paper
+from ..console.store import content_disposition
+from ..errors import RegistrationNotFound, RevokedLink, UnknownPaper
 from ..mail.confirmation import MANAGE_PATH
-from ..paper_files import content_type
-from ..papers import PAPERS_SEGMENT, PublicationLike, check_may_download, find_paper
-from ..self_service import SelfService
+from ..registration.personal import SelfService
 from .personal import keep_private
 
 bp = Blueprint("papers", __name__, url_prefix=MANAGE_PATH)

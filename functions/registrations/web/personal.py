@@ -15,11 +15,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..event import OTHER_ORGANISATION, dutch_date
-from ..exceptions import InvalidLink, InvalidRegistration, StoreUnavailable
+from ..console.papers import PaperLink, paper_links
+from ..errors import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import MANAGE_PATH
-from ..papers import PaperLink, paper_links
-from ..self_service import ChangeAttempt, SelfService
+from ..meeting import OTHER_ORGANISATION, dutch_date
+from ..registration.personal import ChangeAttempt, SelfService
 from .errors import HTML, STATUS, Answer, with_retry_after
 
 log = logging.getLogger(__name__)

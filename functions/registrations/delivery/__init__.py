@@ -1,0 +1,1 @@
+"""Every email a registration owes, sent once per state change: the deliverer, its claim records, the channels, mailbox limits, the follow-up's publication, reminders, the meeting's own emails, SES's verdicts."""

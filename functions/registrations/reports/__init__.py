@@ -1,0 +1,1 @@
+"""Registrations as staff read them: rows, CSV/XLSX, the summary, the always-current spreadsheet."""
