@@ -79,9 +79,9 @@ def reminders_in(outbox: Path) -> int:
 
 def baseline(items: list[dict[str, object]], folder: Path, config: dict[str, str]) -> float:
     """The same reminders built and written to an outbox one after another: no store, no claims, no pace."""
-    from registrations.registration.personal_link import ManageLinks
+    from registrations.registration.personal_link import PersonalLinks
 
-    mailer = MeetingMailer(EVENT, ManageLinks(config["TOKEN_SECRET"], EVENT), config["MAIL_SENDER"], "http://x")
+    mailer = MeetingMailer(EVENT, PersonalLinks(config["TOKEN_SECRET"], EVENT), config["MAIL_SENDER"], "http://x")
     sender = OutboxSender(folder / "baseline-outbox")
     reminder = EVENT.reminders[0]
     start = time.perf_counter()

@@ -27,7 +27,7 @@ from benchmarks import results
 from benchmarks.results import Figure
 from benchmarks.stack import EVENT_ID, WAITRESS_THREADS, Stack, local_stack, post, unique_email
 from registrations.meeting import load_meeting
-from registrations.registration.personal_link import ManageLinks
+from registrations.registration.personal_link import PersonalLinks
 from registrations.repository import boto_config, store_call_bound, total_attempts
 
 # What the people on the personal page type during the stall; the answer must show it again.
@@ -99,7 +99,7 @@ def personal_paths(stack: Stack, count: int) -> list[str]:
     for email in emails:
         post(connection, email)
     connection.close()
-    links = ManageLinks(stack.config["TOKEN_SECRET"], load_meeting())
+    links = PersonalLinks(stack.config["TOKEN_SECRET"], load_meeting())
     table = stack.table()
     items = [table.get_item(Key={"event": EVENT_ID, "email": email}, ConsistentRead=True)["Item"] for email in emails]
     return ["/api/mijn-aanmelding/" + links.token_for(str(i["registration_id"]), int(i["link_version"])) for i in items]

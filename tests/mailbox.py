@@ -36,14 +36,14 @@ def text_of(message: EmailMessage) -> str:
     return message.get_body(("plain",)).get_content()
 
 
-def manage_link(message: EmailMessage) -> str:
+def personal_link_of(message: EmailMessage) -> str:
     [link] = MANAGE_LINK.findall(text_of(message))
     return link
 
 
-def manage_path(message: EmailMessage) -> str:
+def personal_path_of(message: EmailMessage) -> str:
     """The link's path, to use against whichever server the test runs."""
-    return "/api/" + manage_link(message).split("/api/", 1)[1]
+    return "/api/" + personal_link_of(message).split("/api/", 1)[1]
 
 
 class Clock:
@@ -71,8 +71,8 @@ def followup_message(event, item, teams_link, papers, mail_from, now):
     """The follow-up as the deliverer builds it, for one registrant (papers: (title, url) pairs)."""
     from registrations.delivery.publication import Publication, PublishedPaper
     from registrations.mail.confirmation import ConfirmationMailer
-    from registrations.registration.personal_link import ManageLinks
+    from registrations.registration.personal_link import PersonalLinks
 
-    mailer = ConfirmationMailer(event, ManageLinks("test-secret", event), mail_from, "https://aanmelden.example")
+    mailer = ConfirmationMailer(event, PersonalLinks("test-secret", event), mail_from, "https://aanmelden.example")
     published = Publication(event.id, 1, "", teams_link, tuple(PublishedPaper(t, url=u) for t, u in papers))
     return mailer.build_followup({"registration_id": "r1", "link_version": 1, **item}, now, published)

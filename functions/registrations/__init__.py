@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .mail.senders import Sender
     from .meeting import Meeting
     from .observability.metrics import Metrics
-    from .registration.personal_link import ManageLinks
+    from .registration.personal_link import PersonalLinks
     from .repository import RegistrationRepository
     from .web.papers import PaperLocation
 
@@ -58,7 +58,7 @@ def create_app(
     from .mail.composer import in_sentence
     from .observability.metrics import NO_METRICS
     from .registration.inboxes import InboxRecords
-    from .registration.personal import SelfService
+    from .registration.personal import PersonalPage
     from .registration.registering import Registering, nothing
     from .web import api, errors, guards, papers, personal
 
@@ -70,7 +70,7 @@ def create_app(
     notify = on_write or nothing
     inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
     app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, inboxes, notify)
-    app.extensions["self_service"] = SelfService(parts.event, parts.repository, parts.clock, parts.links, notify)
+    app.extensions["personal_page"] = PersonalPage(parts.event, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
     app.extensions["metrics"] = metrics or NO_METRICS
     app.extensions["publication"] = publication or _current_publication(parts)
@@ -141,7 +141,7 @@ class _Parts:
     event: Meeting
     repository: RegistrationRepository
     clock: Clock
-    links: ManageLinks
+    links: PersonalLinks
     mailer: ConfirmationMailer
 
     @classmethod
@@ -156,7 +156,7 @@ class _Parts:
         from .mail.confirmation import ConfirmationMailer
         from .meeting import load_meeting
         from .observability.logs import bind_meeting
-        from .registration.personal_link import ManageLinks
+        from .registration.personal_link import PersonalLinks
         from .repository import LazyTable, RegistrationRepository
         from .settings import make_clock
 
@@ -169,7 +169,7 @@ class _Parts:
         repository = RegistrationRepository(
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)
         )
-        links = ManageLinks(settings.token_secret, event)
+        links = PersonalLinks(settings.token_secret, event)
         mailer = ConfirmationMailer(
             event=event, links=links, from_address=settings.from_address, site_url=settings.site_url
         )

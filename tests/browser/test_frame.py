@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from registrations.meeting import load_meeting
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
-from tests.browser.test_manage import register
+from tests.browser.test_personal_page import register
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
 
 from registrations.errors import ForeignOrigin
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 from .conftest import DESKTOP, MOBILE, format_violations, run_axe
 from .production import production_like
@@ -69,7 +69,7 @@ def register(prod, form: dict) -> str:
         assert time.monotonic() < deadline, "no confirmation arrived"
         time.sleep(0.05)
     [message] = mine
-    return manage_path(message)
+    return personal_path_of(message)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])

@@ -13,7 +13,7 @@ from registrations.repository import RegistrationRepository, dynamodb_resource
 from tests.console_support import PDF, TEAMS
 
 from .conftest import format_violations, run_axe
-from .test_manage import EVENT_ID, OPEN, register
+from .test_personal_page import EVENT_ID, OPEN, register
 
 pytestmark = pytest.mark.browser
 

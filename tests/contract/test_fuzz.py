@@ -39,13 +39,13 @@ from benchmarks.results import Figure
 from registrations import create_app, create_deliverer
 from registrations.local.store import local_config, prepare_table
 from registrations.meeting import load_meeting
-from registrations.registration.personal_link import ManageLinks
+from registrations.registration.personal_link import PersonalLinks
 from registrations.repository import RegistrationRepository, dynamodb_resource
 from registrations.web import guards, honeypot
 from tests.browser.conftest import LiveServer
 from tests.conftest import OPEN_MOMENT
 from tests.contract.spec import SPEC_PATH, header_problems, load_spec, path_template, spec_operations
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 # Per operation and phase: about 20 s in all on 2 cores. FUZZ_MAX_EXAMPLES=500 for a deeper run by hand.
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "40"))
@@ -156,7 +156,8 @@ def real_tokens(config: dict[str, Any]) -> tuple[str, str]:
             pytest.fail(f"could not register {email}")
     create_deliverer(config).sweep()
     tokens = {
-        str(m["To"].addresses[0].addr_spec): manage_path(m).rsplit("/", 1)[1] for m in messages(config["MAIL_OUTBOX"])
+        str(m["To"].addresses[0].addr_spec): personal_path_of(m).rsplit("/", 1)[1]
+        for m in messages(config["MAIL_OUTBOX"])
     }
     table = dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table(config["REGISTRATIONS_TABLE"])
     RegistrationRepository(table).revoke_links(load_meeting().id, REVOKED)
@@ -164,7 +165,7 @@ def real_tokens(config: dict[str, Any]) -> tuple[str, str]:
 
 
 def not_registered_token(config: dict[str, Any]) -> str:
-    return ManageLinks(config["TOKEN_SECRET"], load_meeting()).token_for("nooit-uitgegeven-id", 1)
+    return PersonalLinks(config["TOKEN_SECRET"], load_meeting()).token_for("nooit-uitgegeven-id", 1)
 
 
 def write_figures(
@@ -299,7 +300,7 @@ def test_every_email_the_fuzzed_requests_owe_can_be_made_and_sent(app_config):
         [confirmation] = [
             m for m in messages(app_config["MAIL_OUTBOX"]) if str(m["To"].addresses[0].addr_spec) == CHANGED
         ]
-        token = manage_path(confirmation).rsplit("/", 1)[1]
+        token = personal_path_of(confirmation).rsplit("/", 1)[1]
         fuzz(CHANGE, change)
     finally:
         server.stop()

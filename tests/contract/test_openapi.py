@@ -30,7 +30,7 @@ from registrations import errors as domain_errors
 from registrations.delivery.publication import Publication, PublishedPaper
 from registrations.meeting import OTHER_ORGANISATION, load_meeting
 from registrations.registration.item import new_registration_id
-from registrations.registration.personal_link import MAX_TOKEN_LENGTH, ManageLinks
+from registrations.registration.personal_link import MAX_TOKEN_LENGTH, PersonalLinks
 from registrations.registration.validation import CONSENT_VALUES, FIELDS, MAX_LENGTHS
 from registrations.repository import RegistrationRepository
 from registrations.web import guards, honeypot
@@ -46,7 +46,7 @@ from tests.contract.spec import (
     path_template,
     spec_operations,
 )
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 # Routes that exist only to answer a cut-off link with the same page as a bad token (400 invalid_link). A path
 # parameter of OpenAPI cannot span segments, so <path:rest> cannot be described; the {token} operations document
@@ -124,7 +124,7 @@ def test_the_honeypot_is_described_by_the_name_the_form_uses(spec):
 def test_the_token_is_described_as_links_py_makes_it(spec):
     token = spec["components"]["parameters"]["Token"]["schema"]
     assert token["maxLength"] == MAX_TOKEN_LENGTH
-    links = ManageLinks("a-secret-only-for-this-test", load_meeting())
+    links = PersonalLinks("a-secret-only-for-this-test", load_meeting())
     for version in (1, 2, 10, 12345):
         made = links.token_for(new_registration_id(), version)
         assert token["minLength"] <= len(made) <= token["maxLength"]
@@ -223,7 +223,9 @@ TOO_DEEP = "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1)
 def personal_path(app_config, clock, email: str) -> str:
     """The path of the personal link that the deliverer mails to this address: mail goes out after the write."""
     create_deliverer(app_config, clock=clock).sweep()
-    paths = {manage_path(m) for m in messages(app_config["MAIL_OUTBOX"]) if m["To"].addresses[0].addr_spec == email}
+    paths = {
+        personal_path_of(m) for m in messages(app_config["MAIL_OUTBOX"]) if m["To"].addresses[0].addr_spec == email
+    }
     # Every email of a registration carries the link of its current version: one link, however many emails.
     assert len(paths) == 1, paths
     return paths.pop()
@@ -258,7 +260,7 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
             ),
         )
     )
-    links = ManageLinks(app_config["TOKEN_SECRET"], load_meeting())
+    links = PersonalLinks(app_config["TOKEN_SECRET"], load_meeting())
     stranger = f"/api/mijn-aanmelding/{links.token_for('nooit-uitgegeven-id', 1)}"
     bad = "/api/mijn-aanmelding/dit-is-geen-geldige-link"
     other = {**valid_form, "email": "ander@gemeente.example"}
@@ -451,7 +453,7 @@ def body_for(method: str) -> dict[str, Any]:
 def test_any_path_gives_the_shared_statuses_as_described(spec, app_config, clock):
     """403 direct_request (an origin secret is set and the request did not come through CloudFront) and 405 for
     every operation's path, each validated against its response in components.responses."""
-    token = ManageLinks(app_config["TOKEN_SECRET"], load_meeting()).token_for("nooit-uitgegeven-id", 1)
+    token = PersonalLinks(app_config["TOKEN_SECRET"], load_meeting()).token_for("nooit-uitgegeven-id", 1)
     app = create_app({**app_config, "ORIGIN_SECRET": "s" * 32}, clock=clock)
     client = own_page_client(app)
     responses = spec["components"]["responses"]

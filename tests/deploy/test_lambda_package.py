@@ -19,7 +19,7 @@ from boto3.dynamodb.conditions import Key
 from deploy.lambda_env import LAMBDA_RUNTIME_PACKAGES, api_gateway_event, invoke, runtime_dir, unpack
 from deploy.package import SIZE_BUDGET_BYTES, ensure_package
 from deploy.settings import stage_settings
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 from tests.observed import check_emf, metric_values
 from tests.ses_events import ses_event
 
@@ -302,7 +302,7 @@ def test_the_dispatcher_in_the_zip_sends_stream_records_and_the_sweep_to_the_del
 
 def test_the_personal_link_is_in_no_log_line(call, table, valid_form, app_config):
     call(json_post("/api/registrations", valid_form), {"registrations": "sweep"})
-    path = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    path = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
     result = call(
         api_gateway_event("GET", path),
         api_gateway_event("GET", path + "/annuleren"),

@@ -10,7 +10,7 @@ from registrations.mail.senders import MailNotSent, MailOutcomeUnknown
 from tests.concurrency import at_the_same_moment
 from tests.conftest import own_page_client
 from tests.doubles import BrokenSender, CountingTable, RecordingSender, SendsThenDies
-from tests.mailbox import manage_link, manage_path, messages, text_of
+from tests.mailbox import messages, personal_link_of, personal_path_of, text_of
 from tests.observed import json_text
 
 EVENT_ID = "ibp-vth-2023-06-07"
@@ -62,7 +62,7 @@ def test_each_request_makes_one_write_and_sends_nothing(app_config, clock, table
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     assert counting.calls == {"UpdateItem": 1, "PutItem": 1}
     deliverer.sweep()
-    link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    link = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
     sent_before = len(sender.sent)
     paths = [
         # (what the person does, the calls it may make)
@@ -92,7 +92,7 @@ def test_the_deliverer_sends_the_owed_confirmation_and_records_it(
     [message] = messages(app_config["MAIL_OUTBOX"])
     assert message["To"].addresses[0].addr_spec == EMAIL
     assert "Beste Jan-Willem van 't Hoff," in text_of(message)
-    assert manage_link(message).startswith(app_config["SITE_URL"] + "/api/mijn-aanmelding/")
+    assert personal_link_of(message).startswith(app_config["SITE_URL"] + "/api/mijn-aanmelding/")
     item = item_of(table)
     assert sender.sent == [(EMAIL, {"event": "ibp-vth-2023-06-07", "claim": item["mail_claim"]})]
     assert item["mail_status"] == "sent" and item["mail_kind"] == "confirmation"
@@ -116,7 +116,7 @@ def test_a_duplicate_gets_409_and_the_link_is_owed_again(client, app_config, tab
     assert subjects(app_config) == ["Aanmelding bevestigd", "Uw persoonlijke link"]
     [again] = [m for m in messages(app_config["MAIL_OUTBOX"]) if m["Subject"].startswith("Uw persoonlijke link")]
     assert "Het adres was al aangemeld, dus er is niets veranderd." in text_of(again)
-    page = client.get(manage_path(again))
+    page = client.get(personal_path_of(again))
     assert page.status_code == 200 and 'value="Jan-Willem"' in page.get_data(as_text=True)
     # And nothing was overwritten
     assert item_of(table)["given_name"] == "Jan-Willem"
@@ -132,7 +132,7 @@ def test_a_no_js_duplicate_gets_the_same_words_on_a_page(client, valid_form):
 def test_changing_and_cancelling_are_confirmed_by_email(client, app_config, table, valid_form, deliverer):
     client.post("/api/registrations", json=valid_form)
     deliverer.sweep()
-    link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    link = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
     client.post(link, data=change_form(remark="Ik kom later."))
     assert deliverer.sweep() == {"sent": 1}
     client.post(f"{link}/annuleren")
@@ -163,7 +163,7 @@ def test_twenty_simultaneous_first_registrations_get_one_email(app, app_config, 
     deliverer.sweep()
     deliverer.sweep()
     [message] = messages(app_config["MAIL_OUTBOX"])
-    assert manage_link(message)
+    assert personal_link_of(message)
 
 
 def test_the_calendar_download_is_the_same_meeting(client):
@@ -245,7 +245,7 @@ def test_a_newer_change_while_sending_is_delivered_too(app_config, clock, table,
     client.post("/api/registrations", json=valid_form)
     deliverer = create_deliverer(app_config, clock=clock, transport=sender)
     deliverer.sweep()
-    link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    link = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
 
     class ChangesWhileSending:
         def send(self, message, recipient, tags=None):

@@ -14,7 +14,7 @@ from registrations.console.store import FolderConsoleStore
 from registrations.console.wiring import make_flow
 from tests.conftest import own_page_client
 from tests.console_support import PDF, TEAMS, TEAMS_NEW, StandInPublications, code_in, content, docx, drop
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 NOTE = "Notitie robuustheid (concept).docx"
 
@@ -54,7 +54,7 @@ def registered(app_config, clock, valid_form, publications, store):
     for address in ("een@gemeente.example", "twee@gemeente.example", "drie@gemeente.example"):
         assert client.post("/api/registrations", json={**valid_form, "email": address}).status_code == 201
     create_deliverer(app_config, clock=clock).sweep()
-    links = {m["To"].addresses[0].addr_spec: manage_path(m) for m in messages(app_config["MAIL_OUTBOX"])}
+    links = {m["To"].addresses[0].addr_spec: personal_path_of(m) for m in messages(app_config["MAIL_OUTBOX"])}
     # One cancels: the papers are for those who come.
     assert client.post(links["drie@gemeente.example"] + "/annuleren").status_code == 303
     return client, links

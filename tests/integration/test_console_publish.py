@@ -13,7 +13,7 @@ from registrations.delivery.publication import all_versions
 from registrations.repository import RegistrationRepository
 from tests.conftest import own_page_client
 from tests.console_support import PDF, TEAMS, TEAMS_NEW, code_in, content, docx, drop
-from tests.mailbox import manage_path, messages, text_of
+from tests.mailbox import messages, personal_path_of, text_of
 
 NOTE = "Notitie robuustheid (concept).docx"
 EVENT_ID = "ibp-vth-2023-06-07"
@@ -90,7 +90,7 @@ def test_a_second_version_gives_exactly_one_change_email_to_earlier_recipients(
     outbox = app_config["MAIL_OUTBOX"]
     register(client, valid_form, "een@gemeente.example", "twee@gemeente.example", "drie@gemeente.example")
     deliverer.sweep()
-    links = {to(m): manage_path(m) for m in messages(outbox)}
+    links = {to(m): personal_path_of(m) for m in messages(outbox)}
     assert client.post(links["drie@gemeente.example"] + "/annuleren").status_code == 303
     deliverer.sweep()
     _, seen = sent_since(outbox)
@@ -188,7 +188,7 @@ def test_an_upload_while_sending_does_not_interrupt_it(client, valid_form, flow,
 def test_the_personal_link_downloads_the_published_paper(client, valid_form, flow, deliverer, uploads, app_config):
     register(client, valid_form, "een@gemeente.example")
     deliverer.sweep()
-    path = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    path = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
     publish(flow, uploads, content())
     drop(uploads, "agenda.pdf", b"%PDF-1.7\n% later overschreven\n")
     response = client.get(path + "/stukken/agenda.pdf")

@@ -135,13 +135,13 @@ def test_an_active_registration_is_redirected_to_a_presigned_link_made_on_the_cl
     s3, bucket, app_config, clock, valid_form, moto_endpoint, publications
 ):
     from registrations import create_app
-    from tests.mailbox import manage_path, messages
+    from tests.mailbox import messages, personal_path_of
 
     config = {**app_config, "EXPORT_BUCKET": bucket, "S3_ENDPOINT": moto_endpoint}
     client = own_page_client(create_app(config, clock=clock, publication=publications.current))
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     create_deliverer(config, clock=clock).sweep()
-    path = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    path = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
     store = S3ConsoleStore(s3, bucket)
     store.keep_published(1, "agenda.pdf", PDF)
     publications.publish("https://teams.microsoft.com/l/x", [Paper("Agenda", file="agenda.pdf")], "C", "2023-05-25")

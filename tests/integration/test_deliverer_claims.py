@@ -15,7 +15,7 @@ from registrations.lambda_handler import SWEEP_EVENT, Dispatcher
 from registrations.repository import dynamodb_resource
 from tests.conftest import own_page_client
 from tests.doubles import RecordingSender, SendsThenDies
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 EVENT_ID = "ibp-vth-2023-06-07"
 EMAIL = "j.vanthoff@gemeente.example"
@@ -170,7 +170,7 @@ def test_every_calendar_entry_an_inbox_gets_has_a_higher_sequence_under_a_frozen
     form = {k: v for k, v in valid_form.items() if k not in ("email", "consent")}
     client.post("/api/registrations", json=valid_form)
     deliverer.sweep()
-    link = manage_path(messages(app_config["MAIL_OUTBOX"])[-1])
+    link = personal_path_of(messages(app_config["MAIL_OUTBOX"])[-1])
     # Two changes within one second (the clock does not move at all), a cancellation, and a new registration
     client.post(link, data={**form, "remark": "Een"})
     deliverer.sweep()
@@ -185,7 +185,7 @@ def test_every_calendar_entry_an_inbox_gets_has_a_higher_sequence_under_a_frozen
         (m for m in messages(app_config["MAIL_OUTBOX"]) if m["Subject"].startswith("Aanmelding")),
         key=lambda m: [s for _, s, _ in sequences_of(m)],
     )
-    link = manage_path(newest)
+    link = personal_path_of(newest)
     client.post(f"{link}/annuleren")
     deliverer.sweep()
     client.post("/api/registrations", json={**valid_form, "email": "J.vanthoff+vng@gemeente.example"})

@@ -12,7 +12,7 @@ from registrations import create_app, create_deliverer
 from registrations.lambda_handler import SWEEP_EVENT, Dispatcher
 from tests.conftest import own_page_client
 from tests.doubles import RecordingSender
-from tests.mailbox import manage_path, messages, text_of
+from tests.mailbox import messages, personal_path_of, text_of
 
 from .staff_support import EVENT, put_items, run_cli
 from .staff_support import registration as new_registration
@@ -111,7 +111,7 @@ def test_a_late_registrant_and_one_who_registers_again_get_the_link_without_anyo
     assert stored(table)["j.vanthoff@gemeente.example"]["followup_version"] == 1
     assert deliverer.sweep() == {}
     # Cancelled: nothing more; registered again: the new registration gets it again
-    client.post(f"{manage_path(confirmation)}/annuleren")
+    client.post(f"{personal_path_of(confirmation)}/annuleren")
     deliverer.sweep()
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     assert deliverer.sweep() == {"sent": 1}

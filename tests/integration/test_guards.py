@@ -9,7 +9,7 @@ from boto3.dynamodb.conditions import Key
 from registrations import create_app, create_deliverer
 from registrations.web.guards import ORIGIN_SECRET_HEADER
 from tests.conftest import own_page_client
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 REFUSED = "Uw gegevens zijn niet verstuurd vanaf een pagina van deze website."
 
@@ -64,7 +64,7 @@ def test_a_foreign_form_post_gets_a_dutch_page_that_does_not_show_what_was_sent(
 def test_a_foreign_post_to_a_personal_page_changes_nothing(client, table, valid_form, app_config):
     client.post("/api/registrations", json=valid_form)
     create_deliverer(app_config).sweep()  # the confirmation, with the personal link
-    path = manage_path(messages(app_config["MAIL_OUTBOX"])[-1])
+    path = personal_path_of(messages(app_config["MAIL_OUTBOX"])[-1])
     for target in (path, path + "/annuleren"):
         response = client.post(
             target,
@@ -110,7 +110,7 @@ def answers(client, valid_form, app_config):
     """One answer of every kind the function gives: JSON, pages, errors, the personal page, the .ics."""
     created = client.post("/api/registrations", json=valid_form)
     create_deliverer(app_config).sweep()  # the confirmation, with the personal link
-    path = manage_path(messages(app_config["MAIL_OUTBOX"])[-1])
+    path = personal_path_of(messages(app_config["MAIL_OUTBOX"])[-1])
     return {
         "health": client.get("/api/health"),
         "event": client.get("/api/event"),
@@ -222,7 +222,7 @@ def personal_path(site_client, valid_form, app_config):
     own = {"Origin": SITE, "Sec-Fetch-Site": "same-origin"}
     assert site_client.post("/api/registrations", json=valid_form, headers=own).status_code == 201
     create_deliverer(app_config).sweep()  # the confirmation, with the personal link
-    return manage_path(messages(app_config["MAIL_OUTBOX"])[-1])
+    return personal_path_of(messages(app_config["MAIL_OUTBOX"])[-1])
 
 
 @pytest.mark.parametrize("route", ["register JSON", "register form", "change", "cancel"])

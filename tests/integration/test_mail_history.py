@@ -7,7 +7,7 @@ from boto3.dynamodb.conditions import Key
 from registrations import create_app, create_deliverer
 from tests.conftest import own_page_client
 from tests.doubles import RecordingSender
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 from .staff_support import run_cli
 
@@ -87,7 +87,7 @@ def test_an_old_registration_asking_for_its_link_gets_a_new_working_one(app_conf
     assert client.post("/api/registrations", json=valid_form).status_code == 409
     create_deliverer(app_config, clock=clock).sweep()
     [message] = messages(app_config["MAIL_OUTBOX"])
-    page = client.get(manage_path(message))
+    page = client.get(personal_path_of(message))
     assert page.status_code == 200 and 'value="Oud"' in page.get_data(as_text=True)
 
 
@@ -95,7 +95,7 @@ def test_staff_revoke_a_link(app_config, clock, table, valid_form, staff_env):
     client = own_page_client(create_app(app_config, clock=clock))
     client.post("/api/registrations", json=valid_form)
     create_deliverer(app_config, clock=clock).sweep()
-    link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    link = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
     code, stdout, _ = run_cli(["revoke-link", "J.vanthoff@gemeente.example"], staff_env)
     assert code == 0 and "ingetrokken (nu versie 2)" in stdout.decode()
     assert client.get(link).status_code == 400

@@ -17,7 +17,7 @@ from boto3.dynamodb.conditions import Key
 from registrations import create_app, create_deliverer
 from registrations.registration.inboxes import mailbox
 from tests.conftest import own_page_client
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 from .staff_support import run_cli
 
@@ -107,7 +107,7 @@ def test_five_variant_posts_cannot_silence_the_victim(app_config, clock, table, 
     last = email.message_from_bytes(new.read_bytes(), policy=email.policy.default)
     assert last["Subject"].startswith("Uw persoonlijke link")
     assert mailbox(last["To"].addresses[0].addr_spec) == "victim@gemeente.example"
-    link = manage_path(last)
+    link = personal_path_of(last)
     assert client.post(f"{link}/annuleren").status_code == 303
     assert client.post("/api/registrations", json={**valid_form, "email": "victim@gemeente.example"}).status_code == 201
 
@@ -117,7 +117,7 @@ def test_mail_the_person_causes_with_their_link_is_never_held_back(app_config, c
     deliverer = create_deliverer(app_config, clock=clock)
     client.post("/api/registrations", json=valid_form)
     deliverer.sweep()
-    link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    link = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
     for _ in range(6):  # repeats use up the hour
         client.post("/api/registrations", json=valid_form)
         deliverer.sweep()

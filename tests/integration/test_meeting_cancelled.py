@@ -11,7 +11,7 @@ import pytest
 from registrations import create_app, create_deliverer
 from registrations.meeting import load_meeting
 from tests.conftest import own_page_client
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 REASON = "De stuurgroep heeft het besluit uitgesteld."
 
@@ -56,9 +56,9 @@ def test_the_personal_page_says_the_meeting_will_not_take_place(
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     create_deliverer(app_config, clock=clock).sweep()
     [confirmation] = messages(app_config["MAIL_OUTBOX"])
-    page = html.unescape(cancelled_client.get(manage_path(confirmation)).get_data(as_text=True))
+    page = html.unescape(cancelled_client.get(personal_path_of(confirmation)).get_data(as_text=True))
     assert "De bijeenkomst gaat niet door." in page and REASON in page
-    normal = html.unescape(client.get(manage_path(confirmation)).get_data(as_text=True))
+    normal = html.unescape(client.get(personal_path_of(confirmation)).get_data(as_text=True))
     assert "gaat niet door" not in normal
 
 

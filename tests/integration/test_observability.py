@@ -17,7 +17,7 @@ from registrations.observability.logs import JsonFormatter
 from registrations.observability.metrics import Metrics
 from tests.conftest import own_page_client
 from tests.doubles import BrokenSender, RecordingSender
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 from tests.observed import check_emf, dimension_sets, metric_values
 from tests.ses_events import ses_event
 
@@ -86,7 +86,7 @@ def test_no_personal_data_in_the_lines_or_metrics_of_a_registration_change_cance
     )
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     deliverer.sweep()
-    link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    link = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
     # A repeat (the link owed again, its send's outcome unknown), an invalid one, a change whose send fails
     assert client.post("/api/registrations", json=valid_form).status_code == 409
     create_deliverer(

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 from registrations import create_app
 from registrations.errors import StoreUnavailable
 from registrations.meeting import load_meeting
-from registrations.registration.personal_link import ManageLinks
+from registrations.registration.personal_link import PersonalLinks
 from registrations.repository import ADD_ROUNDS, RegistrationRepository
 from tests.concurrency import at_the_same_moment
 from tests.conftest import own_page_client
@@ -30,7 +30,7 @@ def item_of(table):
 
 
 def personal_path(app_config, item) -> str:
-    token = ManageLinks(app_config["TOKEN_SECRET"], load_meeting()).token_for(
+    token = PersonalLinks(app_config["TOKEN_SECRET"], load_meeting()).token_for(
         item["registration_id"], int(item["link_version"])
     )
     return f"/api/mijn-aanmelding/{token}"

@@ -27,7 +27,7 @@ from registrations.meeting import load_meeting
 from registrations.registration.inboxes import InboxRecords
 from registrations.repository import RegistrationRepository, dynamodb_resource, store_call_bound, total_attempts
 from tests.conftest import OPEN_MOMENT, own_page_client
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 EVENT_ID = load_meeting().id
 # Room for thread scheduling on a busy CI machine, on top of the configured bound; not a measured figure.
@@ -308,7 +308,7 @@ def test_a_change_on_the_personal_page_while_the_store_hangs_keeps_what_was_type
     assert own_store.post("anna@gemeente.example").status_code == 201
     own_store.confirmations()
     [message] = messages(own_store.config["MAIL_OUTBOX"])
-    path = manage_path(message)
+    path = personal_path_of(message)
     table = PausesAfterTheFirstRead(own_store)
     client = own_page_client(create_app(own_store.config, clock=own_store.clock, table=table))
     changed = {**form("anna@gemeente.example"), "remark": "Ik kom iets later.", "given_name": "Annemarie"}

@@ -13,7 +13,7 @@ from registrations import create_app, create_deliverer
 from registrations.lambda_handler import STREAM_FILTER, SWEEP_EVENT, Dispatcher
 from tests.conftest import own_page_client
 from tests.doubles import RecordingSender
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 
 EVENT_ID = "ibp-vth-2023-06-07"
 EMAIL = "j.vanthoff@gemeente.example"
@@ -127,7 +127,7 @@ def test_modify_records_of_requests_wake_it_and_the_deliverers_own_writes_do_not
     )["Items"]
     assert not matches(STREAM_FILTER, record("MODIFY", new=counter))
     # A request's write (the person changes their details) passes, and is delivered
-    link = manage_path(messages(app_config["MAIL_OUTBOX"])[0])
+    link = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
     client.post(
         link, data={"given_name": "Jan", "family_name": "Hoff", "organisation": "dcmr", "role": "algemeen-bestuur"}
     )

@@ -14,7 +14,7 @@ import pytest
 from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.ics import event_calendar, fold
 from registrations.meeting import load_meeting
-from registrations.registration.personal_link import LinkKey, ManageLinks
+from registrations.registration.personal_link import LinkKey, PersonalLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_meeting()
@@ -37,7 +37,7 @@ ITEM = {
 @pytest.fixture
 def mailer():
     return ConfirmationMailer(
-        EVENT, links=ManageLinks("test-secret", EVENT), from_address=SENDER, site_url="https://aanmelden.vng.example"
+        EVENT, links=PersonalLinks("test-secret", EVENT), from_address=SENDER, site_url="https://aanmelden.vng.example"
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from registrations.mail.confirmation import ConfirmationMailer
 from registrations.meeting import load_meeting
 from registrations.registration.item import MAIL_KINDS
-from registrations.registration.personal_link import ManageLinks
+from registrations.registration.personal_link import PersonalLinks
 from tests.mailbox import followup_message
 
 EVENT = load_meeting()
@@ -49,7 +49,7 @@ def built(kind: str) -> EmailMessage:
             EVENT, ITEM, "https://teams.example/l/1", [("Agenda", "https://vng.example/a.pdf")], FROM, NOW
         )
     mailer = ConfirmationMailer(
-        EVENT, links=ManageLinks("s", EVENT), from_address=FROM, site_url="https://aanmelden.vng.nl"
+        EVENT, links=PersonalLinks("s", EVENT), from_address=FROM, site_url="https://aanmelden.vng.nl"
     )
     return mailer.build(ITEM, NOW, kind)
 

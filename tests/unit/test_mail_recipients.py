@@ -19,7 +19,7 @@ from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.headers import address_header
 from registrations.meeting import load_meeting
 from registrations.registration.item import MAIL_KINDS
-from registrations.registration.personal_link import ManageLinks
+from registrations.registration.personal_link import PersonalLinks
 from tests.mailbox import followup_message
 
 EVENT = load_meeting()
@@ -69,7 +69,7 @@ def recipients(raw: bytes) -> list[str]:
 def confirmation(item: dict, kind: str) -> bytes:
     mailer = ConfirmationMailer(
         EVENT,
-        links=ManageLinks("s", EVENT),
+        links=PersonalLinks("s", EVENT),
         from_address="VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>",
         site_url="https://aanmelden.vng.nl",
     )

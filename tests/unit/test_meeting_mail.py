@@ -15,7 +15,7 @@ import pytest
 from registrations.mail.meeting_mail import MeetingMailer
 from registrations.meeting import load_meeting
 from registrations.registration.calendar_facts import SENT_BEFORE
-from registrations.registration.personal_link import ManageLinks
+from registrations.registration.personal_link import PersonalLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 ITEM = {
@@ -45,7 +45,7 @@ class Published:
 
 def mailer(event=None) -> MeetingMailer:
     event = event or load_meeting()
-    return MeetingMailer(event, ManageLinks("s" * 32, event), "VNG <bijeenkomst@vng.example>", "https://site.example")
+    return MeetingMailer(event, PersonalLinks("s" * 32, event), "VNG <bijeenkomst@vng.example>", "https://site.example")
 
 
 def received(message):

@@ -8,7 +8,7 @@ import pytest
 
 from registrations.errors import ExpiredLink
 from registrations.meeting import load_meeting
-from registrations.registration.personal_link import LinkKey, ManageLinks
+from registrations.registration.personal_link import LinkKey, PersonalLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 SECRET = "t" * 32
@@ -21,8 +21,8 @@ MOVED = dataclasses.replace(
 
 
 def test_a_link_sent_before_the_meeting_moved_later_stays_valid_until_the_new_end_plus_30_days():
-    token = ManageLinks(SECRET, EVENT).token_for("rid-1", 1)
-    moved = ManageLinks(SECRET, MOVED)
+    token = PersonalLinks(SECRET, EVENT).token_for("rid-1", 1)
+    moved = PersonalLinks(SECRET, MOVED)
     # Past the old validity (7 July 15:00), within the new one (21 July 15:00).
     assert moved.key_for(token, dt.datetime(2023, 7, 10, 12, 0, tzinfo=AMS)) == LinkKey("rid-1", 1)
     with pytest.raises(ExpiredLink) as caught:
@@ -31,6 +31,6 @@ def test_a_link_sent_before_the_meeting_moved_later_stays_valid_until_the_new_en
 
 
 def test_a_meeting_moved_earlier_ends_the_links_earlier():
-    token = ManageLinks(SECRET, MOVED).token_for("rid-1", 1)
+    token = PersonalLinks(SECRET, MOVED).token_for("rid-1", 1)
     with pytest.raises(ExpiredLink):
-        ManageLinks(SECRET, EVENT).key_for(token, dt.datetime(2023, 7, 10, 12, 0, tzinfo=AMS))
+        PersonalLinks(SECRET, EVENT).key_for(token, dt.datetime(2023, 7, 10, 12, 0, tzinfo=AMS))

@@ -14,7 +14,7 @@ from registrations import create_deliverer
 from registrations.mail.confirmation import ConfirmationMailer
 from registrations.mail.senders import MailNotSent, MailOutcomeUnknown, SesSender
 from registrations.meeting import load_meeting
-from registrations.registration.personal_link import ManageLinks
+from registrations.registration.personal_link import PersonalLinks
 
 EVENT = load_meeting()
 SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.nl>"
@@ -44,7 +44,7 @@ def ses(monkeypatch):
 @pytest.fixture
 def message():
     mailer = ConfirmationMailer(
-        EVENT, links=ManageLinks("s", EVENT), from_address=SENDER, site_url="https://aanmelden.vng.nl"
+        EVENT, links=PersonalLinks("s", EVENT), from_address=SENDER, site_url="https://aanmelden.vng.nl"
     )
     built = mailer.build(ITEM, NOW)
     built.as_bytes()  # fixes the MIME boundaries, so the bytes are the same on every call

@@ -11,13 +11,13 @@ import pytest
 
 from registrations.errors import ExpiredLink, ForeignLink, InvalidLink
 from registrations.meeting import load_meeting
-from registrations.registration.personal_link import LinkKey, ManageLinks
+from registrations.registration.personal_link import LinkKey, PersonalLinks
 
 AMS = ZoneInfo("Europe/Amsterdam")
 EVENT = load_meeting()
 REGISTRATION_ID = "Cj0S4TKi2Hu8rTci9lGgpQ"
 OPEN = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMS)
-LINKS = ManageLinks("the-secret", EVENT)
+LINKS = PersonalLinks("the-secret", EVENT)
 TOKEN = LINKS.token_for(REGISTRATION_ID, 1)
 # A link of the first scheme (the address sealed in the token), made with the same secret before this change.
 OLD_SCHEME_TOKEN = (
@@ -66,7 +66,7 @@ def test_links_of_the_old_scheme_stop_working():
         ("niets", "not a token"),
         ("a" * 5000, "far too long"),
         ("....", "only dots"),
-        (ManageLinks("another-secret", EVENT).token_for(REGISTRATION_ID, 1), "signed with another secret"),
+        (PersonalLinks("another-secret", EVENT).token_for(REGISTRATION_ID, 1), "signed with another secret"),
     ],
 )
 def test_a_damaged_or_forged_token_is_an_invalid_link(token, why):
@@ -91,7 +91,7 @@ def test_a_signed_payload_of_the_wrong_shape_is_an_invalid_link():
 
 def test_a_link_for_another_meeting_says_so():
     other_event = dataclasses.replace(EVENT, id="ibp-vth-2023-09-01")
-    token = ManageLinks("the-secret", other_event).token_for(REGISTRATION_ID, 1)
+    token = PersonalLinks("the-secret", other_event).token_for(REGISTRATION_ID, 1)
     with pytest.raises(ForeignLink) as caught:
         LINKS.key_for(token, OPEN)
     assert caught.value.message == (
@@ -121,4 +121,4 @@ def test_links_expire_30_days_after_the_meeting(now, valid):
 
 def test_an_empty_secret_is_refused():
     with pytest.raises(ValueError):
-        ManageLinks("", EVENT)
+        PersonalLinks("", EVENT)

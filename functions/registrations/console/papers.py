@@ -73,15 +73,15 @@ def changes_between(
     return lines
 
 
-def paper_href(manage_url: str, paper: PaperLike) -> str:
+def paper_href(personal_url: str, paper: PaperLike) -> str:
     if paper.file:
-        return f"{manage_url}/{PAPERS_SEGMENT}/{quote(paper.file, safe='')}"
+        return f"{personal_url}/{PAPERS_SEGMENT}/{quote(paper.file, safe='')}"
     return paper.url
 
 
-def paper_links(manage_url: str, papers: Iterable[PaperLike]) -> tuple[PaperLink, ...]:
+def paper_links(personal_url: str, papers: Iterable[PaperLike]) -> tuple[PaperLink, ...]:
     """The papers as the emails and the personal page link them."""
-    return tuple(PaperLink(p.title, paper_href(manage_url, p), p.file) for p in papers)
+    return tuple(PaperLink(p.title, paper_href(personal_url, p), p.file) for p in papers)
 
 
 def find_paper(publication: PublicationLike | None, name: str) -> PaperLike:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..delivery import publication
 from ..delivery.followup import FollowupChannel
 from ..delivery.publication import Publication, PublishedPaper
-from ..mail.confirmation import MANAGE_PATH, ConfirmationMailer
+from ..mail.confirmation import PERSONAL_PATH, ConfirmationMailer
 from .controle import SAMPLE_EMAIL
 from .flow import ConsoleFlow, Preview, Publications
 from .store import UPLOAD_PREFIX, ConsoleStore, s3_store
@@ -37,8 +37,8 @@ SAMPLE_TOKEN = "UW-PERSOONLIJKE-LINK"  # nosec B105 # a placeholder shown in the
 class _SampleMailer(ConfirmationMailer):
     """The preview's personal link is a placeholder: the sample registrant has none."""
 
-    def manage_url(self, item: Mapping[str, Any]) -> str:
-        return f"{self.site_url}{MANAGE_PATH}/{SAMPLE_TOKEN}"
+    def personal_url(self, item: Mapping[str, Any]) -> str:
+        return f"{self.site_url}{PERSONAL_PATH}/{SAMPLE_TOKEN}"
 
 
 def mailer_of(deliverer: Deliverer) -> ConfirmationMailer:

@@ -21,11 +21,11 @@ from ..console.papers import changes_between
 from ..delivery.publication import Publication
 from ..meeting import Meeting
 from ..registration.item import MAIL_KINDS
-from ..registration.personal_link import ManageLinks
+from ..registration.personal_link import PersonalLinks
 from . import ics
 from .composer import Attachment, MessageComposer
 
-MANAGE_PATH = "/api/mijn-aanmelding"
+PERSONAL_PATH = "/api/mijn-aanmelding"
 # A later version whose difference no line names (the same titles, links and files): said anyway.
 SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
 
@@ -33,7 +33,7 @@ SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
 @dataclass
 class ConfirmationMailer:
     event: Meeting
-    links: ManageLinks
+    links: PersonalLinks
     from_address: str
     site_url: str
 
@@ -41,10 +41,10 @@ class ConfirmationMailer:
     def composer(self) -> MessageComposer:
         return MessageComposer(self.event, self.from_address)
 
-    def manage_url(self, item: Mapping[str, Any]) -> str:
+    def personal_url(self, item: Mapping[str, Any]) -> str:
         """The link of the registration's current version: the deliverer can always build it again."""
         token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
-        return f"{self.site_url}{MANAGE_PATH}/{token}"
+        return f"{self.site_url}{PERSONAL_PATH}/{token}"
 
     def calendar(self, now: dt.datetime) -> bytes:
         """The public "Zet in agenda" download: the meeting with its one UID, naming nobody (PUBLISH)."""
@@ -79,7 +79,7 @@ class ConfirmationMailer:
 
     def papers(self, item: Mapping[str, Any], publication: Publication) -> list[dict[str, str]]:
         """The papers as the emails link them: a file through the personal page, a link as it is."""
-        base = self.manage_url(item)
+        base = self.personal_url(item)
         return [{"title": p.title, "url": p.url or f"{base}/stukken/{quote(p.file)}"} for p in publication.papers]
 
     def build(
@@ -96,7 +96,7 @@ class ConfirmationMailer:
         if kind not in MAIL_KINDS:
             raise ValueError(f"unknown kind of message: {kind}")
         context: dict[str, Any] = {
-            "manage_url": self.manage_url(item),
+            "personal_url": self.personal_url(item),
             "start_text": f"{self.event.starts_at:%H.%M} uur",
             "site_url": self.site_url,
             "registration_open": self.event.is_registration_open(now),
@@ -121,7 +121,7 @@ class ConfirmationMailer:
         changed ("followup_change"). The calendar entry follows, with the Teams link as its place."""
         signatory, _, position = self.event.signatory.partition(", ")
         context: dict[str, Any] = {
-            "manage_url": self.manage_url(item),
+            "personal_url": self.personal_url(item),
             "teams_link": publication.teams_link,
             "papers": self.papers(item, publication),
             "signatory": signatory,

@@ -18,10 +18,10 @@ from urllib.parse import quote
 from ..meeting import Meeting
 from ..meeting_schedule import Reminder
 from ..registration.calendar_facts import CalendarFacts, changes, facts_of
-from ..registration.personal_link import ManageLinks
+from ..registration.personal_link import PersonalLinks
 from . import ics
 from .composer import Attachment, MessageComposer
-from .confirmation import MANAGE_PATH
+from .confirmation import PERSONAL_PATH
 
 
 class Paper(Protocol):
@@ -60,7 +60,7 @@ def _when_phrase(event: Meeting, reminder: Reminder) -> str:
 @dataclass
 class MeetingMailer:
     event: Meeting
-    links: ManageLinks
+    links: PersonalLinks
     from_address: str
     site_url: str
 
@@ -68,15 +68,15 @@ class MeetingMailer:
     def composer(self) -> MessageComposer:
         return MessageComposer(self.event, self.from_address)
 
-    def manage_url(self, item: Mapping[str, Any]) -> str:
+    def personal_url(self, item: Mapping[str, Any]) -> str:
         token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
-        return f"{self.site_url}{MANAGE_PATH}/{token}"
+        return f"{self.site_url}{PERSONAL_PATH}/{token}"
 
     @staticmethod
-    def papers(manage_url: str, published: Published | None) -> list[dict[str, str]]:
+    def papers(personal_url: str, published: Published | None) -> list[dict[str, str]]:
         """As the follow-up links them (mail/confirmation.py): a file through the personal page, a link as it is."""
         return [
-            {"title": p.title, "url": p.url or f"{manage_url}/stukken/{quote(p.file)}"}
+            {"title": p.title, "url": p.url or f"{personal_url}/stukken/{quote(p.file)}"}
             for p in (published.papers if published is not None else ())
         ]
 
@@ -116,12 +116,12 @@ class MeetingMailer:
         """The reminder: date and time, the Teams link once published (else that it follows), the papers through
         the personal page, and the personal link."""
         teams_link = published.teams_link if published is not None else ""
-        manage_url = self.manage_url(item)
+        personal_url = self.personal_url(item)
         context = {
             "when": _when_phrase(self.event, reminder),
-            "manage_url": manage_url,
+            "personal_url": personal_url,
             "teams_link": teams_link,
-            "papers": self.papers(manage_url, published),
+            "papers": self.papers(personal_url, published),
         }
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("reminder", item, now, context, entry)
@@ -142,15 +142,15 @@ class MeetingMailer:
         found = changes(old, new)
         if not found:
             raise ValueError("no change to announce")
-        manage_url = self.manage_url(item)
+        personal_url = self.personal_url(item)
         if published is not None:
             teams_link = published.teams_link
         context = {
             "changes": found,
             "new": new,
-            "manage_url": manage_url,
+            "personal_url": personal_url,
             "teams_link": published.teams_link if published is not None else "",
-            "papers": self.papers(manage_url, published),
+            "papers": self.papers(personal_url, published),
         }
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("meeting_change", item, now, context, entry)

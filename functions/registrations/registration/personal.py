@@ -19,7 +19,7 @@ from ..observability.logs import fields
 from ..repository import RegistrationRepository
 from ..settings import Clock
 from .item import MAIL_RESETS, changes_from, local_iso, owed_mail
-from .personal_link import LinkKey, ManageLinks
+from .personal_link import LinkKey, PersonalLinks
 from .registering import nothing
 from .validation import validate
 
@@ -28,20 +28,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ChangeAttempt:
-    """What a change request has read from the store so far, filled in by SelfService.change. The page that says
+    """What a change request has read from the store so far, filled in by PersonalPage.change. The page that says
     a change was not saved is made from this and the form, never from another store call: in a hang, that call
     would wait out the store's bound a second time, and its failure would lose what was typed."""
 
     email: str = ""
 
 
-class SelfService:
+class PersonalPage:
     def __init__(
         self,
         event: Meeting,
         repository: RegistrationRepository,
         clock: Clock,
-        links: ManageLinks,
+        links: PersonalLinks,
         notify: Callable[[], None] = nothing,
     ):
         self.event = event

@@ -37,7 +37,7 @@ class LinkKey:
     version: int
 
 
-class ManageLinks:
+class PersonalLinks:
     def __init__(self, secret: str, event: Meeting):
         if not secret:
             raise ValueError("a token secret is required")

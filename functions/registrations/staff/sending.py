@@ -24,7 +24,7 @@ from ..delivery.publication import Publication, PublicationConflict, PublishedPa
 from ..mail.confirmation import ConfirmationMailer
 from ..meeting import Meeting
 from ..registration.item import local_iso
-from ..registration.personal_link import ManageLinks
+from ..registration.personal_link import PersonalLinks
 from ..reports.export import is_active
 from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
@@ -63,7 +63,7 @@ def preview(event: Meeting, config: Mapping[str, Any], draft: Publication, now: 
     """The follow-up as a registrant receives it (with an example name and an example personal link)."""
     mailer = ConfirmationMailer(
         event=event,
-        links=ManageLinks("voorbeeld", event),
+        links=PersonalLinks("voorbeeld", event),
         from_address=str(config.get("MAIL_SENDER") or LOCAL_MAIL_SENDER),
         site_url=str(config.get("SITE_URL") or "https://aanmelden.example").rstrip("/"),
     )

@@ -18,7 +18,7 @@ import logging
 import re
 from urllib.parse import unquote
 
-from ..mail.confirmation import MANAGE_PATH
+from ..mail.confirmation import PERSONAL_PATH
 
 ZAPPA_ACCESS_LOGGER = "zappa.wsgi"
 WAITRESS_LOGGER = "waitress"
@@ -29,8 +29,8 @@ ACCESS_LINE = re.compile(
 )
 
 # The personal page's route (web/personal.py): every path under it is the personal page's, its catch-all included.
-PERSONAL_SEGMENT = MANAGE_PATH.rsplit("/", 1)[1].casefold()
-TOKEN_MARK = MANAGE_PATH + "/[link]"
+PERSONAL_SEGMENT = PERSONAL_PATH.rsplit("/", 1)[1].casefold()
+TOKEN_MARK = PERSONAL_PATH + "/[link]"
 # What may follow the token, kept so that the action is still seen.
 ACTIONS = ("annuleren",)
 # More decoding than any chain of layers in front of the app does (Zappa decodes after API Gateway).
@@ -69,7 +69,7 @@ def redact_path(path: str) -> str:
         if PERSONAL_SEGMENT in segment.casefold():
             rest = segments[i + 1 :]
             if segment.casefold() == PERSONAL_SEGMENT and not rest:
-                return MANAGE_PATH  # the route itself, without a token
+                return PERSONAL_PATH  # the route itself, without a token
             action = f"/{rest[-1]}" if len(rest) > 1 and rest[-1] in ACTIONS else ""
             return TOKEN_MARK + action
     return path

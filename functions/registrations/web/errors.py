@@ -30,7 +30,7 @@ from ..errors import (
     StoreUnavailable,
     UnknownPaper,
 )
-from ..mail.confirmation import MANAGE_PATH
+from ..mail.confirmation import PERSONAL_PATH
 from ..observability.logs import fields
 
 log = logging.getLogger(__name__)
@@ -116,25 +116,25 @@ def error_body(code: str, message: str, fields: dict[str, str] | None = None) ->
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def is_manage_page() -> bool:
+def is_personal_page() -> bool:
     """A request for the personal page (the link in the email): it is always answered with a page."""
-    return request.path == MANAGE_PATH or request.path.startswith(MANAGE_PATH + "/")
+    return request.path == PERSONAL_PATH or request.path.startswith(PERSONAL_PATH + "/")
 
 
-def render_manage_error(status: int, code: str, message: str) -> Answer:
+def render_personal_error(status: int, code: str, message: str) -> Answer:
     """The personal page's own error page (a form the person filled in is re-rendered by web/personal.py)."""
     if status == 503:
         message = (
             "Uw aanmelding is nu niet bereikbaar door een storing bij ons. Probeer het over een paar minuten opnieuw."
         )
     heading = MANAGE_HEADINGS.get(code, "Er ging iets mis")
-    html = render_template("manage_error.html", status=status, code=code, heading=heading, message=message)
+    html = render_template("personal_error.html", status=status, code=code, heading=heading, message=message)
     return html, status, dict(HTML)
 
 
 def render_error(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Answer:
-    if is_manage_page():
-        return render_manage_error(status, code, message)
+    if is_personal_page():
+        return render_personal_error(status, code, message)
     if wants_html():
         form = None if code in NO_FORM_AGAIN else _submitted_form()
         html = render_template(

@@ -18,11 +18,11 @@ from ..console.paper_files import content_type
 from ..console.papers import PAPERS_SEGMENT, PublicationLike, check_may_download, find_paper
 from ..console.store import content_disposition
 from ..errors import RegistrationNotFound, RevokedLink, UnknownPaper
-from ..mail.confirmation import MANAGE_PATH
-from ..registration.personal import SelfService
+from ..mail.confirmation import PERSONAL_PATH
+from ..registration.personal import PersonalPage
 from .personal import keep_private
 
-bp = Blueprint("papers", __name__, url_prefix=MANAGE_PATH)
+bp = Blueprint("papers", __name__, url_prefix=PERSONAL_PATH)
 bp.after_request(keep_private)
 
 # (version, file name) → where the file is: an https link to redirect to, or a local path to send.
@@ -36,12 +36,12 @@ def current_publication() -> PublicationLike | None:
 
 @bp.get(f"/<token>/{PAPERS_SEGMENT}/<name>")
 def download(token: str, name: str) -> ResponseReturnValue:
-    self_service: SelfService = current_app.extensions["self_service"]
+    personal_page: PersonalPage = current_app.extensions["personal_page"]
     try:
-        view = self_service.view(token)
+        view = personal_page.view(token)
     except RegistrationNotFound:
         # The link names a registration that a later one of the address replaced: it controls nothing now.
-        raise RevokedLink(contact=self_service.event.contact_email) from None
+        raise RevokedLink(contact=personal_page.event.contact_email) from None
     check_may_download(view["registration"])
     publication = current_publication()
     paper = find_paper(publication, name)

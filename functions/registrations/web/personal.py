@@ -17,14 +17,14 @@ from werkzeug.wrappers import Response
 
 from ..console.papers import PaperLink, paper_links
 from ..errors import InvalidLink, InvalidRegistration, StoreUnavailable
-from ..mail.confirmation import MANAGE_PATH
+from ..mail.confirmation import PERSONAL_PATH
 from ..meeting import OTHER_ORGANISATION, dutch_date
-from ..registration.personal import ChangeAttempt, SelfService
+from ..registration.personal import ChangeAttempt, PersonalPage
 from .errors import HTML, STATUS, Answer, with_retry_after
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("manage", __name__, url_prefix=MANAGE_PATH)
+bp = Blueprint("personal", __name__, url_prefix=PERSONAL_PATH)
 
 NOTICES = {
     "opgeslagen": "Uw wijzigingen zijn opgeslagen.",
@@ -32,9 +32,9 @@ NOTICES = {
 }
 
 
-def service() -> SelfService:
-    self_service: SelfService = current_app.extensions["self_service"]
-    return self_service
+def service() -> PersonalPage:
+    personal_page: PersonalPage = current_app.extensions["personal_page"]
+    return personal_page
 
 
 @bp.after_request
@@ -72,14 +72,14 @@ def moment_text(value: str | None) -> str:
     return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
 
 
-def published_papers(manage_url: str, item: Mapping[str, Any]) -> tuple[PaperLink, ...]:
+def published_papers(personal_url: str, item: Mapping[str, Any]) -> tuple[PaperLink, ...]:
     """The papers as published now, for an active registration only; files through this personal link."""
     source = current_app.extensions.get("publication")
     publication = source() if source is not None and item.get("status", "registered") == "registered" else None
-    return paper_links(manage_url, publication.papers) if publication is not None else ()
+    return paper_links(personal_url, publication.papers) if publication is not None else ()
 
 
-def render_manage_page(
+def render_personal_page(
     token: str,
     view: Mapping[str, Any],
     values: Mapping[str, str] | None = None,
@@ -91,16 +91,16 @@ def render_manage_page(
 ) -> Answer:
     """`papers`: only on the page itself (GET); a page shown again after a failed change makes no further call."""
     item = view["registration"]
-    manage_url = url_for("manage.view", token=token)
+    personal_url = url_for("personal.view", token=token)
     html = render_template(
-        "manage.html",
+        "personal.html",
         view=view,
         registration=item,
         values={**(values if values is not None else form_values(item)), "email": item["email"]},
         errors=errors or {},
         notice=notice,
         problem=problem,
-        manage_url=manage_url,
+        personal_url=personal_url,
         papers=papers,
         cancelled_text=moment_text(item.get("cancelled_at")),
         changed_text=moment_text(item.get("changed_at")),
@@ -112,8 +112,8 @@ def render_manage_page(
 def view(token: str) -> Answer:
     notice = next((text for key, text in NOTICES.items() if key in request.args), "")
     shown = service().view(token)
-    papers = published_papers(url_for("manage.view", token=token), shown["registration"])
-    return render_manage_page(token, shown, notice=notice, papers=papers)
+    papers = published_papers(url_for("personal.view", token=token), shown["registration"])
+    return render_personal_page(token, shown, notice=notice, papers=papers)
 
 
 # A change that could not be stored: the page says so, and keeps what was typed.
@@ -134,13 +134,13 @@ def change(token: str) -> ResponseReturnValue:
     except InvalidRegistration as exc:
         # With the summary and the inline messages.
         unsaved = service().unsaved_view(attempt)
-        return render_manage_page(token, unsaved, values=form, errors=exc.fields, status=STATUS[type(exc)])
+        return render_personal_page(token, unsaved, values=form, errors=exc.fields, status=STATUS[type(exc)])
     except StoreUnavailable as exc:
         log.warning("store unavailable while changing: %s", type(exc.__cause__).__name__)
         unsaved = service().unsaved_view(attempt)
-        page = render_manage_page(token, unsaved, values=form, problem=CHANGE_NOT_STORED, status=STATUS[type(exc)])
+        page = render_personal_page(token, unsaved, values=form, problem=CHANGE_NOT_STORED, status=STATUS[type(exc)])
         return with_retry_after(page)
-    return redirect(url_for("manage.view", token=token, opgeslagen=1), code=303)
+    return redirect(url_for("personal.view", token=token, opgeslagen=1), code=303)
 
 
 @bp.get("/<token>/annuleren")
@@ -148,9 +148,11 @@ def confirm_cancel(token: str) -> ResponseReturnValue:
     view_data = service().view(token)
     if not view_data["can_change"]:
         # Cancelled already, or the meeting has started: the main page says which.
-        return redirect(url_for("manage.view", token=token), code=303)
+        return redirect(url_for("personal.view", token=token), code=303)
     html = render_template(
-        "manage_cancel.html", registration=view_data["registration"], manage_url=url_for("manage.view", token=token)
+        "personal_cancel.html",
+        registration=view_data["registration"],
+        personal_url=url_for("personal.view", token=token),
     )
     return html, 200, dict(HTML)
 
@@ -158,7 +160,7 @@ def confirm_cancel(token: str) -> ResponseReturnValue:
 @bp.post("/<token>/annuleren")
 def cancel(token: str) -> ResponseReturnValue:
     service().cancel(token)
-    return redirect(url_for("manage.view", token=token, geannuleerd=1), code=303)
+    return redirect(url_for("personal.view", token=token, geannuleerd=1), code=303)
 
 
 @bp.route("/", methods=["GET", "POST"], strict_slashes=False)

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 from registrations import create_app, create_deliverer
 from registrations.repository import dynamodb_resource
 from tests.conftest import own_page_client
-from tests.mailbox import manage_path, messages, wait_for_messages
+from tests.mailbox import messages, personal_path_of, wait_for_messages
 
 from .conftest import format_violations, run_axe
 
@@ -58,7 +58,7 @@ def register(server) -> str:
     with urllib.request.urlopen(request) as response:
         assert response.status == 201
     [message] = wait_for_messages(server.config["MAIL_OUTBOX"], 1)
-    return manage_path(message)
+    return personal_path_of(message)
 
 
 def stored(server) -> dict:
@@ -134,7 +134,7 @@ def test_once_the_meeting_has_started_the_page_says_so(live_server_factory, any_
     create_deliverer({**server.config, "PREVIEW_NOW": OPEN}).sweep()
     [message] = messages(server.config["MAIL_OUTBOX"])
     # When they open their link during the meeting
-    any_page.goto(server.url + manage_path(message))
+    any_page.goto(server.url + personal_path_of(message))
     # Then they see their registration, read-only, and why
     expect(
         any_page.get_by_text("De bijeenkomst is begonnen. U kunt uw aanmelding daarom niet meer wijzigen")

@@ -10,9 +10,9 @@ from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeou
 
 from registrations import create_app, create_deliverer
 from registrations.meeting import load_meeting
-from registrations.registration.personal_link import ManageLinks
+from registrations.registration.personal_link import PersonalLinks
 from tests.conftest import own_page_client
-from tests.mailbox import manage_path, messages
+from tests.mailbox import messages, personal_path_of
 from tests.observed import json_text
 
 EVENT_ID = "ibp-vth-2023-06-07"
@@ -31,7 +31,7 @@ def link(client, app_config, valid_form, deliver):
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     deliver()
     [message] = messages(app_config["MAIL_OUTBOX"])
-    return manage_path(message)
+    return personal_path_of(message)
 
 
 def item_of(table):
@@ -209,7 +209,7 @@ def test_after_the_deadline_the_page_warns_that_registering_again_is_not_possibl
 
 def token_id(link: str) -> str:
     """The registration id a link names (the test reads its own link; the id is no secret without a signature)."""
-    return ManageLinks("any", load_meeting())._serializer.loads_unsafe(link.rsplit("/", 1)[1])[1][1]
+    return PersonalLinks("any", load_meeting())._serializer.loads_unsafe(link.rsplit("/", 1)[1])[1][1]
 
 
 def bad_links(link: str) -> list[tuple[str, int, str]]:
@@ -230,7 +230,7 @@ def bad_links(link: str) -> list[tuple[str, int, str]]:
         ("/api/mijn-aanmelding/%00%ff", 400, "Deze link werkt niet"),
         ("/api/mijn-aanmelding/" + "a" * 3000, 400, "Deze link werkt niet"),
         (
-            "/api/mijn-aanmelding/" + ManageLinks("a-guessed-secret", load_meeting()).token_for(token_id(link), 1),
+            "/api/mijn-aanmelding/" + PersonalLinks("a-guessed-secret", load_meeting()).token_for(token_id(link), 1),
             400,
             "Deze link werkt niet",
         ),
@@ -256,7 +256,7 @@ def test_every_bad_link_gets_a_clear_dutch_page_and_never_a_500(client, link, ta
 
 def test_a_foreign_link_made_with_this_secret_names_the_other_meeting(app_config, client):
     other_event = dataclasses.replace(load_meeting(), id="een-andere-bijeenkomst")
-    token = ManageLinks(app_config["TOKEN_SECRET"], other_event).token_for("Cj0S4TKi2Hu8rTci9lGgpQ", 1)
+    token = PersonalLinks(app_config["TOKEN_SECRET"], other_event).token_for("Cj0S4TKi2Hu8rTci9lGgpQ", 1)
     response = client.get(f"/api/mijn-aanmelding/{token}")
     assert response.status_code == 400
     assert "Deze link hoort bij een andere bijeenkomst." in page_of(response)
@@ -272,7 +272,7 @@ def test_an_expired_link_says_until_when_it_worked(client, link, clock):
 
 
 def test_a_link_for_a_registration_that_does_not_exist(app, app_config, client):
-    token = ManageLinks(app_config["TOKEN_SECRET"], load_meeting()).token_for("nooit-uitgegeven-id", 1)
+    token = PersonalLinks(app_config["TOKEN_SECRET"], load_meeting()).token_for("nooit-uitgegeven-id", 1)
     response = client.get(f"/api/mijn-aanmelding/{token}")
     assert response.status_code == 404
     assert "Deze aanmelding bestaat niet (meer)." in page_of(response)
@@ -341,7 +341,7 @@ def test_a_revoked_link_stops_working_and_the_new_one_works(client, link, table,
     )
     deliver()
     [again] = [m for m in messages(app_config["MAIL_OUTBOX"]) if m["Subject"].startswith("Uw persoonlijke link")]
-    newest = manage_path(again)
+    newest = personal_path_of(again)
     assert newest != link and client.get(newest).status_code == 200
 
 
