@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from botocore.config import Config
 
 from .errors import RegistrationNotFound, StoreUnavailable
+from .statuses import RegistrationStatus
 
 # The key schema is defined once, in this JSON file; infra/ and the local bootstrap both read it.
 TABLE_SCHEMA_FILE = Path(__file__).with_name("table_schema.json")
@@ -149,7 +150,7 @@ class RegistrationRepository:
                     # A cancelled registration may be replaced by a new one; an active one never.
                     ConditionExpression="attribute_not_exists(#pk) OR #status = :cancelled",
                     ExpressionAttributeNames={"#pk": PARTITION_KEY, "#status": "status"},
-                    ExpressionAttributeValues={":cancelled": "cancelled"},
+                    ExpressionAttributeValues={":cancelled": RegistrationStatus.CANCELLED},
                 )
             except ConditionFailed as exc:
                 duplicate = exc
@@ -172,7 +173,7 @@ class RegistrationRepository:
     def _mark_duplicate(self, item: dict[str, Any], on_duplicate: dict[str, Any], remove: tuple[str, ...]) -> bool:
         """Record `on_duplicate` on the active registration of another submission; False when there is none."""
         names = {"#pk": PARTITION_KEY, "#status": "status", "#sid": "submission_id"}
-        values: dict[str, Any] = {":registered": "registered", ":sid": item.get("submission_id", "")}
+        values: dict[str, Any] = {":registered": RegistrationStatus.REGISTERED, ":sid": item.get("submission_id", "")}
         sets = [f"#s{i} = :s{i}" for i in range(len(on_duplicate))]
         names.update({f"#s{i}": name for i, name in enumerate(on_duplicate)})
         values.update({f":s{i}": value for i, value in enumerate(on_duplicate.values())})

@@ -22,6 +22,7 @@ from ..delivery.publication import Publication, PublicationConflict
 from ..meeting import Meeting
 from ..registration.item import local_iso
 from ..repository import RegistrationRepository
+from ..statuses import SendState
 from . import controle
 from .papers import PublicationLike, changes_between
 from .store import ConsoleStore
@@ -52,12 +53,12 @@ def followup_state(item: Mapping[str, Any], versions: tuple[Publication, ...], n
     confirmation), "failed", "held_back" (the confirmation carrying it waits for the mailbox limit) or "owed"."""
     newest = versions[-1]
     if received_version(item, Round(now, versions)) >= newest.version:
-        return "sent"
-    if item.get(FOLLOWUP.attr("status")) == "failed" and item.get(FOLLOWUP.attr("done")) == newest.owed_id:
-        return "failed"
-    if item.get("mail_status") == "held_back":
-        return "held_back"
-    return "owed"
+        return SendState.SENT
+    if item.get(FOLLOWUP.attr("status")) == SendState.FAILED and item.get(FOLLOWUP.attr("done")) == newest.owed_id:
+        return SendState.FAILED
+    if item.get("mail_status") == SendState.HELD_BACK:
+        return SendState.HELD_BACK
+    return SendState.OWED
 
 
 @dataclass(frozen=True)

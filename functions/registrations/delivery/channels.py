@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from ..mail.confirmation import ConfirmationMailer
+from ..statuses import SendState
 from .publication import Publication
 from .slots import STATE, Slot
 
@@ -71,7 +72,7 @@ def carries_followup(kind: str, status: str, rnd: Round) -> Publication | None:
 
 def received_followup(publication: Publication, status: str) -> dict[str, Any]:
     """What a settled email that carried this follow-up records: its version, and the Teams link for the calendar."""
-    if status not in ("sent", "unknown"):
+    if status not in (SendState.SENT, SendState.UNKNOWN):
         return {}
     return {
         "followup_version": publication.version,

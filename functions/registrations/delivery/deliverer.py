@@ -33,6 +33,7 @@ from ..registration.inboxes import InboxRecords
 from ..registration.item import local_iso, parse_time
 from ..repository import RegistrationRepository
 from ..settings import Clock
+from ..statuses import SendState
 from . import publication
 from .channels import UNSOLICITED, Channel, Owed, Round
 from .mailbox_limits import MailboxLimits, next_hour
@@ -50,17 +51,22 @@ MAX_ROUNDS = 4
 SAFETY_SECONDS = 8.0
 
 
-def mail_status(item: Mapping[str, Any]) -> str:
+def sending_state(item: Mapping[str, Any]) -> str:
     """The state of the registration's state-change email as staff count it, items from before the deliverer
     included."""
     status = item.get("mail_status")
-    if item.get("mail_owed") and not item.get("mail_claim_for") and status not in ("retrying", "held_back"):
-        return "owed"
+    if (
+        item.get("mail_owed")
+        and not item.get("mail_claim_for")
+        and status not in (SendState.RETRYING, SendState.HELD_BACK)
+    ):
+        return SendState.OWED
     if status:
         return str(status)
     legacy = item.get("confirmation_status")
     # "pending" was written before sending, inside the request: whether it went out is not known.
-    return {"sent": "sent", "failed": "failed", "pending": "unknown"}.get(str(legacy or ""), "")
+    legacy_states = {"sent": SendState.SENT, "failed": SendState.FAILED, "pending": SendState.UNKNOWN}
+    return legacy_states.get(str(legacy or ""), "")
 
 
 def no_deadline() -> float:
@@ -220,7 +226,7 @@ class Deliverer:
         claim_id = uuid.uuid4().hex
         claimed = records.claim(email, owed.owed_id, owed.kind, claim_id, self._stamp())
         if claimed is None:
-            return "skipped", None
+            return SendState.SKIPPED, None
 
         def finish(
             status: str, settled: bool = True, extra: dict[str, Any] | None = None
@@ -234,7 +240,7 @@ class Deliverer:
         expires = int(self.event.expires_at.timestamp())
         try:
             if owed.kind in UNSOLICITED and not self.limits.allow(email, now):
-                return finish("held_back", False, {slot.attr("retry_at"): self._stamp(next_hour(now))})
+                return finish(SendState.HELD_BACK, False, {slot.attr("retry_at"): self._stamp(next_hour(now))})
             sequence = self.inboxes.next_sequence(self.event.id, email, ics.sequence_floor(claimed, now), expires)
             message = channel.build(claimed, owed, rnd, sequence)
         except StoreUnavailable:
@@ -242,7 +248,7 @@ class Deliverer:
             raise
         except Exception as exc:  # noqa: BLE001 - a template error or bad data: failed with its reason, not unknown
             log.error("%s email for event %s cannot be made: %s", owed.kind, self.event.id, type(exc).__name__)
-            return finish("failed", True, {slot.attr("failure"): type(exc).__name__})
+            return finish(SendState.FAILED, True, {slot.attr("failure"): type(exc).__name__})
         self.pace()
         try:
             marked = records.mark_sending(email, claim_id, self._stamp())
@@ -250,20 +256,22 @@ class Deliverer:
             self._give_back(records, email, claim_id)
             raise
         if marked is None:
-            return "skipped", None
+            return SendState.SKIPPED, None
         try:
             message_id = self.sender.send(message, email, tags={EVENT_TAG: self.event.id, CLAIM_TAG: claim_id})
         except MailOutcomeUnknown:
-            return finish("unknown")
+            return finish(SendState.UNKNOWN)
         except MailNotSent as exc:
             attempts = int(claimed.get(slot.attr("attempts"), 0)) + 1
             log.warning("%s email for event %s not sent (attempt %d): %s", owed.kind, self.event.id, attempts, exc)
             if attempts >= MAX_ATTEMPTS:
-                return finish("failed", True, {slot.attr("attempts"): attempts, slot.attr("failure"): "MailNotSent"})
+                return finish(
+                    SendState.FAILED, True, {slot.attr("attempts"): attempts, slot.attr("failure"): "MailNotSent"}
+                )
             pause = FIRST_PAUSE * 2 ** (attempts - 1)
             retry = {slot.attr("attempts"): attempts, slot.attr("retry_at"): self._stamp(now + pause)}
-            return finish("retrying", False, retry)
-        return finish("sent", True, {slot.attr("sent_at"): self._stamp(), slot.attr("message_id"): message_id})
+            return finish(SendState.RETRYING, False, retry)
+        return finish(SendState.SENT, True, {slot.attr("sent_at"): self._stamp(), slot.attr("message_id"): message_id})
 
     def _give_back(self, records: SlotRecords, email: str, claim_id: str) -> None:
         """The store failed before the send began: release the claim if the store answers now; if not, the claim
@@ -284,20 +292,20 @@ class Deliverer:
                 continue
             records = SlotRecords(self.repository, self.event.id, slot)
             email, claim = str(item["email"]), str(item[slot.attr("claim")])
-            if verdict == "unknown":
+            if verdict == SendState.UNKNOWN:
                 log.warning("email for event %s left unconfirmed by an interrupted worker: unknown", self.event.id)
                 owed_id = str(item[slot.attr("claim_for")])
-                records.finish(email, claim, owed_id, "unknown", self._stamp(), settled=True)
-                self.metrics.email(str(item.get(slot.attr("kind")) or "unknown"), "unknown", None, self.clock())
-                outcomes.append("unknown")
+                records.finish(email, claim, owed_id, SendState.UNKNOWN, self._stamp(), settled=True)
+                self.metrics.email(str(item.get(slot.attr("kind")) or "unknown"), SendState.UNKNOWN, None, self.clock())
+                outcomes.append(SendState.UNKNOWN)
             else:
                 log.warning("email for event %s claimed but never sent: owed again", self.event.id)
                 records.release(email, claim, self._stamp())
-                outcomes.append("released")
+                outcomes.append(SendState.RELEASED)
         return outcomes
 
     def _stamp(self, moment: dt.datetime | None = None) -> str:
         return local_iso(moment or self.clock(), self.event)
 
 
-__all__ = ["STATE", "Deliverer", "mail_status"]
+__all__ = ["STATE", "Deliverer", "sending_state"]

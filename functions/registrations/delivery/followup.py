@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from ..mail.confirmation import ConfirmationMailer
+from ..statuses import RegistrationStatus
 from .channels import Owed, Round, received_followup
 from .publication import Publication
 from .slots import Slot
@@ -64,7 +65,7 @@ class FollowupChannel:
             "attribute_exists(#f_claim_for) OR (#f_status = :f_registered AND "
             "(attribute_not_exists(#f_version) OR #f_version < :f_version))",
             names,
-            {":f_registered": "registered", ":f_version": publication.version},
+            {":f_registered": RegistrationStatus.REGISTERED, ":f_version": publication.version},
         )
 
     def build(self, item: Mapping[str, Any], owed: Owed, rnd: Round, sequence: int) -> EmailMessage:

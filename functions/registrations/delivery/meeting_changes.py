@@ -22,6 +22,7 @@ from ..meeting import Meeting
 from ..registration.calendar_facts import SENT_BEFORE, CalendarFacts, facts_of, last_sent
 from ..registration.item import local_iso
 from ..repository import RegistrationRepository
+from ..statuses import RegistrationStatus
 from .ses_events import UNREACHABLE
 
 ANNOUNCEMENTS_PARTITION = "announcements"
@@ -73,7 +74,7 @@ def current(repository: RegistrationRepository, event_id: str) -> Announcement |
 
 def is_active(item: Mapping[str, Any]) -> bool:
     """A registration that hears about the meeting: registered, and mail reaches it."""
-    return item.get("status") == "registered" and item.get("email_status") not in UNREACHABLE
+    return item.get("status") == RegistrationStatus.REGISTERED and item.get("email_status") not in UNREACHABLE
 
 
 def owes_change(item: Mapping[str, Any], facts: CalendarFacts) -> bool:

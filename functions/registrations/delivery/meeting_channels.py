@@ -23,6 +23,7 @@ from ..meeting_schedule import Reminder
 from ..registration.calendar_facts import SENT_BEFORE, CalendarFacts, facts_of, last_sent
 from ..registration.item import local_iso
 from ..repository import RegistrationRepository
+from ..statuses import RegistrationStatus, SendState
 from . import meeting_changes, reminders
 from .channels import Owed, Round, received_followup
 from .followup import received_version
@@ -60,7 +61,7 @@ class ReminderChannel:
             "attribute_exists(#r_claim_for) OR (#r_status = :r_registered AND "
             "(attribute_not_exists(#r_done) OR #r_done <> :r_owed))",
             names,
-            {":r_registered": "registered", ":r_owed": reminders.owed_id(reminder)},
+            {":r_registered": RegistrationStatus.REGISTERED, ":r_owed": reminders.owed_id(reminder)},
         )
 
     def _reminder(self, owed: Owed) -> Reminder:
@@ -117,7 +118,7 @@ class MeetingChannel:
         return (
             f"attribute_exists(#g_claim_for) OR (#g_status = :g_registered AND {differs})",
             names,
-            {":g_registered": "registered", ":g_facts": self.deployed.as_text()},
+            {":g_registered": RegistrationStatus.REGISTERED, ":g_facts": self.deployed.as_text()},
         )
 
     @staticmethod
@@ -138,7 +139,7 @@ class MeetingChannel:
         return self.mailer.change(item, rnd.now, old, sequence, teams_link=teams_link, published=published)
 
     def settled_extra(self, item: Mapping[str, Any], owed: Owed, status: str, rnd: Round) -> dict[str, Any]:
-        if status not in ("sent", "unknown"):
+        if status not in (SendState.SENT, SendState.UNKNOWN):
             return {}
         # What the registrant now has, and what hangs on the date: the item's TTL.
         extra = {"meeting_facts": self.deployed.as_text(), "expires_at": int(self.event.expires_at.timestamp())}

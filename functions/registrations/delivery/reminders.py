@@ -20,13 +20,14 @@ from typing import Any
 from ..meeting import Meeting
 from ..meeting_schedule import Reminder
 from ..registration.item import parse_time
+from ..statuses import RegistrationStatus, SendState, SesVerdict
 
 KIND = "reminder"
 OWED_PREFIX = "reminder:"
 # Who registered, or got the Teams link, this shortly before a reminder's moment is not reminded.
 TOO_RECENT = dt.timedelta(hours=1)
 # Delivery statuses after which no reminder is sent (delivery/ses_events.py).
-NOT_REMINDED = ("bounced", "complained")
+NOT_REMINDED = (SesVerdict.BOUNCED, SesVerdict.COMPLAINED)
 # When the Teams link reached the registrant: the deliverer's follow-up slot, or the records of the staff command.
 TEAMS_LINK_SENT = ("followup_mail_sent_at", "followup_sent_at")
 DONE = "reminder_mail_done"
@@ -53,7 +54,7 @@ def _settled_moment(item: Mapping[str, Any]) -> dt.datetime | None:
 
 
 def reachable(item: Mapping[str, Any]) -> bool:
-    return item.get("status") == "registered" and item.get("email_status") not in NOT_REMINDED
+    return item.get("status") == RegistrationStatus.REGISTERED and item.get("email_status") not in NOT_REMINDED
 
 
 def too_recent(item: Mapping[str, Any], reminder: Reminder) -> bool:
@@ -81,7 +82,7 @@ def sent_keys(item: Mapping[str, Any]) -> list[str]:
 
 def recorded(item: Mapping[str, Any], reminder: Reminder, status: str) -> dict[str, Any]:
     """What a settled reminder writes besides the slot: the list of those sent, for the summary and spreadsheet."""
-    if status != "sent":
+    if status != SendState.SENT:
         return {}
     return {SENT_LIST: ", ".join([*sent_keys(item), reminder.key])}
 

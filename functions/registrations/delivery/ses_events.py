@@ -21,6 +21,7 @@ from ..errors import RegistrationNotFound
 from ..meeting import Meeting
 from ..registration.item import local_iso, parse_time
 from ..repository import PARTITION_KEY, RegistrationRepository
+from ..statuses import SendState, SesVerdict
 from .slots import SLOT_PREFIXES
 
 log = logging.getLogger(__name__)
@@ -30,9 +31,14 @@ EVENT_TAG = "event"
 CLAIM_TAG = "claim"
 
 # SES's eventType → the status staff see. A transient bounce is not final: SES keeps trying, so it changes nothing.
-STATUS_OF = {"Delivery": "delivered", "Bounce": "bounced", "Complaint": "complained", "Reject": "rejected"}
+STATUS_OF = {
+    "Delivery": SesVerdict.DELIVERED,
+    "Bounce": SesVerdict.BOUNCED,
+    "Complaint": SesVerdict.COMPLAINED,
+    "Reject": SesVerdict.REJECTED,
+}
 # The statuses that mean the person cannot be reached by email.
-UNREACHABLE = ("bounced", "complained", "rejected")
+UNREACHABLE = (SesVerdict.BOUNCED, SesVerdict.COMPLAINED, SesVerdict.REJECTED)
 
 
 def _first_tag(mail: Mapping[str, Any], name: str) -> str:
@@ -114,7 +120,12 @@ def _settle_unknown(
             "SET #status = :sent, #sent_at = :sent_at",
             "#claim = :claim AND #status = :unknown",
             {"#claim": f"{prefix}claim", "#status": f"{prefix}status", "#sent_at": f"{prefix}sent_at"},
-            {":claim": claim, ":unknown": "unknown", ":sent": "sent", ":sent_at": local_iso(sent, meeting)},
+            {
+                ":claim": claim,
+                ":unknown": SendState.UNKNOWN,
+                ":sent": SendState.SENT,
+                ":sent_at": local_iso(sent, meeting),
+            },
         )
         if settled is not None:
             return

@@ -33,6 +33,7 @@ from typing import Any
 
 from ..errors import RegistrationNotFound
 from ..repository import PARTITION_KEY, RegistrationRepository
+from ..statuses import RegistrationStatus, SendState
 
 # A claim this old without an outcome belongs to a worker that died or was cut off.
 STALE_CLAIM_AFTER = dt.timedelta(minutes=10)
@@ -81,14 +82,14 @@ class SlotRecords:
         """Take the send of this owed email; the item as it now is, or None when someone else has it (or it is no
         longer owed)."""
         names = self._names("claim", "claim_for", "claimed_at", "status", "status_at", "kind")
-        values: dict[str, Any] = {":claim": claim_id, ":owed": owed_id, ":now": now, ":claimed": "claimed"}
+        values: dict[str, Any] = {":claim": claim_id, ":owed": owed_id, ":now": now, ":claimed": SendState.CLAIMED}
         values[":kind"] = kind
         if self.slot.requested:
             names["#owed_id"] = "mail_owed_id"
             condition = "#owed_id = :owed AND attribute_not_exists(#claim_for)"
         else:
             names.update({"#done": self.slot.attr("done"), "#status_of": "status", "#pk": PARTITION_KEY})
-            values[":registered"] = "registered"
+            values[":registered"] = RegistrationStatus.REGISTERED
             condition = (
                 "attribute_exists(#pk) AND #status_of = :registered AND attribute_not_exists(#claim_for) "
                 "AND (attribute_not_exists(#done) OR #done <> :owed)"
@@ -125,7 +126,7 @@ class SlotRecords:
             {":now": now, ":claim": claim_id},
         )
 
-    def release(self, email: str, claim_id: str, now: str, status: str = "released") -> dict[str, Any] | None:
+    def release(self, email: str, claim_id: str, now: str, status: str = SendState.RELEASED) -> dict[str, Any] | None:
         """Give back a claim whose send never began: what it was for is owed again, at once."""
         return self._update(email, {self.slot.attr("status"): status, self.slot.attr("status_at"): now}, (), claim_id)
 
@@ -196,4 +197,4 @@ def stale_claim(item: Mapping[str, Any], slot: Slot, now: dt.datetime) -> str | 
         return None
     if now - parse_time(item.get(slot.attr("claimed_at"))) < STALE_CLAIM_AFTER:
         return None
-    return "unknown" if item.get(slot.attr("sending_at")) else "release"
+    return SendState.UNKNOWN if item.get(slot.attr("sending_at")) else "release"

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..meeting import Meeting
 from ..registration.item import parse_time
+from ..statuses import RegistrationStatus
 
 PRODID = "-//Vereniging van Nederlandse Gemeenten//Aanmelden netwerkbijeenkomst//NL"
 LOCATION = "Microsoft Teams (link volgt)"
@@ -115,7 +116,7 @@ def invitation(
     """
     if sequence is None:
         sequence = time_based_sequence(item, change_at) or sequence_at(now)
-    method = "CANCEL" if item.get("status") == "cancelled" else "REQUEST"
+    method = "CANCEL" if item.get("status") == RegistrationStatus.CANCELLED else "REQUEST"
     name = " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
     calendar = event_calendar(
         event,

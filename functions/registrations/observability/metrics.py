@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..registration.item import parse_time
+from ..statuses import SendState, SesVerdict
 
 NAMESPACE = "VNG/Registrations"
 MAX_METRICS = 100  # per directive, the specification's limit
@@ -36,7 +37,7 @@ CODE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 # The refusals of a registration (or of any post), by kind: the error codes of errors.py and the honeypot.
 REFUSAL_KINDS = ("invalid", "duplicate", "closed", "honeypot", "foreign_origin", "direct_request")
 # SES's verdicts on a sent email (ses_events.STATUS_OF).
-SES_VERDICTS = ("delivered", "bounced", "complained", "rejected")
+SES_VERDICTS = tuple(SesVerdict)
 
 
 def emf_document(
@@ -122,7 +123,7 @@ class Metrics:
         as a document of its own (one lag metric, not one per kind)."""
         self._put({"Emails": (1, "Count")}, {"Kind": kind, "Outcome": outcome}, [["Function", "Outcome"]])
         owed = _moment(owed_at)
-        if outcome == "sent" and owed is not None:
+        if outcome == SendState.SENT and owed is not None:
             self._put({"DeliveryLag": (max(0.0, (now - owed).total_seconds()), "Seconds")})
 
     def sweep(self, seconds: float, counts: Mapping[str, int], overdue: int) -> None:

@@ -13,6 +13,7 @@ import logging
 from ..errors import RegistrationCancelled, RegistrationNotFound
 from ..meeting import Meeting
 from ..repository import RegistrationRepository
+from ..statuses import RegistrationStatus
 from .item import MAIL_RESETS, local_iso, owed_mail
 from .validation import deliverable_address
 
@@ -39,8 +40,8 @@ def cancel_on_behalf(repository: RegistrationRepository, event: Meeting, email: 
         repository.update(
             event.id,
             email,
-            {"status": "cancelled", "cancelled_at": local_iso(now, event), CANCELLED_BY: BY_STAFF},
-            only_if_status="registered",
+            {"status": RegistrationStatus.CANCELLED, "cancelled_at": local_iso(now, event), CANCELLED_BY: BY_STAFF},
+            only_if_status=RegistrationStatus.REGISTERED,
         )
     except RegistrationNotFound:
         repository.get(event.id, email)  # raises RegistrationNotFound when there is no registration at all
@@ -55,7 +56,11 @@ def make_confirmation_owed(repository: RegistrationRepository, event: Meeting, e
     RegistrationCancelled when the registration is cancelled; RegistrationNotFound when there is none."""
     try:
         repository.update(
-            event.id, email, owed_mail("confirmation", now, event), only_if_status="registered", remove=MAIL_RESETS
+            event.id,
+            email,
+            owed_mail("confirmation", now, event),
+            only_if_status=RegistrationStatus.REGISTERED,
+            remove=MAIL_RESETS,
         )
     except RegistrationNotFound:
         repository.get(event.id, email)

@@ -18,6 +18,7 @@ from ..meeting import Meeting
 from ..observability.logs import fields
 from ..repository import RegistrationRepository
 from ..settings import Clock
+from ..statuses import RegistrationStatus
 from .item import MAIL_RESETS, changes_from, local_iso, owed_mail
 from .personal_link import LinkKey, PersonalLinks
 from .registering import nothing
@@ -75,7 +76,7 @@ class PersonalPage:
         self._check(key, item)
         return {
             "registration": item,
-            "can_change": item.get("status") == "registered" and not self.event.has_started(now),
+            "can_change": item.get("status") == RegistrationStatus.REGISTERED and not self.event.has_started(now),
             "has_started": self.event.has_started(now),
             "registration_open": self.event.is_registration_open(now),
         }
@@ -101,7 +102,7 @@ class PersonalPage:
         the one being changed (the address when it was read), and the form is shown again."""
         now = self.clock()
         return {
-            "registration": {"email": attempt.email, "status": "registered"},
+            "registration": {"email": attempt.email, "status": RegistrationStatus.REGISTERED},
             "can_change": not self.event.has_started(now),
             "has_started": self.event.has_started(now),
             "registration_open": self.event.is_registration_open(now),
@@ -115,7 +116,7 @@ class PersonalPage:
             raise self._changes_closed()
         email = self._locate(key)
         changes = {
-            "status": "cancelled",
+            "status": RegistrationStatus.CANCELLED,
             "cancelled_at": local_iso(now, self.event),
             **owed_mail("cancellation", now, self.event),
         }
@@ -130,7 +131,7 @@ class PersonalPage:
                 self.event.id,
                 email,
                 changes,
-                only_if_status="registered",
+                only_if_status=RegistrationStatus.REGISTERED,
                 remove=MAIL_RESETS,
                 only_if={"registration_id": key.registration_id, "link_version": key.version},
             )

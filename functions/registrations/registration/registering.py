@@ -17,6 +17,7 @@ from ..meeting import Meeting, dutch_date
 from ..observability.logs import fields
 from ..repository import RegistrationRepository
 from ..settings import Clock
+from ..statuses import RegistrationStatus
 from .inboxes import InboxRecords
 from .item import MAIL_RESETS, NewIds, new_item, owed_mail
 from .validation import validate
@@ -69,7 +70,11 @@ class Registering:
             # Another address of the same inbox is registered: this is a repeat of that registration.
             try:
                 self.repository.update(
-                    self.event.id, owner, owed_mail("link", now, self.event), "registered", remove=MAIL_RESETS
+                    self.event.id,
+                    owner,
+                    owed_mail("link", now, self.event),
+                    RegistrationStatus.REGISTERED,
+                    remove=MAIL_RESETS,
                 )
             except RegistrationNotFound:
                 pass  # it is being stored by a request at this very moment, and owes its confirmation

@@ -22,6 +22,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from ..statuses import RegistrationStatus, SendState, SesVerdict
+
 # (attribute, column header). The header is what staff see; the attribute is what the item stores.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("organisation", "Organisatie"),
@@ -41,21 +43,21 @@ STATUS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("status", "Status"),
     ("cancelled_at", "Afgemeld op"),
 )
-STATUS_LABELS = {"registered": "aangemeld", "cancelled": "afgemeld"}
+STATUS_LABELS: dict[str, str] = {RegistrationStatus.REGISTERED: "aangemeld", RegistrationStatus.CANCELLED: "afgemeld"}
 # What SES said about the last email (delivery/ses_events.py), as staff read it.
-EMAIL_STATUS_LABELS = {
-    "delivered": "afgeleverd",
-    "bounced": "onbereikbaar (kwam terug)",
-    "complained": "klacht (als spam gemeld)",
-    "rejected": "geweigerd (niet verstuurd)",
+EMAIL_STATUS_LABELS: dict[str, str] = {
+    SesVerdict.DELIVERED: "afgeleverd",
+    SesVerdict.BOUNCED: "onbereikbaar (kwam terug)",
+    SesVerdict.COMPLAINED: "klacht (als spam gemeld)",
+    SesVerdict.REJECTED: "geweigerd (niet verstuurd)",
 }
 TIME_ATTRIBUTES = {"registered_at", "cancelled_at"}
 # The follow-up with the Teams link, per registration (followup_state), with its Dutch label.
-FOLLOWUP_STATES = {
-    "sent": "verstuurd",
-    "owed": "nog niet",
-    "failed": "mislukt",
-    "unknown": "onzeker (misschien verstuurd)",
+FOLLOWUP_STATES: dict[str, str] = {
+    SendState.SENT: "verstuurd",
+    SendState.OWED: "nog niet",
+    SendState.FAILED: "mislukt",
+    SendState.UNKNOWN: "onzeker (misschien verstuurd)",
 }
 
 FORMULA_TRIGGERS = frozenset("=+-@")
@@ -177,21 +179,21 @@ def followup_state(item: Mapping[str, Any]) -> tuple[str, str]:
     or ("unknown", time). It came on its own (followup_mail_*), inside a late registrant's confirmation
     (followup_version without a follow-up send), or from the staff command of earlier versions (followup_sent_at)."""
     status = str(item.get("followup_mail_status", ""))
-    if status == "sent" or (item.get("followup_version") is not None and status != "unknown"):
-        return "sent", str(item.get("followup_mail_sent_at") or item.get("mail_sent_at") or "")
+    if status == SendState.SENT or (item.get("followup_version") is not None and status != SendState.UNKNOWN):
+        return SendState.SENT, str(item.get("followup_mail_sent_at") or item.get("mail_sent_at") or "")
     if item.get("followup_sent_at"):
-        return "sent", str(item["followup_sent_at"])
-    if status == "unknown":
-        return "unknown", str(item.get("followup_mail_status_at", ""))
-    if status == "failed":
-        return "failed", ""
-    return "owed", ""
+        return SendState.SENT, str(item["followup_sent_at"])
+    if status == SendState.UNKNOWN:
+        return SendState.UNKNOWN, str(item.get("followup_mail_status_at", ""))
+    if status == SendState.FAILED:
+        return SendState.FAILED, ""
+    return SendState.OWED, ""
 
 
 def followup_text(item: Mapping[str, Any]) -> str:
     state, moment = followup_state(item)
     label = FOLLOWUP_STATES[state]
-    return f"{label} op {readable_time(moment)}" if moment and state == "sent" else label
+    return f"{label} op {readable_time(moment)}" if moment and state == SendState.SENT else label
 
 
 def is_active(item: Mapping[str, Any]) -> bool:

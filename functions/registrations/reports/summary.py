@@ -8,20 +8,21 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..delivery.deliverer import mail_status
+from ..delivery.deliverer import sending_state
 from ..delivery.reminders import sent_keys, upcoming
 from ..delivery.ses_events import UNREACHABLE
 from ..delivery.staff_alert import alert_text
 from ..meeting import OTHER_ORGANISATION, Meeting
+from ..statuses import SendState
 from .export import FOLLOWUP_STATES, _fold, followup_state, is_active, readable_time
 
-# The states of delivery.mail_status that staff act on, with their Dutch line in the summary.
-MAIL_STATES = {
-    "failed": "Mislukt na 5 pogingen (mail de deelnemer zelf)",
-    "unknown": "Onzeker of verstuurd (wordt niet vanzelf opnieuw verstuurd)",
-    "held_back": "Tegengehouden (te veel e-mails naar één mailbox), wordt vanzelf later verstuurd",
-    "owed": "Nog te versturen",
-    "retrying": "Mislukt, wordt opnieuw geprobeerd",
+# The states of delivery.deliverer.sending_state that staff act on, with their Dutch line in the summary.
+MAIL_STATES: dict[str, str] = {
+    SendState.FAILED: "Mislukt na 5 pogingen (mail de deelnemer zelf)",
+    SendState.UNKNOWN: "Onzeker of verstuurd (wordt niet vanzelf opnieuw verstuurd)",
+    SendState.HELD_BACK: "Tegengehouden (te veel e-mails naar één mailbox), wordt vanzelf later verstuurd",
+    SendState.OWED: "Nog te versturen",
+    SendState.RETRYING: "Mislukt, wordt opnieuw geprobeerd",
 }
 
 
@@ -34,7 +35,7 @@ class Summary:
     total: int
     cancelled: int
     other_organisations: list[tuple[str, int]] = field(default_factory=list)
-    # Registrations (cancelled ones too) per state of their last email: delivery.mail_status.
+    # Registrations (cancelled ones too) per state of their last email: delivery.deliverer.sending_state.
     mail: dict[str, int] = field(default_factory=dict)
     # Active registrations whose address SES cannot deliver to (ses_events.UNREACHABLE).
     unreachable: int = 0
@@ -64,10 +65,10 @@ def summarise(
     followup = {state: 0 for state in FOLLOWUP_STATES}
     held_until = ""
     for item in items:
-        state = mail_status(item)
+        state = sending_state(item)
         if state in mail:
             mail[state] += 1
-        if state == "held_back":
+        if state == SendState.HELD_BACK:
             held_until = max(held_until, str(item.get("mail_retry_at", "")))
         if not is_active(item):
             cancelled += 1

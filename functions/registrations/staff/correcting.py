@@ -10,6 +10,7 @@ import click
 from ..errors import RegistrationCancelled, RegistrationNotFound
 from ..meeting import Meeting
 from ..registration.corrections import cancel_on_behalf, make_confirmation_owed, stored_address
+from ..statuses import RegistrationStatus
 from . import EXIT_ATTENTION, EXIT_OK, output
 from .common import Runtime, store_options, yes_option
 from .store import Store, Where
@@ -43,7 +44,7 @@ def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int
             item = repository.get(event.id, email)
         except RegistrationNotFound:
             return not_found(run, address)
-        if item.get("status") == "cancelled":
+        if item.get("status") == RegistrationStatus.CANCELLED:
             run.stdout.write(f"Deze aanmelding was al afgemeld. Er is niets veranderd.\n{describe(item)}\n")
             return EXIT_OK
         if not run.ask(yes, ["Afmelden namens de deelnemer:", describe(item), "De deelnemer krijgt geen e-mail."]):

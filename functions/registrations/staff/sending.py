@@ -29,6 +29,7 @@ from ..reports.export import is_active
 from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
 from ..settings import LOCAL_MAIL_SENDER
+from ..statuses import SendState
 from . import EXIT_ATTENTION, EXIT_OK, output
 
 # How often the progress is read again while the function sends.
@@ -94,8 +95,8 @@ def progress_of(items: Sequence[Mapping[str, Any]], version: Publication, versio
             sent += 1
         elif item.get("followup_mail_done") == version.owed_id:
             status = item.get("followup_mail_status")
-            failed += status == "failed"
-            unknown += status == "unknown"
+            failed += status == SendState.FAILED
+            unknown += status == SendState.UNKNOWN
         else:
             owed += 1
     return Progress(sent, owed, failed, unknown)

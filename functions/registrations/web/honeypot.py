@@ -19,6 +19,7 @@ from ..observability.logs import fields
 from ..registration.item import NewIds, new_item, public_registration
 from ..registration.registering import Registering
 from ..registration.validation import validate
+from ..statuses import RegistrationStatus
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def decoy(service: Registering, fields: Mapping[str, Any]) -> dict[str, Any]:
         existing = service.repository.get(event.id, data.email)
     except RegistrationNotFound:
         existing = {}
-    if existing.get("status") == "registered":
+    if existing.get("status") == RegistrationStatus.REGISTERED:
         raise DuplicateRegistration(contact=event.contact_email)
     item = new_item(data, event, now, NewIds.make())
     return {"registration": public_registration(item)}
