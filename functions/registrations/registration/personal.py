@@ -39,23 +39,23 @@ class ChangeAttempt:
 class PersonalPage:
     def __init__(
         self,
-        event: Meeting,
+        meeting: Meeting,
         repository: RegistrationRepository,
         clock: Clock,
         links: PersonalLinks,
         notify: Callable[[], None] = nothing,
     ):
-        self.event = event
+        self.meeting = meeting
         self.repository = repository
         self.clock = clock
         self.links = links
         self.notify = notify
 
     def _changes_closed(self) -> ChangesClosed:
-        return ChangesClosed(contact=self.event.contact_email)
+        return ChangesClosed(contact=self.meeting.contact_email)
 
     def _locate(self, key: LinkKey) -> str:
-        email = self.repository.find_email(self.event.id, key.registration_id)
+        email = self.repository.find_email(self.meeting.id, key.registration_id)
         if email is None:
             # Never existed, or replaced by a later registration of the address: this link controls nothing.
             raise RegistrationNotFound()
@@ -65,20 +65,20 @@ class PersonalPage:
         if item.get("registration_id") != key.registration_id:
             raise RegistrationNotFound()
         if int(item.get("link_version", 0)) != key.version:
-            raise RevokedLink(contact=self.event.contact_email)
+            raise RevokedLink(contact=self.meeting.contact_email)
 
     def view(self, token: str) -> dict[str, Any]:
         """What the personal page shows: the registration and what the person may still do with it. A cancelled
         registration is shown read-only."""
         now = self.clock()
         key = self.links.key_for(token, now)
-        item = self.repository.get(self.event.id, self._locate(key))
+        item = self.repository.get(self.meeting.id, self._locate(key))
         self._check(key, item)
         return {
             "registration": item,
-            "can_change": item.get("status") == RegistrationStatus.REGISTERED and not self.event.has_started(now),
-            "has_started": self.event.has_started(now),
-            "registration_open": self.event.is_registration_open(now),
+            "can_change": item.get("status") == RegistrationStatus.REGISTERED and not self.meeting.has_started(now),
+            "has_started": self.meeting.has_started(now),
+            "registration_open": self.meeting.is_registration_open(now),
         }
 
     def change(self, token: str, form: Mapping[str, Any], attempt: ChangeAttempt | None = None) -> dict[str, Any]:
@@ -86,15 +86,15 @@ class PersonalPage:
         what was read on the way, for the page when the change fails."""
         now = self.clock()
         key = self.links.key_for(token, now)
-        if self.event.has_started(now):
+        if self.meeting.has_started(now):
             raise self._changes_closed()
         email = self._locate(key)
         if attempt is not None:
             attempt.email = email
         # The address comes from the registration, whatever the form says; consent was given when registering.
-        data = validate({**form, "email": email, "consent": "ja"}, self.event)
-        item = self._write(key, email, changes_from(data, self.event, now))
-        log.info("registration changed for event %s", self.event.id, extra=fields(outcome="changed"))
+        data = validate({**form, "email": email, "consent": "ja"}, self.meeting)
+        item = self._write(key, email, changes_from(data, self.meeting, now))
+        log.info("registration changed for event %s", self.meeting.id, extra=fields(outcome="changed"))
         return item
 
     def unsaved_view(self, attempt: ChangeAttempt) -> dict[str, Any]:
@@ -103,32 +103,32 @@ class PersonalPage:
         now = self.clock()
         return {
             "registration": {"email": attempt.email, "status": RegistrationStatus.REGISTERED},
-            "can_change": not self.event.has_started(now),
-            "has_started": self.event.has_started(now),
-            "registration_open": self.event.is_registration_open(now),
+            "can_change": not self.meeting.has_started(now),
+            "has_started": self.meeting.has_started(now),
+            "registration_open": self.meeting.is_registration_open(now),
         }
 
     def cancel(self, token: str) -> dict[str, Any]:
         """Withdraw: the item stays, with status "cancelled" and the time, so staff see who withdrew."""
         now = self.clock()
         key = self.links.key_for(token, now)
-        if self.event.has_started(now):
+        if self.meeting.has_started(now):
             raise self._changes_closed()
         email = self._locate(key)
         changes = {
             "status": RegistrationStatus.CANCELLED,
-            "cancelled_at": local_iso(now, self.event),
-            **owed_mail("cancellation", now, self.event),
+            "cancelled_at": local_iso(now, self.meeting),
+            **owed_mail("cancellation", now, self.meeting),
         }
         item = self._write(key, email, changes)
-        log.info("registration cancelled for event %s", self.event.id, extra=fields(outcome="cancelled"))
+        log.info("registration cancelled for event %s", self.meeting.id, extra=fields(outcome="cancelled"))
         return item
 
     def _write(self, key: LinkKey, email: str, changes: dict[str, Any]) -> dict[str, Any]:
         """The one conditional write of a change or a cancellation; when it does not hold, say why."""
         try:
             item = self.repository.update(
-                self.event.id,
+                self.meeting.id,
                 email,
                 changes,
                 only_if_status=RegistrationStatus.REGISTERED,
@@ -136,7 +136,7 @@ class PersonalPage:
                 only_if={"registration_id": key.registration_id, "link_version": key.version},
             )
         except RegistrationNotFound:
-            current = self.repository.get(self.event.id, email)
+            current = self.repository.get(self.meeting.id, email)
             self._check(key, current)
             raise RegistrationCancelled() from None
         self.notify()

@@ -32,13 +32,13 @@ def nothing() -> None:
 class Registering:
     def __init__(
         self,
-        event: Meeting,
+        meeting: Meeting,
         repository: RegistrationRepository,
         clock: Clock,
         inboxes: InboxRecords,
         notify: Callable[[], None] = nothing,
     ):
-        self.event = event
+        self.meeting = meeting
         self.repository = repository
         self.clock = clock
         self.inboxes = inboxes
@@ -48,8 +48,8 @@ class Registering:
     def registration_state(self) -> dict[str, Any]:
         now = self.clock()
         return {
-            "open": self.event.is_registration_open(now),
-            "closes_at": self.event.registration_closes_at.isoformat(),
+            "open": self.meeting.is_registration_open(now),
+            "closes_at": self.meeting.registration_closes_at.isoformat(),
         }
 
     def register(self, form: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,22 +57,22 @@ class Registering:
         already registered, the same request records that the personal link is owed again, and raises
         DuplicateRegistration."""
         now = self.clock()
-        if self.event.cancelled:
-            raise MeetingCancelled(reason=self.event.cancelled_reason, contact=self.event.contact_email)
-        if not self.event.is_registration_open(now):
+        if self.meeting.cancelled:
+            raise MeetingCancelled(reason=self.meeting.cancelled_reason, contact=self.meeting.contact_email)
+        if not self.meeting.is_registration_open(now):
             raise RegistrationClosed(
-                deadline=dutch_date(self.event.last_registration_day), contact=self.event.contact_email
+                deadline=dutch_date(self.meeting.last_registration_day), contact=self.meeting.contact_email
             )
-        data = validate(form, self.event)
-        item = dict(new_item(data, self.event, now, NewIds.make()))
-        owner = self.inboxes.owner(self.event.id, data.email, int(str(item["expires_at"])))
+        data = validate(form, self.meeting)
+        item = dict(new_item(data, self.meeting, now, NewIds.make()))
+        owner = self.inboxes.owner(self.meeting.id, data.email, int(str(item["expires_at"])))
         if owner != data.email:
             # Another address of the same inbox is registered: this is a repeat of that registration.
             try:
                 self.repository.update(
-                    self.event.id,
+                    self.meeting.id,
                     owner,
-                    owed_mail("link", now, self.event),
+                    owed_mail("link", now, self.meeting),
                     RegistrationStatus.REGISTERED,
                     remove=MAIL_RESETS,
                 )
@@ -80,17 +80,17 @@ class Registering:
                 pass  # it is being stored by a request at this very moment, and owes its confirmation
             self.notify()
             log.info(
-                "registration for event %s of an inbox already registered: the personal link is owed", self.event.id
+                "registration for event %s of an inbox already registered: the personal link is owed", self.meeting.id
             )
-            raise DuplicateRegistration(contact=self.event.contact_email)
-        stored = self.repository.add(item, on_duplicate=owed_mail("link", now, self.event), remove=MAIL_RESETS)
+            raise DuplicateRegistration(contact=self.meeting.contact_email)
+        stored = self.repository.add(item, on_duplicate=owed_mail("link", now, self.meeting), remove=MAIL_RESETS)
         self.notify()
         if not stored:
             log.info(
                 "repeat registration for event %s: the personal link is owed again",
-                self.event.id,
+                self.meeting.id,
                 extra=fields(outcome="duplicate"),
             )
-            raise DuplicateRegistration(contact=self.event.contact_email)
-        log.info("registration stored for event %s", self.event.id, extra=fields(outcome="stored"))
+            raise DuplicateRegistration(contact=self.meeting.contact_email)
+        log.info("registration stored for event %s", self.meeting.id, extra=fields(outcome="stored"))
         return item

@@ -83,16 +83,16 @@ def health() -> Response:
 def event() -> Response:
     svc = service()
     return jsonify(
-        event=svc.event.public_facts(),
+        event=svc.meeting.public_facts(),
         # A called-off meeting closes registration (event.is_registration_open) and says why.
         registration={
             **svc.registration_state(),
-            "meeting_cancelled": svc.event.cancelled,
-            "notice": svc.event.cancelled_text,
+            "meeting_cancelled": svc.meeting.cancelled,
+            "notice": svc.meeting.cancelled_text,
         },
         choices={
-            "organisations": [{"value": c.value, "label": c.label} for c in svc.event.organisation_choices],
-            "roles": [{"value": c.value, "label": c.label} for c in svc.event.roles],
+            "organisations": [{"value": c.value, "label": c.label} for c in svc.meeting.organisation_choices],
+            "roles": [{"value": c.value, "label": c.label} for c in svc.meeting.roles],
         },
     )
 
@@ -107,7 +107,7 @@ def event_calendar() -> Response:
         mailer.calendar(svc.clock()),
         headers={
             "Content-Type": ics.CONTENT_TYPE,
-            "Content-Disposition": f'attachment; filename="{ics.filename(svc.event)}"',
+            "Content-Disposition": f'attachment; filename="{ics.filename(svc.meeting)}"',
             "Cache-Control": "public, max-age=300",
         },
     )

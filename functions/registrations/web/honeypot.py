@@ -57,18 +57,18 @@ def decoy(service: Registering, fields: Mapping[str, Any]) -> dict[str, Any]:
     The rules of Registering.register in its order: the deadline, the fields, then the address. A refusal is the
     same domain error, so the one map answers it as it would answer a real post.
     """
-    event = service.event
+    meeting = service.meeting
     now = service.clock()
-    if event.cancelled:
-        raise MeetingCancelled(reason=event.cancelled_reason, contact=event.contact_email)
-    if not event.is_registration_open(now):
-        raise RegistrationClosed(deadline=dutch_date(event.last_registration_day), contact=event.contact_email)
-    data = validate(fields, event)
+    if meeting.cancelled:
+        raise MeetingCancelled(reason=meeting.cancelled_reason, contact=meeting.contact_email)
+    if not meeting.is_registration_open(now):
+        raise RegistrationClosed(deadline=dutch_date(meeting.last_registration_day), contact=meeting.contact_email)
+    data = validate(fields, meeting)
     try:
-        existing = service.repository.get(event.id, data.email)
+        existing = service.repository.get(meeting.id, data.email)
     except RegistrationNotFound:
         existing = {}
     if existing.get("status") == RegistrationStatus.REGISTERED:
-        raise DuplicateRegistration(contact=event.contact_email)
-    item = new_item(data, event, now, NewIds.make())
+        raise DuplicateRegistration(contact=meeting.contact_email)
+    item = new_item(data, meeting, now, NewIds.make())
     return {"registration": public_registration(item)}

@@ -41,7 +41,7 @@ def download(token: str, name: str) -> ResponseReturnValue:
         view = personal_page.view(token)
     except RegistrationNotFound:
         # The link names a registration that a later one of the address replaced: it controls nothing now.
-        raise RevokedLink(contact=personal_page.event.contact_email) from None
+        raise RevokedLink(contact=personal_page.meeting.contact_email) from None
     check_may_download(view["registration"])
     publication = current_publication()
     paper = find_paper(publication, name)

@@ -66,7 +66,7 @@ def moment_text(value: str | None) -> str:
     if not value:
         return ""
     try:
-        moment = dt.datetime.fromisoformat(value).astimezone(service().event.timezone)
+        moment = dt.datetime.fromisoformat(value).astimezone(service().meeting.timezone)
     except (TypeError, ValueError):
         return ""
     return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
@@ -167,4 +167,4 @@ def cancel(token: str) -> ResponseReturnValue:
 @bp.route("/<path:rest>", methods=["GET", "POST"])
 def no_token(rest: str = "") -> ResponseReturnValue:
     # A link cut short or glued to other text: the same clear page as a tampered token.
-    raise InvalidLink(contact=service().event.contact_email)
+    raise InvalidLink(contact=service().meeting.contact_email)
