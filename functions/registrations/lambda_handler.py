@@ -153,7 +153,7 @@ class Dispatcher:
             from .delivery.ses_events import STATUS_OF, record_delivery_event
 
             deliverer = self.deliverer
-            outcome = record_delivery_event(event, deliverer.repository, deliverer.event)
+            outcome = record_delivery_event(event, deliverer.repository, deliverer.meeting)
             verdict = STATUS_OF.get(str((event.get("detail") or {}).get("eventType") or ""))
             if outcome != "ignored" and verdict is not None:
                 self.metrics.ses_verdict(verdict)
@@ -216,9 +216,9 @@ def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
     from .settings import Settings
 
     settings = Settings.from_env(os.environ)
-    refresh_spreadsheet(deliverer.repository, deliverer.event, settings, deliverer.clock())
+    refresh_spreadsheet(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
     # And the staff alert (delivery/staff_alert.py): the meeting is near and the follow-up is not published.
-    check_staff_alert(deliverer.repository, deliverer.event, settings, deliverer.clock())
+    check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
 
 
 def _console_from_environment(event: Any, deliverer: Deliverer) -> str:

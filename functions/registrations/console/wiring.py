@@ -85,10 +85,10 @@ class StoredPublications:
 def make_flow(deliverer: Deliverer, store: ConsoleStore, publications: Publications | None = None) -> ConsoleFlow:
     """`publications`: delivery/publication.py for the event (StoredPublications), unless a test gives a stand-in."""
     return ConsoleFlow(
-        deliverer.event,
+        deliverer.meeting,
         deliverer.repository,
         store,
-        publications or StoredPublications(deliverer.repository, deliverer.event),
+        publications or StoredPublications(deliverer.repository, deliverer.meeting),
         preview_builder(mailer_of(deliverer)),
         deliverer.clock,
     )

@@ -80,7 +80,7 @@ def nothing() -> None:
 class Deliverer:
     def __init__(
         self,
-        event: Meeting,
+        meeting: Meeting,
         repository: RegistrationRepository,
         channels: Sequence[Channel],
         sender: Sender,
@@ -90,7 +90,7 @@ class Deliverer:
         pace: Callable[[], None] = nothing,
         metrics: Metrics = NO_METRICS,
     ):
-        self.event = event
+        self.meeting = meeting
         self.repository = repository
         self.channels = tuple(channels)
         self.sender = sender
@@ -107,24 +107,24 @@ class Deliverer:
     # --- triggers ------------------------------------------------------------------------------------------------
 
     def round(self) -> Round:
-        return Round(self.clock(), publication.all_versions(self.repository, self.event.id))
+        return Round(self.clock(), publication.all_versions(self.repository, self.meeting.id))
 
     def deliver(self, email: str, rnd: Round | None = None) -> list[str]:
         """Send what one registration owes now; the outcomes, in order ([] when nothing was owed)."""
         try:
-            item = self.repository.get(self.event.id, email)
+            item = self.repository.get(self.meeting.id, email)
         except RegistrationNotFound:
             return []
         return self.deliver_item(item, rnd or self.round())
 
     def sweep(self, seconds_left: Callable[[], float] = no_deadline) -> Counter[str]:
-        """Everything still owed in the event: missed stream records, retries after their pause, stale claims, the
+        """Everything still owed for the meeting: missed stream records, retries after their pause, stale claims, the
         follow-up. `deferred` counts the items left for the next round because time ran out."""
         counts: Counter[str] = Counter()
         rnd = self.round()
         filters = [channel.sweep_filter(rnd) for channel in self.channels]
         overdue = 0
-        for item in self.repository.owing(self.event.id, filters):
+        for item in self.repository.owing(self.meeting.id, filters):
             overdue += self._overdue(item, rnd)
             if seconds_left() < SAFETY_SECONDS:
                 counts["deferred"] += 1
@@ -149,12 +149,12 @@ class Deliverer:
         try:
             settled = self._settle_stale_claims(item, rnd)
             if settled:
-                item = self.repository.get(self.event.id, str(item["email"]))
+                item = self.repository.get(self.meeting.id, str(item["email"]))
             return settled + self.deliver_item(item, rnd)
         except StoreUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - one bad item must not stop the sweep for every item after it
-            log.error("deliverer: an item of event %s could not be handled: %s", self.event.id, type(exc).__name__)
+            log.error("deliverer: an item of event %s could not be handled: %s", self.meeting.id, type(exc).__name__)
             return ["error"]
 
     def stream(
@@ -175,7 +175,7 @@ class Deliverer:
             try:
                 rnd = rnd or self.round()
                 try:
-                    item = self.repository.get(self.event.id, email)
+                    item = self.repository.get(self.meeting.id, email)
                 except RegistrationNotFound:
                     continue
                 self._guarded(item, rnd)
@@ -187,7 +187,7 @@ class Deliverer:
         if record.get("eventName") not in ("INSERT", "MODIFY"):
             return None  # REMOVE: TTL or a person deleted it; nothing to send
         image = record.get("dynamodb", {}).get("NewImage") or {}
-        if image.get("event", {}).get("S") != self.event.id or "mail_owed" not in image:
+        if image.get("event", {}).get("S") != self.meeting.id or "mail_owed" not in image:
             return None
         email = image.get("email", {}).get("S")
         return str(email) if email else None
@@ -210,7 +210,9 @@ class Deliverer:
                 # The lag counts from when it became owed, or from when it was due again after a deliberate wait
                 # (a retry, the mailbox limit's next hour), so waiting on purpose never looks like falling behind.
                 self.metrics.email(owed.kind, outcome, retry_at or owed.owed_at, self.clock())
-                log.info("%s email for event %s: %s", owed.kind, self.event.id, outcome, extra=fields(outcome=outcome))
+                log.info(
+                    "%s email for event %s: %s", owed.kind, self.meeting.id, outcome, extra=fields(outcome=outcome)
+                )
                 if after is None:
                     return outcomes  # someone else has it now, or it is gone
                 current = after
@@ -220,7 +222,7 @@ class Deliverer:
         self, item: Mapping[str, Any], channel: Channel, owed: Owed, rnd: Round
     ) -> tuple[str, dict[str, Any] | None]:
         slot = channel.slot
-        records = SlotRecords(self.repository, self.event.id, slot)
+        records = SlotRecords(self.repository, self.meeting.id, slot)
         email = str(item["email"])
         now = self.clock()
         claim_id = uuid.uuid4().hex
@@ -237,17 +239,17 @@ class Deliverer:
             done = records.finish(email, claim_id, owed.owed_id, status, self._stamp(), settled=settled, extra=extra)
             return status, done
 
-        expires = int(self.event.expires_at.timestamp())
+        expires = int(self.meeting.expires_at.timestamp())
         try:
             if owed.kind in UNSOLICITED and not self.limits.allow(email, now):
                 return finish(SendState.HELD_BACK, False, {slot.attr("retry_at"): self._stamp(next_hour(now))})
-            sequence = self.inboxes.next_sequence(self.event.id, email, ics.sequence_floor(claimed, now), expires)
+            sequence = self.inboxes.next_sequence(self.meeting.id, email, ics.sequence_floor(claimed, now), expires)
             message = channel.build(claimed, owed, rnd, sequence)
         except StoreUnavailable:
             self._give_back(records, email, claim_id)
             raise
         except Exception as exc:  # noqa: BLE001 - a template error or bad data: failed with its reason, not unknown
-            log.error("%s email for event %s cannot be made: %s", owed.kind, self.event.id, type(exc).__name__)
+            log.error("%s email for event %s cannot be made: %s", owed.kind, self.meeting.id, type(exc).__name__)
             return finish(SendState.FAILED, True, {slot.attr("failure"): type(exc).__name__})
         self.pace()
         try:
@@ -258,12 +260,12 @@ class Deliverer:
         if marked is None:
             return SendState.SKIPPED, None
         try:
-            message_id = self.sender.send(message, email, tags={EVENT_TAG: self.event.id, CLAIM_TAG: claim_id})
+            message_id = self.sender.send(message, email, tags={EVENT_TAG: self.meeting.id, CLAIM_TAG: claim_id})
         except MailOutcomeUnknown:
             return finish(SendState.UNKNOWN)
         except MailNotSent as exc:
             attempts = int(claimed.get(slot.attr("attempts"), 0)) + 1
-            log.warning("%s email for event %s not sent (attempt %d): %s", owed.kind, self.event.id, attempts, exc)
+            log.warning("%s email for event %s not sent (attempt %d): %s", owed.kind, self.meeting.id, attempts, exc)
             if attempts >= MAX_ATTEMPTS:
                 return finish(
                     SendState.FAILED, True, {slot.attr("attempts"): attempts, slot.attr("failure"): "MailNotSent"}
@@ -290,22 +292,22 @@ class Deliverer:
             verdict = stale_claim(item, slot, rnd.now)
             if verdict is None:
                 continue
-            records = SlotRecords(self.repository, self.event.id, slot)
+            records = SlotRecords(self.repository, self.meeting.id, slot)
             email, claim = str(item["email"]), str(item[slot.attr("claim")])
             if verdict == SendState.UNKNOWN:
-                log.warning("email for event %s left unconfirmed by an interrupted worker: unknown", self.event.id)
+                log.warning("email for event %s left unconfirmed by an interrupted worker: unknown", self.meeting.id)
                 owed_id = str(item[slot.attr("claim_for")])
                 records.finish(email, claim, owed_id, SendState.UNKNOWN, self._stamp(), settled=True)
                 self.metrics.email(str(item.get(slot.attr("kind")) or "unknown"), SendState.UNKNOWN, None, self.clock())
                 outcomes.append(SendState.UNKNOWN)
             else:
-                log.warning("email for event %s claimed but never sent: owed again", self.event.id)
+                log.warning("email for event %s claimed but never sent: owed again", self.meeting.id)
                 records.release(email, claim, self._stamp())
                 outcomes.append(SendState.RELEASED)
         return outcomes
 
     def _stamp(self, moment: dt.datetime | None = None) -> str:
-        return local_iso(moment or self.clock(), self.event)
+        return local_iso(moment or self.clock(), self.meeting)
 
 
 __all__ = ["STATE", "Deliverer", "sending_state"]

@@ -119,10 +119,10 @@ def app_with_worker(
     flow = make_flow(deliverer, store.prepare(), publications)
 
     def refresh() -> None:
-        refresh_spreadsheet(deliverer.repository, deliverer.event, settings, deliverer.clock(), local_dir=exports)
+        refresh_spreadsheet(deliverer.repository, deliverer.meeting, settings, deliverer.clock(), local_dir=exports)
         flow.report_progress()
         # The staff alert as on AWS, into the outbox.
-        check_staff_alert(deliverer.repository, deliverer.event, settings, deliverer.clock())
+        check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
 
     worker = LocalWorker(deliverer, interval=interval, after_round=refresh).start()
     worker.uploads = UploadWatch(store.uploads, flow, after=worker.wake).start()
