@@ -35,7 +35,7 @@ def create_app(
     clock: Clock | None = None,
     transport: Sender | None = None,
     on_write: Callable[[], None] | None = None,
-    event: Meeting | None = None,
+    meeting: Meeting | None = None,
     metrics: Metrics | None = None,
     publication: Callable[[], PublicationLike | None] | None = None,
     paper_location: PaperLocation | None = None,
@@ -49,7 +49,7 @@ def create_app(
     `publication` gives the follow-up as published now, and `paper_location` where a published paper is
     (console/store.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
     for `make run`).
-    `event`: other facts than event.toml's (tests of a moved or called-off meeting).
+    `meeting`: other facts than event.toml's (tests of a moved or called-off meeting).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
@@ -62,21 +62,21 @@ def create_app(
     from .registration.registering import Registering, nothing
     from .web import api, errors, guards, papers, personal
 
-    parts = _Parts.wire(config, table, clock, transport, event)
+    parts = _Parts.wire(config, table, clock, transport, meeting)
     app = Flask(__name__, template_folder="web/templates")
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     notify = on_write or nothing
     inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
-    app.extensions["registrations"] = Registering(parts.event, parts.repository, parts.clock, inboxes, notify)
-    app.extensions["personal_page"] = PersonalPage(parts.event, parts.repository, parts.clock, parts.links, notify)
+    app.extensions["registrations"] = Registering(parts.meeting, parts.repository, parts.clock, inboxes, notify)
+    app.extensions["personal_page"] = PersonalPage(parts.meeting, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
     app.extensions["metrics"] = metrics or NO_METRICS
     app.extensions["publication"] = publication or _current_publication(parts)
     app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
-    app.context_processor(lambda: {"event": parts.event})
-    # The event's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
+    app.context_processor(lambda: {"event": parts.meeting})
+    # The meeting's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
     app.jinja_env.filters["in_sentence"] = in_sentence
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
@@ -92,7 +92,7 @@ def create_deliverer(
     table: Any = None,
     clock: Clock | None = None,
     transport: Sender | None = None,
-    event: Meeting | None = None,
+    meeting: Meeting | None = None,
     metrics: Metrics | None = None,
 ) -> Deliverer:
     """Wire the deliverer (delivery/deliverer.py) from the same settings as the app: every trigger runs this one."""
@@ -107,22 +107,22 @@ def create_deliverer(
     from .observability.metrics import NO_METRICS
     from .registration.inboxes import InboxRecords
 
-    parts = _Parts.wire(config, table, clock, transport, event)
+    parts = _Parts.wire(config, table, clock, transport, meeting)
     sender = transport or sender_from_settings(parts.settings)
     limits = MailboxLimits(parts.repository, parts.settings.token_secret)
     inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
-    meeting_mailer = MeetingMailer(parts.event, parts.links, parts.settings.from_address, parts.settings.site_url)
+    meeting_mailer = MeetingMailer(parts.meeting, parts.links, parts.settings.from_address, parts.settings.site_url)
     # In this order: a changed meeting before the follow-up, so a change email can carry a new Teams link (one
     # email, not two); reminders after both, so what someone just got keeps a reminder from repeating it.
     channels: list[Channel] = [
         StateChannel(parts.mailer),
-        MeetingChannel(parts.event, parts.repository, meeting_mailer),
+        MeetingChannel(parts.meeting, parts.repository, meeting_mailer),
         FollowupChannel(parts.mailer),
-        ReminderChannel(parts.event, meeting_mailer),
+        ReminderChannel(parts.meeting, meeting_mailer),
     ]
     pace = RateLimiter(parts.settings.mail_rate).wait
     return Deliverer(
-        parts.event, parts.repository, channels, sender, limits, inboxes, parts.clock, pace, metrics or NO_METRICS
+        parts.meeting, parts.repository, channels, sender, limits, inboxes, parts.clock, pace, metrics or NO_METRICS
     )
 
 
@@ -130,7 +130,7 @@ def _current_publication(parts: _Parts) -> Callable[[], PublicationLike | None]:
     """The follow-up as published now (delivery/publication.py), read when a page or a paper asks for it."""
     from .delivery import publication
 
-    return lambda: publication.current(parts.repository, parts.event.id)
+    return lambda: publication.current(parts.repository, parts.meeting.id)
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ class _Parts:
     """What the app and the deliverer share."""
 
     settings: Settings
-    event: Meeting
+    meeting: Meeting
     repository: RegistrationRepository
     clock: Clock
     links: PersonalLinks
@@ -151,7 +151,7 @@ class _Parts:
         table: Any,
         clock: Clock | None,
         transport: Sender | None,
-        event: Meeting | None = None,
+        meeting: Meeting | None = None,
     ) -> _Parts:
         from .mail.confirmation import ConfirmationMailer
         from .meeting import load_meeting
@@ -164,20 +164,20 @@ class _Parts:
         settings.check(has_transport=transport is not None)
         logging.getLogger("registrations").setLevel(settings.log_level)
         # event.toml is read (and checked) at every start: bad facts stop the function here (EventFileError).
-        event = event or load_meeting()
-        bind_meeting(event.id)  # the meeting's id on every JSON log line
+        meeting = meeting or load_meeting()
+        bind_meeting(meeting.id)  # the meeting's id on every JSON log line
         repository = RegistrationRepository(
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)
         )
-        links = PersonalLinks(settings.token_secret, event)
+        links = PersonalLinks(settings.token_secret, meeting)
         mailer = ConfirmationMailer(
-            event=event, links=links, from_address=settings.from_address, site_url=settings.site_url
+            event=meeting, links=links, from_address=settings.from_address, site_url=settings.site_url
         )
         return cls(
             settings,
-            event,
+            meeting,
             repository,
-            clock or make_clock(settings.preview_now, event.timezone, on_lambda=settings.on_lambda),
+            clock or make_clock(settings.preview_now, meeting.timezone, on_lambda=settings.on_lambda),
             links,
             mailer,
         )

@@ -23,7 +23,7 @@ def cancelled_event():
 
 @pytest.fixture
 def cancelled_client(app_config, clock, cancelled_event):
-    return own_page_client(create_app(app_config, clock=clock, event=cancelled_event))
+    return own_page_client(create_app(app_config, clock=clock, meeting=cancelled_event))
 
 
 def test_the_api_says_registration_is_closed_because_the_meeting_is_called_off(cancelled_client, client):

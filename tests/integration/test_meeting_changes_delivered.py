@@ -61,7 +61,7 @@ def registered(app_config, clock, sender, table):
 
 def deliverer_for(event, app_config, clock, sender):
     """The deliverer of a deploy with these facts."""
-    return create_deliverer(app_config, clock=clock, transport=sender, event=event)
+    return create_deliverer(app_config, clock=clock, transport=sender, meeting=event)
 
 
 def confirm(repository, event, clock) -> None:
