@@ -171,7 +171,7 @@ class _Parts:
         )
         links = PersonalLinks(settings.token_secret, meeting)
         mailer = ConfirmationMailer(
-            event=meeting, links=links, from_address=settings.from_address, site_url=settings.site_url
+            meeting=meeting, links=links, from_address=settings.from_address, site_url=settings.site_url
         )
         return cls(
             settings,

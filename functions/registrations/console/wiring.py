@@ -48,13 +48,13 @@ def mailer_of(deliverer: Deliverer) -> ConfirmationMailer:
 
 def preview_builder(mailer: ConfirmationMailer) -> Preview:
     """The follow-up for a sample registrant, built exactly as the deliverer builds it (build_followup)."""
-    sample = _SampleMailer(mailer.event, mailer.links, mailer.from_address, mailer.site_url)
+    sample = _SampleMailer(mailer.meeting, mailer.links, mailer.from_address, mailer.site_url)
 
     def preview(
         teams_link: str, papers: Sequence[CheckedPaper], now: dt.datetime, previous: Publication | None
     ) -> EmailMessage:
         kept = tuple(PublishedPaper(p.title, p.url, p.file, p.sha256) for p in papers)
-        newer = Publication(mailer.event.id, (previous.version + 1) if previous else 1, "", teams_link, kept)
+        newer = Publication(mailer.meeting.id, (previous.version + 1) if previous else 1, "", teams_link, kept)
         return sample.build_followup(SAMPLE_ITEM, now, newer, previous=previous)
 
     return preview

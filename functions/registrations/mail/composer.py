@@ -63,9 +63,9 @@ def full_name(item: Mapping[str, Any]) -> str:
     return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
 
 
-def date_header(moment: dt.datetime, event: Meeting) -> str:
-    """The Date header in the event's own time zone, as the reader's clock shows it."""
-    return format_datetime(moment.astimezone(event.timezone))
+def date_header(moment: dt.datetime, meeting: Meeting) -> str:
+    """The Date header in the meeting's own time zone, as the reader's clock shows it."""
+    return format_datetime(moment.astimezone(meeting.timezone))
 
 
 @dataclass(frozen=True)
@@ -79,16 +79,20 @@ class Attachment:
 
 @dataclass(frozen=True)
 class MessageComposer:
-    event: Meeting
+    meeting: Meeting
     from_address: str
 
     def subject(self, kind: str) -> str:
         if kind == "followup":
-            return f"Vergaderlink en stukken: {self.event.title}, {self.event.date_text}"
+            return f"Vergaderlink en stukken: {self.meeting.title}, {self.meeting.date_text}"
         if kind == "followup_change":
-            return f"Gewijzigd: vergaderlink of stukken voor de {in_sentence(self.event.title)}, {self.event.date_text}"
+            return f"Gewijzigd: vergaderlink of stukken voor de {in_sentence(self.meeting.title)}, {self.meeting.date_text}"
         # The meeting's own emails (mail/meeting_mail.py) name its date, and the time where it matters.
-        title, day, start = in_sentence(self.event.title), dutch_date(self.event.starts_at.date()), self.event.starts_at
+        title, day, start = (
+            in_sentence(self.meeting.title),
+            dutch_date(self.meeting.starts_at.date()),
+            self.meeting.starts_at,
+        )
         if kind == "reminder":
             return f"Herinnering voor de {title} op {day} om {start:%H.%M} uur"
         if kind == "meeting_change":
@@ -99,10 +103,10 @@ class MessageComposer:
             return f"Let op. Vervolgmail nog niet gepubliceerd voor de {title} van {day}"
         if kind not in TEMPLATES:
             raise ValueError(f"unknown kind of message: {kind}")
-        day = dutch_date(self.event.starts_at.date())
+        day = dutch_date(self.meeting.starts_at.date())
         lead = SUBJECT_LEADS[kind]
         # No colon: Python's header folder would then put the whole subject on a continuation line.
-        return f"{lead} voor de {in_sentence(self.event.title)} op {day}"
+        return f"{lead} voor de {in_sentence(self.meeting.title)} op {day}"
 
     def compose(
         self,
@@ -126,21 +130,21 @@ class MessageComposer:
         subject = self.subject(kind)
         values = {
             "kind": kind,
-            "event": self.event,
+            "event": self.meeting,
             "item": item,
             "name": full_name(item),
             "email": email,
-            "title": in_sentence(self.event.title),
-            "subtitle": in_sentence(self.event.subtitle),
+            "title": in_sentence(self.meeting.title),
+            "subtitle": in_sentence(self.meeting.subtitle),
             "subject": subject,
             **(context or {}),
         }
         message = EmailMessage(policy=policy.SMTP)
         message["From"] = self.from_address
         message["To"] = address_header("To", full_name(item), email)
-        message["Reply-To"] = self.event.contact_email
+        message["Reply-To"] = self.meeting.contact_email
         message["Subject"] = subject
-        message["Date"] = date_header(now, self.event)
+        message["Date"] = date_header(now, self.meeting)
         message["Message-ID"] = make_msgid(domain=_domain(self.from_address))
         # RFC 3834: an automatic message, so auto-responders do not answer it.
         message["Auto-Submitted"] = "auto-generated"

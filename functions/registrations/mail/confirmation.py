@@ -32,14 +32,14 @@ SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
 
 @dataclass
 class ConfirmationMailer:
-    event: Meeting
+    meeting: Meeting
     links: PersonalLinks
     from_address: str
     site_url: str
 
     @property
     def composer(self) -> MessageComposer:
-        return MessageComposer(self.event, self.from_address)
+        return MessageComposer(self.meeting, self.from_address)
 
     def personal_url(self, item: Mapping[str, Any]) -> str:
         """The link of the registration's current version: the deliverer can always build it again."""
@@ -48,7 +48,7 @@ class ConfirmationMailer:
 
     def calendar(self, now: dt.datetime) -> bytes:
         """The public "Zet in agenda" download: the meeting with its one UID, naming nobody (PUBLISH)."""
-        return ics.event_calendar(self.event, ics.event_uid(self.event), now, self.site_url)
+        return ics.event_calendar(self.meeting, ics.event_uid(self.meeting), now, self.site_url)
 
     def invitation(
         self,
@@ -60,7 +60,7 @@ class ConfirmationMailer:
     ) -> Attachment:
         """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
         data, method = ics.invitation(
-            self.event,
+            self.meeting,
             item,
             parseaddr(self.from_address)[1],
             now,
@@ -71,7 +71,7 @@ class ConfirmationMailer:
         )
         return Attachment(
             data,
-            filename=ics.filename(self.event),
+            filename=ics.filename(self.meeting),
             maintype="text",
             subtype="calendar",
             params={"charset": "utf-8", "method": method},
@@ -97,9 +97,9 @@ class ConfirmationMailer:
             raise ValueError(f"unknown kind of message: {kind}")
         context: dict[str, Any] = {
             "personal_url": self.personal_url(item),
-            "start_text": f"{self.event.starts_at:%H.%M} uur",
+            "start_text": f"{self.meeting.starts_at:%H.%M} uur",
             "site_url": self.site_url,
-            "registration_open": self.event.is_registration_open(now),
+            "registration_open": self.meeting.is_registration_open(now),
             "teams_link": followup.teams_link if followup else "",
             "papers": self.papers(item, followup) if followup else [],
         }
@@ -119,7 +119,7 @@ class ConfirmationMailer:
     ) -> EmailMessage:
         """The follow-up: the Teams link and the papers (kind "followup"), or, for who had an earlier version, what
         changed ("followup_change"). The calendar entry follows, with the Teams link as its place."""
-        signatory, _, position = self.event.signatory.partition(", ")
+        signatory, _, position = self.meeting.signatory.partition(", ")
         context: dict[str, Any] = {
             "personal_url": self.personal_url(item),
             "teams_link": publication.teams_link,

@@ -47,26 +47,26 @@ class Published(Protocol):
     def papers(self) -> Sequence[Paper]: ...
 
 
-def _when_phrase(event: Meeting, reminder: Reminder) -> str:
+def _when_phrase(meeting: Meeting, reminder: Reminder) -> str:
     """ "Vandaag", "Morgen" or the date: the reminder's own view of how soon the meeting is."""
-    days = (event.starts_at.date() - reminder.moment.astimezone(event.timezone).date()).days
+    days = (meeting.starts_at.date() - reminder.moment.astimezone(meeting.timezone).date()).days
     if days == 0:
         return "Vandaag"
     if days == 1:
         return "Morgen"
-    return f"Op {event.date_text}"
+    return f"Op {meeting.date_text}"
 
 
 @dataclass
 class MeetingMailer:
-    event: Meeting
+    meeting: Meeting
     links: PersonalLinks
     from_address: str
     site_url: str
 
     @property
     def composer(self) -> MessageComposer:
-        return MessageComposer(self.event, self.from_address)
+        return MessageComposer(self.meeting, self.from_address)
 
     def personal_url(self, item: Mapping[str, Any]) -> str:
         token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
@@ -84,10 +84,10 @@ class MeetingMailer:
         self, item: Mapping[str, Any], now: dt.datetime, sequence: int, *, method: str, teams_link: str = ""
     ) -> Attachment:
         """The invitee's own calendar entry: the one UID of the meeting, the facts as they now are."""
-        extra = f"{self.event.cancelled_text}" if method == "CANCEL" else ""
+        extra = f"{self.meeting.cancelled_text}" if method == "CANCEL" else ""
         data = ics.event_calendar(
-            self.event,
-            ics.event_uid(self.event),
+            self.meeting,
+            ics.event_uid(self.meeting),
             now,
             self.site_url,
             extra,
@@ -99,7 +99,7 @@ class MeetingMailer:
         )
         return Attachment(
             data,
-            filename=ics.filename(self.event),
+            filename=ics.filename(self.meeting),
             maintype="text",
             subtype="calendar",
             params={"charset": "utf-8", "method": method},
@@ -118,7 +118,7 @@ class MeetingMailer:
         teams_link = published.teams_link if published is not None else ""
         personal_url = self.personal_url(item)
         context = {
-            "when": _when_phrase(self.event, reminder),
+            "when": _when_phrase(self.meeting, reminder),
             "personal_url": personal_url,
             "teams_link": teams_link,
             "papers": self.papers(personal_url, published),
@@ -138,7 +138,7 @@ class MeetingMailer:
     ) -> EmailMessage:
         """What changed, old -> new, with the calendar entry updated (REQUEST, a higher SEQUENCE). `published`: a
         follow-up the registrant has not had yet, carried along (one email, not two)."""
-        new = facts_of(self.event)
+        new = facts_of(self.meeting)
         found = changes(old, new)
         if not found:
             raise ValueError("no change to announce")
@@ -157,9 +157,9 @@ class MeetingMailer:
 
     def called_off(self, item: Mapping[str, Any], now: dt.datetime, old: CalendarFacts, sequence: int) -> EmailMessage:
         """The meeting will not take place: the reason, and the entry cancelled (METHOD:CANCEL)."""
-        if not self.event.cancelled:
+        if not self.meeting.cancelled:
             raise ValueError("the meeting is not called off")
-        context = {"old": old, "reason": self.event.cancelled_reason}
+        context = {"old": old, "reason": self.meeting.cancelled_reason}
         entry = self.entry(item, now, sequence, method="CANCEL")
         return self.composer.compose("meeting_cancelled", item, now, context, entry)
 

@@ -63,7 +63,7 @@ def candidate(event: Meeting, content: FollowupContent, newest: Publication | No
 def preview(event: Meeting, config: Mapping[str, Any], draft: Publication, now: dt.datetime) -> EmailMessage:
     """The follow-up as a registrant receives it (with an example name and an example personal link)."""
     mailer = ConfirmationMailer(
-        event=event,
+        meeting=event,
         links=PersonalLinks("voorbeeld", event),
         from_address=str(config.get("MAIL_SENDER") or LOCAL_MAIL_SENDER),
         site_url=str(config.get("SITE_URL") or "https://aanmelden.example").rstrip("/"),
