@@ -39,21 +39,21 @@ ANNOUNCED = "meeting_announced"
 class ReminderChannel:
     slot = REMINDER
 
-    def __init__(self, event: Meeting, mailer: MeetingMailer):
-        self.event = event
+    def __init__(self, meeting: Meeting, mailer: MeetingMailer):
+        self.meeting = meeting
         self.mailer = mailer
 
     def owed(self, item: Mapping[str, Any], rnd: Round) -> Owed | None:
         if item.get(REMINDER.attr("claim_for")):
             return None
-        reminder = reminders.owed(item, self.event, rnd.now)
+        reminder = reminders.owed(item, self.meeting, rnd.now)
         if reminder is None:
             return None
-        return Owed(reminders.KIND, reminders.owed_id(reminder), local_iso(reminder.moment, self.event))
+        return Owed(reminders.KIND, reminders.owed_id(reminder), local_iso(reminder.moment, self.meeting))
 
     def sweep_filter(self, rnd: Round) -> tuple[str, dict[str, str], dict[str, Any]]:
         names = {"#r_claim_for": REMINDER.attr("claim_for")}
-        reminder = reminders.due(self.event, rnd.now)
+        reminder = reminders.due(self.meeting, rnd.now)
         if reminder is None:
             return "attribute_exists(#r_claim_for)", names, {}
         names.update({"#r_status": "status", "#r_done": REMINDER.attr("done")})
@@ -65,7 +65,7 @@ class ReminderChannel:
         )
 
     def _reminder(self, owed: Owed) -> Reminder:
-        return next(r for r in self.event.reminders if reminders.owed_id(r) == owed.owed_id)
+        return next(r for r in self.meeting.reminders if reminders.owed_id(r) == owed.owed_id)
 
     def build(self, item: Mapping[str, Any], owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
         return self.mailer.reminder(item, rnd.now, self._reminder(owed), rnd.publication, sequence)
@@ -77,16 +77,16 @@ class ReminderChannel:
 class MeetingChannel:
     slot = MEETING
 
-    def __init__(self, event: Meeting, repository: RegistrationRepository, mailer: MeetingMailer):
-        self.event = event
+    def __init__(self, meeting: Meeting, repository: RegistrationRepository, mailer: MeetingMailer):
+        self.meeting = meeting
         self.repository = repository
         self.mailer = mailer
-        self.deployed = facts_of(event)
+        self.deployed = facts_of(meeting)
 
     def announced(self, rnd: Round) -> str | None:
         """The owed id of the deployed facts when they are the announced ones (read once per round), else None."""
         if ANNOUNCED not in rnd.extras:
-            latest = meeting_changes.current(self.repository, self.event.id)
+            latest = meeting_changes.current(self.repository, self.meeting.id)
             facts = latest.facts if latest else SENT_BEFORE
             owed_id = latest.owed_id if latest else f"0:{SENT_BEFORE.fingerprint}"
             rnd.extras[ANNOUNCED] = owed_id if facts == self.deployed else None
@@ -101,7 +101,7 @@ class MeetingChannel:
             return None
         if not meeting_changes.owes_change(item, self.deployed):
             return None
-        if not self.deployed.cancelled and rnd.now >= self.event.ends_at:
+        if not self.deployed.cancelled and rnd.now >= self.meeting.ends_at:
             return None  # over: a change no longer helps anyone
         kind = "meeting_cancelled" if self.deployed.cancelled else "meeting_change"
         return Owed(kind, owed_id)
@@ -142,7 +142,7 @@ class MeetingChannel:
         if status not in (SendState.SENT, SendState.UNKNOWN):
             return {}
         # What the registrant now has, and what hangs on the date: the item's TTL.
-        extra = {"meeting_facts": self.deployed.as_text(), "expires_at": int(self.event.expires_at.timestamp())}
+        extra = {"meeting_facts": self.deployed.as_text(), "expires_at": int(self.meeting.expires_at.timestamp())}
         published = self.carried(item, owed, rnd)
         if published is not None:
             # Recorded as the follow-up's own send records it, so its channel owes this version no more.

@@ -27,13 +27,13 @@ WARN_BEFORE = dt.timedelta(hours=48)
 AT_MOST_EVERY = dt.timedelta(days=1)
 
 
-def alert_text(event: Meeting, now: dt.datetime, published: bool) -> str:
+def alert_text(meeting: Meeting, now: dt.datetime, published: bool) -> str:
     """The warning staff read, or "" when there is none to give."""
-    if published or event.cancelled or not (event.starts_at - WARN_BEFORE <= now < event.starts_at):
+    if published or meeting.cancelled or not (meeting.starts_at - WARN_BEFORE <= now < meeting.starts_at):
         return ""
-    hours = int((event.starts_at - now).total_seconds() // 3600)
+    hours = int((meeting.starts_at - now).total_seconds() // 3600)
     return (
-        f"LET OP: de bijeenkomst begint over {hours} uur ({event.date_text} om {event.starts_at:%H.%M} uur) en de "
+        f"LET OP: de bijeenkomst begint over {hours} uur ({meeting.date_text} om {meeting.starts_at:%H.%M} uur) en de "
         "vervolgmail met de Teams-link is nog niet gepubliceerd. Publiceer hem zo snel mogelijk (STAFF.md)."
     )
 
@@ -78,20 +78,20 @@ class OutboxNotifier:
 
 class StaffAlert:
     def __init__(
-        self, event: Meeting, repository: RegistrationRepository, composer: MessageComposer, notifier: Notifier
+        self, meeting: Meeting, repository: RegistrationRepository, composer: MessageComposer, notifier: Notifier
     ):
-        self.event = event
+        self.meeting = meeting
         self.repository = repository
         self.composer = composer
         self.notifier = notifier
 
     @property
     def key(self) -> str:
-        return f"{self.event.id}#followup-not-published"
+        return f"{self.meeting.id}#followup-not-published"
 
     def check(self, now: dt.datetime, published: bool) -> bool:
         """Send the alert if it is due and none went out in the last day; True when this call sent it."""
-        text = alert_text(self.event, now, published)
+        text = alert_text(self.meeting, now, published)
         if not text:
             return False
         stamp = int(now.timestamp())
@@ -105,7 +105,7 @@ class StaffAlert:
         )
         if taken is None:
             return False
-        staff = {"email": self.event.contact_email, "given_name": "", "family_name": ""}
+        staff = {"email": self.meeting.contact_email, "given_name": "", "family_name": ""}
         message = self.composer.compose("staff_alert", staff, now, {"alert": text})
         try:
             self.notifier.notify(message)
@@ -114,36 +114,38 @@ class StaffAlert:
             self.repository.conditional_update(
                 ALERTS_PARTITION, self.key, "REMOVE #at", "#at = :now", {"#at": "alerted_at"}, {":now": stamp}
             )
-            log.warning("staff alert for event %s not sent: %s", self.event.id, type(exc).__name__)
+            log.warning("staff alert for event %s not sent: %s", self.meeting.id, type(exc).__name__)
             return False
-        log.info("staff alert for event %s sent: the follow-up is not published", self.event.id)
+        log.info("staff alert for event %s sent: the follow-up is not published", self.meeting.id)
         return True
 
 
-def notifier_from_settings(settings: Settings, event: Meeting) -> Notifier | None:
+def notifier_from_settings(settings: Settings, meeting: Meeting) -> Notifier | None:
     """The staff topic on AWS (STAFF_ALERT_TOPIC); the outbox locally; None when neither is configured."""
     if settings.staff_alert_topic:
         return TopicNotifier(settings.staff_alert_topic, settings.aws_region)
     if settings.mail_backend == "outbox" and settings.mail_outbox:
-        return OutboxNotifier(OutboxSender(Path(settings.mail_outbox)), event.contact_email)
+        return OutboxNotifier(OutboxSender(Path(settings.mail_outbox)), meeting.contact_email)
     return None
 
 
-def check_staff_alert(repository: RegistrationRepository, event: Meeting, settings: Settings, now: dt.datetime) -> bool:
+def check_staff_alert(
+    repository: RegistrationRepository, meeting: Meeting, settings: Settings, now: dt.datetime
+) -> bool:
     """What the triggers call after each round (lambda_handler.py, dev/local.py). Reads the publication only within the
     48 hours; never raises: the alert must not stop the round that called it."""
     try:
-        if not alert_text(event, now, published=False):
+        if not alert_text(meeting, now, published=False):
             return False
-        notifier = notifier_from_settings(settings, event)
+        notifier = notifier_from_settings(settings, meeting)
         if notifier is None:
-            log.warning("staff alert for event %s due, but no STAFF_ALERT_TOPIC is set", event.id)
+            log.warning("staff alert for event %s due, but no STAFF_ALERT_TOPIC is set", meeting.id)
             return False
         from .publication import current
 
-        published = current(repository, event.id) is not None
-        composer = MessageComposer(event, settings.from_address)
-        return StaffAlert(event, repository, composer, notifier).check(now, published)
+        published = current(repository, meeting.id) is not None
+        composer = MessageComposer(meeting, settings.from_address)
+        return StaffAlert(meeting, repository, composer, notifier).check(now, published)
     except Exception as exc:  # noqa: BLE001 - the store's error, whatever it is, is for the next round
-        log.warning("staff alert for event %s not checked: %s", event.id, type(exc).__name__)
+        log.warning("staff alert for event %s not checked: %s", meeting.id, type(exc).__name__)
         return False

@@ -38,28 +38,30 @@ class LinkKey:
 
 
 class PersonalLinks:
-    def __init__(self, secret: str, event: Meeting):
+    def __init__(self, secret: str, meeting: Meeting):
         if not secret:
             raise ValueError("a token secret is required")
-        self.event = event
+        self.meeting = meeting
         self._serializer = URLSafeSerializer(secret, salt=SALT)
         # A key of its own for calendar UIDs, derived from the secret, so it never shares a key with the signature.
         self._uid_key = hmac.new(secret.encode("utf-8"), SALT.encode() + b".uid", hashlib.sha256).digest()
 
     @property
     def valid_until(self) -> dt.datetime:
-        return self.event.ends_at + LINK_VALID_AFTER_END
+        return self.meeting.ends_at + LINK_VALID_AFTER_END
 
     @property
     def valid_until_text(self) -> str:
         return dutch_date(self.valid_until.date())
 
     def token_for(self, registration_id: str, version: int) -> str:
-        return self._serializer.dumps([self.event.id, registration_id, int(version), int(self.valid_until.timestamp())])
+        return self._serializer.dumps(
+            [self.meeting.id, registration_id, int(version), int(self.valid_until.timestamp())]
+        )
 
     def key_for(self, token: str, now: dt.datetime) -> LinkKey:
         """The registration this token names; raises InvalidLink, ForeignLink or ExpiredLink."""
-        contact = self.event.contact_email
+        contact = self.meeting.contact_email
         if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
             raise InvalidLink(contact=contact)
         try:
@@ -78,7 +80,7 @@ class PersonalLinks:
         ):
             raise InvalidLink(contact=contact)
         event_id, registration_id, version, _signed_until = payload
-        if event_id != self.event.id:
+        if event_id != self.meeting.id:
             raise ForeignLink()
         # The validity follows the facts, not the moment the link was made: when the meeting moves, every link sent
         # so far moves with it (the signed moment stays in the token for its shape only).
