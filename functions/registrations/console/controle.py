@@ -28,22 +28,22 @@ class Progress:
     held_back: int = 0
 
 
-def moment_text(moment: dt.datetime | str, event: Meeting) -> str:
+def moment_text(moment: dt.datetime | str, meeting: Meeting) -> str:
     if isinstance(moment, str):
         try:
             moment = dt.datetime.fromisoformat(moment)
         except ValueError:
             return str(moment)
-    local = moment.astimezone(event.timezone)
+    local = moment.astimezone(meeting.timezone)
     return f"{dutch_date(local.date())} om {local:%H.%M} uur"
 
 
-def progress_part(progress: Progress | None, event: Meeting, now: dt.datetime) -> str:
+def progress_part(progress: Progress | None, meeting: Meeting, now: dt.datetime) -> str:
     if progress is None:
         return "Stand van het versturen: er is nog geen vervolgmail gepubliceerd.\n"
     return (
-        f"Stand van het versturen (bijgewerkt {moment_text(now, event)})\n"
-        f"Gepubliceerd: versie {progress.version}, op {moment_text(progress.published_at, event)}.\n"
+        f"Stand van het versturen (bijgewerkt {moment_text(now, meeting)})\n"
+        f"Gepubliceerd: versie {progress.version}, op {moment_text(progress.published_at, meeting)}.\n"
         f"- verstuurd: {progress.sent}\n"
         f"- nog te versturen: {progress.owed}\n"
         f"- mislukt: {progress.failed}\n"
@@ -53,10 +53,10 @@ def progress_part(progress: Progress | None, event: Meeting, now: dt.datetime) -
     )
 
 
-def problems_part(result: CheckResult, now: dt.datetime, event: Meeting) -> str:
+def problems_part(result: CheckResult, now: dt.datetime, meeting: Meeting) -> str:
     count = len(result.problems)
     lines = [
-        f"Controle van {result.source}, {moment_text(now, event)}",
+        f"Controle van {result.source}, {moment_text(now, meeting)}",
         "",
         f"Er {'is 1 probleem' if count == 1 else f'zijn {count} problemen'} gevonden. Er is niets verstuurd.",
         f"Verbeter {'het' if count == 1 else 'ze'} en upload {CONTENT_NAME} daarna opnieuw.",
@@ -72,7 +72,7 @@ def preview_part(
     message: EmailMessage,
     active: int,
     now: dt.datetime,
-    event: Meeting,
+    meeting: Meeting,
     *,
     next_version: int,
     changes: Sequence[str] = (),
@@ -81,7 +81,7 @@ def preview_part(
     change_message: EmailMessage | None = None,
 ) -> str:
     """`change_message`: for a later version, the short email those who had an earlier one get."""
-    lines = [f"Controle van {result.source}, {moment_text(now, event)}", ""]
+    lines = [f"Controle van {result.source}, {moment_text(now, meeting)}", ""]
     if wrong_code:
         lines += [
             "DE CODE KLOPT NIET. Er is niets verstuurd.",
@@ -138,10 +138,10 @@ def preview_part(
     return "\n".join(lines) + "\n"
 
 
-def published_part(result: CheckResult, version: int, now: dt.datetime, event: Meeting, active: int) -> str:
+def published_part(result: CheckResult, version: int, now: dt.datetime, meeting: Meeting, active: int) -> str:
     return (
-        f"Controle van {result.source}, {moment_text(now, event)}\n\n"
-        f"De code klopt. Versie {version} is gepubliceerd op {moment_text(now, event)}, met code {result.code}.\n"
+        f"Controle van {result.source}, {moment_text(now, meeting)}\n\n"
+        f"De code klopt. Versie {version} is gepubliceerd op {moment_text(now, meeting)}, met code {result.code}.\n"
         f"Het versturen is begonnen: {active} aangemelde deelnemers. De stand staat bovenaan dit bestand.\n"
         "Wilt u later iets veranderen (een stuk erbij, een andere Teams-link)? Pas vervolgmail.toml aan, haal de\n"
         "regel versturen weg en upload het opnieuw: u krijgt eerst een nieuwe controle, met een nieuwe code.\n"
@@ -149,16 +149,16 @@ def published_part(result: CheckResult, version: int, now: dt.datetime, event: M
     )
 
 
-def already_part(result: CheckResult, version: int, now: dt.datetime, event: Meeting) -> str:
+def already_part(result: CheckResult, version: int, now: dt.datetime, meeting: Meeting) -> str:
     return (
-        f"Controle van {result.source}, {moment_text(now, event)}\n\n"
+        f"Controle van {result.source}, {moment_text(now, meeting)}\n\n"
         f"Deze inhoud is al gepubliceerd als versie {version} (code {result.code}). Er is niets opnieuw verstuurd.\n"
     )
 
 
-def missing_part(now: dt.datetime, event: Meeting) -> str:
+def missing_part(now: dt.datetime, meeting: Meeting) -> str:
     return (
-        f"Controle, {moment_text(now, event)}\n\n"
+        f"Controle, {moment_text(now, meeting)}\n\n"
         f"Er staat geen {CONTENT_NAME} in de map vervolgmail/. Upload het bestand (zie de handleiding, hoofdstuk 6).\n"
     )
 

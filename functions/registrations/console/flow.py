@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 
 class Publications(Protocol):
-    """delivery/publication.py for one event: the newest, an older one, and publishing the next version."""
+    """delivery/publication.py for one meeting: the newest, an older one, and publishing the next version."""
 
     def current(self) -> Publication | None: ...
 
@@ -75,14 +75,14 @@ def active(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
 class ConsoleFlow:
     def __init__(
         self,
-        event: Meeting,
+        meeting: Meeting,
         repository: RegistrationRepository,
         store: ConsoleStore,
         publications: Publications,
         preview: Preview,
         clock: Callable[[], dt.datetime],
     ):
-        self.event = event
+        self.meeting = meeting
         self.repository = repository
         self.store = store
         self.publications = publications
@@ -96,19 +96,19 @@ class ConsoleFlow:
         candidates = [source] if source in CONTENT_NAMES else [n for n in CONTENT_NAMES if n in names]
         raw = self.store.read(candidates[0]) if candidates else None
         if raw is None:
-            self._write(controle.missing_part(now, self.event), now)
+            self._write(controle.missing_part(now, self.meeting), now)
             return Outcome("missing")
-        result = check_upload(candidates[0], raw, self.store, self.event.id)
+        result = check_upload(candidates[0], raw, self.store, self.meeting.id)
         if not result.ok:
-            self._write(controle.problems_part(result, now, self.event), now)
+            self._write(controle.problems_part(result, now, self.meeting), now)
             log.info("follow-up upload checked: %d problems", len(result.problems))
             return Outcome("problems")
         current = self.publications.current()
         if result.confirmed and current is not None and getattr(current, "code", "") == result.code:
             # The same upload again (S3 delivers an event at least once): published already, nothing new.
-            self._write(controle.already_part(result, current.version, now, self.event), now)
+            self._write(controle.already_part(result, current.version, now, self.meeting), now)
             return Outcome("already_published", current.version, result.code)
-        items = list(self.repository.for_event(self.event.id))
+        items = list(self.repository.for_event(self.meeting.id))
         registrants = active(items)
         if result.confirmed:
             try:
@@ -118,9 +118,9 @@ class ConsoleFlow:
                 current = self.publications.current()
                 if current is None or getattr(current, "code", "") != result.code:
                     raise
-                self._write(controle.already_part(result, current.version, now, self.event), now)
+                self._write(controle.already_part(result, current.version, now, self.meeting), now)
                 return Outcome("already_published", current.version, result.code)
-            self._write(controle.published_part(result, publication.version, now, self.event, len(registrants)), now)
+            self._write(controle.published_part(result, publication.version, now, self.meeting, len(registrants)), now)
             log.info("follow-up version %d published", publication.version)
             return Outcome("published", publication.version, result.code)
         changes: list[str] = []
@@ -141,7 +141,7 @@ class ConsoleFlow:
             message,
             len(registrants),
             now,
-            self.event,
+            self.meeting,
             next_version=(current.version + 1) if current else 1,
             changes=changes,
             earlier=earlier,
@@ -160,7 +160,7 @@ class ConsoleFlow:
             if paper.file:
                 self.store.keep_published(version, paper.file, paper.data)
         publication = self.publications.publish(
-            result.teams_link, result.papers, result.code, local_iso(now, self.event)
+            result.teams_link, result.papers, result.code, local_iso(now, self.meeting)
         )
         if publication.version != version:
             # Another upload published in between: keep this one's files under its real version too.
@@ -182,12 +182,12 @@ class ConsoleFlow:
         current = versions[-1]
         counts = {"sent": 0, "owed": 0, "failed": 0, "held_back": 0}
         now = self.clock()
-        for item in active(list(self.repository.for_event(self.event.id))):
+        for item in active(list(self.repository.for_event(self.meeting.id))):
             counts[followup_state(item, versions, now)] += 1
         return controle.Progress(current.version, str(getattr(current, "published_at", "")), **counts)
 
     def _progress_text(self, now: dt.datetime) -> str:
-        return controle.progress_part(self.progress(), self.event, now)
+        return controle.progress_part(self.progress(), self.meeting, now)
 
     def report_progress(self) -> bool:
         """After a round of the deliverer: controle.txt with the stand now (only once something is published)."""

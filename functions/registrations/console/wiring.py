@@ -1,4 +1,4 @@
-"""The console flow wired from a deliverer: the same event, table, mailer and clock; and the S3 event's handling.
+"""The console flow wired from a deliverer: the same meeting, table, mailer and clock; and the S3 event's handling.
 
 The trigger (lambda_handler.py, route "s3") gets EventBridge's "Object Created" for vervolgmail/vervolgmail.toml (or the
 .toml.txt Windows makes); the rule in infra/template.yaml matches only those keys, and this checks again, so that the
@@ -61,29 +61,29 @@ def preview_builder(mailer: ConfirmationMailer) -> Preview:
 
 
 class StoredPublications:
-    """delivery/publication.py for the deliverer's event: what the console flow reads and publishes."""
+    """delivery/publication.py for the deliverer's meeting: what the console flow reads and publishes."""
 
-    def __init__(self, repository: RegistrationRepository, event: Meeting):
+    def __init__(self, repository: RegistrationRepository, meeting: Meeting):
         self.repository = repository
-        self.event = event
+        self.meeting = meeting
 
     def all(self) -> tuple[Publication, ...]:
-        return publication.all_versions(self.repository, self.event.id)
+        return publication.all_versions(self.repository, self.meeting.id)
 
     def current(self) -> Publication | None:
-        return publication.current(self.repository, self.event.id)
+        return publication.current(self.repository, self.meeting.id)
 
     def version(self, number: int) -> Publication | None:
-        return publication.version(self.repository, self.event.id, number)
+        return publication.version(self.repository, self.meeting.id, number)
 
     def publish(self, teams_link: str, papers: Sequence[CheckedPaper], code: str, now_iso: str) -> Publication:
         kept = [PublishedPaper(p.title, p.url, p.file, p.sha256) for p in papers]
-        expires = int(self.event.expires_at.timestamp())
-        return publication.publish(self.repository, self.event.id, teams_link, kept, code, now_iso, expires)
+        expires = int(self.meeting.expires_at.timestamp())
+        return publication.publish(self.repository, self.meeting.id, teams_link, kept, code, now_iso, expires)
 
 
 def make_flow(deliverer: Deliverer, store: ConsoleStore, publications: Publications | None = None) -> ConsoleFlow:
-    """`publications`: delivery/publication.py for the event (StoredPublications), unless a test gives a stand-in."""
+    """`publications`: delivery/publication.py for the meeting (StoredPublications), unless a test gives a stand-in."""
     return ConsoleFlow(
         deliverer.meeting,
         deliverer.repository,

@@ -52,7 +52,7 @@ def _sort_key(event_id: str, version: int) -> str:
 
 
 def announcements(repository: RegistrationRepository, event_id: str) -> list[Announcement]:
-    """Every confirmed announcement of the event, oldest first."""
+    """Every confirmed announcement of the meeting, oldest first."""
     found = []
     for item in repository.with_prefix(ANNOUNCEMENTS_PARTITION, f"{event_id}#meeting#"):
         found.append(
@@ -97,21 +97,25 @@ class Plan:
         return self.old != self.new
 
 
-def plan(repository: RegistrationRepository, event: Meeting, items: Iterable[Mapping[str, Any]] | None = None) -> Plan:
-    latest = current(repository, event.id)
-    new = facts_of(event)
-    rows = repository.for_event(event.id) if items is None else items
+def plan(
+    repository: RegistrationRepository, meeting: Meeting, items: Iterable[Mapping[str, Any]] | None = None
+) -> Plan:
+    latest = current(repository, meeting.id)
+    new = facts_of(meeting)
+    rows = repository.for_event(meeting.id) if items is None else items
     reach = sum(1 for item in rows if owes_change(item, new))
     return Plan(latest.facts if latest else SENT_BEFORE, new, reach, latest.version if latest else 0)
 
 
-def announce(repository: RegistrationRepository, event: Meeting, confirmed: Plan, now: dt.datetime) -> Announcement:
+def announce(repository: RegistrationRepository, meeting: Meeting, confirmed: Plan, now: dt.datetime) -> Announcement:
     """Record the confirmed change (a new version), and move what hangs on the date: every item's TTL."""
-    announcement = Announcement(event.id, confirmed.version + 1, confirmed.new, local_iso(now, event), confirmed.reach)
+    announcement = Announcement(
+        meeting.id, confirmed.version + 1, confirmed.new, local_iso(now, meeting), confirmed.reach
+    )
     stored = repository.put_new(
         {
             "event": ANNOUNCEMENTS_PARTITION,
-            "email": _sort_key(event.id, announcement.version),
+            "email": _sort_key(meeting.id, announcement.version),
             "version": announcement.version,
             "facts": announcement.facts.as_map(),
             "confirmed_at": announcement.confirmed_at,
@@ -120,8 +124,8 @@ def announce(repository: RegistrationRepository, event: Meeting, confirmed: Plan
     )
     if not stored:
         raise AnnouncedMeanwhile()
-    expires = int(event.expires_at.timestamp())
-    for item in repository.for_event(event.id):
+    expires = int(meeting.expires_at.timestamp())
+    for item in repository.for_event(meeting.id):
         if item.get("expires_at") != expires:
-            repository.set_expiry(event.id, str(item["email"]), expires)
+            repository.set_expiry(meeting.id, str(item["email"]), expires)
     return announcement

@@ -38,11 +38,11 @@ def owed_id(reminder: Reminder) -> str:
     return OWED_PREFIX + reminder.key
 
 
-def due(event: Meeting, now: dt.datetime) -> Reminder | None:
+def due(meeting: Meeting, now: dt.datetime) -> Reminder | None:
     """The latest reminder whose moment has come, while the meeting has not started."""
-    if event.cancelled or event.has_started(now):
+    if meeting.cancelled or meeting.has_started(now):
         return None
-    passed = [r for r in event.reminders if r.moment <= now]
+    passed = [r for r in meeting.reminders if r.moment <= now]
     return passed[-1] if passed else None
 
 
@@ -64,9 +64,9 @@ def too_recent(item: Mapping[str, Any], reminder: Reminder) -> bool:
     return any(parse_time(stamp) > since for stamp in stamps if stamp)
 
 
-def owed(item: Mapping[str, Any], event: Meeting, now: dt.datetime) -> Reminder | None:
+def owed(item: Mapping[str, Any], meeting: Meeting, now: dt.datetime) -> Reminder | None:
     """The reminder this registration owes now, or None."""
-    reminder = due(event, now)
+    reminder = due(meeting, now)
     if reminder is None or not reachable(item) or too_recent(item, reminder):
         return None
     settled = _settled_moment(item)
@@ -93,16 +93,16 @@ class Upcoming:
     reach: int
 
 
-def upcoming(items: Iterable[Mapping[str, Any]], event: Meeting, now: dt.datetime) -> Upcoming | None:
+def upcoming(items: Iterable[Mapping[str, Any]], meeting: Meeting, now: dt.datetime) -> Upcoming | None:
     """The next reminder still to go out (the one due now counts, until it is sent), and how many it will reach
     if nobody registers or cancels meanwhile."""
-    if event.cancelled or event.has_started(now):
+    if meeting.cancelled or meeting.has_started(now):
         return None
-    current = due(event, now)
-    later = [r for r in event.reminders if r.moment > now]
+    current = due(meeting, now)
+    later = [r for r in meeting.reminders if r.moment > now]
     rows = list(items)
     for reminder in ([current] if current else []) + later:
-        reach = sum(1 for item in rows if owed(item, event, max(now, reminder.moment)) == reminder)
+        reach = sum(1 for item in rows if owed(item, meeting, max(now, reminder.moment)) == reminder)
         if reminder is not current or reach:
             return Upcoming(reminder, reach)
     return None
