@@ -32,37 +32,37 @@ def stored_address(typed: str) -> str:
         return typed.strip().lower()
 
 
-def cancel_on_behalf(repository: RegistrationRepository, event: Meeting, email: str, now: dt.datetime) -> bool:
+def cancel_on_behalf(repository: RegistrationRepository, meeting: Meeting, email: str, now: dt.datetime) -> bool:
     """Cancel an active registration as the person could with their link, marked as done by staff.
 
     False when it was cancelled already; RegistrationNotFound when there is none."""
     try:
         repository.update(
-            event.id,
+            meeting.id,
             email,
-            {"status": RegistrationStatus.CANCELLED, "cancelled_at": local_iso(now, event), CANCELLED_BY: BY_STAFF},
+            {"status": RegistrationStatus.CANCELLED, "cancelled_at": local_iso(now, meeting), CANCELLED_BY: BY_STAFF},
             only_if_status=RegistrationStatus.REGISTERED,
         )
     except RegistrationNotFound:
-        repository.get(event.id, email)  # raises RegistrationNotFound when there is no registration at all
+        repository.get(meeting.id, email)  # raises RegistrationNotFound when there is no registration at all
         return False
-    log.info("registration cancelled by staff for event %s", event.id)
+    log.info("registration cancelled by staff for event %s", meeting.id)
     return True
 
 
-def make_confirmation_owed(repository: RegistrationRepository, event: Meeting, email: str, now: dt.datetime) -> None:
+def make_confirmation_owed(repository: RegistrationRepository, meeting: Meeting, email: str, now: dt.datetime) -> None:
     """Mark the confirmation of an active registration as owed again, for the deliverer to send.
 
     RegistrationCancelled when the registration is cancelled; RegistrationNotFound when there is none."""
     try:
         repository.update(
-            event.id,
+            meeting.id,
             email,
-            owed_mail("confirmation", now, event),
+            owed_mail("confirmation", now, meeting),
             only_if_status=RegistrationStatus.REGISTERED,
             remove=MAIL_RESETS,
         )
     except RegistrationNotFound:
-        repository.get(event.id, email)
+        repository.get(meeting.id, email)
         raise RegistrationCancelled() from None
-    log.info("confirmation made owed again by staff for event %s", event.id)
+    log.info("confirmation made owed again by staff for event %s", meeting.id)

@@ -36,12 +36,12 @@ def not_found(run: Runtime, address: str) -> int:
 @store_options
 @click.pass_obj
 def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int:
-    def job(store: Store, event: Meeting) -> int:
+    def job(store: Store, meeting: Meeting) -> int:
         run.can_ask(yes)
         repository = store.repository()
         email = stored_address(address)
         try:
-            item = repository.get(event.id, email)
+            item = repository.get(meeting.id, email)
         except RegistrationNotFound:
             return not_found(run, address)
         if item.get("status") == RegistrationStatus.CANCELLED:
@@ -51,7 +51,7 @@ def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int
             run.stdout.write("Er is niets veranderd.\n")
             return EXIT_OK
         try:
-            changed = cancel_on_behalf(repository, event, email, run.clock())
+            changed = cancel_on_behalf(repository, meeting, email, run.clock())
         except RegistrationNotFound:
             return not_found(run, address)
         run.stdout.write("Afgemeld.\n" if changed else "Deze aanmelding was intussen al afgemeld.\n")
@@ -75,10 +75,10 @@ def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int
 @store_options
 @click.pass_obj
 def resend(run: Runtime, /, address: str, **where: str | None) -> int:
-    def job(store: Store, event: Meeting) -> int:
+    def job(store: Store, meeting: Meeting) -> int:
         email = stored_address(address)
         try:
-            make_confirmation_owed(store.repository(), event, email, run.clock())
+            make_confirmation_owed(store.repository(), meeting, email, run.clock())
         except RegistrationNotFound:
             return not_found(run, address)
         except RegistrationCancelled:
@@ -111,9 +111,9 @@ def describe(item: dict[str, Any]) -> str:
 @store_options
 @click.pass_obj
 def revoke_link(run: Runtime, /, address: str, **where: str | None) -> int:
-    def job(store: Store, event: Meeting) -> int:
+    def job(store: Store, meeting: Meeting) -> int:
         try:
-            item = store.repository().revoke_links(event.id, stored_address(address))
+            item = store.repository().revoke_links(meeting.id, stored_address(address))
         except RegistrationNotFound:
             return not_found(run, address)
         run.stdout.write(

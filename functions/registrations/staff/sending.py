@@ -49,10 +49,10 @@ def followup_content(
     return FollowupContent.build(teams_link, papers)
 
 
-def candidate(event: Meeting, content: FollowupContent, newest: Publication | None, now: str) -> Publication:
+def candidate(meeting: Meeting, content: FollowupContent, newest: Publication | None, now: str) -> Publication:
     """The publication as it would be stored: the next version of the meeting's follow-up."""
     return Publication(
-        event_id=event.id,
+        event_id=meeting.id,
         version=(newest.version if newest else 0) + 1,
         published_at=now,
         teams_link=content.teams_link,
@@ -60,11 +60,11 @@ def candidate(event: Meeting, content: FollowupContent, newest: Publication | No
     )
 
 
-def preview(event: Meeting, config: Mapping[str, Any], draft: Publication, now: dt.datetime) -> EmailMessage:
+def preview(meeting: Meeting, config: Mapping[str, Any], draft: Publication, now: dt.datetime) -> EmailMessage:
     """The follow-up as a registrant receives it (with an example name and an example personal link)."""
     mailer = ConfirmationMailer(
-        meeting=event,
-        links=PersonalLinks("voorbeeld", event),
+        meeting=meeting,
+        links=PersonalLinks("voorbeeld", meeting),
         from_address=str(config.get("MAIL_SENDER") or LOCAL_MAIL_SENDER),
         site_url=str(config.get("SITE_URL") or "https://aanmelden.example").rstrip("/"),
     )
@@ -110,7 +110,7 @@ def progress_line(p: Progress) -> str:
 
 
 def publish_followup(
-    event: Meeting,
+    meeting: Meeting,
     content: FollowupContent,
     config: Mapping[str, Any],
     repository: RegistrationRepository,
@@ -123,7 +123,7 @@ def publish_followup(
 ) -> int:
     """Show, ask, publish, and (with `wait`) follow the sending until it is done or Ctrl-C."""
     now = clock()
-    versions = publication.all_versions(repository, event.id)
+    versions = publication.all_versions(repository, meeting.id)
     newest = versions[-1] if versions else None
     if newest is not None and (newest.teams_link, newest.papers) == (
         content.teams_link,
@@ -134,9 +134,9 @@ def publish_followup(
             "Er is niets nieuws gepubliceerd.\n"
         )
         return EXIT_OK
-    draft = candidate(event, content, newest, local_iso(now, event))
+    draft = candidate(meeting, content, newest, local_iso(now, meeting))
     count = progress_of(items, draft, (*versions, draft)).owed
-    message = preview(event, config, draft, now)
+    message = preview(meeting, config, draft, now)
     lines = output.preview_lines(message)
     lines += [
         "",
@@ -149,12 +149,12 @@ def publish_followup(
     try:
         stored = publication.publish(
             repository,
-            event.id,
+            meeting.id,
             draft.teams_link,
             draft.papers,
             "",
             draft.published_at,
-            int(event.expires_at.timestamp()),
+            int(meeting.expires_at.timestamp()),
         )
     except PublicationConflict:
         stdout.write(
@@ -167,11 +167,11 @@ def publish_followup(
     )
     if not wait:
         return EXIT_OK
-    return follow(event, repository, stored, stdout, sleep or time.sleep)
+    return follow(meeting, repository, stored, stdout, sleep or time.sleep)
 
 
 def follow(
-    event: Meeting,
+    meeting: Meeting,
     repository: RegistrationRepository,
     stored: Publication,
     stdout: IO[str],
@@ -181,8 +181,8 @@ def follow(
     stdout.flush()
     try:
         while True:
-            versions = publication.all_versions(repository, event.id)
-            state = progress_of(list(repository.for_event(event.id)), stored, versions)
+            versions = publication.all_versions(repository, meeting.id)
+            state = progress_of(list(repository.for_event(meeting.id)), stored, versions)
             stdout.write(progress_line(state) + "\n")
             stdout.flush()
             if state.done:
