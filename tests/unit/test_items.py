@@ -30,3 +30,17 @@ def test_new_item_is_a_pure_function_of_its_arguments():
 
 def test_each_registration_gets_ids_of_its_own():
     assert NewIds.make() != NewIds.make()
+
+
+def test_one_reader_of_stored_times_and_what_each_caller_makes_of_a_missing_one():
+    from registrations.console.controle import moment_text
+    from registrations.observability.metrics import overdue_since
+    from registrations.registration.item import parse_time, read_time
+
+    assert read_time("2023-06-07T10:15:00+02:00") == dt.datetime(2023, 6, 7, 8, 15, tzinfo=dt.UTC)
+    assert read_time("2023-06-07T08:15:00") == dt.datetime(2023, 6, 7, 8, 15, tzinfo=dt.UTC)  # no offset: UTC
+    assert [read_time(text) for text in ("", None, "gisteren", 5)] == [None] * 4
+    assert parse_time("gisteren") == dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # long ago: never blocks an email
+    assert moment_text("2023-06-07T08:15:00", EVENT) == "7 juni 2023 om 10.15 uur"
+    assert moment_text("gisteren", EVENT) == "gisteren"
+    assert not overdue_since("", None, NOW)

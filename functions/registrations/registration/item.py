@@ -115,13 +115,21 @@ def local_iso(moment: dt.datetime, event: Meeting) -> str:
     return moment.astimezone(event.timezone).replace(microsecond=0).isoformat()
 
 
-def parse_time(text: Any) -> dt.datetime:
-    """A stored time; an unreadable one counts as long ago, so it never blocks an email for ever."""
+def read_time(text: Any) -> dt.datetime | None:
+    """A stored time (ISO 8601; one without an offset is UTC), or None when there is none or it cannot be read.
+    The one reader of stored times: the callers below decide what a missing one means."""
+    if not text or not isinstance(text, str):
+        return None
     try:
         moment = dt.datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    except ValueError:
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def parse_time(text: Any) -> dt.datetime:
+    """A stored time; an unreadable one counts as long ago, so it never blocks an email for ever."""
+    return read_time(text) or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ token in the path is the only key; errors (bad links, closed changes, validation
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -19,6 +18,7 @@ from ..console.papers import PaperLink, paper_links
 from ..errors import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import MANAGE_PATH
 from ..meeting import OTHER_ORGANISATION, dutch_date
+from ..registration.item import read_time
 from ..registration.personal import ChangeAttempt, SelfService
 from .errors import HTML, STATUS, Answer, with_retry_after
 
@@ -63,12 +63,10 @@ def form_values(item: Mapping[str, Any]) -> dict[str, str]:
 
 def moment_text(value: str | None) -> str:
     """'7 juni 2023 om 10.15 uur' from a stored ISO time."""
-    if not value:
+    stored = read_time(value)
+    if stored is None:
         return ""
-    try:
-        moment = dt.datetime.fromisoformat(value).astimezone(service().event.timezone)
-    except (TypeError, ValueError):
-        return ""
+    moment = stored.astimezone(service().event.timezone)
     return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
 
 
