@@ -44,3 +44,17 @@ def test_one_reader_of_stored_times_and_what_each_caller_makes_of_a_missing_one(
     assert moment_text("2023-06-07T08:15:00", EVENT) == "7 juni 2023 om 10.15 uur"
     assert moment_text("gisteren", EVENT) == "gisteren"
     assert not overdue_since("", None, NOW)
+
+
+def test_one_full_name_for_the_address_line_the_calendar_and_the_staff_lines():
+    from registrations.mail import ics
+    from registrations.registration.item import full_name
+    from registrations.staff.output import person
+
+    item = {"given_name": " Jan ", "family_name": "Jansen", "email": "jan@gemeente.example"}
+    assert full_name(item) == "Jan Jansen"
+    assert full_name({"given_name": "", "family_name": " Jansen"}) == "Jansen"
+    assert full_name({}) == ""
+    assert person(item) == "Jan Jansen <jan@gemeente.example>"
+    entry, _ = ics.invitation(EVENT, item, "vng@example.org", NOW)
+    assert b'CN="Jan Jansen"' in entry.replace(b"\r\n ", b"")

@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from ..meeting import Meeting, dutch_date
+from ..registration.item import full_name
 from .headers import address_header
 
 # The template (without .txt/.html) that each kind of email is written from.
@@ -57,10 +58,6 @@ _templates = jinja2.Environment(
 def in_sentence(text: str) -> str:
     """'Bestuurlijke netwerkbijeenkomst IBP VTH' as it reads inside a sentence."""
     return text[:1].lower() + text[1:]
-
-
-def full_name(item: Mapping[str, Any]) -> str:
-    return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
 
 
 def date_header(moment: dt.datetime, event: Meeting) -> str:

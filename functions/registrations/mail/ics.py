@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..meeting import Meeting
-from ..registration.item import parse_time
+from ..registration.item import full_name, parse_time
 
 PRODID = "-//Vereniging van Nederlandse Gemeenten//Aanmelden netwerkbijeenkomst//NL"
 LOCATION = "Microsoft Teams (link volgt)"
@@ -116,7 +116,6 @@ def invitation(
     if sequence is None:
         sequence = time_based_sequence(item, change_at) or sequence_at(now)
     method = "CANCEL" if item.get("status") == "cancelled" else "REQUEST"
-    name = " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
     calendar = event_calendar(
         event,
         event_uid(event),
@@ -125,7 +124,7 @@ def invitation(
         method=method,
         sequence=sequence,
         organizer=organizer,
-        attendee=Attendee(name, str(item["email"])),
+        attendee=Attendee(full_name(item), str(item["email"])),
         teams_link=teams_link or str(item.get("teams_link", "")),
     )
     return calendar, method

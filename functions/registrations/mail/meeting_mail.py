@@ -18,6 +18,7 @@ from urllib.parse import quote
 from ..meeting import Meeting
 from ..meeting_schedule import Reminder
 from ..registration.calendar_facts import CalendarFacts, changes, facts_of
+from ..registration.item import full_name
 from ..registration.personal_link import ManageLinks
 from . import ics
 from .composer import Attachment, MessageComposer
@@ -94,7 +95,7 @@ class MeetingMailer:
             method=method,
             sequence=sequence,
             organizer=parseaddr(self.from_address)[1],
-            attendee=ics.Attendee(_name(item), str(item["email"])),
+            attendee=ics.Attendee(full_name(item), str(item["email"])),
             teams_link=teams_link,
         )
         return Attachment(
@@ -162,7 +163,3 @@ class MeetingMailer:
         context = {"old": old, "reason": self.event.cancelled_reason}
         entry = self.entry(item, now, sequence, method="CANCEL")
         return self.composer.compose("meeting_cancelled", item, now, context, entry)
-
-
-def _name(item: Mapping[str, Any]) -> str:
-    return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()

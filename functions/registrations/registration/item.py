@@ -110,6 +110,11 @@ CHANGEABLE = (
 )
 
 
+def full_name(item: Mapping[str, Any]) -> str:
+    """Given and family name as one reads them in an address line or a calendar entry ("" when both are empty)."""
+    return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
+
+
 def local_iso(moment: dt.datetime, event: Meeting) -> str:
     """A time people can read in a CSV: Amsterdam time with its offset, to the second."""
     return moment.astimezone(event.timezone).replace(microsecond=0).isoformat()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from ..meeting import Meeting
+from ..registration.item import full_name
 from ..reports.export import is_active
 from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
@@ -118,8 +119,7 @@ def exported(count: int, items: Sequence[Mapping[str, Any]], include_cancelled: 
 
 
 def person(item: Mapping[str, Any]) -> str:
-    name = " ".join(str(item.get(k, "")).strip() for k in ("given_name", "family_name")).strip()
-    return f"{name} <{item.get('email', '')}>"
+    return f"{full_name(item)} <{item.get('email', '')}>"
 
 
 def preview_lines(message: EmailMessage) -> list[str]:
