@@ -58,3 +58,15 @@ def test_one_full_name_for_the_address_line_the_calendar_and_the_staff_lines():
     assert person(item) == "Jan Jansen <jan@gemeente.example>"
     entry, _ = ics.invitation(EVENT, item, "vng@example.org", NOW)
     assert b'CN="Jan Jansen"' in entry.replace(b"\r\n ", b"")
+
+
+def test_one_definition_of_active_and_the_rules_that_add_reachable_build_on_it():
+    from registrations.delivery.meeting_changes import hears_of_changes
+    from registrations.delivery.reminders import reachable
+    from registrations.registration.item import is_active
+
+    registered, cancelled, bounced = {"status": "registered"}, {"status": "cancelled"}, {"email_status": "bounced"}
+    assert [is_active(i) for i in (registered, cancelled, {})] == [True, False, False]
+    for rule in (reachable, hears_of_changes):
+        assert rule(registered) and not rule(cancelled)
+        assert not rule({**registered, **bounced})

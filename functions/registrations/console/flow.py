@@ -20,7 +20,7 @@ from ..delivery.channels import Round
 from ..delivery.followup import FOLLOWUP, received_version
 from ..delivery.publication import Publication, PublicationConflict
 from ..meeting import Meeting
-from ..registration.item import local_iso
+from ..registration.item import is_active, local_iso
 from ..repository import RegistrationRepository
 from . import controle
 from .papers import PublicationLike, changes_between
@@ -68,7 +68,7 @@ class Outcome:
 
 
 def active(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return [item for item in items if item.get("email") and item.get("status", "registered") == "registered"]
+    return [item for item in items if item.get("email") and is_active(item)]
 
 
 class ConsoleFlow:

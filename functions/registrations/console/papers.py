@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 from ..errors import PapersOnlyForRegistrants, UnknownPaper
+from ..registration.item import is_active
 
 PAPERS_SEGMENT = "stukken"
 
@@ -93,7 +94,7 @@ def find_paper(publication: PublicationLike | None, name: str) -> PaperLike:
 
 
 def check_may_download(item: Mapping[str, Any]) -> None:
-    if item.get("status", "registered") != "registered":
+    if not is_active(item):
         raise PapersOnlyForRegistrants()
 
 

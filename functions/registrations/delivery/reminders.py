@@ -19,7 +19,7 @@ from typing import Any
 
 from ..meeting import Meeting
 from ..meeting_schedule import Reminder
-from ..registration.item import parse_time
+from ..registration.item import is_active, parse_time
 
 KIND = "reminder"
 OWED_PREFIX = "reminder:"
@@ -53,7 +53,8 @@ def _settled_moment(item: Mapping[str, Any]) -> dt.datetime | None:
 
 
 def reachable(item: Mapping[str, Any]) -> bool:
-    return item.get("status") == "registered" and item.get("email_status") not in NOT_REMINDED
+    """Active, and mail reaches it: whom reminders go to."""
+    return is_active(item) and item.get("email_status") not in NOT_REMINDED
 
 
 def too_recent(item: Mapping[str, Any], reminder: Reminder) -> bool:

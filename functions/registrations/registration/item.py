@@ -110,6 +110,13 @@ CHANGEABLE = (
 )
 
 
+def is_active(item: Mapping[str, Any]) -> bool:
+    """The one definition of an active registration: registered, not cancelled. Every stored item has a status
+    (new_item), so an empty mapping (no registration) is not active. (Rules that also ask whether mail
+    reaches the person build on it: delivery/reminders.reachable, delivery/meeting_changes.hears_of_changes.)"""
+    return bool(item.get("status") == "registered")
+
+
 def full_name(item: Mapping[str, Any]) -> str:
     """Given and family name as one reads them in an address line or a calendar entry ("" when both are empty)."""
     return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()

@@ -18,7 +18,7 @@ from ..meeting import Meeting
 from ..observability.logs import fields
 from ..repository import RegistrationRepository
 from ..settings import Clock
-from .item import MAIL_RESETS, changes_from, local_iso, owed_mail
+from .item import MAIL_RESETS, changes_from, is_active, local_iso, owed_mail
 from .personal_link import LinkKey, ManageLinks
 from .registering import nothing
 from .validation import validate
@@ -75,7 +75,7 @@ class SelfService:
         self._check(key, item)
         return {
             "registration": item,
-            "can_change": item.get("status") == "registered" and not self.event.has_started(now),
+            "can_change": is_active(item) and not self.event.has_started(now),
             "has_started": self.event.has_started(now),
             "registration_open": self.event.is_registration_open(now),
         }

@@ -22,6 +22,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from ..registration.item import is_active
+
 # (attribute, column header). The header is what staff see; the attribute is what the item stores.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("organisation", "Organisatie"),
@@ -192,10 +194,6 @@ def followup_text(item: Mapping[str, Any]) -> str:
     state, moment = followup_state(item)
     label = FOLLOWUP_STATES[state]
     return f"{label} op {readable_time(moment)}" if moment and state == "sent" else label
-
-
-def is_active(item: Mapping[str, Any]) -> bool:
-    return bool(item.get("status", "registered") != "cancelled")
 
 
 def export_rows(

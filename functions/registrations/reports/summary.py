@@ -13,7 +13,8 @@ from ..delivery.reminders import sent_keys, upcoming
 from ..delivery.ses_events import UNREACHABLE
 from ..delivery.staff_alert import alert_text
 from ..meeting import OTHER_ORGANISATION, Meeting
-from .export import FOLLOWUP_STATES, _fold, followup_state, is_active, readable_time
+from ..registration.item import is_active
+from .export import FOLLOWUP_STATES, _fold, followup_state, readable_time
 
 # The states of delivery.mail_status that staff act on, with their Dutch line in the summary.
 MAIL_STATES = {

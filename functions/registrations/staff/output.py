@@ -16,8 +16,7 @@ from typing import IO, Any, cast
 
 from ..local.owner_only import replace_private
 from ..meeting import Meeting
-from ..registration.item import full_name
-from ..reports.export import is_active
+from ..registration.item import full_name, is_active
 from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
 from . import UsageError

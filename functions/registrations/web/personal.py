@@ -18,7 +18,7 @@ from ..console.papers import PaperLink, paper_links
 from ..errors import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import MANAGE_PATH
 from ..meeting import OTHER_ORGANISATION, dutch_date
-from ..registration.item import read_time
+from ..registration.item import is_active, read_time
 from ..registration.personal import ChangeAttempt, SelfService
 from .errors import HTML, STATUS, Answer, with_retry_after
 
@@ -73,7 +73,7 @@ def moment_text(value: str | None) -> str:
 def published_papers(manage_url: str, item: Mapping[str, Any]) -> tuple[PaperLink, ...]:
     """The papers as published now, for an active registration only; files through this personal link."""
     source = current_app.extensions.get("publication")
-    publication = source() if source is not None and item.get("status", "registered") == "registered" else None
+    publication = source() if source is not None and is_active(item) else None
     return paper_links(manage_url, publication.papers) if publication is not None else ()
 
 
