@@ -70,3 +70,12 @@ def test_one_definition_of_active_and_the_rules_that_add_reachable_build_on_it()
     for rule in (reachable, hears_of_changes):
         assert rule(registered) and not rule(cancelled)
         assert not rule({**registered, **bounced})
+
+
+def test_one_text_for_the_store_failed_in_each_place_a_person_meets_it():
+    from registrations.errors import StoreUnavailable
+
+    texts = (StoreUnavailable.message, StoreUnavailable.reading_message, StoreUnavailable.change_message)
+    for text in texts:
+        assert "door een storing bij ons. Probeer het over een paar minuten opnieuw." in text
+    assert len(set(texts)) == 3

@@ -114,13 +114,6 @@ def view(token: str) -> Answer:
     return render_manage_page(token, shown, notice=notice, papers=papers)
 
 
-# A change that could not be stored: the page says so, and keeps what was typed.
-CHANGE_NOT_STORED = (
-    "Uw wijzigingen konden nu niet worden opgeslagen door een storing bij ons. Probeer het over een paar "
-    "minuten opnieuw. Wat u hebt ingevuld, staat nog in het formulier."
-)
-
-
 @bp.post("/<token>")
 def change(token: str) -> ResponseReturnValue:
     form = request.form.to_dict()
@@ -136,7 +129,9 @@ def change(token: str) -> ResponseReturnValue:
     except StoreUnavailable as exc:
         log.warning("store unavailable while changing: %s", type(exc.__cause__).__name__)
         unsaved = service().unsaved_view(attempt)
-        page = render_manage_page(token, unsaved, values=form, problem=CHANGE_NOT_STORED, status=STATUS[type(exc)])
+        page = render_manage_page(
+            token, unsaved, values=form, problem=StoreUnavailable.change_message, status=STATUS[type(exc)]
+        )
         return with_retry_after(page)
     return redirect(url_for("manage.view", token=token, opgeslagen=1), code=303)
 
