@@ -79,3 +79,21 @@ def test_one_text_for_the_store_failed_in_each_place_a_person_meets_it():
     for text in texts:
         assert "door een storing bij ons. Probeer het over een paar minuten opnieuw." in text
     assert len(set(texts)) == 3
+
+
+def test_the_key_names_come_from_the_schema_file_and_are_attributes_of_the_stored_item():
+    import json
+
+    from registrations import repository
+    from registrations.registration.item import Registration
+
+    schema = json.loads(repository.TABLE_SCHEMA_FILE.read_text(encoding="utf-8"))
+    keys = {part["KeyType"]: part["AttributeName"] for part in schema["KeySchema"]}
+    (index,) = schema["GlobalSecondaryIndexes"]
+    assert (repository.PARTITION_KEY, repository.SORT_KEY) == (keys["HASH"], keys["RANGE"])
+    assert (repository.REGISTRATION_ID_INDEX, repository.REGISTRATION_ID) == (
+        index["IndexName"],
+        index["KeySchema"][0]["AttributeName"],
+    )
+    names = (repository.PARTITION_KEY, repository.SORT_KEY, repository.REGISTRATION_ID, repository.TTL_ATTRIBUTE)
+    assert set(names) <= set(Registration.__annotations__)
