@@ -19,11 +19,12 @@ from typing import Any, Protocol
 from ..delivery.channels import Round
 from ..delivery.followup import FOLLOWUP, received_version
 from ..delivery.publication import Publication, PublicationConflict
+from ..mail.links import PublicationLike
 from ..meeting import Meeting
 from ..registration.item import is_active, local_iso
 from ..repository import RegistrationRepository
 from . import controle
-from .papers import PublicationLike, changes_between
+from .papers import changes_between
 from .store import ConsoleStore
 from .upload import CONTENT_NAMES, CheckedPaper, CheckResult, check_upload
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
-from urllib.parse import quote
 
 from ..console.papers import changes_between
 from ..delivery.publication import Publication
@@ -24,8 +23,9 @@ from ..registration.item import MAIL_KINDS
 from ..registration.personal_link import ManageLinks
 from . import ics
 from .composer import Attachment, MessageComposer
+from .links import MANAGE_PATH as MANAGE_PATH
+from .links import email_papers, manage_url
 
-MANAGE_PATH = "/api/mijn-aanmelding"
 # A later version whose difference no line names (the same titles, links and files): said anyway.
 SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
 
@@ -42,9 +42,7 @@ class ConfirmationMailer:
         return MessageComposer(self.event, self.from_address)
 
     def manage_url(self, item: Mapping[str, Any]) -> str:
-        """The link of the registration's current version: the deliverer can always build it again."""
-        token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
-        return f"{self.site_url}{MANAGE_PATH}/{token}"
+        return manage_url(self.links, self.site_url, item)
 
     def calendar(self, now: dt.datetime) -> bytes:
         """The public "Zet in agenda" download: the meeting with its one UID, naming nobody (PUBLISH)."""
@@ -78,9 +76,7 @@ class ConfirmationMailer:
         )
 
     def papers(self, item: Mapping[str, Any], publication: Publication) -> list[dict[str, str]]:
-        """The papers as the emails link them: a file through the personal page, a link as it is."""
-        base = self.manage_url(item)
-        return [{"title": p.title, "url": p.url or f"{base}/stukken/{quote(p.file)}"} for p in publication.papers]
+        return email_papers(self.manage_url(item), publication)
 
     def build(
         self,

@@ -8,12 +8,11 @@ The message itself is made by the composer, like every email; sending and the re
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import parseaddr
-from typing import Any, Protocol
-from urllib.parse import quote
+from typing import Any
 
 from ..meeting import Meeting
 from ..meeting_schedule import Reminder
@@ -22,30 +21,7 @@ from ..registration.item import full_name
 from ..registration.personal_link import ManageLinks
 from . import ics
 from .composer import Attachment, MessageComposer
-from .confirmation import MANAGE_PATH
-
-
-class Paper(Protocol):
-    """A published paper (publication.PublishedPaper): a link, or a file served through the personal page."""
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def url(self) -> str: ...
-
-    @property
-    def file(self) -> str: ...
-
-
-class Published(Protocol):
-    """What the reminder needs of the published follow-up (publication.Publication)."""
-
-    @property
-    def teams_link(self) -> str: ...
-
-    @property
-    def papers(self) -> Sequence[Paper]: ...
+from .links import PublicationLike, email_papers, manage_url
 
 
 def _when_phrase(event: Meeting, reminder: Reminder) -> str:
@@ -70,16 +46,7 @@ class MeetingMailer:
         return MessageComposer(self.event, self.from_address)
 
     def manage_url(self, item: Mapping[str, Any]) -> str:
-        token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
-        return f"{self.site_url}{MANAGE_PATH}/{token}"
-
-    @staticmethod
-    def papers(manage_url: str, published: Published | None) -> list[dict[str, str]]:
-        """As the follow-up links them (mail/confirmation.py): a file through the personal page, a link as it is."""
-        return [
-            {"title": p.title, "url": p.url or f"{manage_url}/stukken/{quote(p.file)}"}
-            for p in (published.papers if published is not None else ())
-        ]
+        return manage_url(self.links, self.site_url, item)
 
     def entry(
         self, item: Mapping[str, Any], now: dt.datetime, sequence: int, *, method: str, teams_link: str = ""
@@ -111,7 +78,7 @@ class MeetingMailer:
         item: Mapping[str, Any],
         now: dt.datetime,
         reminder: Reminder,
-        published: Published | None,
+        published: PublicationLike | None,
         sequence: int,
     ) -> EmailMessage:
         """The reminder: date and time, the Teams link once published (else that it follows), the papers through
@@ -122,7 +89,7 @@ class MeetingMailer:
             "when": _when_phrase(self.event, reminder),
             "manage_url": manage_url,
             "teams_link": teams_link,
-            "papers": self.papers(manage_url, published),
+            "papers": email_papers(manage_url, published),
         }
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("reminder", item, now, context, entry)
@@ -135,7 +102,7 @@ class MeetingMailer:
         sequence: int,
         *,
         teams_link: str = "",
-        published: Published | None = None,
+        published: PublicationLike | None = None,
     ) -> EmailMessage:
         """What changed, old -> new, with the calendar entry updated (REQUEST, a higher SEQUENCE). `published`: a
         follow-up the registrant has not had yet, carried along (one email, not two)."""
@@ -151,7 +118,7 @@ class MeetingMailer:
             "new": new,
             "manage_url": manage_url,
             "teams_link": published.teams_link if published is not None else "",
-            "papers": self.papers(manage_url, published),
+            "papers": email_papers(manage_url, published),
         }
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("meeting_change", item, now, context, entry)

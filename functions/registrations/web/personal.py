@@ -14,9 +14,9 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..console.papers import PaperLink, paper_links
 from ..errors import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import MANAGE_PATH
+from ..mail.links import PaperLink, paper_links
 from ..meeting import OTHER_ORGANISATION, dutch_date
 from ..registration.item import is_active, read_time
 from ..registration.personal import ChangeAttempt, SelfService
