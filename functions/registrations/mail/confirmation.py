@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parseaddr
 from typing import Any
 
 from ..console.papers import changes_between
@@ -57,22 +56,15 @@ class ConfirmationMailer:
         change_at: dt.datetime | None = None,
     ) -> Attachment:
         """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
-        data, method = ics.invitation(
+        return ics.invitation_attachment(
             self.event,
             item,
-            parseaddr(self.from_address)[1],
+            self.from_address,
             now,
             self.site_url,
             sequence=sequence,
             teams_link=teams_link,
             change_at=change_at,
-        )
-        return Attachment(
-            data,
-            filename=ics.filename(self.event),
-            maintype="text",
-            subtype="calendar",
-            params={"charset": "utf-8", "method": method},
         )
 
     def papers(self, item: Mapping[str, Any], publication: Publication) -> list[dict[str, str]]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 
 from ..meeting import Meeting
 from ..registration.item import full_name, parse_time
+from .composer import Attachment
 
 PRODID = "-//Vereniging van Nederlandse Gemeenten//Aanmelden netwerkbijeenkomst//NL"
 LOCATION = "Microsoft Teams (link volgt)"
@@ -105,22 +107,26 @@ def invitation(
     teams_link: str = "",
     change_at: dt.datetime | None = None,
     sequence: int | None = None,
+    method: str | None = None,
 ) -> tuple[bytes, str]:
     """The invitee's own calendar object for the registration as it now stands, and its iTIP method.
 
-    REQUEST while registered, CANCEL once cancelled. `sequence` is the one the deliverer took for this email
+    REQUEST while registered, CANCEL once cancelled, or `method` when given (a called-off meeting cancels every
+    entry, and then says why). `sequence` is the one the deliverer took for this email
     (inboxes.InboxRecords.next_sequence: it rises with every entry the inbox is sent). Without it (previews), the
     time of the latest change the item records, or `change_at` when that is later. DTSTAMP is `now`, when the
     object is made. The Teams link, once sent, stays in every later update.
     """
     if sequence is None:
         sequence = time_based_sequence(item, change_at) or sequence_at(now)
-    method = "CANCEL" if item.get("status") == "cancelled" else "REQUEST"
+    method = method or ("CANCEL" if item.get("status") == "cancelled" else "REQUEST")
+    extra = event.cancelled_text if event.cancelled and method == "CANCEL" else ""
     calendar = event_calendar(
         event,
         event_uid(event),
         now,
         site_url,
+        extra,
         method=method,
         sequence=sequence,
         organizer=organizer,
@@ -128,6 +134,39 @@ def invitation(
         teams_link=teams_link or str(item.get("teams_link", "")),
     )
     return calendar, method
+
+
+def invitation_attachment(
+    event: Meeting,
+    item: Mapping[str, Any],
+    from_address: str,
+    now: dt.datetime,
+    site_url: str = "",
+    *,
+    teams_link: str = "",
+    change_at: dt.datetime | None = None,
+    sequence: int | None = None,
+    method: str | None = None,
+) -> Attachment:
+    """`invitation` as every email about a registration attaches it, from the mailer's From address."""
+    data, method = invitation(
+        event,
+        item,
+        parseaddr(from_address)[1],
+        now,
+        site_url,
+        teams_link=teams_link,
+        change_at=change_at,
+        sequence=sequence,
+        method=method,
+    )
+    return Attachment(
+        data,
+        filename=filename(event),
+        maintype="text",
+        subtype="calendar",
+        params={"charset": "utf-8", "method": method},
+    )
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,11 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parseaddr
 from typing import Any
 
 from ..meeting import Meeting
 from ..meeting_schedule import Reminder
 from ..registration.calendar_facts import CalendarFacts, changes, facts_of
-from ..registration.item import full_name
 from ..registration.personal_link import ManageLinks
 from . import ics
 from .composer import Attachment, MessageComposer
@@ -52,25 +50,15 @@ class MeetingMailer:
         self, item: Mapping[str, Any], now: dt.datetime, sequence: int, *, method: str, teams_link: str = ""
     ) -> Attachment:
         """The invitee's own calendar entry: the one UID of the meeting, the facts as they now are."""
-        extra = f"{self.event.cancelled_text}" if method == "CANCEL" else ""
-        data = ics.event_calendar(
+        return ics.invitation_attachment(
             self.event,
-            ics.event_uid(self.event),
+            item,
+            self.from_address,
             now,
             self.site_url,
-            extra,
-            method=method,
             sequence=sequence,
-            organizer=parseaddr(self.from_address)[1],
-            attendee=ics.Attendee(full_name(item), str(item["email"])),
+            method=method,
             teams_link=teams_link,
-        )
-        return Attachment(
-            data,
-            filename=ics.filename(self.event),
-            maintype="text",
-            subtype="calendar",
-            params={"charset": "utf-8", "method": method},
         )
 
     def reminder(
