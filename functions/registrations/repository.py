@@ -37,11 +37,8 @@ REGISTRATION_ID = _key(_INDEX["KeySchema"], "HASH")
 TTL_ATTRIBUTE = "expires_at"
 
 
-# A person is waiting on the other side of the form: when the store hangs, a 503 ("probeer het over een paar
-# minuten opnieuw") within seconds beats a spinner. A put answers in ~10 ms in the region, so 1.5 s without a byte
-# is a hang, not a slow answer; 1 s is ample for a connect in the region. Two attempts in all: the one retry covers
-# a dropped connection or a short throttle. Worst case (store_call_bound): 2 × (1 + 1.5) + 1 s backoff = 6 s per
-# call. The former `max_attempts: 3` meant 3 *retries* (4 attempts of 2 + 3 s): a hang took 13.6 s to answer.
+# A hanging store is a 503 within store_call_bound() (6 s), never a timeout: why these numbers, in
+# handbook/decisions.md, "The store client's retry budget".
 @cache
 def boto_config() -> Config:
     """The store client's configuration. boto3 is imported on first use, never with this module: the staff

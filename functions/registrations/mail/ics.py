@@ -1,4 +1,4 @@
-"""The meeting as an iCalendar file (RFC 5545), for the confirmation email and the "Zet in agenda" download.
+"""The meeting as an iCalendar file (RFC 5545), for every email's calendar entry and the "Zet in agenda" download.
 
 Times are written in UTC (form 2 of RFC 5545 §3.3.5), computed from the meeting's facts, so no VTIMEZONE has to be
 kept in step with Amsterdam's rules; calendar programs show them in the reader's own time zone.
@@ -64,10 +64,8 @@ def fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
-# Calendar programs keep the entry with the highest SEQUENCE for a UID (RFC 5546 §2.1.4), and every registration of
-# the meeting shares one UID. The deliverer takes each email's SEQUENCE from a counter per inbox (registration/inboxes.py), which
-# rises by one at least, also within one second, under a frozen clock and across a new registration. The time-based
-# rule below (seconds since this moment) is what entries sent before the counter carry: the counter starts above it.
+# Entries sent before the per-inbox counter carry seconds since this moment as SEQUENCE; the counter starts above it
+# (handbook/decisions.md, "The SEQUENCE rule").
 SEQUENCE_EPOCH = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 # The item's attributes that record a change the invitee is told about.
 CHANGE_TIMES = ("registered_at", "changed_at", "cancelled_at", "followup_sent_at")
