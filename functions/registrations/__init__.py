@@ -13,9 +13,9 @@ from .settings import Clock, ConfigError, Settings
 if TYPE_CHECKING:
     from flask import Flask
 
-    from .console.papers import PublicationLike
     from .delivery.deliverer import Deliverer
     from .mail.confirmation import ConfirmationMailer
+    from .mail.links import PublicationLike
     from .mail.senders import Sender
     from .meeting import Meeting
     from .observability.metrics import Metrics

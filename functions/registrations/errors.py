@@ -65,11 +65,23 @@ class DirectRequest(RegistrationError):
     message = "Dit adres is niet bedoeld voor bezoekers. Gebruik het adres van de website."
 
 
+def store_failed(what: str, kept: str = "") -> str:
+    """The one text for "the store failed": what could not be done, when to try again, and what is kept."""
+    return f"{what} door een storing bij ons. Probeer het over een paar minuten opnieuw." + (f" {kept}" if kept else "")
+
+
 class StoreUnavailable(RegistrationError):
+    """The store failed (503, try again later). Its texts, one per thing a person was doing, say it the same way."""
+
     code = "store_unavailable"
-    message = (
-        "Uw aanmelding kon nu niet worden opgeslagen door een storing bij ons. Er is niets bewaard. "
-        "Probeer het over een paar minuten opnieuw. Uw gegevens staan nog in het formulier."
+    message = store_failed(
+        "Uw aanmelding kon nu niet worden opgeslagen", "Er is niets bewaard. Uw gegevens staan nog in het formulier."
+    )
+    # The personal page, opened or cancelled through.
+    reading_message = store_failed("Uw aanmelding is nu niet bereikbaar")
+    # A change on the personal page that could not be stored: the page keeps what was typed.
+    change_message = store_failed(
+        "Uw wijzigingen konden nu niet worden opgeslagen", "Wat u hebt ingevuld, staat nog in het formulier."
     )
 
 

@@ -19,21 +19,27 @@ if TYPE_CHECKING:
 from .errors import RegistrationNotFound, StoreUnavailable
 from .statuses import RegistrationStatus
 
-# The key schema is defined once, in this JSON file; infra/ and the local bootstrap both read it.
+# The key schema is defined once, in this JSON file; infra/, the local bootstrap and the names below all read it.
 TABLE_SCHEMA_FILE = Path(__file__).with_name("table_schema.json")
 TABLE_SCHEMA: dict[str, Any] = json.loads(TABLE_SCHEMA_FILE.read_text(encoding="utf-8"))
-PARTITION_KEY = "event"
-SORT_KEY = "email"
+
+
+def _key(schema: list[dict[str, str]], kind: str) -> str:
+    return next(part["AttributeName"] for part in schema if part["KeyType"] == kind)
+
+
+PARTITION_KEY = _key(TABLE_SCHEMA["KeySchema"], "HASH")
+SORT_KEY = _key(TABLE_SCHEMA["KeySchema"], "RANGE")
+# The one secondary index: the personal link finds a registration by its id.
+(_INDEX,) = TABLE_SCHEMA["GlobalSecondaryIndexes"]
+REGISTRATION_ID_INDEX: str = _INDEX["IndexName"]
+REGISTRATION_ID = _key(_INDEX["KeySchema"], "HASH")
+# DynamoDB's TTL attribute is no part of the key schema: infra/template.yaml names it (a test keeps the two equal).
 TTL_ATTRIBUTE = "expires_at"
-REGISTRATION_ID = "registration_id"
-REGISTRATION_ID_INDEX = "registration-id"
 
 
-# A person is waiting on the other side of the form: when the store hangs, a 503 ("probeer het over een paar
-# minuten opnieuw") within seconds beats a spinner. A put answers in ~10 ms in the region, so 1.5 s without a byte
-# is a hang, not a slow answer; 1 s is ample for a connect in the region. Two attempts in all: the one retry covers
-# a dropped connection or a short throttle. Worst case (store_call_bound): 2 × (1 + 1.5) + 1 s backoff = 6 s per
-# call. The former `max_attempts: 3` meant 3 *retries* (4 attempts of 2 + 3 s): a hang took 13.6 s to answer.
+# A hanging store is a 503 within store_call_bound() (6 s), never a timeout: why these numbers, in
+# handbook/decisions.md, "The store client's retry budget".
 @cache
 def boto_config() -> Config:
     """The store client's configuration. boto3 is imported on first use, never with this module: the staff

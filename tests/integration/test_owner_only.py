@@ -84,3 +84,22 @@ def test_the_dynalite_store_is_owner_only(tmp_path):
         client.put_item(TableName="owner-only", Item={"k": "jan@gemeente.example"})
     assert any(store.rglob("*")), "dynalite wrote its store"
     assert_owner_only(store)
+
+
+def test_the_one_owner_only_writer_replaces_a_whole_file_and_leaves_nothing_when_the_write_fails(tmp_path):
+    from registrations.local.owner_only import replace_private, write_private
+
+    target = tmp_path / "aanmeldingen.csv"
+    target.write_bytes(b"old")
+    target.chmod(0o644)
+    write_private(target, b"new")
+    assert (target.read_bytes(), mode(target)) == (b"new", 0o600)
+
+    def broken(stream):
+        stream.write(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError):
+        replace_private(target, broken)
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["aanmeldingen.csv"]

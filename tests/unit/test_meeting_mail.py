@@ -122,3 +122,17 @@ def test_the_called_off_notice_gives_the_reason_and_cancels_the_entry():
     assert calendar["METHOD"] == "CANCEL" and entry["STATUS"] == "CANCELLED" and entry["SEQUENCE"] == 15
     with pytest.raises(ValueError):
         mailer().called_off(ITEM, NOW, SENT_BEFORE, sequence=16)
+
+
+def test_the_meeting_mails_and_the_registration_mails_attach_one_and_the_same_calendar_entry():
+    from registrations.mail.confirmation import ConfirmationMailer
+
+    event = load_meeting()
+    sent_link = {**ITEM, "teams_link": TEAMS}  # once sent, the Teams link stays in every later update
+    confirmation = ConfirmationMailer(
+        event, PersonalLinks("s" * 32, event), "VNG <bijeenkomst@vng.example>", "https://site.example"
+    )
+    ours = mailer(event).entry(sent_link, NOW, 9, method="REQUEST")
+    theirs = confirmation.invitation(sent_link, NOW, sequence=9)
+    assert (ours.data, ours.filename, ours.params) == (theirs.data, theirs.filename, theirs.params)
+    assert TEAMS.encode() in ours.data.replace(b"\r\n ", b"")

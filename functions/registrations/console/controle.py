@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from ..meeting import Meeting, dutch_date
+from ..registration.item import read_time
 from .upload import CONTENT_NAME, CheckResult
 
 RULE = "-" * 72
@@ -30,10 +31,10 @@ class Progress:
 
 def moment_text(moment: dt.datetime | str, meeting: Meeting) -> str:
     if isinstance(moment, str):
-        try:
-            moment = dt.datetime.fromisoformat(moment)
-        except ValueError:
-            return str(moment)
+        stored = read_time(moment)
+        if stored is None:
+            return moment
+        moment = stored
     local = moment.astimezone(meeting.timezone)
     return f"{dutch_date(local.date())} om {local:%H.%M} uur"
 

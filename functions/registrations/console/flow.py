@@ -19,12 +19,13 @@ from typing import Any, Protocol
 from ..delivery.channels import Round
 from ..delivery.followup import FOLLOWUP, received_version
 from ..delivery.publication import Publication, PublicationConflict
+from ..mail.links import PublicationLike
 from ..meeting import Meeting
-from ..registration.item import local_iso
+from ..registration.item import is_active, local_iso
 from ..repository import RegistrationRepository
 from ..statuses import SendState
 from . import controle
-from .papers import PublicationLike, changes_between
+from .papers import changes_between
 from .store import ConsoleStore
 from .upload import CONTENT_NAMES, CheckedPaper, CheckResult, check_upload
 
@@ -69,7 +70,7 @@ class Outcome:
 
 
 def active(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return [item for item in items if item.get("email") and item.get("status", "registered") == "registered"]
+    return [item for item in items if item.get("email") and is_active(item)]
 
 
 class ConsoleFlow:

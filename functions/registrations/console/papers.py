@@ -8,42 +8,11 @@ click and valid for a few minutes (locally: the published file itself). A paper 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Protocol
-from urllib.parse import quote
+from typing import Any
 
 from ..errors import PapersOnlyForRegistrants, UnknownPaper
-
-PAPERS_SEGMENT = "stukken"
-
-
-class PaperLike(Protocol):
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def url(self) -> str: ...
-
-    @property
-    def file(self) -> str: ...
-
-
-class PublicationLike(Protocol):
-    @property
-    def version(self) -> int: ...
-
-    @property
-    def teams_link(self) -> str: ...
-
-    @property
-    def papers(self) -> tuple[Any, ...]: ...
-
-
-@dataclass(frozen=True)
-class PaperLink:
-    title: str
-    url: str
-    file: str = ""
+from ..mail.links import PaperLike, PublicationLike
+from ..registration.item import is_active
 
 
 def changes_between(
@@ -73,17 +42,6 @@ def changes_between(
     return lines
 
 
-def paper_href(personal_url: str, paper: PaperLike) -> str:
-    if paper.file:
-        return f"{personal_url}/{PAPERS_SEGMENT}/{quote(paper.file, safe='')}"
-    return paper.url
-
-
-def paper_links(personal_url: str, papers: Iterable[PaperLike]) -> tuple[PaperLink, ...]:
-    """The papers as the emails and the personal page link them."""
-    return tuple(PaperLink(p.title, paper_href(personal_url, p), p.file) for p in papers)
-
-
 def find_paper(publication: PublicationLike | None, name: str) -> PaperLike:
     for paper in publication.papers if publication is not None else ():
         if paper.file and paper.file == name:
@@ -93,7 +51,7 @@ def find_paper(publication: PublicationLike | None, name: str) -> PaperLike:
 
 
 def check_may_download(item: Mapping[str, Any]) -> None:
-    if item.get("status", "registered") != "registered":
+    if not is_active(item):
         raise PapersOnlyForRegistrants()
 
 

@@ -12,7 +12,6 @@ Locally the uploads are in .data/exports/vervolgmail/ and the published copies i
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote
@@ -178,7 +177,7 @@ class FolderConsoleStore:
 
     def write_report(self, text: str) -> None:
         self.prepare()
-        _replace(self.uploads, REPORT_NAME, text.encode("utf-8"))
+        write_private(self.uploads / REPORT_NAME, text.encode("utf-8"))
 
     def read_state(self) -> dict[str, Any]:
         try:
@@ -189,7 +188,7 @@ class FolderConsoleStore:
 
     def write_state(self, state: dict[str, Any]) -> None:
         private_folder(self.published)
-        _replace(self.published, "controle-stand.json", json.dumps(state, ensure_ascii=False).encode("utf-8"))
+        write_private(self.published / "controle-stand.json", json.dumps(state, ensure_ascii=False).encode("utf-8"))
 
     def path_of(self, version: int, name: str) -> Path:
         return self.published / f"v{version:06d}" / name
@@ -201,13 +200,6 @@ class FolderConsoleStore:
             return
         write_private(path, data)
         path.chmod(0o400)  # read-only: a published copy is never changed
-
-
-def _replace(folder: Path, name: str, data: bytes) -> None:
-    """Write beside the target and move it into place: a reader never sees half a file."""
-    tmp = folder / f".{name}.tmp"
-    write_private(tmp, data)
-    os.replace(tmp, folder / name)
 
 
 def s3_store(settings: Settings) -> S3ConsoleStore | None:

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from ..mail.confirmation import ConfirmationMailer
+from ..registration.item import is_active
 from ..statuses import RegistrationStatus
 from .channels import Owed, Round, received_followup
 from .publication import Publication
@@ -42,7 +43,7 @@ class FollowupChannel:
 
     def owed(self, item: Mapping[str, Any], rnd: Round) -> Owed | None:
         publication = rnd.publication
-        if publication is None or item.get("status", "registered") != "registered":
+        if publication is None or not is_active(item):
             return None
         if item.get(FOLLOWUP.attr("claim_for")) or item.get(FOLLOWUP.attr("done")) == publication.owed_id:
             return None

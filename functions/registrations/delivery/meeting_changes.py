@@ -20,9 +20,8 @@ from typing import Any
 
 from ..meeting import Meeting
 from ..registration.calendar_facts import SENT_BEFORE, CalendarFacts, facts_of, last_sent
-from ..registration.item import local_iso
+from ..registration.item import is_active, local_iso
 from ..repository import RegistrationRepository
-from ..statuses import RegistrationStatus
 from .ses_events import UNREACHABLE
 
 ANNOUNCEMENTS_PARTITION = "announcements"
@@ -72,13 +71,13 @@ def current(repository: RegistrationRepository, event_id: str) -> Announcement |
     return found[-1] if found else None
 
 
-def is_active(item: Mapping[str, Any]) -> bool:
-    """A registration that hears about the meeting: registered, and mail reaches it."""
-    return item.get("status") == RegistrationStatus.REGISTERED and item.get("email_status") not in UNREACHABLE
+def hears_of_changes(item: Mapping[str, Any]) -> bool:
+    """A registration that hears about the meeting's changes: active, and mail reaches it."""
+    return is_active(item) and item.get("email_status") not in UNREACHABLE
 
 
 def owes_change(item: Mapping[str, Any], facts: CalendarFacts) -> bool:
-    return is_active(item) and last_sent(item) != facts
+    return hears_of_changes(item) and last_sent(item) != facts
 
 
 @dataclass(frozen=True)

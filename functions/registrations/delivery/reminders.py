@@ -19,8 +19,8 @@ from typing import Any
 
 from ..meeting import Meeting
 from ..meeting_schedule import Reminder
-from ..registration.item import parse_time
-from ..statuses import RegistrationStatus, SendState, SesVerdict
+from ..registration.item import is_active, parse_time
+from ..statuses import SendState, SesVerdict
 
 KIND = "reminder"
 OWED_PREFIX = "reminder:"
@@ -54,7 +54,8 @@ def _settled_moment(item: Mapping[str, Any]) -> dt.datetime | None:
 
 
 def reachable(item: Mapping[str, Any]) -> bool:
-    return item.get("status") == RegistrationStatus.REGISTERED and item.get("email_status") not in NOT_REMINDED
+    """Active, and mail reaches it: whom reminders go to."""
+    return is_active(item) and item.get("email_status") not in NOT_REMINDED
 
 
 def too_recent(item: Mapping[str, Any], reminder: Reminder) -> bool:

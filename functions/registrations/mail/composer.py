@@ -22,6 +22,7 @@ from typing import Any
 import jinja2
 
 from ..meeting import Meeting, dutch_date
+from ..registration.item import full_name
 from .headers import address_header
 
 # The template (without .txt/.html) that each kind of email is written from.
@@ -59,13 +60,9 @@ def in_sentence(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def full_name(item: Mapping[str, Any]) -> str:
-    return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
-
-
-def date_header(moment: dt.datetime, meeting: Meeting) -> str:
-    """The Date header in the meeting's own time zone, as the reader's clock shows it."""
-    return format_datetime(moment.astimezone(meeting.timezone))
+def date_header(moment: dt.datetime, event: Meeting) -> str:
+    """The Date header in the event's own time zone, as the reader's clock shows it."""
+    return format_datetime(moment.astimezone(event.timezone))
 
 
 @dataclass(frozen=True)

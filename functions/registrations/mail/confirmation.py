@@ -13,9 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parseaddr
 from typing import Any
-from urllib.parse import quote
 
 from ..console.papers import changes_between
 from ..delivery.publication import Publication
@@ -24,8 +22,9 @@ from ..registration.item import MAIL_KINDS
 from ..registration.personal_link import PersonalLinks
 from . import ics
 from .composer import Attachment, MessageComposer
+from .links import PERSONAL_PATH as PERSONAL_PATH
+from .links import email_papers, personal_url
 
-PERSONAL_PATH = "/api/mijn-aanmelding"
 # A later version whose difference no line names (the same titles, links and files): said anyway.
 SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
 
@@ -42,9 +41,7 @@ class ConfirmationMailer:
         return MessageComposer(self.meeting, self.from_address)
 
     def personal_url(self, item: Mapping[str, Any]) -> str:
-        """The link of the registration's current version: the deliverer can always build it again."""
-        token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
-        return f"{self.site_url}{PERSONAL_PATH}/{token}"
+        return personal_url(self.links, self.site_url, item)
 
     def calendar(self, now: dt.datetime) -> bytes:
         """The public "Zet in agenda" download: the meeting with its one UID, naming nobody (PUBLISH)."""
@@ -59,28 +56,19 @@ class ConfirmationMailer:
         change_at: dt.datetime | None = None,
     ) -> Attachment:
         """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
-        data, method = ics.invitation(
+        return ics.invitation_attachment(
             self.meeting,
             item,
-            parseaddr(self.from_address)[1],
+            self.from_address,
             now,
             self.site_url,
             sequence=sequence,
             teams_link=teams_link,
             change_at=change_at,
         )
-        return Attachment(
-            data,
-            filename=ics.filename(self.meeting),
-            maintype="text",
-            subtype="calendar",
-            params={"charset": "utf-8", "method": method},
-        )
 
     def papers(self, item: Mapping[str, Any], publication: Publication) -> list[dict[str, str]]:
-        """The papers as the emails link them: a file through the personal page, a link as it is."""
-        base = self.personal_url(item)
-        return [{"title": p.title, "url": p.url or f"{base}/stukken/{quote(p.file)}"} for p in publication.papers]
+        return email_papers(self.personal_url(item), publication)
 
     def build(
         self,

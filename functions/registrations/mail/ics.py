@@ -1,4 +1,4 @@
-"""The meeting as an iCalendar file (RFC 5545), for the confirmation email and the "Zet in agenda" download.
+"""The meeting as an iCalendar file (RFC 5545), for every email's calendar entry and the "Zet in agenda" download.
 
 Times are written in UTC (form 2 of RFC 5545 §3.3.5), computed from the meeting's facts, so no VTIMEZONE has to be
 kept in step with Amsterdam's rules; calendar programs show them in the reader's own time zone.
@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 
 from ..meeting import Meeting
-from ..registration.item import parse_time
-from ..statuses import RegistrationStatus
+from ..registration.item import full_name, parse_time
+from .composer import Attachment
 
 PRODID = "-//Vereniging van Nederlandse Gemeenten//Aanmelden netwerkbijeenkomst//NL"
 LOCATION = "Microsoft Teams (link volgt)"
@@ -63,10 +64,8 @@ def fold(line: str) -> str:
     return "\r\n ".join(out)
 
 
-# Calendar programs keep the entry with the highest SEQUENCE for a UID (RFC 5546 §2.1.4), and every registration of
-# the meeting shares one UID. The deliverer takes each email's SEQUENCE from a counter per inbox (registration/inboxes.py), which
-# rises by one at least, also within one second, under a frozen clock and across a new registration. The time-based
-# rule below (seconds since this moment) is what entries sent before the counter carry: the counter starts above it.
+# Entries sent before the per-inbox counter carry seconds since this moment as SEQUENCE; the counter starts above it
+# (handbook/decisions.md, "The SEQUENCE rule").
 SEQUENCE_EPOCH = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 # The item's attributes that record a change the invitee is told about.
 CHANGE_TIMES = ("registered_at", "changed_at", "cancelled_at", "followup_sent_at")
@@ -106,30 +105,66 @@ def invitation(
     teams_link: str = "",
     change_at: dt.datetime | None = None,
     sequence: int | None = None,
+    method: str | None = None,
 ) -> tuple[bytes, str]:
     """The invitee's own calendar object for the registration as it now stands, and its iTIP method.
 
-    REQUEST while registered, CANCEL once cancelled. `sequence` is the one the deliverer took for this email
+    REQUEST while registered, CANCEL once cancelled, or `method` when given (a called-off meeting cancels every
+    entry, and then says why). `sequence` is the one the deliverer took for this email
     (inboxes.InboxRecords.next_sequence: it rises with every entry the inbox is sent). Without it (previews), the
     time of the latest change the item records, or `change_at` when that is later. DTSTAMP is `now`, when the
     object is made. The Teams link, once sent, stays in every later update.
     """
     if sequence is None:
         sequence = time_based_sequence(item, change_at) or sequence_at(now)
-    method = "CANCEL" if item.get("status") == RegistrationStatus.CANCELLED else "REQUEST"
-    name = " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
+    method = method or ("CANCEL" if item.get("status") == "cancelled" else "REQUEST")
+    extra = event.cancelled_text if event.cancelled and method == "CANCEL" else ""
     calendar = event_calendar(
         event,
         event_uid(event),
         now,
         site_url,
+        extra,
         method=method,
         sequence=sequence,
         organizer=organizer,
-        attendee=Attendee(name, str(item["email"])),
+        attendee=Attendee(full_name(item), str(item["email"])),
         teams_link=teams_link or str(item.get("teams_link", "")),
     )
     return calendar, method
+
+
+def invitation_attachment(
+    event: Meeting,
+    item: Mapping[str, Any],
+    from_address: str,
+    now: dt.datetime,
+    site_url: str = "",
+    *,
+    teams_link: str = "",
+    change_at: dt.datetime | None = None,
+    sequence: int | None = None,
+    method: str | None = None,
+) -> Attachment:
+    """`invitation` as every email about a registration attaches it, from the mailer's From address."""
+    data, method = invitation(
+        event,
+        item,
+        parseaddr(from_address)[1],
+        now,
+        site_url,
+        teams_link=teams_link,
+        change_at=change_at,
+        sequence=sequence,
+        method=method,
+    )
+    return Attachment(
+        data,
+        filename=filename(event),
+        maintype="text",
+        subtype="calendar",
+        params={"charset": "utf-8", "method": method},
+    )
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,10 @@ The message itself is made by the composer, like every email; sending and the re
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import parseaddr
-from typing import Any, Protocol
-from urllib.parse import quote
+from typing import Any
 
 from ..meeting import Meeting
 from ..meeting_schedule import Reminder
@@ -21,30 +19,7 @@ from ..registration.calendar_facts import CalendarFacts, changes, facts_of
 from ..registration.personal_link import PersonalLinks
 from . import ics
 from .composer import Attachment, MessageComposer
-from .confirmation import PERSONAL_PATH
-
-
-class Paper(Protocol):
-    """A published paper (publication.PublishedPaper): a link, or a file served through the personal page."""
-
-    @property
-    def title(self) -> str: ...
-
-    @property
-    def url(self) -> str: ...
-
-    @property
-    def file(self) -> str: ...
-
-
-class Published(Protocol):
-    """What the reminder needs of the published follow-up (publication.Publication)."""
-
-    @property
-    def teams_link(self) -> str: ...
-
-    @property
-    def papers(self) -> Sequence[Paper]: ...
+from .links import PublicationLike, email_papers, personal_url
 
 
 def _when_phrase(meeting: Meeting, reminder: Reminder) -> str:
@@ -69,40 +44,21 @@ class MeetingMailer:
         return MessageComposer(self.meeting, self.from_address)
 
     def personal_url(self, item: Mapping[str, Any]) -> str:
-        token = self.links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
-        return f"{self.site_url}{PERSONAL_PATH}/{token}"
-
-    @staticmethod
-    def papers(personal_url: str, published: Published | None) -> list[dict[str, str]]:
-        """As the follow-up links them (mail/confirmation.py): a file through the personal page, a link as it is."""
-        return [
-            {"title": p.title, "url": p.url or f"{personal_url}/stukken/{quote(p.file)}"}
-            for p in (published.papers if published is not None else ())
-        ]
+        return personal_url(self.links, self.site_url, item)
 
     def entry(
         self, item: Mapping[str, Any], now: dt.datetime, sequence: int, *, method: str, teams_link: str = ""
     ) -> Attachment:
         """The invitee's own calendar entry: the one UID of the meeting, the facts as they now are."""
-        extra = f"{self.meeting.cancelled_text}" if method == "CANCEL" else ""
-        data = ics.event_calendar(
+        return ics.invitation_attachment(
             self.meeting,
-            ics.event_uid(self.meeting),
+            item,
+            self.from_address,
             now,
             self.site_url,
-            extra,
-            method=method,
             sequence=sequence,
-            organizer=parseaddr(self.from_address)[1],
-            attendee=ics.Attendee(_name(item), str(item["email"])),
+            method=method,
             teams_link=teams_link,
-        )
-        return Attachment(
-            data,
-            filename=ics.filename(self.meeting),
-            maintype="text",
-            subtype="calendar",
-            params={"charset": "utf-8", "method": method},
         )
 
     def reminder(
@@ -110,7 +66,7 @@ class MeetingMailer:
         item: Mapping[str, Any],
         now: dt.datetime,
         reminder: Reminder,
-        published: Published | None,
+        published: PublicationLike | None,
         sequence: int,
     ) -> EmailMessage:
         """The reminder: date and time, the Teams link once published (else that it follows), the papers through
@@ -121,7 +77,7 @@ class MeetingMailer:
             "when": _when_phrase(self.meeting, reminder),
             "personal_url": personal_url,
             "teams_link": teams_link,
-            "papers": self.papers(personal_url, published),
+            "papers": email_papers(personal_url, published),
         }
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("reminder", item, now, context, entry)
@@ -134,7 +90,7 @@ class MeetingMailer:
         sequence: int,
         *,
         teams_link: str = "",
-        published: Published | None = None,
+        published: PublicationLike | None = None,
     ) -> EmailMessage:
         """What changed, old -> new, with the calendar entry updated (REQUEST, a higher SEQUENCE). `published`: a
         follow-up the registrant has not had yet, carried along (one email, not two)."""
@@ -150,7 +106,7 @@ class MeetingMailer:
             "new": new,
             "personal_url": personal_url,
             "teams_link": published.teams_link if published is not None else "",
-            "papers": self.papers(personal_url, published),
+            "papers": email_papers(personal_url, published),
         }
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("meeting_change", item, now, context, entry)
@@ -162,7 +118,3 @@ class MeetingMailer:
         context = {"old": old, "reason": self.meeting.cancelled_reason}
         entry = self.entry(item, now, sequence, method="CANCEL")
         return self.composer.compose("meeting_cancelled", item, now, context, entry)
-
-
-def _name(item: Mapping[str, Any]) -> str:
-    return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()

@@ -50,13 +50,10 @@ class OutboxSender:
         message_id = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:8]}"
         subject = re.sub(r"[^A-Za-z0-9]+", "-", str(message.get("Subject", "bericht")))[:40].strip("-").lower()
         try:
-            # Each message holds a name, an address and the personal link: for the owner's eyes only. Written under
-            # another name, then renamed: the worker writes while others read the folder.
+            # Each message holds a name, an address and the personal link: for the owner's eyes only. The worker
+            # writes while others read the folder; write_private moves a whole file into place.
             private_folder(self.folder)
-            target = self.folder / f"{message_id}-{subject}.eml"
-            partial = target.with_suffix(".eml.partial")
-            write_private(partial, message.as_bytes())
-            partial.replace(target)
+            write_private(self.folder / f"{message_id}-{subject}.eml", message.as_bytes())
         except OSError as exc:
             raise MailNotSent(type(exc).__name__) from exc
         return message_id

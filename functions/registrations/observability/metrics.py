@@ -25,8 +25,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..registration.item import parse_time
-from ..statuses import SendState, SesVerdict
+from ..registration.item import parse_time, read_time
+from ..statuses import SesVerdict
 
 NAMESPACE = "VNG/Registrations"
 MAX_METRICS = 100  # per directive, the specification's limit
@@ -122,8 +122,10 @@ class Metrics:
         outcome, and per outcome alone (what the alarms watch). A sent email also gives the lag since it was owed,
         as a document of its own (one lag metric, not one per kind)."""
         self._put({"Emails": (1, "Count")}, {"Kind": kind, "Outcome": outcome}, [["Function", "Outcome"]])
-        owed = _moment(owed_at)
-        if outcome == SendState.SENT and owed is not None:
+        # No time, or an unreadable one, means no lag rather than one of years (parse_time would read it as long ago
+        # and set off the lag alarm).
+        owed = read_time(owed_at)
+        if outcome == "sent" and owed is not None:
             self._put({"DeliveryLag": (max(0.0, (now - owed).total_seconds()), "Seconds")})
 
     def sweep(self, seconds: float, counts: Mapping[str, int], overdue: int) -> None:
@@ -143,16 +145,6 @@ class Metrics:
 
 
 NO_METRICS = Metrics()
-
-
-def _moment(text: str | None) -> dt.datetime | None:
-    """A stored time, or None when there is none or it cannot be read: no lag then, rather than one of years
-    (item.parse_time reads an unreadable time as long ago, which would set off the lag alarm)."""
-    try:
-        moment = dt.datetime.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 # An email owed longer than this, and not waiting for a planned retry, is overdue: the lag alarm's bound.

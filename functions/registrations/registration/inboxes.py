@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import RegistrationNotFound
 from ..repository import TTL_ATTRIBUTE, RegistrationRepository
+from .item import is_active
 
 INBOX_PARTITION = "mailboxes"
 # Gmail ignores dots in the local part, and googlemail.com is the same service.
@@ -95,7 +96,7 @@ class InboxRecords:
                 if self.wall() - float(record.get("taken_at", 0)) >= ORPHAN_AFTER_SECONDS:
                     return False
                 continue
-            return bool(item.get("status", "registered") == "registered")
+            return is_active(item)
         return True
 
     def _take(self, key: str, address: str, holder: str, expires_at: int) -> bool:

@@ -110,18 +110,38 @@ CHANGEABLE = (
 )
 
 
+def is_active(item: Mapping[str, Any]) -> bool:
+    """The one definition of an active registration: registered, not cancelled. Every stored item has a status
+    (new_item), so an empty mapping (no registration) is not active. (Rules that also ask whether mail
+    reaches the person build on it: delivery/reminders.reachable, delivery/meeting_changes.hears_of_changes.)"""
+    return bool(item.get("status") == "registered")
+
+
+def full_name(item: Mapping[str, Any]) -> str:
+    """Given and family name as one reads them in an address line or a calendar entry ("" when both are empty)."""
+    return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
+
+
 def local_iso(moment: dt.datetime, event: Meeting) -> str:
     """A time people can read in a CSV: Amsterdam time with its offset, to the second."""
     return moment.astimezone(event.timezone).replace(microsecond=0).isoformat()
 
 
-def parse_time(text: Any) -> dt.datetime:
-    """A stored time; an unreadable one counts as long ago, so it never blocks an email for ever."""
+def read_time(text: Any) -> dt.datetime | None:
+    """A stored time (ISO 8601; one without an offset is UTC), or None when there is none or it cannot be read.
+    The one reader of stored times: the callers below decide what a missing one means."""
+    if not text or not isinstance(text, str):
+        return None
     try:
         moment = dt.datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        return dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+    except ValueError:
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def parse_time(text: Any) -> dt.datetime:
+    """A stored time; an unreadable one counts as long ago, so it never blocks an email for ever."""
+    return read_time(text) or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True)

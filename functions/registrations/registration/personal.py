@@ -19,7 +19,7 @@ from ..observability.logs import fields
 from ..repository import RegistrationRepository
 from ..settings import Clock
 from ..statuses import RegistrationStatus
-from .item import MAIL_RESETS, changes_from, local_iso, owed_mail
+from .item import MAIL_RESETS, changes_from, is_active, local_iso, owed_mail
 from .personal_link import LinkKey, PersonalLinks
 from .registering import nothing
 from .validation import validate
@@ -76,7 +76,7 @@ class PersonalPage:
         self._check(key, item)
         return {
             "registration": item,
-            "can_change": item.get("status") == RegistrationStatus.REGISTERED and not self.meeting.has_started(now),
+            "can_change": is_active(item) and not self.meeting.has_started(now),
             "has_started": self.meeting.has_started(now),
             "registration_open": self.meeting.is_registration_open(now),
         }

@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
+from ..registration.item import is_active
 from ..statuses import RegistrationStatus, SendState, SesVerdict
 
 # (attribute, column header). The header is what staff see; the attribute is what the item stores.
@@ -194,10 +195,6 @@ def followup_text(item: Mapping[str, Any]) -> str:
     state, moment = followup_state(item)
     label = FOLLOWUP_STATES[state]
     return f"{label} op {readable_time(moment)}" if moment and state == SendState.SENT else label
-
-
-def is_active(item: Mapping[str, Any]) -> bool:
-    return bool(item.get("status", "registered") != "cancelled")
 
 
 def export_rows(

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..delivery import publication
+from ..local.owner_only import FILE_MODE, private_folder, write_private
 from ..meeting import Meeting
 from ..registration.item import parse_time
 from ..repository import RegistrationRepository
@@ -248,33 +249,23 @@ class FolderStore:
         return Stored(entry["hash"], parse_time(entry["newest_change"]), entry["hash"])
 
     def write(self, file: ExportFile, newest_change: dt.datetime, replacing: Stored | None) -> bool:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.folder.chmod(0o700)  # personal data: mkdir's mode is subject to the umask, and the folder may exist
+        private_folder(self.folder)
         with self._locked():
             stored = self.current(file.key)
             if (stored.version if stored else None) != (replacing.version if replacing else None):
                 return False
-            self._replace(file.key, file.data)
+            write_private(self.folder / file.key, file.data)
             state = self._state()
             state[file.key] = {"hash": file.content_hash, "newest_change": newest_change.isoformat()}
-            self._replace(self.STATE, json.dumps(state, indent=1).encode("utf-8"))
+            write_private(self.folder / self.STATE, json.dumps(state, indent=1).encode("utf-8"))
         return True
-
-    def _replace(self, name: str, data: bytes) -> None:
-        """Write next to the target and move it into place: readers never see half a file."""
-        tmp = self.folder / f".{name}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.fchmod(fd, 0o600)  # also when a left-over temporary file had other permissions
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(data)
-        os.replace(tmp, self.folder / name)
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         # flock excludes other processes and other threads alike (each opens the lock file itself).
         import fcntl
 
-        fd = os.open(self.folder / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        fd = os.open(self.folder / ".lock", os.O_WRONLY | os.O_CREAT, FILE_MODE)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

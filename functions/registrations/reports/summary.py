@@ -13,8 +13,9 @@ from ..delivery.reminders import sent_keys, upcoming
 from ..delivery.ses_events import UNREACHABLE
 from ..delivery.staff_alert import alert_text
 from ..meeting import OTHER_ORGANISATION, Meeting
+from ..registration.item import is_active
 from ..statuses import SendState
-from .export import FOLLOWUP_STATES, _fold, followup_state, is_active, readable_time
+from .export import FOLLOWUP_STATES, _fold, followup_state, readable_time
 
 # The states of delivery.deliverer.sending_state that staff act on, with their Dutch line in the summary.
 MAIL_STATES: dict[str, str] = {

@@ -8,16 +8,15 @@ the export's data goes to stdout or -o FILE.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, Any, cast
 
+from ..local.owner_only import replace_private
 from ..meeting import Meeting
-from ..reports.export import is_active
+from ..registration.item import full_name, is_active
 from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
 from . import UsageError
@@ -80,18 +79,7 @@ def write_file(path: Path, write: Callable[[IO[bytes]], None]) -> None:
     directory = path.resolve().parent
     if not directory.is_dir():
         raise UsageError(f"De map {directory} bestaat niet.")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        # mkstemp already makes it owner-only on macOS and Linux; Windows lacks fchmod before Python 3.13 (there the
-        # file takes the access rules of the folder, the staff member's own by default).
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as stream:
-            write(stream)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_private(path, write)
 
 
 def write_stdout(stdout: IO[str], write: Callable[[IO[bytes]], None], seekable: bool) -> None:
@@ -118,8 +106,7 @@ def exported(count: int, items: Sequence[Mapping[str, Any]], include_cancelled: 
 
 
 def person(item: Mapping[str, Any]) -> str:
-    name = " ".join(str(item.get(k, "")).strip() for k in ("given_name", "family_name")).strip()
-    return f"{name} <{item.get('email', '')}>"
+    return f"{full_name(item)} <{item.get('email', '')}>"
 
 
 def preview_lines(message: EmailMessage) -> list[str]:

@@ -23,9 +23,8 @@ from ..delivery.followup import received_version
 from ..delivery.publication import Publication, PublicationConflict, PublishedPaper
 from ..mail.confirmation import ConfirmationMailer
 from ..meeting import Meeting
-from ..registration.item import local_iso
+from ..registration.item import is_active, local_iso
 from ..registration.personal_link import PersonalLinks
-from ..reports.export import is_active
 from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
 from ..settings import LOCAL_MAIL_SENDER

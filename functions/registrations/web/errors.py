@@ -124,9 +124,7 @@ def is_personal_page() -> bool:
 def render_personal_error(status: int, code: str, message: str) -> Answer:
     """The personal page's own error page (a form the person filled in is re-rendered by web/personal.py)."""
     if status == 503:
-        message = (
-            "Uw aanmelding is nu niet bereikbaar door een storing bij ons. Probeer het over een paar minuten opnieuw."
-        )
+        message = StoreUnavailable.reading_message
     heading = MANAGE_HEADINGS.get(code, "Er ging iets mis")
     html = render_template("personal_error.html", status=status, code=code, heading=heading, message=message)
     return html, status, dict(HTML)

@@ -16,10 +16,9 @@ from typing import Any
 from ..errors import DuplicateRegistration, MeetingCancelled, RegistrationClosed, RegistrationNotFound
 from ..meeting import dutch_date
 from ..observability.logs import fields
-from ..registration.item import NewIds, new_item, public_registration
+from ..registration.item import NewIds, is_active, new_item, public_registration
 from ..registration.registering import Registering
 from ..registration.validation import validate
-from ..statuses import RegistrationStatus
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +67,7 @@ def decoy(service: Registering, fields: Mapping[str, Any]) -> dict[str, Any]:
         existing = service.repository.get(meeting.id, data.email)
     except RegistrationNotFound:
         existing = {}
-    if existing.get("status") == RegistrationStatus.REGISTERED:
+    if is_active(existing):
         raise DuplicateRegistration(contact=meeting.contact_email)
     item = new_item(data, meeting, now, NewIds.make())
     return {"registration": public_registration(item)}

@@ -6,7 +6,6 @@ token in the path is the only key; errors (bad links, closed changes, validation
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -15,10 +14,11 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..console.papers import PaperLink, paper_links
 from ..errors import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import PERSONAL_PATH
+from ..mail.links import PaperLink, paper_links
 from ..meeting import OTHER_ORGANISATION, dutch_date
+from ..registration.item import is_active, read_time
 from ..registration.personal import ChangeAttempt, PersonalPage
 from .errors import HTML, STATUS, Answer, with_retry_after
 
@@ -63,19 +63,17 @@ def form_values(item: Mapping[str, Any]) -> dict[str, str]:
 
 def moment_text(value: str | None) -> str:
     """'7 juni 2023 om 10.15 uur' from a stored ISO time."""
-    if not value:
+    stored = read_time(value)
+    if stored is None:
         return ""
-    try:
-        moment = dt.datetime.fromisoformat(value).astimezone(service().meeting.timezone)
-    except (TypeError, ValueError):
-        return ""
+    moment = stored.astimezone(service().meeting.timezone)
     return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
 
 
 def published_papers(personal_url: str, item: Mapping[str, Any]) -> tuple[PaperLink, ...]:
     """The papers as published now, for an active registration only; files through this personal link."""
     source = current_app.extensions.get("publication")
-    publication = source() if source is not None and item.get("status", "registered") == "registered" else None
+    publication = source() if source is not None and is_active(item) else None
     return paper_links(personal_url, publication.papers) if publication is not None else ()
 
 
@@ -116,13 +114,6 @@ def view(token: str) -> Answer:
     return render_personal_page(token, shown, notice=notice, papers=papers)
 
 
-# A change that could not be stored: the page says so, and keeps what was typed.
-CHANGE_NOT_STORED = (
-    "Uw wijzigingen konden nu niet worden opgeslagen door een storing bij ons. Probeer het over een paar "
-    "minuten opnieuw. Wat u hebt ingevuld, staat nog in het formulier."
-)
-
-
 @bp.post("/<token>")
 def change(token: str) -> ResponseReturnValue:
     form = request.form.to_dict()
@@ -138,7 +129,9 @@ def change(token: str) -> ResponseReturnValue:
     except StoreUnavailable as exc:
         log.warning("store unavailable while changing: %s", type(exc.__cause__).__name__)
         unsaved = service().unsaved_view(attempt)
-        page = render_personal_page(token, unsaved, values=form, problem=CHANGE_NOT_STORED, status=STATUS[type(exc)])
+        page = render_personal_page(
+            token, unsaved, values=form, problem=StoreUnavailable.change_message, status=STATUS[type(exc)]
+        )
         return with_retry_after(page)
     return redirect(url_for("personal.view", token=token, opgeslagen=1), code=303)
 
