@@ -126,7 +126,7 @@ class RegistrationInput:
     remark: str
 
 
-def validate(form: Mapping[str, Any], event: Meeting) -> RegistrationInput:
+def validate(form: Mapping[str, Any], meeting: Meeting) -> RegistrationInput:
     """Check every field; raise InvalidRegistration with a Dutch message per field that is wrong."""
     errors: dict[str, str] = {}
     values: dict[str, str] = {}
@@ -161,13 +161,13 @@ def validate(form: Mapping[str, Any], event: Meeting) -> RegistrationInput:
         if values["organisation"] == OTHER_ORGANISATION:
             if "organisation_other" not in errors and not values["organisation_other"]:
                 errors["organisation_other"] = MESSAGES["organisation_other.required"]
-        elif event.organisation_label(values["organisation"]) is None:
+        elif meeting.organisation_label(values["organisation"]) is None:
             errors["organisation"] = MESSAGES["organisation.unknown"]
         else:
             values["organisation_other"] = ""
             errors.pop("organisation_other", None)
 
-    if "role" not in errors and event.role_label(values["role"]) is None:
+    if "role" not in errors and meeting.role_label(values["role"]) is None:
         errors["role"] = MESSAGES["role.unknown"]
 
     consent = form.get("consent")

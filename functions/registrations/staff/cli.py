@@ -86,7 +86,7 @@ def registrations(ctx: click.Context) -> None:
 def export(
     run: Runtime, /, fmt: str | None, target: Path | None, delimiter: str, include_cancelled: bool, **where: str | None
 ) -> int:
-    def job(store: Store, event: Meeting) -> int:
+    def job(store: Store, meeting: Meeting) -> int:
         chosen = fmt or ("xlsx" if target is not None and target.suffix.lower() == ".xlsx" else "csv")
         if chosen == "xlsx" and target is None and output.is_terminal(run.stdout):
             raise UsageError(
@@ -96,7 +96,7 @@ def export(
             raise UsageError("--delimiter hoort bij --format csv.")
         tty = output.is_terminal(run.stderr)
         progress = output.Progress(run.stderr, tty and (target is not None or output.is_terminal(run.stdout)))
-        items = output.fetch_all(store.repository(), event, progress)
+        items = output.fetch_all(store.repository(), meeting, progress)
         header, rows = export_rows(items, include_cancelled=include_cancelled)
 
         def write(stream: IO[bytes]) -> None:
@@ -124,10 +124,10 @@ def export(
 @store_options
 @click.pass_obj
 def summary(run: Runtime, /, **where: str | None) -> int:
-    def job(store: Store, event: Meeting) -> int:
+    def job(store: Store, meeting: Meeting) -> int:
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr) and output.is_terminal(run.stdout))
-        items = output.fetch_all(store.repository(), event, progress)
-        run.stdout.write(render_summary(summarise(items, event, run.clock()), event))
+        items = output.fetch_all(store.repository(), meeting, progress)
+        run.stdout.write(render_summary(summarise(items, meeting, run.clock()), meeting))
         return EXIT_OK
 
     return run.in_store(Where(**where), job)
@@ -174,15 +174,15 @@ def send_followup(
     yes: bool,
     **where: str | None,
 ) -> int:
-    def job(store: Store, event: Meeting) -> int:
+    def job(store: Store, meeting: Meeting) -> int:
         content = sending.followup_content(teams_link, papers, content_file)
         run.can_ask(yes)
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr))
         repository = store.repository()
-        items = output.fetch_all(repository, event, progress)
+        items = output.fetch_all(repository, meeting, progress)
         progress.clear()
         return sending.publish_followup(
-            event,
+            meeting,
             content,
             store.config,
             repository,

@@ -52,10 +52,10 @@ class Progress:
             self.shown = False
 
 
-def fetch_all(repository: RegistrationRepository, event: Meeting, progress: Progress) -> list[dict[str, Any]]:
-    """Every registration of the event, counting them on the progress line as the pages come in."""
+def fetch_all(repository: RegistrationRepository, meeting: Meeting, progress: Progress) -> list[dict[str, Any]]:
+    """Every registration of the meeting, counting them on the progress line as the pages come in."""
     items = []
-    for item in repository.for_event(event.id):
+    for item in repository.for_event(meeting.id):
         items.append(item)
         progress.update(f"Aanmeldingen ophalen: {dutch_number(len(items))}")
     progress.update(f"Aanmeldingen ophalen: {dutch_number(len(items))}", force=True)

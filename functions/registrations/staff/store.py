@@ -75,10 +75,10 @@ def run_in_store(
     """Run a command's job on the store; when AWS or the table says no, say why and what to do, in Dutch."""
     from botocore.exceptions import BotoCoreError, ClientError  # not with the module: --help loads no botocore
 
-    event = load_meeting()
+    meeting = load_meeting()
     with open_store(where, env, data_dir) as store:
         try:
-            return job(store, event)
+            return job(store, meeting)
         except (StoreUnavailable, BotoCoreError, ClientError) as exc:
             explained = explain(exc, store.target)
             if explained is not None:
