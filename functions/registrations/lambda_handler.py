@@ -148,7 +148,7 @@ class Dispatcher:
         if target == "sweep":
             counts = self._sweep(int(event.get(CONTINUED_SWEEP, 0)), context)
             self._refreshed()
-            return {"swept": dict(counts)}
+            return {"swept": {str(outcome): n for outcome, n in counts.items()}}
         if target == "ses":
             from .delivery.ses_events import STATUS_OF, record_delivery_event
 
@@ -166,7 +166,8 @@ class Dispatcher:
         started = time.monotonic()
         counts = self.deliverer.sweep(seconds_left(context))
         self.metrics.sweep(time.monotonic() - started, counts, self.deliverer.last_overdue)
-        log.info("sweep: %s", dict(counts) or "nothing owed", extra=logs.fields(outcome="swept"))
+        done = ", ".join(f"{outcome} {n}" for outcome, n in counts.items())
+        log.info("sweep: %s", done or "nothing owed", extra=logs.fields(outcome="swept"))
         if counts.get("deferred") and self._continue_sweep is not None and continued < MAX_CONTINUATIONS:
             # Cut off by the time limit with work left: the next invocation goes on at once. Claims make it safe if
             # the scheduled sweep runs at the same time: nothing is sent twice.

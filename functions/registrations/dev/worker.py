@@ -65,7 +65,8 @@ class LocalWorker:
             try:
                 counts = self.deliverer.sweep()
                 if counts:
-                    log.info("deliverer: %s", dict(counts))
+                    # Plain words for the terminal: "sent 2, held_back 1" (the outcomes are StrEnum members).
+                    log.info("deliverer: %s", ", ".join(f"{outcome} {n}" for outcome, n in counts.items()))
                 if self.after_round is not None:
                     self.after_round()
             except Exception as exc:  # noqa: BLE001 - a failed round is logged; the next wake-up tries again
