@@ -9,7 +9,8 @@ the deliverer in-process with a clock this script moves (as the tests do), an in
 3. Five `victim+aN@` posts, then the victim's own: minutes until an email about the victim's registration reaches
    the inbox. Goal about an hour at most (never, on the code before).
 
-It runs on the code of the checkout it is started in, so the same script measures before and after.
+It runs on the code of the checkout it is started in (with benchmarks/stack.py beside it), so the same script
+measured before and after.
 Run: make bench-faults (after the stall benchmark)   (or .venv/bin/python -m benchmarks.mail_attack_benchmark)
 """
 
@@ -27,25 +28,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from benchmarks.stack import MovableClock, form
 from registrations import create_app, create_deliverer
 from registrations.local.store import Dynalite, local_config, prepare_table, use_local_credentials
 
 AMSTERDAM = dt.timezone(dt.timedelta(hours=2))
 OPEN = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMSTERDAM)
-
-
-class MovableClock:
-    def __init__(self, moment: dt.datetime):
-        self.now = moment
-        self._lock = threading.Lock()
-
-    def __call__(self) -> dt.datetime:
-        with self._lock:
-            return self.now
-
-    def advance(self, **delta: float) -> None:
-        with self._lock:
-            self.now += dt.timedelta(**delta)
 
 
 class Inbox:
@@ -69,20 +57,6 @@ def gmail_inbox(address: str) -> str:
     if domain in ("gmail.com", "googlemail.com"):
         return local.replace(".", "") + "@gmail.com"
     return f"{local}@{domain}"
-
-
-def form(email: str) -> dict[str, str]:
-    return {
-        "given_name": "Jan",
-        "family_name": "Jansen",
-        "email": email,
-        "organisation": "dcmr",
-        "organisation_other": "",
-        "role": "algemeen-bestuur",
-        "on_behalf_of": "",
-        "remark": "",
-        "consent": "ja",
-    }
 
 
 def sweep_quietly(deliverer: Any) -> None:

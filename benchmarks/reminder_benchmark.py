@@ -16,12 +16,12 @@ import argparse
 import datetime as dt
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 from benchmarks import results
 from benchmarks.results import Figure
+from benchmarks.stack import MovableClock
 from registrations.dev.local import app_with_worker
 from registrations.local.store import Dynalite, local_config, prepare_table, use_local_credentials
 from registrations.mail.meeting_mail import MeetingMailer
@@ -34,20 +34,6 @@ from registrations.repository import dynamodb_resource
 EVENT = load_meeting()
 REGISTERED_AT = dt.datetime(2023, 5, 20, 9, 0, tzinfo=EVENT.timezone)
 CEILING_SECONDS = 900.0
-
-
-class MovableClock:
-    def __init__(self, moment: dt.datetime):
-        self._moment = moment
-        self._lock = threading.Lock()
-
-    def __call__(self) -> dt.datetime:
-        with self._lock:
-            return self._moment
-
-    def set(self, moment: dt.datetime) -> None:
-        with self._lock:
-            self._moment = moment
 
 
 def registrant(n: int) -> dict[str, object]:

@@ -5,6 +5,7 @@ Loopback only.
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import json
 import statistics
@@ -42,6 +43,26 @@ def form(email: str) -> dict[str, str]:
         "remark": "",
         "consent": "ja",
     }
+
+
+class MovableClock:
+    """A clock a benchmark moves by hand (set or advance), safe to read from the deliverer's threads."""
+
+    def __init__(self, moment: dt.datetime):
+        self._moment = moment
+        self._lock = threading.Lock()
+
+    def __call__(self) -> dt.datetime:
+        with self._lock:
+            return self._moment
+
+    def set(self, moment: dt.datetime) -> None:
+        with self._lock:
+            self._moment = moment
+
+    def advance(self, **delta: float) -> None:
+        with self._lock:
+            self._moment += dt.timedelta(**delta)
 
 
 def unique_email(prefix: str) -> str:

@@ -11,38 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
 from ..console.papers import changes_between
 from ..delivery.publication import Publication
-from ..meeting import Meeting
 from ..registration.item import MAIL_KINDS
-from ..registration.personal_link import PersonalLinks
 from . import ics
-from .composer import Attachment, MessageComposer
+from .composer import Attachment
 from .links import PERSONAL_PATH as PERSONAL_PATH
-from .links import email_papers, personal_url
+from .links import email_papers
+from .mailer import RegistrantMailer
 
 # A later version whose difference no line names (the same titles, links and files): said anyway.
 SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
 
 
-@dataclass
-class ConfirmationMailer:
-    meeting: Meeting
-    links: PersonalLinks
-    from_address: str
-    site_url: str
-
-    @property
-    def composer(self) -> MessageComposer:
-        return MessageComposer(self.meeting, self.from_address)
-
-    def personal_url(self, item: Mapping[str, Any]) -> str:
-        return personal_url(self.links, self.site_url, item)
-
+class ConfirmationMailer(RegistrantMailer):
     def calendar(self, now: dt.datetime) -> bytes:
         """The public "Zet in agenda" download: the meeting with its one UID, naming nobody (PUBLISH)."""
         return ics.event_calendar(self.meeting, ics.event_uid(self.meeting), now, self.site_url)
@@ -56,16 +41,7 @@ class ConfirmationMailer:
         change_at: dt.datetime | None = None,
     ) -> Attachment:
         """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
-        return ics.invitation_attachment(
-            self.meeting,
-            item,
-            self.from_address,
-            now,
-            self.site_url,
-            sequence=sequence,
-            teams_link=teams_link,
-            change_at=change_at,
-        )
+        return self.entry(item, now, sequence, teams_link=teams_link, change_at=change_at)
 
     def papers(self, item: Mapping[str, Any], publication: Publication) -> list[dict[str, str]]:
         return email_papers(self.personal_url(item), publication)

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
 from ..meeting import Meeting
 from ..meeting_schedule import Reminder
 from ..registration.calendar_facts import CalendarFacts, changes, facts_of
-from ..registration.personal_link import PersonalLinks
-from . import ics
-from .composer import Attachment, MessageComposer
-from .links import PublicationLike, email_papers, personal_url
+from .links import PublicationLike, email_papers
+from .mailer import RegistrantMailer
 
 
 def _when_phrase(meeting: Meeting, reminder: Reminder) -> str:
@@ -32,34 +29,8 @@ def _when_phrase(meeting: Meeting, reminder: Reminder) -> str:
     return f"Op {meeting.date_text}"
 
 
-@dataclass
-class MeetingMailer:
-    meeting: Meeting
-    links: PersonalLinks
-    from_address: str
-    site_url: str
-
-    @property
-    def composer(self) -> MessageComposer:
-        return MessageComposer(self.meeting, self.from_address)
-
-    def personal_url(self, item: Mapping[str, Any]) -> str:
-        return personal_url(self.links, self.site_url, item)
-
-    def entry(
-        self, item: Mapping[str, Any], now: dt.datetime, sequence: int, *, method: str, teams_link: str = ""
-    ) -> Attachment:
-        """The invitee's own calendar entry: the one UID of the meeting, the facts as they now are."""
-        return ics.invitation_attachment(
-            self.meeting,
-            item,
-            self.from_address,
-            now,
-            self.site_url,
-            sequence=sequence,
-            method=method,
-            teams_link=teams_link,
-        )
+class MeetingMailer(RegistrantMailer):
+    """The meeting's own emails: the reminder, the change notice and the called-off notice."""
 
     def reminder(
         self,

@@ -25,6 +25,7 @@ from ..mail.confirmation import ConfirmationMailer
 from ..meeting import Meeting
 from ..registration.item import is_active, local_iso
 from ..registration.personal_link import PersonalLinks
+from ..reports.export import readable_time
 from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository
 from ..settings import LOCAL_MAIL_SENDER
@@ -129,7 +130,7 @@ def publish_followup(
         tuple(PublishedPaper(p.title, url=p.url) for p in content.papers),
     ):
         stdout.write(
-            f"Deze Teams-link en stukken zijn al gepubliceerd (versie {newest.version}, {newest.published_at[:16]}). "
+            f"Deze Teams-link en stukken zijn al gepubliceerd (versie {newest.version}, op {readable_time(newest.published_at)}). "
             "Er is niets nieuws gepubliceerd.\n"
         )
         return EXIT_OK
