@@ -78,7 +78,7 @@ def build_stock(target: Path) -> Path:
                 "plugins: [search]",
                 "extra_css: []",
                 "extra_javascript: []",
-                f"hooks: [{PROJECT_ROOT / 'overrides' / 'hooks' / 'event.py'}]",
+                f"hooks: [{PROJECT_ROOT / 'overrides' / 'hooks' / 'meeting.py'}]",
                 "",
             ]
         ),

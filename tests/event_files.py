@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from registrations.meeting import EVENT_FILE
+from registrations.meeting import MEETING_FILE
 
 # Every PENDING_FACTS key filled in, as TOML values.
 FILLED = {
@@ -17,7 +17,7 @@ FILLED = {
 
 def event_file(tmp_path, **values: str):
     """event.toml with the given keys set to the given TOML values (the others as in the repository)."""
-    text = EVENT_FILE.read_text(encoding="utf-8")
+    text = MEETING_FILE.read_text(encoding="utf-8")
     for key, value in values.items():
         text, count = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
         assert count == 1, key

@@ -163,7 +163,7 @@ class _Parts:
         settings = config if isinstance(config, Settings) else Settings.from_env({**os.environ, **(config or {})})
         settings.check(has_transport=transport is not None)
         logging.getLogger("registrations").setLevel(settings.log_level)
-        # event.toml is read (and checked) at every start: bad facts stop the function here (EventFileError).
+        # event.toml is read (and checked) at every start: bad facts stop the function here (MeetingFileError).
         meeting = meeting or load_meeting()
         bind_meeting(meeting.id)  # the meeting's id on every JSON log line
         repository = RegistrationRepository(

@@ -68,7 +68,7 @@ def test_bad_facts_stop_the_site_build_and_the_function_start(tmp_path, values, 
     assert not (tmp_path / "site" / "index.html").exists()
     start = run(root, "-c", FUNCTION_START)
     assert start.returncode != 0 and "started" not in start.stdout
-    assert "EventFileError" in start.stderr and named in start.stderr
+    assert "MeetingFileError" in start.stderr and named in start.stderr
 
 
 def test_good_facts_start_the_function(tmp_path):

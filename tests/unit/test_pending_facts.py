@@ -10,13 +10,13 @@ from types import SimpleNamespace
 import pytest
 
 from registrations.local.store import PROJECT_ROOT
-from registrations.meeting import EVENT_FILE, PENDING_FACTS, EventFileError, load_meeting
+from registrations.meeting import MEETING_FILE, PENDING_FACTS, MeetingFileError, load_meeting
 from tests.event_files import FILLED, event_file
 
 
 @pytest.fixture(scope="module")
 def hook():
-    spec = importlib.util.spec_from_file_location("event_hook_pending", PROJECT_ROOT / "overrides/hooks/event.py")
+    spec = importlib.util.spec_from_file_location("meeting_hook_pending", PROJECT_ROOT / "overrides/hooks/meeting.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -29,7 +29,7 @@ def render(hook, markdown: str) -> str:
 
 def test_every_pending_fact_is_in_event_toml():
     # Each key is there (empty or filled in), so whoever fills them in finds them all in one place.
-    text = EVENT_FILE.read_text(encoding="utf-8")
+    text = MEETING_FILE.read_text(encoding="utf-8")
     for key in PENDING_FACTS:
         assert re.search(rf"(?m)^{key} = ", text), key
 
@@ -60,12 +60,12 @@ def test_filled_pending_facts_load_with_their_types(tmp_path):
     ],
 )
 def test_a_malformed_pending_fact_fails_with_a_clear_message(tmp_path, key, value):
-    with pytest.raises(EventFileError, match=key):
+    with pytest.raises(MeetingFileError, match=key):
         load_meeting(event_file(tmp_path, **{key: value}))
 
 
 def test_an_empty_pending_fact_is_shown_marked(hook, monkeypatch, tmp_path):
-    monkeypatch.setattr(hook, "_event", load_meeting(event_file(tmp_path, **{key: '""' for key in PENDING_FACTS})))
+    monkeypatch.setattr(hook, "_meeting", load_meeting(event_file(tmp_path, **{key: '""' for key in PENDING_FACTS})))
     for key, label in PENDING_FACTS.items():
         assert render(hook, f"{{{{ event.{key} }}}}") == f"<mark>[nog in te vullen: {label}]</mark>"
     # A link to a missing address is no link, only the marker
@@ -74,7 +74,7 @@ def test_an_empty_pending_fact_is_shown_marked(hook, monkeypatch, tmp_path):
 
 
 def test_a_filled_pending_fact_is_shown_as_itself(hook, monkeypatch, tmp_path):
-    monkeypatch.setattr(hook, "_event", load_meeting(event_file(tmp_path, **FILLED)))
+    monkeypatch.setattr(hook, "_meeting", load_meeting(event_file(tmp_path, **FILLED)))
     assert render(hook, "{{ event.accessibility_statement_date }}") == "20 april 2023"
     assert render(hook, "{{ event.accessibility_audit_date }}") == "30 september 2023"
     assert render(hook, "{{ event.data_protection_officer_link }}") == "[fg@vng.nl](mailto:fg@vng.nl)"

@@ -1,4 +1,4 @@
-"""The MkDocs hook (overrides/hooks/event.py): facts into pages, and the build-time open/closed state."""
+"""The MkDocs hook (overrides/hooks/meeting.py): facts into pages, and the build-time open/closed state."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from registrations.local.store import PROJECT_ROOT
 
 @pytest.fixture(scope="module")
 def hook():
-    spec = importlib.util.spec_from_file_location("event_hook", PROJECT_ROOT / "overrides" / "hooks" / "event.py")
+    spec = importlib.util.spec_from_file_location("meeting_hook", PROJECT_ROOT / "overrides" / "hooks" / "meeting.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -18,8 +18,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from ..mail.meeting_mail import MeetingMailer
-from ..meeting import Meeting
-from ..meeting_schedule import Reminder
+from ..meeting import Meeting, Reminder
 from ..registration.calendar_facts import SENT_BEFORE, CalendarFacts, facts_of, last_sent
 from ..registration.item import local_iso
 from ..repository import RegistrationRepository

@@ -17,8 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..meeting import Meeting
-from ..meeting_schedule import Reminder
+from ..meeting import Meeting, Reminder
 from ..registration.item import is_active, parse_time
 from ..statuses import SendState, SesVerdict
 

@@ -12,8 +12,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
-from ..meeting import Meeting
-from ..meeting_schedule import Reminder
+from ..meeting import Meeting, Reminder
 from ..registration.calendar_facts import CalendarFacts, changes, facts_of
 from .links import PublicationLike, email_papers
 from .mailer import RegistrantMailer

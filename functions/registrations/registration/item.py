@@ -45,7 +45,7 @@ class Registration(TypedDict, total=False):
     changed_at: str
     # The facts of the last calendar entry sent (registration/calendar_facts.py): date|start|end|place|gaat (niet) door.
     meeting_facts: str
-    # The reminders sent, by their moment (meeting_schedule.Reminder.key), oldest first, separated by ", ".
+    # The reminders sent, by their moment (meeting.Reminder.key), oldest first, separated by ", ".
     reminders_sent: str
     # The mail this registration owes, and the deliverer's record of it (delivery/deliverer.py, mail_records.py).
     mail_owed: str  # one of MAIL_KINDS; absent when nothing is owed

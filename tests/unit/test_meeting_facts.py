@@ -1,9 +1,12 @@
+"""The meeting's facts as event.toml states them, and the rules between them that refuse a wrong file."""
+
 import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.meeting import EventFileError, load_meeting
+from registrations.meeting import MEETING_FILE, MeetingFileError, load_meeting
+from tests.event_files import event_file
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -42,5 +45,29 @@ def test_expiry_is_the_end_plus_the_retention_period():
 def test_an_event_file_with_a_missing_fact_fails_with_a_clear_message(tmp_path):
     broken = tmp_path / "event.toml"
     broken.write_text('id = "x"\n', encoding="utf-8")
-    with pytest.raises(EventFileError, match="missing or malformed"):
+    with pytest.raises(MeetingFileError, match="missing or malformed"):
         load_meeting(broken)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"end": "13:30:00"}, "the meeting must end after it starts"),
+        ({"last_registration_day": "2023-06-07"}, "registration must close before the meeting starts"),
+        ({"retention_days": "0"}, "retention_days must be positive"),
+        ({"letter_date": "2023-04-06T09:00:00"}, "letter_date must be a date"),
+    ],
+)
+def test_facts_that_contradict_each_other_fail_naming_the_file_and_the_rule(tmp_path, values, message):
+    path = event_file(tmp_path, **values)
+    with pytest.raises(MeetingFileError, match=message) as raised:
+        load_meeting(path)
+    assert str(raised.value).startswith(f"{path}: ")
+
+
+def test_duplicate_choices_fail_to_load(tmp_path):
+    text = MEETING_FILE.read_text(encoding="utf-8").replace('value = "fumo"', 'value = "groningen"')
+    path = tmp_path / "event.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(MeetingFileError, match="organisations must be a non-empty list with unique values"):
+        load_meeting(path)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.meeting import EVENT_FILE, EventFileError, load_meeting
+from registrations.meeting import MEETING_FILE, MeetingFileError, load_meeting
 from tests.event_files import event_file
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -15,7 +15,7 @@ AMS = ZoneInfo("Europe/Amsterdam")
 
 def test_the_default_reminders_are_the_day_before_at_ten_and_an_hour_before(tmp_path):
     # The key left out entirely: the defaults.
-    text = re.sub(r"(?m)^reminders = .*\n", "", EVENT_FILE.read_text(encoding="utf-8"))
+    text = re.sub(r"(?m)^reminders = .*\n", "", MEETING_FILE.read_text(encoding="utf-8"))
     path = tmp_path / "event.toml"
     path.write_text(text, encoding="utf-8")
     moments = [r.moment for r in load_meeting(path).reminders]
@@ -59,7 +59,7 @@ def test_relative_reminders_move_with_the_meeting(tmp_path):
     ],
 )
 def test_bad_reminder_times_refuse_to_load_naming_the_key(tmp_path, value, message):
-    with pytest.raises(EventFileError, match=message):
+    with pytest.raises(MeetingFileError, match=message):
         load_meeting(event_file(tmp_path, reminders=value))
 
 
@@ -91,5 +91,5 @@ def test_the_meeting_takes_place_by_default():
     ],
 )
 def test_a_cancelled_meeting_without_a_proper_reason_refuses_to_load(tmp_path, values, message):
-    with pytest.raises(EventFileError, match=message):
+    with pytest.raises(MeetingFileError, match=message):
         load_meeting(event_file(tmp_path, **values))

@@ -1,4 +1,4 @@
-"""MkDocs hook: loads the event facts (the single source, read-only) and fills them into the pages.
+"""MkDocs hook: loads the meeting's facts (event.toml, the single source, read-only) and fills them into the pages.
 
 Markdown pages may use:
 - {{ event.<fact> }}: a fact from event.toml (through `registrations.meeting.Meeting`), or one of the derived
@@ -40,37 +40,37 @@ UNUSED_THEME_ASSETS = re.compile(
 )
 
 
-def pending_fact(event: Meeting, key: str) -> str:
+def pending_fact(meeting: Meeting, key: str) -> str:
     """A fact VNG still has to supply: its value as page text, or a visible marker while it is empty."""
-    value = getattr(event, key)
+    value = getattr(meeting, key)
     if value is None:
         return f"<mark>[nog in te vullen: {PENDING_FACTS[key]}]</mark>"
     return dutch_date(value) if isinstance(value, dt.date) else str(value)
 
 
-def _link_or_marker(event: Meeting, key: str, text: str | None, href: str) -> str:
-    value = getattr(event, key)
+def _link_or_marker(meeting: Meeting, key: str, text: str | None, href: str) -> str:
+    value = getattr(meeting, key)
     if value is None:
-        return pending_fact(event, key)
+        return pending_fact(meeting, key)
     return f"[{text or value}]({href.format(value)})"
 
 
 # Texts derived from the facts, for the pages only (the function has its own wording where it needs one).
 DERIVED = {
     # The date of the invitation letter (no reminder may fall before it).
-    "letter_date_text": lambda e: dutch_date(e.letter_date),
-    "day_text": lambda e: dutch_date(e.starts_at.date()),
-    "deadline_day_text": lambda e: dutch_date(e.last_registration_day),
-    "retention_end_text": lambda e: dutch_date(e.expires_at.date()),
+    "letter_date_text": lambda m: dutch_date(m.letter_date),
+    "day_text": lambda m: dutch_date(m.starts_at.date()),
+    "deadline_day_text": lambda m: dutch_date(m.last_registration_day),
+    "retention_end_text": lambda m: dutch_date(m.expires_at.date()),
     # Markdown links for the pending facts, or their marker (a link to nothing would hide that one is missing).
-    "data_protection_officer_link": lambda e: _link_or_marker(e, "data_protection_officer_email", None, "mailto:{}"),
-    "accessibility_register_link": lambda e: _link_or_marker(
-        e, "accessibility_register_url", "deze verklaring in het register", "{}"
+    "data_protection_officer_link": lambda m: _link_or_marker(m, "data_protection_officer_email", None, "mailto:{}"),
+    "accessibility_register_link": lambda m: _link_or_marker(
+        m, "accessibility_register_url", "deze verklaring in het register", "{}"
     ),
 }
 
-log = logging.getLogger("mkdocs.hooks.event")
-_event = load_meeting()
+log = logging.getLogger("mkdocs.hooks.meeting")
+_meeting = load_meeting()
 _env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
 
@@ -81,20 +81,21 @@ def build_moment(env=os.environ) -> dt.datetime:
     whose app announces the preview clock itself) prints it once.
     """
     preview_now = env.get("PREVIEW_NOW") or None
-    moment = make_clock(preview_now, _event.timezone, announce=False)()
+    moment = make_clock(preview_now, _meeting.timezone, announce=False)()
     if preview_now:
         log.info("Building the site as at %s (PREVIEW_NOW)", moment.isoformat())
     return moment
 
 
-def registration_open(event: Meeting = _event, env=os.environ) -> bool:
-    return event.is_registration_open(build_moment(env))
+def registration_open(meeting: Meeting = _meeting, env=os.environ) -> bool:
+    return meeting.is_registration_open(build_moment(env))
 
 
 def _render(macro: str, **kwargs) -> str:
+    # The templates (the pages' placeholders too) call the meeting `event`.
     source = '{% from "_form.html" import ' + macro + " %}{{ " + macro + "(event, **kwargs) }}"
     # One line: Markdown would otherwise read indented HTML lines as code blocks.
-    html = _env.from_string(source).render(event=_event, kwargs=kwargs)
+    html = _env.from_string(source).render(event=_meeting, kwargs=kwargs)
     return re.sub(r">\s*\n\s*", ">", html).replace("\n", " ")
 
 
@@ -107,10 +108,10 @@ def _lookup(name: str, is_open: bool) -> str:
     if head != "event" or not attr or attr.startswith("_"):
         raise KeyError(name)
     if attr in DERIVED:
-        return DERIVED[attr](_event)
+        return DERIVED[attr](_meeting)
     if attr in PENDING_FACTS:
-        return pending_fact(_event, attr)
-    return str(getattr(_event, attr))
+        return pending_fact(_meeting, attr)
+    return str(getattr(_meeting, attr))
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
@@ -126,16 +127,16 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     for key, value in list(page.meta.items()):
         if isinstance(value, str):
             page.meta[key] = PLACEHOLDER.sub(replace, value)
-    return cancelled_notice(PLACEHOLDER.sub(replace, markdown), _event)
+    return cancelled_notice(PLACEHOLDER.sub(replace, markdown), _meeting)
 
 
-def cancelled_notice(markdown: str, event: Meeting) -> str:
+def cancelled_notice(markdown: str, meeting: Meeting) -> str:
     """A called-off meeting: every page says so plainly, right under its heading (or at the top)."""
-    if not event.cancelled:
+    if not meeting.cancelled:
         return markdown
     notice = (
         '\n<div class="reg-notice reg-cancelled" id="meeting-cancelled" markdown="0">'
-        f"<p><strong>De bijeenkomst gaat niet door.</strong> {html.escape(event.cancelled_text)}</p></div>\n\n"
+        f"<p><strong>De bijeenkomst gaat niet door.</strong> {html.escape(meeting.cancelled_text)}</p></div>\n\n"
     )
     lines = markdown.split("\n")
     for index, line in enumerate(lines):
@@ -165,6 +166,6 @@ def on_env(env, config, files):
 
 
 def on_config(config):
-    config.extra["event"] = _event.public_facts()
+    config.extra["event"] = _meeting.public_facts()
     config.extra["registration_open"] = registration_open()
     return config

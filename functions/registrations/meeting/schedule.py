@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .dutch import DUTCH_MONTHS
+
 # The day before at 10:00, and one hour before the start.
 DEFAULT_REMINDERS = ("1 day before at 10:00", "1 hour before")
 _DAYS = re.compile(r"^(\d{1,2}) days? before at ([01]\d|2[0-3]):([0-5]\d)$")
@@ -43,8 +45,6 @@ class Reminder:
     @property
     def label(self) -> str:
         """How staff read it: "6 juni 10.00 uur"."""
-        from .meeting import DUTCH_MONTHS
-
         day = self.moment
         return f"{day.day} {DUTCH_MONTHS[day.month - 1]} {day:%H.%M} uur"
 
