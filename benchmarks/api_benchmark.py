@@ -176,12 +176,12 @@ def bench_deliverer(count: int, dynalite: Dynalite, data_dir: Path) -> dict[str,
     """`count` registrations that owe their confirmation, delivered to the outbox by one sweep."""
     config = config_for(dynalite, "bench-deliverer", data_dir)
     table = dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table("bench-deliverer")
-    event = load_meeting()
+    meeting = load_meeting()
     now = dt.datetime(2023, 5, 10, 8, 0, tzinfo=dt.UTC)
     with table.batch_writer() as batch:
         for i in range(count):
-            data = validate({**BASE, "email": f"persoon{i}@gemeente{i}.example"}, event)
-            batch.put_item(Item=dict(new_item(data, event, now, NewIds.make())))
+            data = validate({**BASE, "email": f"persoon{i}@gemeente{i}.example"}, meeting)
+            batch.put_item(Item=dict(new_item(data, meeting, now, NewIds.make())))
     deliverer = create_deliverer(config)
     start = time.perf_counter()
     counts = deliverer.sweep()

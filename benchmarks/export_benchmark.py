@@ -1,6 +1,6 @@
 """Benchmark (not a test): `registrations export` of 5,000 registrations against dynalite.
 
-Next to it, measured in the same run on the same data: the baseline, a raw paginated DynamoDB query of the event's
+Next to it, measured in the same run on the same data: the baseline, a raw paginated DynamoDB query of the meeting's
 partition (the least any export must do). Prints medians and ratios; asserts nothing.
 
     .venv/bin/python -m benchmarks.export_benchmark [COUNT] [REPEATS]
@@ -32,22 +32,22 @@ from registrations.staff import cli
 
 def registrations(count: int) -> list[dict]:
     """Items as the API stores them, through the real validation; a third carry a remark."""
-    event = load_meeting()
-    start = dt.datetime(2023, 4, 10, 9, 0, tzinfo=event.timezone)
+    meeting = load_meeting()
+    start = dt.datetime(2023, 4, 10, 9, 0, tzinfo=meeting.timezone)
     items = []
     for i in range(count):
         form = {
             "given_name": f"Voornaam{i}",
             "family_name": ("van der " if i % 4 == 0 else "") + f"Achternaam{i}",
             "email": f"persoon{i:05d}@gemeente{i % 300}.example",
-            "organisation": event.organisations[i % len(event.organisations)].value,
+            "organisation": meeting.organisations[i % len(meeting.organisations)].value,
             "organisation_other": "",
-            "role": event.roles[i % len(event.roles)].value,
+            "role": meeting.roles[i % len(meeting.roles)].value,
             "on_behalf_of": f"Gemeente {i % 300}",
             "remark": ("Graag aandacht voor de positie van kleine gemeenten. " * 4) if i % 3 == 0 else "",
             "consent": "ja",
         }
-        items.append(new_item(validate(form, event), event, start + dt.timedelta(minutes=i), NewIds.make()))
+        items.append(new_item(validate(form, meeting), meeting, start + dt.timedelta(minutes=i), NewIds.make()))
     return items
 
 
@@ -64,7 +64,7 @@ def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     use_local_credentials()
-    event = load_meeting()
+    meeting = load_meeting()
     with Dynalite() as dynalite, tempfile.TemporaryDirectory() as scratch:
         resource = dynamodb_resource(LOCAL_REGION, dynalite.endpoint)
         ensure_table(resource, "bench")
@@ -77,7 +77,7 @@ def main() -> int:
         seeded = time.perf_counter() - began
 
         def raw_query():
-            query, fetched, pages = {"KeyConditionExpression": Key("event").eq(event.id)}, 0, 0
+            query, fetched, pages = {"KeyConditionExpression": Key("event").eq(meeting.id)}, 0, 0
             while True:
                 page = table.query(**query)
                 fetched, pages = fetched + len(page["Items"]), pages + 1

@@ -24,7 +24,7 @@ from pathlib import Path
 from benchmarks import results
 from benchmarks.load_benchmark import in_parallel
 from benchmarks.results import Figure
-from benchmarks.stack import EVENT_ID, local_stack, post, unique_email, wait_for_outbox
+from benchmarks.stack import MEETING_ID, local_stack, post, unique_email, wait_for_outbox
 from registrations.delivery import publication
 from registrations.delivery.publication import PublishedPaper
 from registrations.repository import RegistrationRepository
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         publication.publish(
             repository,
-            EVENT_ID,
+            MEETING_ID,
             TEAMS,
             [PublishedPaper("Agenda", url="https://vng.example/agenda.pdf")],
             "",

@@ -24,7 +24,7 @@ from typing import Any
 
 from benchmarks import results
 from benchmarks.results import Figure
-from benchmarks.stack import EVENT_ID, Stack, local_stack, ms, post, unique_email, wait_for_outbox
+from benchmarks.stack import MEETING_ID, Stack, local_stack, ms, post, unique_email, wait_for_outbox
 from registrations.repository import dynamodb_resource
 
 
@@ -110,7 +110,7 @@ def raw_puts(stack: Stack, count: int, clients: int) -> dict[str, Any]:
     def client(n: int) -> None:
         for i in range(n, count, clients):
             item = {
-                "event": "raw-" + EVENT_ID,
+                "event": "raw-" + MEETING_ID,
                 "email": unique_email(f"raw{i}"),
                 "given_name": "Jan",
                 "family_name": "Jansen",

@@ -31,8 +31,8 @@ from registrations.registration.item import NewIds, new_item
 from registrations.registration.validation import validate
 from registrations.repository import dynamodb_resource
 
-EVENT = load_meeting()
-REGISTERED_AT = dt.datetime(2023, 5, 20, 9, 0, tzinfo=EVENT.timezone)
+MEETING = load_meeting()
+REGISTERED_AT = dt.datetime(2023, 5, 20, 9, 0, tzinfo=MEETING.timezone)
 CEILING_SECONDS = 900.0
 
 
@@ -49,9 +49,9 @@ def registrant(n: int) -> dict[str, object]:
             "remark": "",
             "consent": "ja",
         },
-        EVENT,
+        MEETING,
     )
-    item = dict(new_item(data, EVENT, REGISTERED_AT, NewIds.make()))
+    item = dict(new_item(data, MEETING, REGISTERED_AT, NewIds.make()))
     # The confirmation went out long ago.
     for name in ("mail_owed", "mail_owed_id", "mail_owed_at"):
         item.pop(name)
@@ -67,9 +67,9 @@ def baseline(items: list[dict[str, object]], folder: Path, config: dict[str, str
     """The same reminders built and written to an outbox one after another: no store, no claims, no pace."""
     from registrations.registration.personal_link import PersonalLinks
 
-    mailer = MeetingMailer(EVENT, PersonalLinks(config["TOKEN_SECRET"], EVENT), config["MAIL_SENDER"], "http://x")
+    mailer = MeetingMailer(MEETING, PersonalLinks(config["TOKEN_SECRET"], MEETING), config["MAIL_SENDER"], "http://x")
     sender = OutboxSender(folder / "baseline-outbox")
-    reminder = EVENT.reminders[0]
+    reminder = MEETING.reminders[0]
     start = time.perf_counter()
     for sequence, item in enumerate(items, start=1):
         sender.send(mailer.reminder(item, reminder.moment, reminder, None, sequence), str(item["email"]))
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--registrants", type=int, default=1000)
     args = parser.parse_args(argv)
-    reminder = EVENT.reminders[0]
+    reminder = MEETING.reminders[0]
     items = [registrant(n) for n in range(args.registrants)]
     use_local_credentials()
     with tempfile.TemporaryDirectory(prefix="bench-reminders-") as tmp, Dynalite(data_dir=Path(tmp) / "db") as db:

@@ -25,7 +25,7 @@ from registrations.local.store import Dynalite, free_port, local_config, prepare
 from registrations.meeting import load_meeting
 from registrations.repository import dynamodb_resource
 
-EVENT_ID = load_meeting().id
+MEETING_ID = load_meeting().id
 # Registration is open at this moment (as `make run PREVIEW_NOW=...`).
 OPEN_MOMENT = "2023-05-10T10:00"
 WAITRESS_THREADS = 8  # as dev/run.py
@@ -86,7 +86,7 @@ class Stack:
 
     def stored(self) -> list[dict[str, Any]]:
         table, items = self.table(), []
-        query: dict[str, Any] = {"KeyConditionExpression": Key("event").eq(EVENT_ID), "ConsistentRead": True}
+        query: dict[str, Any] = {"KeyConditionExpression": Key("event").eq(MEETING_ID), "ConsistentRead": True}
         while True:
             page = table.query(**query)
             items += page["Items"]

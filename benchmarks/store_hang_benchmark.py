@@ -25,7 +25,7 @@ from pathlib import Path
 
 from benchmarks import results
 from benchmarks.results import Figure
-from benchmarks.stack import EVENT_ID, WAITRESS_THREADS, Stack, local_stack, post, unique_email
+from benchmarks.stack import MEETING_ID, WAITRESS_THREADS, Stack, local_stack, post, unique_email
 from registrations.meeting import load_meeting
 from registrations.registration.personal_link import PersonalLinks
 from registrations.repository import boto_config, store_call_bound, total_attempts
@@ -101,7 +101,7 @@ def personal_paths(stack: Stack, count: int) -> list[str]:
     connection.close()
     links = PersonalLinks(stack.config["TOKEN_SECRET"], load_meeting())
     table = stack.table()
-    items = [table.get_item(Key={"event": EVENT_ID, "email": email}, ConsistentRead=True)["Item"] for email in emails]
+    items = [table.get_item(Key={"event": MEETING_ID, "email": email}, ConsistentRead=True)["Item"] for email in emails]
     return ["/api/mijn-aanmelding/" + links.token_for(str(i["registration_id"]), int(i["link_version"])) for i in items]
 
 

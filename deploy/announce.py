@@ -45,14 +45,14 @@ def plan_text(found: Plan) -> str:
 
 def run(
     repository: RegistrationRepository,
-    event: Meeting,
+    meeting: Meeting,
     now: dt.datetime,
     ask: Callable[[str], str],
     say: Callable[[str], None],
     assume_yes: bool = False,
 ) -> Announcement | None:
-    """The step itself; the store, the clock and the terminal come in as arguments (tests)."""
-    found = plan(repository, event)
+    """The step itself; the repository, the clock and the terminal come in as arguments (tests)."""
+    found = plan(repository, meeting)
     if not found.needed:
         say(f"The meeting's facts are the announced ones ({describe(found.new)}): nothing to announce.")
         return None
@@ -63,7 +63,7 @@ def run(
     ):
         say("Not announced: nobody is mailed. Run this step again to announce it, or deploy the old facts back.")
         return None
-    done = announce(repository, event, found, now)
+    done = announce(repository, meeting, found, now)
     say(f"Announced as version {done.version}: the deliverer sends it within one sweep (5 minutes).")
     return done
 

@@ -69,9 +69,9 @@ class PublishError(RuntimeError):
     pass
 
 
-def require_supplied_facts(event) -> None:
+def require_supplied_facts(meeting) -> None:
     """Refuse to publish while event.toml has an empty PENDING_FACTS key (the statements would show a marker)."""
-    missing = event.missing_facts()
+    missing = meeting.missing_facts()
     if missing:
         raise PublishError(
             f"functions/registrations/event.toml has empty facts that the privacy and accessibility "

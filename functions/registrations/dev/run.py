@@ -155,7 +155,7 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
     return 1 if gave_up else 0
 
 
-def announce_meeting_changes(config: dict[str, Any], event: Meeting | None = None) -> str:
+def announce_meeting_changes(config: dict[str, Any], meeting: Meeting | None = None) -> str:
     """`make run` at its start: a change of the meeting's facts in event.toml is announced at once (on AWS the
     deploy step asks first, deploy/announce.py), so the local deliverer mails it. The line to print says what
     happened."""
@@ -165,14 +165,14 @@ def announce_meeting_changes(config: dict[str, Any], event: Meeting | None = Non
     from ..settings import Settings, make_clock
 
     settings = Settings.from_env({**os.environ, **config})
-    event = event or load_meeting()
+    meeting = meeting or load_meeting()
     repository = RegistrationRepository(
         dynamodb_resource(settings.aws_region, settings.dynamodb_endpoint).Table(settings.registrations_table)
     )
-    found = plan(repository, event)
+    found = plan(repository, meeting)
     if not found.needed:
         return ""
-    done = announce(repository, event, found, make_clock(settings.preview_now, event.timezone, announce=False)())
+    done = announce(repository, meeting, found, make_clock(settings.preview_now, meeting.timezone, announce=False)())
     state = (
         "called off"
         if found.new.cancelled

@@ -1,8 +1,8 @@
 """The facts a calendar entry of the meeting shows (date, start, end, place, called off), and what changed.
 
 A registrant's item records the facts of the last calendar entry they were sent (`meeting_facts`: written with the
-new registration, and when a change email is settled). An item from before that attribute existed was sent
-SENT_BEFORE: the letter's facts, which are also today's, so deploying this code owes no one a change email.
+new registration, and when a change email is settled). An item without it was sent SENT_BEFORE, the letter's
+facts, which event.toml states too: such an item owes no change email until the facts change.
 """
 
 from __future__ import annotations
@@ -82,17 +82,17 @@ class CalendarFacts:
         return f"{self.start.replace(':', '.')} tot {self.end.replace(':', '.')} uur"
 
 
-# What every registrant was sent before this code existed: the facts of the letter, which event.toml states today.
+# What an item without `meeting_facts` was sent: the facts of the invitation letter.
 SENT_BEFORE = CalendarFacts("2023-06-07", "13:30", "15:00", "Online, via Microsoft Teams")
 
 
-def facts_of(event: Meeting) -> CalendarFacts:
+def facts_of(meeting: Meeting) -> CalendarFacts:
     return CalendarFacts(
-        event.starts_at.date().isoformat(),
-        f"{event.starts_at:%H:%M}",
-        f"{event.ends_at:%H:%M}",
-        event.location,
-        event.cancelled,
+        meeting.starts_at.date().isoformat(),
+        f"{meeting.starts_at:%H:%M}",
+        f"{meeting.ends_at:%H:%M}",
+        meeting.location,
+        meeting.cancelled,
     )
 
 

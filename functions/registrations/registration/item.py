@@ -47,11 +47,11 @@ class Registration(TypedDict, total=False):
     meeting_facts: str
     # The reminders sent, by their moment (meeting.Reminder.key), oldest first, separated by ", ".
     reminders_sent: str
-    # The mail this registration owes, and the deliverer's record of it (delivery/deliverer.py, mail_records.py).
+    # The mail this registration owes, and the deliverer's record of it (delivery/deliverer.py, delivery/slots.py).
     mail_owed: str  # one of MAIL_KINDS; absent when nothing is owed
     mail_owed_id: str  # new for every state change that owes mail
     mail_owed_at: str
-    mail_status: str  # the deliverer's last step: claimed, sent, retrying, failed, unknown, held_back
+    mail_status: str  # the deliverer's last step, a statuses.SendState value
     mail_status_at: str
     mail_kind: str  # the kind of email that mail_status is about
     mail_claim: str  # the claim id of the last send; also the SES message tag
@@ -79,8 +79,8 @@ class Registration(TypedDict, total=False):
     followup_mail_sent_at: str
     followup_mail_message_id: str
     followup_mail_failure: str
-    # Written before the deliverer and the published follow-up existed: kept as stored, and read (the follow-up's
-    # followup_sent_at counts as its first version); never written any more.
+    # Never written now, only kept as items stored by earlier versions hold them: the deliverer reads
+    # confirmation_status, and followup_sent_at counts as the follow-up's first version; the others are not read.
     confirmation_status: str  # "pending", "sent" or "failed"
     confirmation_at: str
     link_sent_at: str
@@ -122,9 +122,9 @@ def full_name(item: Mapping[str, Any]) -> str:
     return " ".join(str(item.get(key, "")).strip() for key in ("given_name", "family_name")).strip()
 
 
-def local_iso(moment: dt.datetime, event: Meeting) -> str:
+def local_iso(moment: dt.datetime, meeting: Meeting) -> str:
     """A time people can read in a CSV: Amsterdam time with its offset, to the second."""
-    return moment.astimezone(event.timezone).replace(microsecond=0).isoformat()
+    return moment.astimezone(meeting.timezone).replace(microsecond=0).isoformat()
 
 
 def read_time(text: Any) -> dt.datetime | None:
@@ -160,30 +160,30 @@ class NewIds:
         return cls(uuid.uuid4().hex, new_registration_id(), uuid.uuid4().hex)
 
 
-def new_item(data: RegistrationInput, event: Meeting, now: dt.datetime, ids: NewIds) -> Registration:
+def new_item(data: RegistrationInput, meeting: Meeting, now: dt.datetime, ids: NewIds) -> Registration:
     """The item a new registration is stored as: a pure function of its arguments."""
     is_other = data.organisation == OTHER_ORGANISATION
     return {
-        "event": event.id,
+        "event": meeting.id,
         "email": data.email,
         "given_name": data.given_name,
         "family_name": data.family_name,
-        "organisation": data.organisation_other if is_other else event.organisation_label(data.organisation) or "",
+        "organisation": data.organisation_other if is_other else meeting.organisation_label(data.organisation) or "",
         "organisation_code": data.organisation,
-        "role": event.role_label(data.role) or "",
+        "role": meeting.role_label(data.role) or "",
         "role_code": data.role,
         "on_behalf_of": data.on_behalf_of,
         "remark": data.remark,
         "status": "registered",
-        "registered_at": local_iso(now, event),
-        "consent_at": local_iso(now, event),
-        "expires_at": int(event.expires_at.timestamp()),
+        "registered_at": local_iso(now, meeting),
+        "consent_at": local_iso(now, meeting),
+        "expires_at": int(meeting.expires_at.timestamp()),
         "submission_id": ids.submission,
         "registration_id": ids.registration,
         "link_version": 1,
         # The confirmation carries the meeting as the deployed facts state it.
-        "meeting_facts": facts_of(event).as_text(),
-        **owed_mail("confirmation", now, event, ids.owed),  # type: ignore[typeddict-item]
+        "meeting_facts": facts_of(meeting).as_text(),
+        **owed_mail("confirmation", now, meeting, ids.owed),  # type: ignore[typeddict-item]
     }
 
 
@@ -192,19 +192,19 @@ def new_registration_id() -> str:
     return secrets.token_urlsafe(16)
 
 
-def owed_mail(kind: str, now: dt.datetime, event: Meeting, owed_id: str | None = None) -> dict[str, Any]:
+def owed_mail(kind: str, now: dt.datetime, meeting: Meeting, owed_id: str | None = None) -> dict[str, Any]:
     """What a request writes to say that an email of `kind` is owed for this state change (a new id unless given)."""
     if kind not in MAIL_KINDS:
         raise ValueError(f"unknown kind of email: {kind}")
-    return {"mail_owed": kind, "mail_owed_id": owed_id or uuid.uuid4().hex, "mail_owed_at": local_iso(now, event)}
+    return {"mail_owed": kind, "mail_owed_id": owed_id or uuid.uuid4().hex, "mail_owed_at": local_iso(now, meeting)}
 
 
-def changes_from(data: RegistrationInput, event: Meeting, now: dt.datetime) -> dict[str, Any]:
+def changes_from(data: RegistrationInput, meeting: Meeting, now: dt.datetime) -> dict[str, Any]:
     """What a change through the personal link writes: the changeable attributes, and when."""
-    fresh = new_item(data, event, now, NewIds("", "", ""))
+    fresh = new_item(data, meeting, now, NewIds("", "", ""))
     changes: dict[str, Any] = {key: fresh[key] for key in CHANGEABLE}  # type: ignore[literal-required]
-    changes["changed_at"] = local_iso(now, event)
-    changes.update(owed_mail("change", now, event))
+    changes["changed_at"] = local_iso(now, meeting)
+    changes.update(owed_mail("change", now, meeting))
     return changes
 
 

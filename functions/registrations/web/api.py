@@ -81,10 +81,12 @@ def health() -> Response:
 
 @bp.get("/event")
 def event() -> Response:
+    """The meeting's public facts, whether registration is open, and the choices. `event` is the published API's
+    name for the meeting (api/openapi.yaml), in the path and in the answer."""
     svc = service()
     return jsonify(
         event=svc.meeting.public_facts(),
-        # A called-off meeting closes registration (event.is_registration_open) and says why.
+        # A called-off meeting closes registration (Meeting.is_registration_open) and says why.
         registration={
             **svc.registration_state(),
             "meeting_cancelled": svc.meeting.cancelled,
