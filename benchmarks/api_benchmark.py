@@ -30,7 +30,7 @@ from typing import Any
 from benchmarks import results
 from benchmarks.results import Figure
 from registrations import create_app, create_deliverer
-from registrations.local.store import Dynalite, free_port, local_config, prepare_table, use_local_credentials
+from registrations.local.dynalite import Dynalite, free_port, local_config, prepare_table, use_local_credentials
 from registrations.meeting import load_meeting
 from registrations.registration.item import NewIds, new_item
 from registrations.registration.validation import validate

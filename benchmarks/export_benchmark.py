@@ -21,7 +21,7 @@ from boto3.dynamodb.conditions import Key
 
 from benchmarks import results as report
 from benchmarks.results import Figure
-from registrations.local.store import LOCAL_REGION, Dynalite, ensure_table, use_local_credentials
+from registrations.local.dynalite import LOCAL_REGION, Dynalite, ensure_table, use_local_credentials
 from registrations.meeting import load_meeting
 from registrations.registration.item import NewIds, new_item
 from registrations.registration.validation import validate

@@ -30,7 +30,7 @@ from typing import Any
 
 from benchmarks.stack import MovableClock, form
 from registrations import create_app, create_deliverer
-from registrations.local.store import Dynalite, local_config, prepare_table, use_local_credentials
+from registrations.local.dynalite import Dynalite, local_config, prepare_table, use_local_credentials
 
 AMSTERDAM = dt.timezone(dt.timedelta(hours=2))
 OPEN = dt.datetime(2023, 5, 10, 10, 0, tzinfo=AMSTERDAM)

@@ -23,7 +23,7 @@ from benchmarks import results
 from benchmarks.results import Figure
 from benchmarks.stack import MovableClock
 from registrations.dev.local import app_with_worker
-from registrations.local.store import Dynalite, local_config, prepare_table, use_local_credentials
+from registrations.local.dynalite import Dynalite, local_config, prepare_table, use_local_credentials
 from registrations.mail.meeting_mail import MeetingMailer
 from registrations.mail.senders import OutboxSender
 from registrations.meeting import load_meeting

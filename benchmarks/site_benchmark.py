@@ -29,7 +29,7 @@ from benchmarks import results as report
 from benchmarks.results import Figure
 from registrations import create_app
 from registrations.dev.local import build_site, site_and_api
-from registrations.local.store import PROJECT_ROOT, Dynalite, local_config, prepare_table, use_local_credentials
+from registrations.local.dynalite import PROJECT_ROOT, Dynalite, local_config, prepare_table, use_local_credentials
 
 sys.path.insert(0, str(PROJECT_ROOT))
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer  # noqa: E402

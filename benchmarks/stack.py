@@ -21,7 +21,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 
 from registrations.dev.local import app_with_worker, site_and_api
-from registrations.local.store import Dynalite, free_port, local_config, prepare_table, use_local_credentials
+from registrations.local.dynalite import Dynalite, free_port, local_config, prepare_table, use_local_credentials
 from registrations.meeting import load_meeting
 from registrations.repository import dynamodb_resource
 

@@ -14,7 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from registrations import create_app
-from registrations.local.store import (
+from registrations.local.dynalite import (
     Dynalite,
     free_port,
     local_config,

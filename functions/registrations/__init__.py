@@ -47,14 +47,14 @@ def create_app(
     `on_write` is called after every write that owes mail (the local worker's wake-up). `metrics`: where the
     registrations and refusals are counted (observability/metrics.py; none by default, EMF on Lambda: web/wsgi.py).
     `publication` gives the follow-up as published now, and `paper_location` where a published paper is
-    (console/store.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
+    (console/files.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
     for `make run`).
     `meeting`: other facts than event.toml's (tests of a moved or called-off meeting).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
-    from .console.store import paper_location_from_settings
+    from .console.files import paper_location_from_settings
     from .mail.composer import in_sentence
     from .observability.metrics import NO_METRICS
     from .registration.inboxes import InboxRecords

@@ -34,7 +34,7 @@ from typing import Any
 import pytest
 
 from registrations.dev.local import app_with_worker, build_site, site_and_api
-from registrations.local.store import PROJECT_ROOT
+from registrations.local.dynalite import PROJECT_ROOT
 from tests.conftest import OPEN_MOMENT
 
 pytestmark = pytest.mark.browser

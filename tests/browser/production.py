@@ -19,7 +19,7 @@ from waitress.server import create_server
 
 from deploy.infra import header_policies, load_template, origin_custom_headers
 from registrations.dev.local import app_with_worker, site_and_api
-from registrations.local.store import local_config, prepare_table
+from registrations.local.dynalite import local_config, prepare_table
 from registrations.repository import dynamodb_resource
 
 from ..conftest import OPEN_MOMENT

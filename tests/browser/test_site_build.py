@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from registrations.local.store import PROJECT_ROOT
+from registrations.local.dynalite import PROJECT_ROOT
 from registrations.registration.validation import FIELDS
 from registrations.web import honeypot
 

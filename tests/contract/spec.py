@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import yaml
 
-from registrations.local.store import PROJECT_ROOT
+from registrations.local.dynalite import PROJECT_ROOT
 
 SPEC_PATH = PROJECT_ROOT / "api" / "openapi.yaml"
 METHODS = ("get", "put", "post", "delete", "patch", "options", "head", "trace")

@@ -37,7 +37,7 @@ from werkzeug.datastructures import Headers
 from benchmarks import results
 from benchmarks.results import Figure
 from registrations import create_app, create_deliverer
-from registrations.local.store import local_config, prepare_table
+from registrations.local.dynalite import local_config, prepare_table
 from registrations.meeting import load_meeting
 from registrations.registration.personal_link import PersonalLinks
 from registrations.repository import RegistrationRepository, dynamodb_resource

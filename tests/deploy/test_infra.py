@@ -656,7 +656,7 @@ def test_the_configuration_set_chooses_its_suppression(resources):
 
 
 def test_uploads_of_the_content_file_only_reach_the_function_behind_the_function_condition(template, resources):
-    from registrations.console.store import REPORT_KEY, UPLOAD_PREFIX
+    from registrations.console.files import REPORT_KEY, UPLOAD_PREFIX
     from registrations.console.upload import CONTENT_NAMES
 
     bucket = resources["ExportBucket"]
@@ -683,7 +683,7 @@ def test_uploads_of_the_content_file_only_reach_the_function_behind_the_function
 
 
 def test_the_function_reads_the_uploads_writes_the_check_and_keeps_the_published_copies(resources):
-    from registrations.console.store import PUBLISHED_PREFIX, REPORT_KEY, STATE_KEY, UPLOAD_PREFIX
+    from registrations.console.files import PUBLISHED_PREFIX, REPORT_KEY, STATE_KEY, UPLOAD_PREFIX
 
     policy = resources["FunctionPublishesTheFollowUp"]["Properties"]
     assert policy["RoleName"] == {"Ref": "FunctionRole"}
@@ -702,7 +702,7 @@ def test_the_function_reads_the_uploads_writes_the_check_and_keeps_the_published
 
 
 def test_staff_may_upload_the_follow_up_and_read_the_check_and_nothing_more(resources):
-    from registrations.console.store import REPORT_KEY, UPLOAD_PREFIX
+    from registrations.console.files import REPORT_KEY, UPLOAD_PREFIX
 
     found = statements(resources, "StaffOperatorPolicy")
     s3 = {

@@ -8,7 +8,7 @@ import pytest
 from boto3.dynamodb.conditions import Key
 
 from registrations import create_app
-from registrations.local.store import Dynalite, local_config, prepare_table
+from registrations.local.dynalite import Dynalite, local_config, prepare_table
 from tests.concurrency import at_the_same_moment
 from tests.conftest import own_page_client
 from tests.observed import json_text

@@ -10,7 +10,7 @@ import stat
 import pytest
 
 from registrations import create_app, create_deliverer
-from registrations.console.store import FolderConsoleStore
+from registrations.console.files import FolderConsoleFiles
 from registrations.console.wiring import make_flow
 from tests.conftest import own_page_client
 from tests.console_support import PDF, TEAMS, TEAMS_NEW, StandInPublications, code_in, content, docx, drop
@@ -25,8 +25,8 @@ def folders(tmp_path):
 
 
 @pytest.fixture
-def store(folders):
-    return FolderConsoleStore(*folders).prepare()
+def files(folders):
+    return FolderConsoleFiles(*folders).prepare()
 
 
 @pytest.fixture
@@ -35,8 +35,8 @@ def publications():
 
 
 @pytest.fixture
-def flow(app_config, clock, store, publications):
-    return make_flow(create_deliverer(app_config, clock=clock), store, publications)
+def flow(app_config, clock, files, publications):
+    return make_flow(create_deliverer(app_config, clock=clock), files, publications)
 
 
 @pytest.fixture
@@ -48,8 +48,8 @@ def uploads(folders):
 
 
 @pytest.fixture
-def registered(app_config, clock, valid_form, publications, store):
-    app = create_app(app_config, clock=clock, publication=publications.current, paper_location=store.path_of)
+def registered(app_config, clock, valid_form, publications, files):
+    app = create_app(app_config, clock=clock, publication=publications.current, paper_location=files.path_of)
     client = own_page_client(app)
     for address in ("een@gemeente.example", "twee@gemeente.example", "drie@gemeente.example"):
         assert client.post("/api/registrations", json={**valid_form, "email": address}).status_code == 201
@@ -145,7 +145,7 @@ def test_a_bad_file_lists_every_problem_and_publishes_nothing(registered, flow, 
     assert "Windows voegde .txt toe" in text
 
 
-def test_nothing_uploaded_says_what_to_do(flow, store, uploads):
+def test_nothing_uploaded_says_what_to_do(flow, files, uploads):
     assert flow.handle_upload().kind == "missing"
     assert "Er staat geen vervolgmail.toml in de map vervolgmail/" in report(uploads)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from registrations import create_app, create_deliverer
-from registrations.console.store import FolderConsoleStore
+from registrations.console.files import FolderConsoleFiles
 from registrations.console.wiring import make_flow
 from registrations.delivery.publication import all_versions
 from registrations.repository import RegistrationRepository
@@ -21,8 +21,8 @@ EXTRA = '\n[[papers]]\ntitle = "Bijlage"\nfile = "bijlage.pdf"\n'
 
 
 @pytest.fixture
-def store(tmp_path):
-    return FolderConsoleStore(tmp_path / "exports", tmp_path / "gepubliceerd").prepare()
+def files(tmp_path):
+    return FolderConsoleFiles(tmp_path / "exports", tmp_path / "gepubliceerd").prepare()
 
 
 @pytest.fixture
@@ -31,22 +31,22 @@ def deliverer(app_config, clock):
 
 
 @pytest.fixture
-def flow(deliverer, store):
-    return make_flow(deliverer, store)  # delivery/publication.py itself
+def flow(deliverer, files):
+    return make_flow(deliverer, files)  # delivery/publication.py itself
 
 
 @pytest.fixture
-def uploads(store):
-    drop(store.uploads, "agenda.pdf", PDF)
-    drop(store.uploads, NOTE, docx())
-    drop(store.uploads, "bijlage.pdf", PDF + b"% bijlage\n")
-    return store.uploads
+def uploads(files):
+    drop(files.uploads, "agenda.pdf", PDF)
+    drop(files.uploads, NOTE, docx())
+    drop(files.uploads, "bijlage.pdf", PDF + b"% bijlage\n")
+    return files.uploads
 
 
 @pytest.fixture
-def client(app_config, clock, store):
+def client(app_config, clock, files):
     # The app reads the publication itself (create_app's default); the papers from the local published folder
-    return own_page_client(create_app(app_config, clock=clock, paper_location=store.path_of))
+    return own_page_client(create_app(app_config, clock=clock, paper_location=files.path_of))
 
 
 def register(client, valid_form, *addresses):

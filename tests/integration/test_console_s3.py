@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from registrations import create_deliverer
-from registrations.console.store import S3ConsoleStore, published_key
+from registrations.console.files import S3ConsoleFiles, published_key
 from registrations.console.wiring import handle_s3_event
 from registrations.lambda_handler import Dispatcher, route
 from registrations.settings import Settings
@@ -119,11 +119,11 @@ def test_other_keys_and_other_buckets_are_ignored(s3, bucket, dispatch, key):
 
 
 def test_a_published_copy_is_never_replaced_and_the_link_names_the_file(s3, bucket):
-    store = S3ConsoleStore(s3, bucket)
-    store.keep_published(3, NOTE, docx("eerste"))
-    store.keep_published(3, NOTE, docx("tweede"))  # a repeated event: the first copy stays
+    files = S3ConsoleFiles(s3, bucket)
+    files.keep_published(3, NOTE, docx("eerste"))
+    files.keep_published(3, NOTE, docx("tweede"))  # a repeated event: the first copy stays
     assert s3.get_object(Bucket=bucket, Key=published_key(3, NOTE))["Body"].read() == docx("eerste")
-    link = store.download_link(3, NOTE)
+    link = files.download_link(3, NOTE)
     assert "X-Amz-Expires=300" in link
     with urllib.request.urlopen(link) as response:  # noqa: S310 - the local S3 server
         assert response.read() == docx("eerste")
@@ -142,8 +142,8 @@ def test_an_active_registration_is_redirected_to_a_presigned_link_made_on_the_cl
     assert client.post("/api/registrations", json=valid_form).status_code == 201
     create_deliverer(config, clock=clock).sweep()
     path = personal_path_of(messages(app_config["MAIL_OUTBOX"])[0])
-    store = S3ConsoleStore(s3, bucket)
-    store.keep_published(1, "agenda.pdf", PDF)
+    files = S3ConsoleFiles(s3, bucket)
+    files.keep_published(1, "agenda.pdf", PDF)
     publications.publish("https://teams.microsoft.com/l/x", [Paper("Agenda", file="agenda.pdf")], "C", "2023-05-25")
     response = client.get(path + "/stukken/agenda.pdf")
     assert response.status_code == 302

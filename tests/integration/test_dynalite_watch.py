@@ -8,7 +8,7 @@ import signal
 import time
 
 from registrations.dev.watch import DynaliteWatch
-from registrations.local.store import Dynalite, use_local_credentials
+from registrations.local.dynalite import Dynalite, use_local_credentials
 from registrations.repository import dynamodb_resource
 
 

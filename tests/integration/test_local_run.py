@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from registrations.local.store import ENDPOINT_FILE_NAME, PROJECT_ROOT, free_port
+from registrations.local.dynalite import ENDPOINT_FILE_NAME, PROJECT_ROOT, free_port
 from tests.conftest import OPEN_MOMENT
 
 # main() with a data folder and a site folder of the test's own, so a developer's own `make run` is left alone.

@@ -16,7 +16,7 @@ import pytest
 from boto3.dynamodb.conditions import Attr
 
 from registrations.dev.server import LIMITS, REQUEST_DEADLINE
-from registrations.local.store import (
+from registrations.local.dynalite import (
     ENDPOINT_FILE_NAME,
     LOCAL_REGION,
     LOCAL_TABLE,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from registrations.local.store import PROJECT_ROOT
+from registrations.local.dynalite import PROJECT_ROOT
 
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc")
 

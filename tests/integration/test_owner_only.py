@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from registrations.dev.run import run_lock
-from registrations.local.store import Dynalite, local_token_secret, use_local_credentials
+from registrations.local.dynalite import Dynalite, local_token_secret, use_local_credentials
 from registrations.mail.senders import OutboxSender
 from registrations.repository import dynamodb_resource
 

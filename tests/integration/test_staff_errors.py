@@ -13,8 +13,9 @@ import threading
 
 import pytest
 
-from registrations.local.store import free_port
-from registrations.staff import EXIT_CODES, cli, store
+from registrations.local.dynalite import free_port
+from registrations.staff import EXIT_CODES, cli
+from registrations.staff import table as staff_table
 
 from .staff_support import put_items, registration, run_cli
 
@@ -159,7 +160,7 @@ def test_anything_else_is_a_general_dutch_message(table, staff_env, monkeypatch)
 
 
 def test_without_make_run_installed_the_command_asks_for_the_table(monkeypatch, tmp_path):
-    monkeypatch.setattr(store, "DYNALITE_CLI", tmp_path / "no-dynalite" / "cli.js")
+    monkeypatch.setattr(staff_table, "DYNALITE_CLI", tmp_path / "no-dynalite" / "cli.js")
     code, _, stderr = run_cli(["summary"], {}, data_dir=tmp_path / ".data")
     assert_dutch_without_traceback(stderr, code, 2, "--table NAAM --region eu-central-1 --profile UW-PROFIEL")
 

@@ -22,7 +22,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.awsrequest import AWSResponse
 
 from registrations import create_app, create_deliverer
-from registrations.local.store import Dynalite, local_config, prepare_table
+from registrations.local.dynalite import Dynalite, local_config, prepare_table
 from registrations.meeting import load_meeting
 from registrations.registration.inboxes import InboxRecords
 from registrations.repository import RegistrationRepository, dynamodb_resource, store_call_bound, total_attempts

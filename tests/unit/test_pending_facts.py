@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from registrations.local.store import PROJECT_ROOT
+from registrations.local.dynalite import PROJECT_ROOT
 from registrations.meeting import MEETING_FILE, PENDING_FACTS, MeetingFileError, load_meeting
 from tests.event_files import FILLED, event_file
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pytest
 
 from registrations import ConfigError
-from registrations.local.store import PROJECT_ROOT
+from registrations.local.dynalite import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

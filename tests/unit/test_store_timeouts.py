@@ -18,7 +18,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ReadTimeoutError
 
-from registrations.local.store import PROJECT_ROOT
+from registrations.local.dynalite import PROJECT_ROOT
 from registrations.repository import boto_config, dynamodb_resource, store_call_bound, total_attempts
 
 SCRIPT = PROJECT_ROOT / "docs" / "assets" / "javascripts" / "registration.js"

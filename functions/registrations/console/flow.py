@@ -25,8 +25,8 @@ from ..registration.item import is_active, local_iso
 from ..repository import RegistrationRepository
 from ..statuses import SendState
 from . import controle
+from .files import ConsoleFiles
 from .papers import changes_between
-from .store import ConsoleStore
 from .upload import CONTENT_NAMES, CheckedPaper, CheckResult, check_upload
 
 log = logging.getLogger(__name__)
@@ -78,14 +78,14 @@ class ConsoleFlow:
         self,
         meeting: Meeting,
         repository: RegistrationRepository,
-        store: ConsoleStore,
+        files: ConsoleFiles,
         publications: Publications,
         preview: Preview,
         clock: Callable[[], dt.datetime],
     ):
         self.meeting = meeting
         self.repository = repository
-        self.store = store
+        self.files = files
         self.publications = publications
         self.preview = preview
         self.clock = clock
@@ -93,13 +93,13 @@ class ConsoleFlow:
     def handle_upload(self, source: str | None = None) -> Outcome:
         """Check the uploaded content file (`source`: its name, from the event; else whichever is there)."""
         now = self.clock()
-        names = self.store.names()
+        names = self.files.names()
         candidates = [source] if source in CONTENT_NAMES else [n for n in CONTENT_NAMES if n in names]
-        raw = self.store.read(candidates[0]) if candidates else None
+        raw = self.files.read(candidates[0]) if candidates else None
         if raw is None:
             self._write(controle.missing_part(now, self.meeting), now)
             return Outcome("missing")
-        result = check_upload(candidates[0], raw, self.store, self.meeting.id)
+        result = check_upload(candidates[0], raw, self.files, self.meeting.id)
         if not result.ok:
             self._write(controle.problems_part(result, now, self.meeting), now)
             log.info("follow-up upload checked: %d problems", len(result.problems))
@@ -159,7 +159,7 @@ class ConsoleFlow:
         # its papers works. A copy of a version that then fails to publish is never linked to.
         for paper in result.papers:
             if paper.file:
-                self.store.keep_published(version, paper.file, paper.data)
+                self.files.keep_published(version, paper.file, paper.data)
         publication = self.publications.publish(
             result.teams_link, result.papers, result.code, local_iso(now, self.meeting)
         )
@@ -167,14 +167,14 @@ class ConsoleFlow:
             # Another upload published in between: keep this one's files under its real version too.
             for paper in result.papers:
                 if paper.file:
-                    self.store.keep_published(publication.version, paper.file, paper.data)
+                    self.files.keep_published(publication.version, paper.file, paper.data)
         return publication
 
     def _write(self, check: str, now: dt.datetime) -> None:
-        state = self.store.read_state()
+        state = self.files.read_state()
         state["check"] = check
-        self.store.write_state(state)
-        self.store.write_report(controle.report(self._progress_text(now), check))
+        self.files.write_state(state)
+        self.files.write_report(controle.report(self._progress_text(now), check))
 
     def progress(self) -> controle.Progress | None:
         versions = self.publications.all()
@@ -195,6 +195,6 @@ class ConsoleFlow:
         if self.publications.current() is None:
             return False
         now = self.clock()
-        check = str(self.store.read_state().get("check", ""))
-        self.store.write_report(controle.report(self._progress_text(now), check))
+        check = str(self.files.read_state().get("check", ""))
+        self.files.write_report(controle.report(self._progress_text(now), check))
         return True

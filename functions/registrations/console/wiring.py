@@ -18,8 +18,8 @@ from ..delivery.followup import FollowupChannel
 from ..delivery.publication import Publication, PublishedPaper
 from ..mail.confirmation import PERSONAL_PATH, ConfirmationMailer
 from .controle import SAMPLE_EMAIL
+from .files import UPLOAD_PREFIX, ConsoleFiles, s3_files
 from .flow import ConsoleFlow, Preview, Publications
-from .store import UPLOAD_PREFIX, ConsoleStore, s3_store
 from .upload import CONTENT_NAMES, CheckedPaper
 
 if TYPE_CHECKING:
@@ -82,12 +82,12 @@ class StoredPublications:
         return publication.publish(self.repository, self.meeting.id, teams_link, kept, code, now_iso, expires)
 
 
-def make_flow(deliverer: Deliverer, store: ConsoleStore, publications: Publications | None = None) -> ConsoleFlow:
+def make_flow(deliverer: Deliverer, files: ConsoleFiles, publications: Publications | None = None) -> ConsoleFlow:
     """`publications`: delivery/publication.py for the meeting (StoredPublications), unless a test gives a stand-in."""
     return ConsoleFlow(
         deliverer.meeting,
         deliverer.repository,
-        store,
+        files,
         publications or StoredPublications(deliverer.repository, deliverer.meeting),
         preview_builder(mailer_of(deliverer)),
         deliverer.clock,
@@ -110,20 +110,20 @@ def handle_s3_event(
     event: Mapping[str, Any], deliverer: Deliverer, settings: Settings, publications: Publications | None = None
 ) -> str:
     """What the dispatcher calls for an `aws.s3` event: "ignored", or the outcome of the check."""
-    store = s3_store(settings)
+    files = s3_files(settings)
     name = uploaded_key(event, settings.export_bucket)
-    if store is None or name is None:
+    if files is None or name is None:
         return "ignored"
-    return make_flow(deliverer, store, publications).handle_upload(name).kind
+    return make_flow(deliverer, files, publications).handle_upload(name).kind
 
 
 def report_progress(deliverer: Deliverer, settings: Settings) -> None:
     """controle.txt with the stand of the sending, once something is published; never raises (a convenience, like
     the spreadsheet: the next round tries again)."""
-    store = s3_store(settings)
-    if store is None:
+    files = s3_files(settings)
+    if files is None:
         return
     try:
-        make_flow(deliverer, store).report_progress()
+        make_flow(deliverer, files).report_progress()
     except Exception as exc:  # noqa: BLE001 - whatever S3 or the table said, the trigger that called this goes on
         log.warning("follow-up progress not written: %s", type(exc).__name__)

@@ -1,4 +1,4 @@
-"""The embedded default: the local store (local/store.py), the built site and /api on one origin.
+"""The embedded default: dynalite (local/dynalite.py), the built site and /api on one origin.
 
 `make run` (dev/run.py) is built from these pieces. The test fixtures use the same `Dynalite` and `site_and_api`,
 so the tests exercise exactly what a newcomer runs.
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask
 
-from ..local.store import PROJECT_ROOT
+from ..local.dynalite import PROJECT_ROOT
 from .paths import refused, slash_location
 from .worker import SWEEP_INTERVAL, LocalWorker
 
@@ -92,7 +92,7 @@ def app_with_worker(
     published (delivery/publication.py, or the stand-in `publications` of a test) with its papers under .data/gepubliceerd/.
     """
     from .. import create_app, create_deliverer
-    from ..console.store import FolderConsoleStore
+    from ..console.files import FolderConsoleFiles
     from ..console.wiring import make_flow
     from ..delivery.staff_alert import check_staff_alert
     from ..meeting import load_meeting
@@ -112,11 +112,12 @@ def app_with_worker(
             path = Path(config["MAIL_OUTBOX"]).parent / FILE_NAME
             doubles["clock"] = FileClock(path, doubles["clock"], timezone)
     deliverer = create_deliverer(config, **doubles)
-    # The same three files as the export bucket on AWS, in .data/exports/ (owner-only), shortly after a change.
+    # .data/exports/ stands in for the export bucket: the spreadsheet's three files (owner-only, refreshed shortly
+    # after a change) and the console's vervolgmail/.
     exports = Path(config["MAIL_OUTBOX"]).parent / "exports"
 
-    store = FolderConsoleStore(exports, Path(config["MAIL_OUTBOX"]).parent / "gepubliceerd")
-    flow = make_flow(deliverer, store.prepare(), publications)
+    files = FolderConsoleFiles(exports, Path(config["MAIL_OUTBOX"]).parent / "gepubliceerd")
+    flow = make_flow(deliverer, files.prepare(), publications)
 
     def refresh() -> None:
         refresh_spreadsheet(deliverer.repository, deliverer.meeting, settings, deliverer.clock(), local_dir=exports)
@@ -125,8 +126,8 @@ def app_with_worker(
         check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
 
     worker = LocalWorker(deliverer, interval=interval, after_round=refresh).start()
-    worker.uploads = UploadWatch(store.uploads, flow, after=worker.wake).start()
+    worker.uploads = UploadWatch(files.uploads, flow, after=worker.wake).start()
     app = create_app(
-        config, on_write=worker.wake, publication=flow.publications.current, paper_location=store.path_of, **doubles
+        config, on_write=worker.wake, publication=flow.publications.current, paper_location=files.path_of, **doubles
     )
     return app, worker

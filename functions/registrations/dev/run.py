@@ -17,8 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..local.owner_only import private_folder
-from ..local.store import (
+from ..local.dynalite import (
     DATA_DIR,
     ENDPOINT_FILE_NAME,
     PROJECT_ROOT,
@@ -27,6 +26,7 @@ from ..local.store import (
     prepare_table,
     use_local_credentials,
 )
+from ..local.owner_only import private_folder
 from ..web import access_log
 from .local import app_with_worker, build_site, site_and_api
 from .server import local_server
@@ -55,7 +55,7 @@ class AlreadyRunning(Exception):
 def run_lock(data_dir: Path, port: int) -> Iterator[None]:
     """One `make run` per checkout: LevelDB lets one dynalite open the data folder, and a second one would only
     fail later with a screen of connection errors. The kernel drops the lock when the process ends, however."""
-    # .data holds the store, the outbox and the token secret: only its owner may enter it.
+    # .data holds dynalite's data, the outbox and the token secret: only its owner may enter it.
     private_folder(data_dir)
     handle: TextIO
     with open(data_dir / RUN_LOCK_NAME, "a+", encoding="utf-8") as handle:

@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from ..local.store import Dynalite
+from ..local.dynalite import Dynalite
 
 log = logging.getLogger("registrations.dev.watch")
 

@@ -1,5 +1,5 @@
 """Files that hold personal data or secrets, made readable by their owner only (0600 in 0700 folders), whatever the
-umask: the local store and outbox of `make run`, the token secret, the console's local files, the spreadsheet's local
+umask: the dynalite data and the outbox of `make run`, the token secret, the console's local files, the spreadsheet's local
 folder and the staff exports. The one writer of such files: write beside the target, then move it into place."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The staff command `registrations` (see STAFF.md): command-line work only; the package does the real jobs.
 
-cli.py holds the commands and their options, dutch.py makes click speak Dutch, store.py finds the table and
+cli.py holds the commands and their options, dutch.py makes click speak Dutch, table.py finds the table and
 output.py writes to the terminal and to files.
 """
 
@@ -21,7 +21,7 @@ EXIT_CODES = {
 
 
 class UsageError(Exception):
-    """The staff member has to change the command (or stop what holds the store); the Dutch message says what.
+    """The staff member has to change the command (or stop what holds the local table); the Dutch message says what.
 
     Ends the run with exit code 2, like click's own usage errors.
     """

@@ -1,7 +1,7 @@
 """`registrations`: the staff command. export | summary | send-followup | revoke-link (see STAFF.md).
 
 The commands, their options and Dutch help are here; the work is done by the package (export, followup,
-repository), the table is found by store.py and the terminal output is made by output.py. Messages are Dutch: they
+repository), the table is found by table.py and the terminal output is made by output.py. Messages are Dutch: they
 are for staff.
 """
 
@@ -19,15 +19,15 @@ from typing import IO
 import click
 
 from ..console.content import FollowupContentError
-from ..local.store import DATA_DIR
+from ..local.dynalite import DATA_DIR
 from ..meeting import Meeting
 from ..reports.export import CSV_DEFAULT_DELIMITER, export_rows, write_csv, write_xlsx
 from ..reports.summary import render_summary, summarise
 from . import EXIT_ATTENTION, EXIT_CODES, EXIT_OK, EXIT_USAGE, UsageError, correcting, output, sending
-from .common import Runtime, path_option, store_options, yes_option
+from .common import Runtime, path_option, table_options, yes_option
 from .dutch import DutchGroup, usage_error_text
 from .errors import Target, explain, unexpected
-from .store import Store, Where
+from .table import Table, Where
 
 
 def parse_delimiter(ctx: click.Context, param: click.Parameter, value: str) -> str:
@@ -81,12 +81,12 @@ def registrations(ctx: click.Context) -> None:
     help="scheidingsteken voor CSV (standaard ;, voor Nederlandse Excel)",
 )
 @click.option("--include-cancelled", is_flag=True, help="neem ook afmeldingen mee, met een kolom Status")
-@store_options
+@table_options
 @click.pass_obj
 def export(
     run: Runtime, /, fmt: str | None, target: Path | None, delimiter: str, include_cancelled: bool, **where: str | None
 ) -> int:
-    def job(store: Store, meeting: Meeting) -> int:
+    def job(table: Table, meeting: Meeting) -> int:
         chosen = fmt or ("xlsx" if target is not None and target.suffix.lower() == ".xlsx" else "csv")
         if chosen == "xlsx" and target is None and output.is_terminal(run.stdout):
             raise UsageError(
@@ -96,7 +96,7 @@ def export(
             raise UsageError("--delimiter hoort bij --format csv.")
         tty = output.is_terminal(run.stderr)
         progress = output.Progress(run.stderr, tty and (target is not None or output.is_terminal(run.stdout)))
-        items = output.fetch_all(store.repository(), meeting, progress)
+        items = output.fetch_all(table.repository(), meeting, progress)
         header, rows = export_rows(items, include_cancelled=include_cancelled)
 
         def write(stream: IO[bytes]) -> None:
@@ -113,7 +113,7 @@ def export(
             run.stderr.write(output.exported(len(rows), items, include_cancelled, target))
         return EXIT_OK
 
-    return run.in_store(Where(**where), job)
+    return run.on_table(Where(**where), job)
 
 
 @registrations.command(
@@ -121,16 +121,16 @@ def export(
     short_help="aantallen per organisatie en per rol",
     help="Het aantal aanmeldingen per organisatie en per rol, en het totaal.",
 )
-@store_options
+@table_options
 @click.pass_obj
 def summary(run: Runtime, /, **where: str | None) -> int:
-    def job(store: Store, meeting: Meeting) -> int:
+    def job(table: Table, meeting: Meeting) -> int:
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr) and output.is_terminal(run.stdout))
-        items = output.fetch_all(store.repository(), meeting, progress)
+        items = output.fetch_all(table.repository(), meeting, progress)
         run.stdout.write(render_summary(summarise(items, meeting, run.clock()), meeting))
         return EXIT_OK
 
-    return run.in_store(Where(**where), job)
+    return run.on_table(Where(**where), job)
 
 
 @registrations.command(
@@ -162,7 +162,7 @@ def summary(run: Runtime, /, **where: str | None) -> int:
     help="na het publiceren niet blijven kijken hoe ver het versturen is",
 )
 @yes_option("niet vragen of u het zeker weet: meteen publiceren (nodig zonder terminal)")
-@store_options
+@table_options
 @click.pass_obj
 def send_followup(
     run: Runtime,
@@ -174,17 +174,17 @@ def send_followup(
     yes: bool,
     **where: str | None,
 ) -> int:
-    def job(store: Store, meeting: Meeting) -> int:
+    def job(table: Table, meeting: Meeting) -> int:
         content = sending.followup_content(teams_link, papers, content_file)
         run.can_ask(yes)
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr))
-        repository = store.repository()
+        repository = table.repository()
         items = output.fetch_all(repository, meeting, progress)
         progress.clear()
         return sending.publish_followup(
             meeting,
             content,
-            store.config,
+            table.config,
             repository,
             items,
             run.stdout,
@@ -193,7 +193,7 @@ def send_followup(
             wait=not no_wait,
         )
 
-    return run.in_store(Where(**where), job)
+    return run.on_table(Where(**where), job)
 
 
 registrations.add_command(correcting.cancel)

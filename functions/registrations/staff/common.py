@@ -1,4 +1,4 @@
-"""What every staff command shares: the run's streams and clock (Runtime), the store options, and the question
+"""What every staff command shares: the run's streams and clock (Runtime), the table options, and the question
 before a step that cannot be undone ("Doorgaan? (j/n)")."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import click
 from ..meeting import Meeting
 from . import UsageError, output
 from .dutch import SectionOption
-from .store import Store, Where, run_in_store
+from .table import Table, Where, run_on_table
 
 WHERE = "waar de aanmeldingen staan (zonder deze opties: de lokale opslag van make run)"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -36,8 +36,8 @@ class Runtime:
     clock: Callable[[], dt.datetime]
     data_dir: Path
 
-    def in_store(self, where: Where, job: Callable[[Store, Meeting], int]) -> int:
-        return run_in_store(where, self.env, self.data_dir, self.stderr, job)
+    def on_table(self, where: Where, job: Callable[[Table, Meeting], int]) -> int:
+        return run_on_table(where, self.env, self.data_dir, self.stderr, job)
 
     def can_ask(self, yes: bool) -> None:
         """Refuse at once (before anything is read) when the question cannot be asked and --ja was not given."""
@@ -64,15 +64,15 @@ def yes_option(help: str) -> Callable[[F], F]:
     return click.option("--ja", "yes", is_flag=True, help=help)
 
 
-STORE_OPTIONS = [
+TABLE_OPTIONS = [
     ("--table", "NAAM", "DynamoDB-tabel in AWS (of REGISTRATIONS_TABLE)"),
     ("--region", "REGIO", "AWS-regio van de tabel: eu-central-1 (of AWS_REGION)"),
     ("--profile", "PROFIEL", "uw AWS-profiel (of AWS_PROFILE)"),
 ]
 
 
-def store_options(command: F) -> F:
+def table_options(command: F) -> F:
     """--table, --region and --profile, under their own heading in the help."""
-    for name, metavar, help in reversed(STORE_OPTIONS):
+    for name, metavar, help in reversed(TABLE_OPTIONS):
         command = click.option(name, cls=SectionOption, section=WHERE, metavar=metavar, help=help)(command)
     return command

@@ -12,8 +12,8 @@ from ..meeting import Meeting
 from ..registration.corrections import cancel_on_behalf, make_confirmation_owed, stored_address
 from ..statuses import RegistrationStatus
 from . import EXIT_ATTENTION, EXIT_OK, output
-from .common import Runtime, store_options, yes_option
-from .store import Store, Where
+from .common import Runtime, table_options, yes_option
+from .table import Table, Where
 
 
 def not_found(run: Runtime, address: str) -> int:
@@ -33,12 +33,12 @@ def not_found(run: Runtime, address: str) -> int:
 )
 @click.argument("address", metavar="ADRES")
 @yes_option("niet vragen of u het zeker weet: meteen afmelden (nodig zonder terminal)")
-@store_options
+@table_options
 @click.pass_obj
 def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int:
-    def job(store: Store, meeting: Meeting) -> int:
+    def job(table: Table, meeting: Meeting) -> int:
         run.can_ask(yes)
-        repository = store.repository()
+        repository = table.repository()
         email = stored_address(address)
         try:
             item = repository.get(meeting.id, email)
@@ -62,7 +62,7 @@ def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int
         )
         return EXIT_OK
 
-    return run.in_store(Where(**where), job)
+    return run.on_table(Where(**where), job)
 
 
 @click.command(
@@ -72,13 +72,13 @@ def cancel(run: Runtime, /, address: str, yes: bool, **where: str | None) -> int
     "dan zelf, met de persoonlijke link. Gebruik dit als iemand de bevestiging niet heeft gekregen.",
 )
 @click.argument("address", metavar="ADRES")
-@store_options
+@table_options
 @click.pass_obj
 def resend(run: Runtime, /, address: str, **where: str | None) -> int:
-    def job(store: Store, meeting: Meeting) -> int:
+    def job(table: Table, meeting: Meeting) -> int:
         email = stored_address(address)
         try:
-            make_confirmation_owed(store.repository(), meeting, email, run.clock())
+            make_confirmation_owed(table.repository(), meeting, email, run.clock())
         except RegistrationNotFound:
             return not_found(run, address)
         except RegistrationCancelled:
@@ -94,7 +94,7 @@ def resend(run: Runtime, /, address: str, **where: str | None) -> int:
         )
         return EXIT_OK
 
-    return run.in_store(Where(**where), job)
+    return run.on_table(Where(**where), job)
 
 
 def describe(item: dict[str, Any]) -> str:
@@ -108,12 +108,12 @@ def describe(item: dict[str, Any]) -> str:
     "werken niet meer. De deelnemer krijgt een nieuwe link door zich opnieuw aan te melden met hetzelfde adres.",
 )
 @click.argument("address", metavar="ADRES")
-@store_options
+@table_options
 @click.pass_obj
 def revoke_link(run: Runtime, /, address: str, **where: str | None) -> int:
-    def job(store: Store, meeting: Meeting) -> int:
+    def job(table: Table, meeting: Meeting) -> int:
         try:
-            item = store.repository().revoke_links(meeting.id, stored_address(address))
+            item = table.repository().revoke_links(meeting.id, stored_address(address))
         except RegistrationNotFound:
             return not_found(run, address)
         run.stdout.write(
@@ -122,4 +122,4 @@ def revoke_link(run: Runtime, /, address: str, **where: str | None) -> int:
         )
         return EXIT_OK
 
-    return run.in_store(Where(**where), job)
+    return run.on_table(Where(**where), job)

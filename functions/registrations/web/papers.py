@@ -14,9 +14,9 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, redirect
 from flask.typing import ResponseReturnValue
 
+from ..console.files import content_disposition
 from ..console.paper_files import content_type
 from ..console.papers import check_may_download, find_paper
-from ..console.store import content_disposition
 from ..errors import RegistrationNotFound, RevokedLink, UnknownPaper
 from ..mail.confirmation import PERSONAL_PATH
 from ..mail.links import PAPERS_SEGMENT, PublicationLike

@@ -1,10 +1,10 @@
-"""A local store from before the registration-id index gets it when `make run` starts, with its data kept."""
+"""A local table made before the registration-id index gets it when `make run` starts, with its data kept."""
 
 from __future__ import annotations
 
 import uuid
 
-from registrations.local.store import ensure_table
+from registrations.local.dynalite import ensure_table
 from registrations.repository import REGISTRATION_ID_INDEX, dynamodb_resource
 
 

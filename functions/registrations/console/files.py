@@ -41,7 +41,9 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
-class ConsoleStore(Protocol):
+class ConsoleFiles(Protocol):
+    """The console flow's files: the uploads in vervolgmail/, controle.txt, its own state, the published copies."""
+
     def names(self) -> list[str]: ...
 
     def size(self, name: str) -> int | None: ...
@@ -59,7 +61,7 @@ class ConsoleStore(Protocol):
         ...
 
 
-class S3ConsoleStore:
+class S3ConsoleFiles:
     def __init__(self, client: Any, bucket: str):
         self.client = client
         self.bucket = bucket
@@ -146,14 +148,15 @@ class S3ConsoleStore:
         return url
 
 
-class FolderConsoleStore:
-    """`make run`: uploads in `exports/vervolgmail/`, published copies in `published/` (both under .data/)."""
+class FolderConsoleFiles:
+    """`make run`: uploads in `<exports>/vervolgmail/`, published copies and the state in `<published>/` (make run
+    passes .data/exports/ and .data/gepubliceerd/)."""
 
     def __init__(self, exports: Path, published: Path):
         self.uploads = exports / UPLOAD_PREFIX.rstrip("/")
         self.published = published
 
-    def prepare(self) -> FolderConsoleStore:
+    def prepare(self) -> FolderConsoleFiles:
         private_folder(self.uploads.parent)
         private_folder(self.uploads)
         return self
@@ -202,7 +205,7 @@ class FolderConsoleStore:
         path.chmod(0o400)  # read-only: a published copy is never changed
 
 
-def s3_store(settings: Settings) -> S3ConsoleStore | None:
+def s3_files(settings: Settings) -> S3ConsoleFiles | None:
     """The export bucket (EXPORT_BUCKET), or None when there is none (a local run)."""
     if not settings.export_bucket:
         return None
@@ -213,7 +216,7 @@ def s3_store(settings: Settings) -> S3ConsoleStore | None:
     client = boto3.client(
         "s3", region_name=settings.aws_region, endpoint_url=settings.s3_endpoint, config=boto_config()
     )
-    return S3ConsoleStore(client, settings.export_bucket)
+    return S3ConsoleFiles(client, settings.export_bucket)
 
 
 def paper_location_from_settings(settings: Settings) -> Any:
@@ -221,13 +224,13 @@ def paper_location_from_settings(settings: Settings) -> Any:
     client is made on the first click, not at a cold start."""
     if not settings.export_bucket:
         return None
-    made: list[S3ConsoleStore] = []
+    made: list[S3ConsoleFiles] = []
 
     def location(version: int, name: str) -> str:
         if not made:
-            store = s3_store(settings)
-            assert store is not None  # nosec B101 # export_bucket is set
-            made.append(store)
+            files = s3_files(settings)
+            assert files is not None  # nosec B101 # export_bucket is set
+            made.append(files)
         return made[0].download_link(version, name)
 
     return location

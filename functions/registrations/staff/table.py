@@ -1,7 +1,7 @@
-"""Where the registrations are: the table in AWS, or the local store of `make run`.
+"""Where the registrations are: the table in AWS, or the local table of `make run` (dynalite).
 
 With --table and --region (or REGISTRATIONS_TABLE and AWS_REGION) the command reads the table in AWS with the staff
-member's own credentials (AWS_PROFILE or --profile). Without them it reads the local store of `make run`: through
+member's own credentials (AWS_PROFILE or --profile). Without them it reads the local table of `make run`: through
 its running dynalite when there is one, else by starting dynalite on .data/dynalite itself.
 """
 
@@ -20,7 +20,7 @@ from typing import IO, Any, cast
 from urllib.parse import urlsplit
 
 from ..errors import StoreUnavailable
-from ..local.store import (
+from ..local.dynalite import (
     DYNALITE_CLI,
     ENDPOINT_FILE_NAME,
     LOCAL_REGION,
@@ -41,7 +41,7 @@ LOCAL_OVERRIDES = ("MAIL_BACKEND", "MAIL_OUTBOX", "MAIL_SENDER", "SES_REGION", "
 
 @dataclass(frozen=True)
 class Where:
-    """The store options as the staff member gave them (None: not given)."""
+    """The table options as the staff member gave them (None: not given)."""
 
     table: str | None = None
     region: str | None = None
@@ -49,7 +49,7 @@ class Where:
 
 
 @dataclass(frozen=True)
-class Store:
+class Table:
     """The table to use, with the function's settings for it (a dict, as the mail senders take it)."""
 
     config: Mapping[str, Any]
@@ -69,23 +69,23 @@ class Store:
         return Target(self.config.get("REGISTRATIONS_TABLE"), self.config.get("AWS_REGION"), self.profile)
 
 
-def run_in_store(
-    where: Where, env: Mapping[str, str], data_dir: Path, stderr: IO[str], job: Callable[[Store, Meeting], int]
+def run_on_table(
+    where: Where, env: Mapping[str, str], data_dir: Path, stderr: IO[str], job: Callable[[Table, Meeting], int]
 ) -> int:
-    """Run a command's job on the store; when AWS or the table says no, say why and what to do, in Dutch."""
+    """Run a command's job on the table; when AWS or the table says no, say why and what to do, in Dutch."""
     from botocore.exceptions import BotoCoreError, ClientError  # not with the module: --help loads no botocore
 
     meeting = load_meeting()
-    with open_store(where, env, data_dir) as store:
+    with open_table(where, env, data_dir) as table:
         try:
-            return job(store, meeting)
+            return job(table, meeting)
         except (StoreUnavailable, BotoCoreError, ClientError) as exc:
-            explained = explain(exc, store.target)
+            explained = explain(exc, table.target)
             if explained is not None:
                 stderr.write(f"registrations: {explained[1]}\n")
                 return explained[0]
             stderr.write(
-                f"De aanmeldingen konden niet worden gelezen of bijgewerkt ({store.description}).\n"
+                f"De aanmeldingen konden niet worden gelezen of bijgewerkt ({table.description}).\n"
                 f"Oorzaak: {type(exc.__cause__ or exc).__name__}. Probeer het over een paar minuten opnieuw.\n"
             )
             return EXIT_ATTENTION
@@ -140,7 +140,7 @@ def settings_from_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def open_store(where: Where, env: Mapping[str, str], data_dir: Path) -> Iterator[Store]:
+def open_table(where: Where, env: Mapping[str, str], data_dir: Path) -> Iterator[Table]:
     """The table to use; a dynalite started for it is stopped again when the block ends."""
     settings = settings_from_env(env)
     table = where.table or settings["REGISTRATIONS_TABLE"]
@@ -155,51 +155,51 @@ def open_store(where: Where, env: Mapping[str, str], data_dir: Path) -> Iterator
             # Handed on, not put in os.environ: the table's session and the SES sender each take it from here.
             config["AWS_PROFILE"] = where.profile
         config["MAIL_OUTBOX"] = settings["MAIL_OUTBOX"] or str(data_dir / "outbox")
-        yield Store(config, f"tabel {table} in {region}", where.profile or env.get("AWS_PROFILE") or None)
+        yield Table(config, f"tabel {table} in {region}", where.profile or env.get("AWS_PROFILE") or None)
         return
 
     use_local_credentials()
     endpoint = running_local_endpoint(data_dir)
     if endpoint is None and (shutil.which("node") is None or not DYNALITE_CLI.exists()):
-        raise UsageError(NO_LOCAL_STORE)
+        raise UsageError(NO_LOCAL_TABLE)
     if endpoint is not None:
-        yield Store(local_settings(endpoint, data_dir, env), f"de lokale opslag van make run ({endpoint})")
+        yield Table(local_settings(endpoint, data_dir, env), f"de lokale opslag van make run ({endpoint})")
         return
     with started_dynalite(data_dir / "dynalite") as dynalite:
         config = local_settings(dynalite.endpoint, data_dir, env)
         try:
             prepare_table(config)
         # Whatever dynalite's refusal of a locked folder looks like through boto3 (a ClientError, a dropped
-        # connection), the staff member can only act on it as a store in use.
+        # connection), the staff member can only act on it as a folder in use.
         except Exception as exc:  # noqa: BLE001
             raise UsageError(f"{in_use(data_dir / 'dynalite')} ({type(exc).__name__})") from exc
-        yield Store(config, f"de lokale opslag ({data_dir / 'dynalite'})")
+        yield Table(config, f"de lokale opslag ({data_dir / 'dynalite'})")
 
 
 @contextlib.contextmanager
-def started_dynalite(store: Path) -> Iterator[Dynalite]:
-    dynalite = Dynalite(data_dir=store)
+def started_dynalite(folder: Path) -> Iterator[Dynalite]:
+    dynalite = Dynalite(data_dir=folder)
     try:
         dynalite.start()
     except RuntimeError as exc:
-        raise UsageError(f"{in_use(store)} ({exc})") from exc
+        raise UsageError(f"{in_use(folder)} ({exc})") from exc
     try:
         yield dynalite
     finally:
         dynalite.stop()
 
 
-# Installed from the wheel, without the repository: there is no local store, only the table in AWS.
-NO_LOCAL_STORE = (
+# Installed from the wheel, without the repository: there is no local table, only the table in AWS.
+NO_LOCAL_TABLE = (
     "Geef op welke tabel in AWS u wilt gebruiken: --table NAAM --region eu-central-1 --profile UW-PROFIEL\n"
     "(of zet REGISTRATIONS_TABLE, AWS_REGION en AWS_PROFILE). Zonder --table leest het commando de proefomgeving "
     "van make run, en die is op deze computer niet geïnstalleerd."
 )
 
 
-def in_use(store: Path) -> str:
+def in_use(folder: Path) -> str:
     return (
-        f"De lokale opslag ({store}) kan niet worden geopend. Gebruikt een ander programma hem, zoals een "
+        f"De lokale opslag ({folder}) kan niet worden geopend. Gebruikt een ander programma hem, zoals een "
         "`make run` van een oudere versie? Stop dat en probeer het opnieuw."
     )
 

@@ -1,8 +1,10 @@
-"""The local store: dynalite on loopback, its data folder, the endpoint file and the table's bootstrap.
+"""The local DynamoDB: dynalite on loopback, its data folder, the endpoint file and the table's bootstrap; and the
+function's settings for a local run against it (local_config).
 
-`make run` (dev/) and the staff command (staff/store.py) both use it, so that the staff command needs nothing of
+`make run` (dev/) and the staff command (staff/table.py) both use it, so that the staff command needs nothing of
 the local runner. The table's bootstrap here is the one place outside repository.py that calls DynamoDB's API
-(import contract, pyproject.toml): it creates the local table from table_schema.json.
+(import contract, pyproject.toml): it creates the local table from table_schema.json, and makes it again when an
+index is missing.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ DYNALITE_CLI = PROJECT_ROOT / "node_modules" / "dynalite" / "cli.js"
 LOCAL_REGION = "eu-central-1"
 LOCAL_TABLE = "registrations-local"
 
-log = logging.getLogger("registrations.local.store")
+log = logging.getLogger("registrations.local.dynalite")
 
 
 def free_port() -> int:
@@ -55,7 +57,7 @@ def use_local_credentials() -> None:
 
 
 class Dynalite:
-    """A real dynalite process on loopback. With a data folder its LevelDB store survives restarts.
+    """A real dynalite process on loopback. With a data folder its LevelDB data survive restarts.
 
     LevelDB allows one process per folder, so with `endpoint_file` the running endpoint is written there while it
     runs: the staff command (`registrations`) then talks to this dynalite instead of opening the folder itself.
@@ -92,7 +94,7 @@ class Dynalite:
         if self.data_dir is not None:
             private_folder(self.data_dir)
             args += ["--path", str(self.data_dir)]
-        # The store holds every registration: LevelDB's files are made owner-only.
+        # The data hold every registration: LevelDB's files are made owner-only.
         self.process = subprocess.Popen(
             args,
             stdout=subprocess.DEVNULL,
@@ -133,14 +135,14 @@ LOCAL_SENDER = "VNG netwerkbijeenkomst <netwerkbijeenkomst@vng.example>"
 
 
 def local_token_secret(data_dir: Path = DATA_DIR) -> str:
-    """A random secret for the management links, made once and kept with the local data."""
+    """A random secret for the personal links, made once and kept with the local data."""
     path = data_dir / "token-secret"
     private_folder(data_dir)
     if not path.exists():
         import secrets
 
         write_private(path, secrets.token_urlsafe(32).encode("ascii"))
-    # One made by an older version may be readable by others.
+    # Owner-only, whoever made the file.
     path.chmod(FILE_MODE)
     return path.read_text(encoding="utf-8").strip()
 
@@ -183,7 +185,7 @@ def ensure_table(resource: Any, table_name: str) -> None:
 
 
 def add_missing_indexes(client: Any, table_name: str, described: dict[str, Any]) -> None:
-    """A local store made before an index was added to table_schema.json gets it now. dynalite accepts an index
+    """A local table made before an index was added to table_schema.json gets it now. dynalite accepts an index
     in UpdateTable but never builds it, so the table is made again with its items copied over (local data only;
     on AWS the stack update adds the index)."""
     present = {index["IndexName"] for index in described.get("GlobalSecondaryIndexes", [])}
