@@ -39,6 +39,9 @@ SIZE_BUDGET_BYTES = 10 * 1024 * 1024
 
 
 LOCK_FILE = ROOT / "requirements" / "lambda.txt"
+# The meetings' folders (their facts ship in the zip; the pages are the site's).
+MEETINGS = ROOT / "docs" / "bijeenkomsten"
+SHARED_FILE, FACTS_FILE = "gedeeld.toml", "bijeenkomst.toml"
 
 
 def ensure_venv(venv: Path = LAMBDA_VENV) -> Path:
@@ -126,20 +129,28 @@ def offline_env(venv: Path) -> dict[str, str]:
     return env
 
 
-def package_inputs() -> list[Path]:
-    """Every file that can change the zip's contents."""
+def meeting_facts() -> list[tuple[str, Path]]:
+    """The meetings' facts (docs/bijeenkomsten/: gedeeld.toml and each <id>/bijeenkomst.toml) as the zip names them:
+    registrations/meetings/, where the function looks first (meeting/catalogue.py). The pages stay out."""
+    files = [MEETINGS / SHARED_FILE, *sorted(MEETINGS.glob(f"*/{FACTS_FILE}"))]
+    return [(f"registrations/meetings/{p.relative_to(MEETINGS).as_posix()}", p) for p in files if p.is_file()]
+
+
+def package_inputs() -> list[tuple[str, Path]]:
+    """Every file that can change the zip's contents, by name: a changed meeting can never deploy with a stale zip."""
     files = [
         p
         for p in FUNCTIONS.rglob("*")
         if p.is_file() and "__pycache__" not in p.parts and not any(part.endswith(".egg-info") for part in p.parts)
     ]
-    return sorted(files) + [ROOT / "pyproject.toml", LOCK_FILE, Path(__file__).resolve()]
+    own = sorted(files) + [ROOT / "pyproject.toml", LOCK_FILE, Path(__file__).resolve()]
+    return [(str(p.relative_to(ROOT)), p) for p in own] + meeting_facts()
 
 
 def fingerprint(stage: str) -> str:
     digest = hashlib.sha256(f"{stage}\n{sys.version_info[:2]}\n".encode())
-    for path in package_inputs():
-        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, path in package_inputs():
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -173,7 +184,8 @@ def zappa_package(stage: str, output: Path, venv: Path) -> Path:
 
 
 def recompile(source_zip: Path, target_zip: Path, python: Path) -> Path:
-    """Copy the zip and add a .pyc with an unchecked hash beside every module (Lambda's CPython, the runtime's version)."""
+    """Copy the zip and add a .pyc with an unchecked hash beside every module (Lambda's CPython, the runtime's version),
+    and the meetings' facts."""
     with tempfile.TemporaryDirectory(prefix="lambda-recompile-") as tmp:
         tree = Path(tmp)
         with zipfile.ZipFile(source_zip) as archive:
@@ -209,11 +221,12 @@ def recompile(source_zip: Path, target_zip: Path, python: Path) -> Path:
         ):
             for info in entries:
                 out.writestr(info, archive.read(info), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
-            for name in compiled:
+            added = [(name, tree / name) for name in compiled] + meeting_facts()
+            for name, path in added:
                 info = zipfile.ZipInfo(name, date_time=ZIP_EPOCH)
                 info.create_system = 3
                 info.external_attr = 0o644 << 16
-                out.writestr(info, (tree / name).read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
+                out.writestr(info, path.read_bytes(), compress_type=zipfile.ZIP_DEFLATED, compresslevel=9)
         partial.replace(target_zip)
     return target_zip
 

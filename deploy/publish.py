@@ -13,7 +13,7 @@ The bucket, distribution and public address come from the outputs of the stage's
 - Only new and changed files are uploaded (assets before pages, so a new page never names a missing asset), files
   no longer built are deleted, and CloudFront is told to forget the changed and deleted paths.
 - Before uploading, the built pages' inline scripts are checked against the CSP in infra/template.yaml.
-- Before anything, the facts VNG still has to supply (PENDING_FACTS in event.toml) must be filled in: the
+- Before anything, the facts VNG still has to supply (PENDING_FACTS in docs/bijeenkomsten/gedeeld.toml) must be filled in: the
   statements may not go out with "[nog in te vullen: ...]" in them.
 """
 
@@ -70,11 +70,11 @@ class PublishError(RuntimeError):
 
 
 def require_supplied_facts(meeting) -> None:
-    """Refuse to publish while event.toml has an empty PENDING_FACTS key (the statements would show a marker)."""
+    """Refuse to publish while gedeeld.toml has an empty PENDING_FACTS key (the statements would show a marker)."""
     missing = meeting.missing_facts()
     if missing:
         raise PublishError(
-            f"functions/registrations/event.toml has empty facts that the privacy and accessibility "
+            f"docs/bijeenkomsten/gedeeld.toml has empty facts that the privacy and accessibility "
             f"statements need: {', '.join(missing)}. Fill them in (ask VNG), then publish."
         )
 

@@ -44,6 +44,12 @@ def build(target: Path = DIST) -> Path:
             source / "functions" / "registrations",
             ignore=without_local_runner,
         )
+        # The meetings' facts, where the staff command looks first (meeting/catalogue.py): registrations/meetings/.
+        shutil.copytree(
+            ROOT / "docs" / "bijeenkomsten",
+            source / "functions" / "registrations" / "meetings",
+            ignore=lambda folder, names: {n for n in names if not (n.endswith(".toml") or Path(folder, n).is_dir())},
+        )
         out = source / "out"
         subprocess.run(  # nosec B603 # fixed argv: this Python's own pip, no shell
             [

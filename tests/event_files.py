@@ -1,10 +1,15 @@
-"""event.toml copies for tests: the repository's file with some of the facts VNG still has to supply set."""
+"""Meeting facts for tests: the 2023 meeting's bijeenkomst.toml with gedeeld.toml under it, as one file that
+`load_meeting(path)` reads on its own, with some facts set."""
 
 from __future__ import annotations
 
 import re
 
-from registrations.meeting import MEETING_FILE
+from registrations.meeting import FACTS_FILE, SHARED_FILE, default_meetings
+
+# The repository's folder of meetings, and the 2023 meeting's own file.
+MEETINGS_ROOT = default_meetings().root
+MEETING_FILE = MEETINGS_ROOT / "ibp-vth-2023-06-07" / FACTS_FILE
 
 # Every PENDING_FACTS key filled in, as TOML values.
 FILLED = {
@@ -15,9 +20,16 @@ FILLED = {
 }
 
 
+def meeting_text() -> str:
+    """The 2023 meeting's facts and the shared ones as one TOML text: its own keys first, since a key written after
+    a [[table]] header (gedeeld.toml's organisations) would belong to that table."""
+    own = MEETING_FILE.read_text(encoding="utf-8")
+    return own.rstrip("\n") + "\n\n" + (MEETINGS_ROOT / SHARED_FILE).read_text(encoding="utf-8")
+
+
 def event_file(tmp_path, **values: str):
-    """event.toml with the given keys set to the given TOML values (the others as in the repository)."""
-    text = MEETING_FILE.read_text(encoding="utf-8")
+    """One standalone facts file with the given keys set to the given TOML values (the others as in the repository)."""
+    text = meeting_text()
     for key, value in values.items():
         text, count = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
         assert count == 1, key

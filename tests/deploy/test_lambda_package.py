@@ -8,14 +8,17 @@ runtime's boto3 (deploy/lambda_env.py), with API Gateway proxy events. The funct
 from __future__ import annotations
 
 import json
+import shutil
 import struct
+import sys
 import zipfile
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlencode
 
 import pytest
 from boto3.dynamodb.conditions import Key
 
+from deploy import package
 from deploy.lambda_env import LAMBDA_RUNTIME_PACKAGES, api_gateway_event, invoke, runtime_dir, unpack
 from deploy.package import SIZE_BUDGET_BYTES, ensure_package
 from deploy.settings import stage_settings
@@ -114,7 +117,12 @@ def test_the_zip_is_within_budget_and_holds_only_what_runs(lambda_zip, lambda_zi
         "email_validator",
     } <= top_level
     assert "registrations/web/wsgi.py" in lambda_zip_names
-    assert "registrations/event.toml" in lambda_zip_names
+    # The meetings' facts (docs/bijeenkomsten/), where the function looks first; their pages are the site's.
+    assert "registrations/meetings/gedeeld.toml" in lambda_zip_names
+    assert f"registrations/meetings/{EVENT_ID}/bijeenkomst.toml" in lambda_zip_names
+    assert not [
+        name for name in lambda_zip_names if name.startswith("registrations/meetings/") and name.endswith(".md")
+    ]
     assert "registrations/table_schema.json" in lambda_zip_names
     # ... and what Lambda provides, Zappa's deploy-time tools, the dev tools, tests, docs and the site are not.
     unwanted = {name.removesuffix(".py") for name in LAMBDA_RUNTIME_PACKAGES} | {
@@ -136,6 +144,34 @@ def test_the_zip_is_within_budget_and_holds_only_what_runs(lambda_zip, lambda_zi
     }
     assert top_level.isdisjoint(unwanted), top_level & unwanted
     assert not [name for name in lambda_zip_names if "/tests/" in name or name.endswith(".dist-info/RECORD")]
+
+
+def test_a_second_meetings_facts_ship_in_the_zip_and_load_from_it(lambda_zip, tmp_path, monkeypatch):
+    # A second meeting as a folder (in a copy of docs/bijeenkomsten/): the zip's rebuild fingerprint changes, and
+    # the zip carries its facts, which the catalogue reads from the unpacked zip as the function does on Lambda.
+    from registrations.meeting import Meetings
+    from tests.event_files import MEETINGS_ROOT
+
+    meetings = tmp_path / "bijeenkomsten"
+    shutil.copytree(MEETINGS_ROOT, meetings)
+    second = meetings / "ibp-vth-2024-06-05"
+    second.mkdir()
+    own = (MEETINGS_ROOT / EVENT_ID / "bijeenkomst.toml").read_text(encoding="utf-8")
+    own = own.replace(f'id = "{EVENT_ID}"', 'id = "ibp-vth-2024-06-05"').replace("2023-", "2024-")
+    (second / "bijeenkomst.toml").write_text(own.replace("old_addresses = true", ""), encoding="utf-8")
+    before = package.fingerprint("production")
+    monkeypatch.setattr(package, "MEETINGS", meetings)
+    assert package.fingerprint("production") != before
+    raw_zip = package.zip_paths("production")[0]  # Zappa's own zip, before the recompile adds the facts
+    rebuilt = package.recompile(raw_zip, tmp_path / "second.zip", Path(sys.executable))
+    with zipfile.ZipFile(rebuilt) as archive:
+        archive.extractall(
+            tmp_path / "task", [n for n in archive.namelist() if n.startswith("registrations/meetings/")]
+        )
+    loaded = Meetings.load(tmp_path / "task" / "registrations" / "meetings")
+    assert [m.id for m in loaded] == [EVENT_ID, "ibp-vth-2024-06-05"]
+    assert loaded.get("ibp-vth-2024-06-05").starts_at.year == 2024
+    assert len(loaded.get("ibp-vth-2024-06-05").organisations) == len(loaded.letter_meeting.organisations)
 
 
 def test_the_zip_leaves_out_the_staff_command_the_local_runner_and_dns(lambda_zip_names):

@@ -1,4 +1,4 @@
-"""`make publish` refuses while event.toml has empty facts that VNG still has to supply (PENDING_FACTS)."""
+"""`make publish` refuses while gedeeld.toml has empty facts that VNG still has to supply (PENDING_FACTS)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def test_the_check_names_every_empty_fact(tmp_path):
         publish.require_supplied_facts(event)
     message = str(raised.value)
     assert "data_protection_officer_email" in message and "accessibility_register_url" in message
-    assert "accessibility_statement_date" not in message and "event.toml" in message
+    assert "accessibility_statement_date" not in message and "gedeeld.toml" in message
 
 
 def test_make_publish_stops_before_aws_while_a_fact_is_empty(tmp_path, monkeypatch, capsys, no_aws):

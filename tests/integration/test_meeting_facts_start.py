@@ -1,8 +1,9 @@
 """The event facts at the two starts: the site build and the function's start fail fast on bad facts, and a
 called-off meeting is stated plainly on the built pages, with registration closed.
 
-Each case runs in a copy of the site's and the function's sources with its own event.toml, so the real file is
-never touched: the hook and the function both read event.toml next to the code, as they do when deployed.
+Each case runs in a copy of the site's and the function's sources with its own facts (the 2023 meeting's
+bijeenkomst.toml, gedeeld.toml beside it), so the real files are never touched: the hook and the function both read
+docs/bijeenkomsten/ in the copy, as they read the folders in the repository.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ def project_copy(tmp_path: Path, **values: str) -> Path:
         shutil.copytree(PROJECT_ROOT / name, root / name, ignore=IGNORED)
     shutil.copytree(PROJECT_ROOT / "functions" / "registrations", root / "functions" / "registrations", ignore=IGNORED)
     shutil.copy(PROJECT_ROOT / "mkdocs.yml", root / "mkdocs.yml")
-    event_toml = root / "functions" / "registrations" / "event.toml"
-    text = event_toml.read_text(encoding="utf-8")
+    meetings = root / "docs" / "bijeenkomsten"
     for key, value in values.items():
-        text, count = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", text)
-        assert count == 1, key
-    event_toml.write_text(text, encoding="utf-8")
+        for facts in (meetings / "ibp-vth-2023-06-07" / "bijeenkomst.toml", meetings / "gedeeld.toml"):
+            text, count = re.subn(rf"(?m)^{key} = .*$", f"{key} = {value}", facts.read_text(encoding="utf-8"))
+            if count:
+                facts.write_text(text, encoding="utf-8")
+                break
+        else:
+            raise AssertionError(key)
     return root
 
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.meeting import MEETING_FILE, MeetingFileError, load_meeting
-from tests.event_files import event_file
+from registrations.meeting import MeetingFileError, load_meeting
+from tests.event_files import event_file, meeting_text
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -66,7 +66,7 @@ def test_facts_that_contradict_each_other_fail_naming_the_file_and_the_rule(tmp_
 
 
 def test_duplicate_choices_fail_to_load(tmp_path):
-    text = MEETING_FILE.read_text(encoding="utf-8").replace('value = "fumo"', 'value = "groningen"')
+    text = meeting_text().replace('value = "fumo"', 'value = "groningen"')
     path = tmp_path / "event.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(MeetingFileError, match="organisations must be a non-empty list with unique values"):

@@ -7,15 +7,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from registrations.meeting import MEETING_FILE, MeetingFileError, load_meeting
-from tests.event_files import event_file
+from registrations.meeting import MeetingFileError, load_meeting
+from tests.event_files import event_file, meeting_text
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
 
 def test_the_default_reminders_are_the_day_before_at_ten_and_an_hour_before(tmp_path):
     # The key left out entirely: the defaults.
-    text = re.sub(r"(?m)^reminders = .*\n", "", MEETING_FILE.read_text(encoding="utf-8"))
+    text = re.sub(r"(?m)^reminders = .*\n", "", meeting_text())
     path = tmp_path / "event.toml"
     path.write_text(text, encoding="utf-8")
     moments = [r.moment for r in load_meeting(path).reminders]

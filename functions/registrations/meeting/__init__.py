@@ -1,27 +1,32 @@
-"""The meeting: its facts (facts.py), read and checked from event.toml (loading.py), its reminder times
-(schedule.py) and its dates in Dutch words (dutch.py).
+"""The meetings: one folder each (catalogue.py), whose facts (facts.py) are read and checked from its
+bijeenkomst.toml (loading.py), with its reminder times (schedule.py) and its dates in Dutch words (dutch.py).
 
-The MkDocs hook (overrides/hooks/meeting.py) reads the same file through `load_meeting`, so the site and the
-function never disagree about a date.
+The MkDocs hook (overrides/hooks/meeting.py) reads the same folders, so the site and the function never disagree
+about a date.
 """
 
+from .catalogue import FACTS_FILE, SHARED_FILE, Meetings, default_meetings, meetings_dir
 from .dutch import DUTCH_MONTHS, DUTCH_WEEKDAYS, dutch_date
 from .facts import OTHER_ORGANISATION, OTHER_ORGANISATION_LABEL, PENDING_FACTS, Choice, Meeting
-from .loading import MEETING_FILE, MeetingFileError, load_meeting
+from .loading import MeetingFileError, load_meeting
 from .schedule import Reminder, ReminderError
 
 __all__ = [
     "DUTCH_MONTHS",
     "DUTCH_WEEKDAYS",
-    "MEETING_FILE",
+    "FACTS_FILE",
+    "SHARED_FILE",
     "OTHER_ORGANISATION",
     "OTHER_ORGANISATION_LABEL",
     "PENDING_FACTS",
     "Choice",
     "Meeting",
     "MeetingFileError",
+    "Meetings",
     "Reminder",
     "ReminderError",
+    "default_meetings",
     "dutch_date",
     "load_meeting",
+    "meetings_dir",
 ]

@@ -16,7 +16,7 @@ from .schedule import Reminder
 OTHER_ORGANISATION = "anders"
 OTHER_ORGANISATION_LABEL = "Een andere organisatie"
 
-# Facts only VNG can supply, for the privacy and accessibility statements: empty in event.toml until then. The
+# Facts only VNG can supply, for the privacy and accessibility statements: empty in gedeeld.toml until then. The
 # local build shows each one marked with its label; `make publish` refuses while any is empty.
 PENDING_FACTS = {
     "data_protection_officer_email": "e-mailadres van de functionaris gegevensbescherming van de VNG",
@@ -34,7 +34,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class Meeting:
-    """One meeting, as its event.toml states it (loading.py reads and checks the file)."""
+    """One meeting, as its folder's bijeenkomst.toml states it (loading.py reads and checks the file)."""
 
     id: str
     title: str
@@ -57,6 +57,8 @@ class Meeting:
     # The meeting is called off: the site and the function say so, and registration closes.
     cancelled: bool = False
     cancelled_reason: str = ""
+    # The addresses of before there were several meetings (/aanmelden/, /achtergrond/) lead to this meeting.
+    old_addresses: bool = False
     # The PENDING_FACTS: None while VNG has not supplied them.
     data_protection_officer_email: str | None = None
     accessibility_statement_date: dt.date | None = None
@@ -64,7 +66,7 @@ class Meeting:
     accessibility_register_url: str | None = None
 
     def missing_facts(self) -> list[str]:
-        """The PENDING_FACTS keys still empty in event.toml."""
+        """The PENDING_FACTS keys still empty (in gedeeld.toml)."""
         return [key for key in PENDING_FACTS if getattr(self, key) is None]
 
     @property

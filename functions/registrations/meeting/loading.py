@@ -1,5 +1,5 @@
-"""Reading a meeting's event.toml: every fact typed and checked, so that a wrong file stops the function at its
-start (and `make run`, the site build and the staff command) with a message that names the fact.
+"""Reading a meeting's bijeenkomst.toml: every fact typed and checked, so that a wrong file stops the function at
+its start (and `make run`, the site build and the staff command) with a message that names the file and the fact.
 """
 
 from __future__ import annotations
@@ -13,18 +13,23 @@ from zoneinfo import ZoneInfo
 from .facts import OTHER_ORGANISATION, Choice, Meeting
 from .schedule import ReminderError, load_reminders
 
-MEETING_FILE = Path(__file__).resolve().parent.parent / "event.toml"
 MAX_REASON_LENGTH = 300
 
 
 class MeetingFileError(ValueError):
-    """A meeting's event.toml is missing a fact or states one that cannot be right."""
+    """A meeting's facts are missing one or state one that cannot be right (the message names file and fact)."""
 
 
-def load_meeting(path: Path = MEETING_FILE) -> Meeting:
-    """The meeting `path` describes; MeetingFileError (naming the file and the fact) when it cannot be right."""
+def load_meeting(path: Path | None = None, shared: dict[str, Any] | None = None) -> Meeting:
+    """The meeting `path` describes, with `shared` (gedeeld.toml) under its own facts; without a path, the meeting
+    of the old addresses in the default folder (catalogue.py). MeetingFileError names the file and the fact."""
+    if path is None:
+        from .catalogue import default_meetings
+
+        return default_meetings().letter_meeting
     try:
-        meeting = _meeting_from(tomllib.loads(path.read_text(encoding="utf-8")))
+        own = tomllib.loads(path.read_text(encoding="utf-8"))
+        meeting = _meeting_from({**(shared or {}), **own})
         _check(meeting)
     except (MeetingFileError, ReminderError) as exc:
         raise MeetingFileError(f"{path}: {exc}") from exc
@@ -62,6 +67,7 @@ def _meeting_from(raw: dict[str, Any]) -> Meeting:
         reminders=load_reminders(raw, starts_at, letter_date, tz),
         cancelled=cancelled,
         cancelled_reason=reason,
+        old_addresses=_flag(raw, "old_addresses"),
     )
 
 
@@ -85,6 +91,13 @@ def _date(raw: dict[str, Any], key: str) -> dt.date:
     value = raw[key]
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         raise TypeError(f"{key} must be a date (2023-04-06)")
+    return value
+
+
+def _flag(raw: dict[str, Any], key: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise MeetingFileError(f"{key}: must be true or false")
     return value
 
 
