@@ -105,12 +105,16 @@ def expected_facts(old: dict[str, Any], new_id: str, days: int) -> tuple[dict[st
 def rewrite_facts(text: str, days: int, old: dict[str, Any], facts: dict[str, Any]) -> str:
     """bijeenkomst.toml's text with the dates moved and `facts`' changed values written where the old ones were."""
     text = shift_dates(text, days)
+    # The keys it changes are the top table's: the part before the first [table] or [[array of tables]].
+    tables = re.search(r"(?m)^\[", text)
+    top, rest = (text[: tables.start()], text[tables.start() :]) if tables else (text, "")
     for key in ("id", *RESET, *REWRITE):
         if key in old:
             line = f"{key} = {json.dumps(facts[key], ensure_ascii=False)}"  # a JSON string or bool is TOML too
-            text = re.sub(rf"(?m)^{key}[ \t]*=.*$", lambda _, line=line: line, text, count=1)
+            top = re.sub(rf"(?m)^{key}[ \t]*=.*$", lambda _, line=line: line, top, count=1)
     for key in DROPPED:
-        text = re.sub(rf"(?m)(?:^#.*\n)*^{key}[ \t]*=.*(?:\n|\Z)", "", text)
+        top = re.sub(rf"(?m)(?:^#.*\n)*^{key}[ \t]*=.*(?:\n|\Z)", "", top)
+    text = top + rest
     new = tomllib.loads(text)
     if new != facts:
         wrong = sorted(key for key in facts.keys() | new.keys() if facts.get(key) != new.get(key))
@@ -214,7 +218,9 @@ def report(copy: Copy, from_id: str) -> str:
         lines.append(f"Dropped: {', '.join(copy.dropped)} (only the letter's meeting keeps the old addresses)")
     lines.append(f"{len(copy.marks)} marks to resolve (make publish refuses while any is left):")
     lines += [f"  {line}" for line in copy.marks]
-    lines.append("Next: rewrite each marked text, check the dates, make run, make test, make publish")
+    lines.append(
+        "Next (handbook/new-meeting.md): rewrite each marked text, check the dates, make run, make test, make publish"
+    )
     return "\n".join(lines)
 
 

@@ -208,6 +208,24 @@ def test_only_values_move_not_strings_comments_or_the_statements_dates():
     )
 
 
+def test_a_key_of_the_same_name_in_a_table_is_left_alone(root):
+    facts_file = root / SAMPLE_ID / "bijeenkomst.toml"
+    facts_file.write_text(facts_file.read_text(encoding="utf-8") + "old_addresses = 1\n", encoding="utf-8")
+    assert facts(root, SAMPLE_ID)["roles"][-1]["old_addresses"] == 1
+    assert make(root) == 0
+    new = facts(root, NEW_ID)
+    assert "old_addresses" not in new and new["roles"][-1]["old_addresses"] == 1
+
+
+def test_an_edit_that_does_not_give_the_facts_meant_writes_nothing(root, monkeypatch, capsys):
+    monkeypatch.setattr(new_meeting, "shift_dates", lambda text, days: text)
+    assert make(root) == 1
+    assert (
+        "did not give the facts meant (date, last_registration_day, letter_date, reminders)" in capsys.readouterr().err
+    )
+    assert not (root / NEW_ID).exists()
+
+
 class ReachedAws(Exception):
     """Raised in place of a real boto3 session: publishing went past the checks."""
 
