@@ -16,7 +16,7 @@ ifdef PREVIEW_NOW
 export PREVIEW_NOW
 endif
 
-.PHONY: run test deps chromium site clean package bench-package infra publish lock lint wheel
+.PHONY: run test deps chromium site clean package bench-package infra publish lock lint wheel new-meeting
 
 run: $(VENV)/.installed-run node_modules/.installed ## Site and registration API on http://127.0.0.1:$(PORT), on a local dynalite
 	@$(PY) -m registrations.dev
@@ -105,6 +105,12 @@ package: deps
 # The wheel staff install with their own Python and one pip command (handbook/beheer.md, chapter 1): dist/*.whl.
 wheel: deps
 	$(PY) -m deploy.wheel
+
+# A new meeting's folder under docs/bijeenkomsten/, copied from an earlier one with every date moved and the texts to
+# rewrite marked (handbook/new-meeting.md). It needs only the standard library, so no more than make run's venv.
+new-meeting: $(VENV)/.installed-run
+	@test -n "$(FROM)" -a -n "$(ID)" -a -n "$(DATE)" || { echo "Usage: make new-meeting FROM=<id> ID=<id> DATE=<yyyy-mm-dd>"; exit 2; }
+	$(PY) -m deploy.new_meeting --from="$(FROM)" --id="$(ID)" --date="$(DATE)"
 
 # Build the site for the stage's public address and sync it to its bucket (AWS credentials needed).
 publish: deps

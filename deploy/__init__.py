@@ -6,3 +6,5 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 FUNCTIONS = ROOT / "functions"
 INFRA = ROOT / "infra"
+# One folder per meeting: its facts (bijeenkomst.toml) and its pages.
+MEETINGS = ROOT / "docs" / "bijeenkomsten"

@@ -13,8 +13,9 @@ The bucket, distribution and public address come from the outputs of the stage's
 - Only new and changed files are uploaded (assets before pages, so a new page never names a missing asset), files
   no longer built are deleted, and CloudFront is told to forget the changed and deleted paths.
 - Before uploading, the built pages' inline scripts are checked against the CSP in infra/template.yaml.
-- Before anything, the facts VNG still has to supply (PENDING_FACTS in docs/bijeenkomsten/gedeeld.toml) must be filled in: the
-  statements may not go out with "[nog in te vullen: ...]" in them.
+- Before anything, the facts VNG still has to supply (PENDING_FACTS in docs/bijeenkomsten/gedeeld.toml) must be
+  filled in: the statements may not go out with "[nog in te vullen: ...]" in them. Nor may a meeting folder still
+  hold a `[HERSCHRIJVEN: ...]` mark that `make new-meeting` left (deploy/marks.py).
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import ROOT
+from . import MEETINGS, ROOT
 from .csp import missing_hashes
 from .infra import load_template, response_headers
+from .marks import unrewritten_marks
 from .settings import stage_settings
 from .stage import stack_name
 
@@ -76,6 +78,16 @@ def require_supplied_facts(meeting) -> None:
         raise PublishError(
             f"docs/bijeenkomsten/gedeeld.toml has empty facts that the privacy and accessibility "
             f"statements need: {', '.join(missing)}. Fill them in (ask VNG), then publish."
+        )
+
+
+def require_rewritten(root: Path) -> None:
+    """Refuse to publish while a meeting folder under `root` still holds a mark of `make new-meeting`."""
+    marks = unrewritten_marks(root)
+    if marks:
+        raise PublishError(
+            f"a copied meeting still has texts marked [HERSCHRIJVEN: ...] ({len(marks)}). Rewrite each one and "
+            "remove its mark, then publish:\n" + "\n".join(f"  {line}" for line in marks)
         )
 
 
@@ -247,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         require_supplied_facts(load_meeting())
+        require_rewritten(MEETINGS)
     except PublishError as exc:
         print(f"make publish: not published: {exc}", file=sys.stderr)
         return 1
