@@ -1,7 +1,7 @@
 """The generated parts of infra/template.yaml, from their single sources:
 
-- `key-schema`: the table's key schema and secondary index from functions/registrations/table_schema.json (which
-  the code's local bootstrap also uses) and the TTL attribute from registrations.repository;
+- `key-schema`: the table's key schema and secondary index from functions/registrations/repository/table_schema.json
+  (which the code's local bootstrap also uses) and the TTL attribute from registrations.repository;
 - `stream-filter`: the deliverer's stream filters, registrations.lambda_handler.STREAM_FILTERS;
 - `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py);
 - `export-expiry`: the day the export bucket's lifecycle rule deletes the staff spreadsheet, from the retention in

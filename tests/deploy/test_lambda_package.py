@@ -123,7 +123,7 @@ def test_the_zip_is_within_budget_and_holds_only_what_runs(lambda_zip, lambda_zi
     assert not [
         name for name in lambda_zip_names if name.startswith("registrations/meetings/") and name.endswith(".md")
     ]
-    assert "registrations/table_schema.json" in lambda_zip_names
+    assert "registrations/repository/table_schema.json" in lambda_zip_names
     # ... and what Lambda provides, Zappa's deploy-time tools, the dev tools, tests, docs and the site are not.
     unwanted = {name.removesuffix(".py") for name in LAMBDA_RUNTIME_PACKAGES} | {
         "troposphere",

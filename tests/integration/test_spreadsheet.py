@@ -153,7 +153,7 @@ class Frozen:
     def for_event(self, event_id):
         return iter(self.items)
 
-    def with_prefix(self, partition, prefix):
+    def with_prefix(self, partition, prefix, shape):
         return []  # no follow-up published (the summary's staff alert asks)
 
 

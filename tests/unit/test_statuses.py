@@ -7,7 +7,7 @@ from registrations.delivery.ses_events import STATUS_OF, UNREACHABLE
 from registrations.observability.metrics import SES_VERDICTS
 from registrations.reports.export import EMAIL_STATUS_LABELS, FOLLOWUP_STATES, STATUS_LABELS
 from registrations.reports.summary import MAIL_STATES
-from registrations.statuses import RegistrationStatus, SendState, SesVerdict
+from registrations.repository.statuses import RegistrationStatus, SendState, SesVerdict
 
 
 def test_the_stored_values_are_the_ones_items_already_carry():

@@ -6,7 +6,7 @@ import logging
 from collections import Counter
 
 from registrations.dev.worker import LocalWorker
-from registrations.statuses import SendState
+from registrations.repository.statuses import SendState
 
 
 class OneRound:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..delivery.channels import Round
 from ..delivery.followup import FOLLOWUP, received_version
@@ -22,8 +22,8 @@ from ..delivery.publication import Publication, PublicationConflict
 from ..mail.links import PublicationLike
 from ..meeting import Meeting
 from ..registration.item import is_active, local_iso
-from ..repository import RegistrationRepository
-from ..statuses import SendState
+from ..repository import RegistrationRepository, StoredRegistration
+from ..repository.statuses import SendState
 from . import controle
 from .files import ConsoleFiles
 from .papers import changes_between
@@ -49,7 +49,7 @@ class Publications(Protocol):
 Preview = Callable[[str, Sequence[CheckedPaper], dt.datetime, Publication | None], EmailMessage]
 
 
-def followup_state(item: Mapping[str, Any], versions: tuple[Publication, ...], now: dt.datetime) -> str:
+def followup_state(item: StoredRegistration, versions: tuple[Publication, ...], now: dt.datetime) -> str:
     """The newest follow-up on one active registration: "sent" (that version reached it, also inside a
     confirmation), "failed", "held_back" (the confirmation carrying it waits for the mailbox limit) or "owed"."""
     newest = versions[-1]
@@ -69,7 +69,7 @@ class Outcome:
     code: str = ""
 
 
-def active(items: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+def active(items: Sequence[StoredRegistration]) -> list[StoredRegistration]:
     return [item for item in items if item.get("email") and is_active(item)]
 
 

@@ -8,11 +8,11 @@ click and valid for a few minutes (locally: the published file itself). A paper 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
 
 from ..errors import PapersOnlyForRegistrants, UnknownPaper
 from ..mail.links import PaperLike, PublicationLike
 from ..registration.item import is_active
+from ..repository import StoredRegistration
 
 
 def changes_between(
@@ -50,7 +50,7 @@ def find_paper(publication: PublicationLike | None, name: str) -> PaperLike:
     raise UnknownPaper()
 
 
-def check_may_download(item: Mapping[str, Any]) -> None:
+def check_may_download(item: StoredRegistration) -> None:
     if not is_active(item):
         raise PapersOnlyForRegistrants()
 

@@ -17,6 +17,7 @@ from ..delivery import publication
 from ..delivery.followup import FollowupChannel
 from ..delivery.publication import Publication, PublishedPaper
 from ..mail.confirmation import PERSONAL_PATH, ConfirmationMailer
+from ..repository import StoredRegistration
 from .controle import SAMPLE_EMAIL
 from .files import UPLOAD_PREFIX, ConsoleFiles, s3_files
 from .flow import ConsoleFlow, Preview, Publications
@@ -30,14 +31,20 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SAMPLE_ITEM = {"given_name": "Voornaam", "family_name": "Achternaam", "email": SAMPLE_EMAIL, "status": "registered"}
+SAMPLE_ITEM: StoredRegistration = {
+    "event": "voorbeeld",
+    "given_name": "Voornaam",
+    "family_name": "Achternaam",
+    "email": SAMPLE_EMAIL,
+    "status": "registered",
+}
 SAMPLE_TOKEN = "UW-PERSOONLIJKE-LINK"  # nosec B105 # a placeholder shown in the preview, no secret
 
 
 class _SampleMailer(ConfirmationMailer):
     """The preview's personal link is a placeholder: the sample registrant has none."""
 
-    def personal_url(self, item: Mapping[str, Any]) -> str:
+    def personal_url(self, item: StoredRegistration) -> str:
         return f"{self.site_url}{PERSONAL_PATH}/{SAMPLE_TOKEN}"
 
 

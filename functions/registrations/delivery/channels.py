@@ -9,13 +9,13 @@ facts), so any trigger can work it out from the item alone.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, Protocol
 
 from ..mail.confirmation import ConfirmationMailer
-from ..statuses import SendState
+from ..repository import RegistrationAttributes, StoredRegistration
+from ..repository.statuses import SendState
 from .publication import Publication
 from .slots import STATE, Slot
 
@@ -49,16 +49,16 @@ class Round:
 class Channel(Protocol):
     slot: Slot
 
-    def owed(self, item: Mapping[str, Any], rnd: Round) -> Owed | None:
+    def owed(self, item: StoredRegistration, rnd: Round) -> Owed | None:
         """The email owed in this slot now, or None; never one that a send in progress is handling."""
 
     def sweep_filter(self, rnd: Round) -> tuple[str, dict[str, str], dict[str, Any]]:
         """A DynamoDB filter that every item owing in this slot (or with a claim in it) matches."""
 
-    def build(self, item: Mapping[str, Any], owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
+    def build(self, item: StoredRegistration, owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
         """The message; may raise anything a template or bad data raises (the deliverer records it as failed)."""
 
-    def settled_extra(self, item: Mapping[str, Any], owed: Owed, status: str, rnd: Round) -> dict[str, Any]:
+    def settled_extra(self, item: StoredRegistration, owed: Owed, status: str, rnd: Round) -> RegistrationAttributes:
         """What a settled outcome writes besides the slot's record (for example: the follow-up it carried)."""
 
 
@@ -70,7 +70,7 @@ def carries_followup(kind: str, status: str, rnd: Round) -> Publication | None:
     return None
 
 
-def received_followup(publication: Publication, status: str) -> dict[str, Any]:
+def received_followup(publication: Publication, status: str) -> RegistrationAttributes:
     """What a settled email that carried this follow-up records: its version, and the Teams link for the calendar."""
     if status not in (SendState.SENT, SendState.UNKNOWN):
         return {}
@@ -89,7 +89,7 @@ class StateChannel:
     def __init__(self, mailer: ConfirmationMailer):
         self.mailer = mailer
 
-    def owed(self, item: Mapping[str, Any], rnd: Round) -> Owed | None:
+    def owed(self, item: StoredRegistration, rnd: Round) -> Owed | None:
         kind, owed_id = item.get("mail_owed"), item.get("mail_owed_id")
         if not kind or not owed_id or item.get("mail_claim_for"):
             return None
@@ -102,10 +102,10 @@ class StateChannel:
             {},
         )
 
-    def build(self, item: Mapping[str, Any], owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
+    def build(self, item: StoredRegistration, owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
         followup = carries_followup(owed.kind, "", rnd)
         return self.mailer.build(item, rnd.now, owed.kind, sequence=sequence, followup=followup)
 
-    def settled_extra(self, item: Mapping[str, Any], owed: Owed, status: str, rnd: Round) -> dict[str, Any]:
+    def settled_extra(self, item: StoredRegistration, owed: Owed, status: str, rnd: Round) -> RegistrationAttributes:
         followup = carries_followup(owed.kind, status, rnd)
         return received_followup(followup, status) if followup is not None else {}

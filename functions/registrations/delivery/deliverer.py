@@ -31,9 +31,9 @@ from ..observability.logs import fields
 from ..observability.metrics import NO_METRICS, Metrics, overdue_since
 from ..registration.inboxes import InboxRecords
 from ..registration.item import local_iso, parse_time
-from ..repository import RegistrationRepository
+from ..repository import RegistrationRepository, StoredRegistration
+from ..repository.statuses import SendState
 from ..settings import Clock
-from ..statuses import SendState
 from . import publication
 from .channels import UNSOLICITED, Channel, Owed, Round
 from .mailbox_limits import MailboxLimits, next_hour
@@ -51,7 +51,7 @@ MAX_ROUNDS = 4
 SAFETY_SECONDS = 8.0
 
 
-def sending_state(item: Mapping[str, Any]) -> str:
+def sending_state(item: StoredRegistration) -> str:
     """The state of the registration's state-change email as staff count it, items from before the deliverer
     included."""
     status = item.get("mail_status")
@@ -133,7 +133,7 @@ class Deliverer:
         self.last_overdue = overdue
         return counts
 
-    def _overdue(self, item: Mapping[str, Any], rnd: Round) -> int:
+    def _overdue(self, item: StoredRegistration, rnd: Round) -> int:
         """How many emails this item has owed for too long, not counting one that waits on purpose for its time
         (a retry, or the next hour under the mailbox limit)."""
         count = 0
@@ -143,7 +143,7 @@ class Deliverer:
                 count += 1
         return count
 
-    def _guarded(self, item: Mapping[str, Any], rnd: Round) -> list[str]:
+    def _guarded(self, item: StoredRegistration, rnd: Round) -> list[str]:
         """One item under its own guard: whatever goes wrong with it, the round goes on with the next (only a store
         that does not answer stops the round: every further item would fail the same way)."""
         try:
@@ -194,9 +194,9 @@ class Deliverer:
 
     # --- one registration ----------------------------------------------------------------------------------------
 
-    def deliver_item(self, item: Mapping[str, Any], rnd: Round) -> list[str]:
+    def deliver_item(self, item: StoredRegistration, rnd: Round) -> list[str]:
         outcomes: list[str] = []
-        current: Mapping[str, Any] = item
+        current: StoredRegistration = item
         for channel in self.channels:
             for _ in range(MAX_ROUNDS):
                 owed = channel.owed(current, rnd)
@@ -219,8 +219,8 @@ class Deliverer:
         return outcomes
 
     def _send(
-        self, item: Mapping[str, Any], channel: Channel, owed: Owed, rnd: Round
-    ) -> tuple[str, dict[str, Any] | None]:
+        self, item: StoredRegistration, channel: Channel, owed: Owed, rnd: Round
+    ) -> tuple[str, StoredRegistration | None]:
         slot = channel.slot
         records = SlotRecords(self.repository, self.meeting.id, slot)
         email = str(item["email"])
@@ -232,7 +232,7 @@ class Deliverer:
 
         def finish(
             status: str, settled: bool = True, extra: dict[str, Any] | None = None
-        ) -> tuple[str, dict[str, Any] | None]:
+        ) -> tuple[str, StoredRegistration | None]:
             extra = dict(extra or {})
             if settled:
                 extra.update(channel.settled_extra(claimed, owed, status, rnd))
@@ -271,7 +271,7 @@ class Deliverer:
                     SendState.FAILED, True, {slot.attr("attempts"): attempts, slot.attr("failure"): "MailNotSent"}
                 )
             pause = FIRST_PAUSE * 2 ** (attempts - 1)
-            retry = {slot.attr("attempts"): attempts, slot.attr("retry_at"): self._stamp(now + pause)}
+            retry: dict[str, Any] = {slot.attr("attempts"): attempts, slot.attr("retry_at"): self._stamp(now + pause)}
             return finish(SendState.RETRYING, False, retry)
         return finish(SendState.SENT, True, {slot.attr("sent_at"): self._stamp(), slot.attr("message_id"): message_id})
 
@@ -283,7 +283,7 @@ class Deliverer:
         except StoreUnavailable:
             pass
 
-    def _settle_stale_claims(self, item: Mapping[str, Any], rnd: Round) -> list[str]:
+    def _settle_stale_claims(self, item: StoredRegistration, rnd: Round) -> list[str]:
         """Claims without an outcome for too long: the worker died or was cut off. `unknown` when the send may have
         begun; owed again when it certainly had not."""
         outcomes: list[str] = []

@@ -10,13 +10,13 @@ they got, and are never sent it again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
 from ..mail.confirmation import ConfirmationMailer
 from ..registration.item import is_active
-from ..statuses import RegistrationStatus
+from ..repository import RegistrationAttributes, StoredRegistration
+from ..repository.statuses import RegistrationStatus
 from .channels import Owed, Round, received_followup
 from .publication import Publication
 from .slots import Slot
@@ -24,7 +24,7 @@ from .slots import Slot
 FOLLOWUP = Slot("followup", "followup_mail_")
 
 
-def received_version(item: Mapping[str, Any], rnd: Round) -> int:
+def received_version(item: StoredRegistration, rnd: Round) -> int:
     """The follow-up version this registration has (0: none)."""
     if item.get("followup_version") is not None:
         return int(item["followup_version"])
@@ -41,7 +41,7 @@ class FollowupChannel:
     def __init__(self, mailer: ConfirmationMailer):
         self.mailer = mailer
 
-    def owed(self, item: Mapping[str, Any], rnd: Round) -> Owed | None:
+    def owed(self, item: StoredRegistration, rnd: Round) -> Owed | None:
         publication = rnd.publication
         if publication is None or not is_active(item):
             return None
@@ -56,7 +56,7 @@ class FollowupChannel:
         return Owed(kind, publication.owed_id, publication.published_at)
 
     def sweep_filter(self, rnd: Round) -> tuple[str, dict[str, str], dict[str, Any]]:
-        names = {"#f_claim_for": FOLLOWUP.attr("claim_for")}
+        names: dict[str, str] = {"#f_claim_for": FOLLOWUP.attr("claim_for")}
         publication = rnd.publication
         if publication is None:
             return "attribute_exists(#f_claim_for)", names, {}
@@ -69,7 +69,7 @@ class FollowupChannel:
             {":f_registered": RegistrationStatus.REGISTERED, ":f_version": publication.version},
         )
 
-    def build(self, item: Mapping[str, Any], owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
+    def build(self, item: StoredRegistration, owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
         publication = _published(rnd, owed)
         previous = None
         if owed.kind == "followup_change":
@@ -77,7 +77,7 @@ class FollowupChannel:
             previous = next((p for p in rnd.publications if p.version == received), None)
         return self.mailer.build_followup(item, rnd.now, publication, sequence=sequence, previous=previous)
 
-    def settled_extra(self, item: Mapping[str, Any], owed: Owed, status: str, rnd: Round) -> dict[str, Any]:
+    def settled_extra(self, item: StoredRegistration, owed: Owed, status: str, rnd: Round) -> RegistrationAttributes:
         extra = received_followup(_published(rnd, owed), status)
         extra.pop("followup_mail_done", None)  # the slot's own record writes it
         return extra

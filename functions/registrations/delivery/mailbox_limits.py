@@ -48,7 +48,7 @@ class MailboxLimits:
         digest = hmac.new(self._key, mailbox(address).encode("utf-8"), hashlib.sha256).hexdigest()[:32]
         key = f"{digest}#{hour:%Y-%m-%dT%H}"
         # One more for this mailbox and hour, unless the limit is reached: the condition makes it exact under races.
-        counted = self.repository.conditional_update(
+        return self.repository.update_record(
             LIMITS_PARTITION,
             key,
             "ADD #count :one SET #expires = :expires",
@@ -56,4 +56,3 @@ class MailboxLimits:
             {"#count": "count", "#expires": TTL_ATTRIBUTE},
             {":one": 1, ":limit": self.per_hour, ":expires": int((hour + COUNTER_KEPT).timestamp())},
         )
-        return counted is not None

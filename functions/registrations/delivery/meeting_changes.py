@@ -14,14 +14,13 @@ ones: a rollback before the confirmation finds nothing announced that differs, a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from ..meeting import Meeting
 from ..registration.calendar_facts import SENT_BEFORE, CalendarFacts, facts_of, last_sent
 from ..registration.item import is_active, local_iso
-from ..repository import RegistrationRepository
+from ..repository import AnnouncementItem, RegistrationRepository, StoredRegistration
 from .ses_events import UNREACHABLE
 
 ANNOUNCEMENTS_PARTITION = "announcements"
@@ -53,7 +52,7 @@ def _sort_key(event_id: str, version: int) -> str:
 def announcements(repository: RegistrationRepository, event_id: str) -> list[Announcement]:
     """Every confirmed announcement of the meeting, oldest first."""
     found = []
-    for item in repository.with_prefix(ANNOUNCEMENTS_PARTITION, f"{event_id}#meeting#"):
+    for item in repository.with_prefix(ANNOUNCEMENTS_PARTITION, f"{event_id}#meeting#", AnnouncementItem):
         found.append(
             Announcement(
                 event_id,
@@ -71,12 +70,12 @@ def current(repository: RegistrationRepository, event_id: str) -> Announcement |
     return found[-1] if found else None
 
 
-def hears_of_changes(item: Mapping[str, Any]) -> bool:
+def hears_of_changes(item: StoredRegistration) -> bool:
     """A registration that hears about the meeting's changes: active, and mail reaches it."""
     return is_active(item) and item.get("email_status") not in UNREACHABLE
 
 
-def owes_change(item: Mapping[str, Any], facts: CalendarFacts) -> bool:
+def owes_change(item: StoredRegistration, facts: CalendarFacts) -> bool:
     return hears_of_changes(item) and last_sent(item) != facts
 
 
@@ -97,7 +96,7 @@ class Plan:
 
 
 def plan(
-    repository: RegistrationRepository, meeting: Meeting, items: Iterable[Mapping[str, Any]] | None = None
+    repository: RegistrationRepository, meeting: Meeting, items: Iterable[StoredRegistration] | None = None
 ) -> Plan:
     latest = current(repository, meeting.id)
     new = facts_of(meeting)

@@ -13,7 +13,6 @@ trigger (stream, sweep, the local worker) works it out alike.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
@@ -21,8 +20,8 @@ from ..mail.meeting_mail import MeetingMailer
 from ..meeting import Meeting, Reminder
 from ..registration.calendar_facts import SENT_BEFORE, CalendarFacts, facts_of, last_sent
 from ..registration.item import local_iso
-from ..repository import RegistrationRepository
-from ..statuses import RegistrationStatus, SendState
+from ..repository import RegistrationAttributes, RegistrationRepository, StoredRegistration
+from ..repository.statuses import RegistrationStatus, SendState
 from . import meeting_changes, reminders
 from .channels import Owed, Round, received_followup
 from .followup import received_version
@@ -42,7 +41,7 @@ class ReminderChannel:
         self.meeting = meeting
         self.mailer = mailer
 
-    def owed(self, item: Mapping[str, Any], rnd: Round) -> Owed | None:
+    def owed(self, item: StoredRegistration, rnd: Round) -> Owed | None:
         if item.get(REMINDER.attr("claim_for")):
             return None
         reminder = reminders.owed(item, self.meeting, rnd.now)
@@ -51,7 +50,7 @@ class ReminderChannel:
         return Owed(reminders.KIND, reminders.owed_id(reminder), local_iso(reminder.moment, self.meeting))
 
     def sweep_filter(self, rnd: Round) -> tuple[str, dict[str, str], dict[str, Any]]:
-        names = {"#r_claim_for": REMINDER.attr("claim_for")}
+        names: dict[str, str] = {"#r_claim_for": REMINDER.attr("claim_for")}
         reminder = reminders.due(self.meeting, rnd.now)
         if reminder is None:
             return "attribute_exists(#r_claim_for)", names, {}
@@ -66,10 +65,10 @@ class ReminderChannel:
     def _reminder(self, owed: Owed) -> Reminder:
         return next(r for r in self.meeting.reminders if reminders.owed_id(r) == owed.owed_id)
 
-    def build(self, item: Mapping[str, Any], owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
+    def build(self, item: StoredRegistration, owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
         return self.mailer.reminder(item, rnd.now, self._reminder(owed), rnd.publication, sequence)
 
-    def settled_extra(self, item: Mapping[str, Any], owed: Owed, status: str, rnd: Round) -> dict[str, Any]:
+    def settled_extra(self, item: StoredRegistration, owed: Owed, status: str, rnd: Round) -> RegistrationAttributes:
         return reminders.recorded(item, self._reminder(owed), status)
 
 
@@ -92,7 +91,7 @@ class MeetingChannel:
         value = rnd.extras[ANNOUNCED]
         return str(value) if value else None
 
-    def owed(self, item: Mapping[str, Any], rnd: Round) -> Owed | None:
+    def owed(self, item: StoredRegistration, rnd: Round) -> Owed | None:
         if item.get(MEETING.attr("claim_for")):
             return None
         owed_id = self.announced(rnd)
@@ -106,7 +105,7 @@ class MeetingChannel:
         return Owed(kind, owed_id)
 
     def sweep_filter(self, rnd: Round) -> tuple[str, dict[str, str], dict[str, Any]]:
-        names = {"#g_claim_for": MEETING.attr("claim_for")}
+        names: dict[str, str] = {"#g_claim_for": MEETING.attr("claim_for")}
         if self.announced(rnd) is None:
             return "attribute_exists(#g_claim_for)", names, {}
         names.update({"#g_status": "status", "#g_facts": "meeting_facts"})
@@ -121,7 +120,7 @@ class MeetingChannel:
         )
 
     @staticmethod
-    def carried(item: Mapping[str, Any], owed: Owed, rnd: Round) -> Publication | None:
+    def carried(item: StoredRegistration, owed: Owed, rnd: Round) -> Publication | None:
         """A follow-up version the registrant has not had yet, which the change email carries: when the Teams link
         changes together with the meeting, one email, not two (this channel runs before the follow-up's)."""
         publication = rnd.publication
@@ -129,7 +128,7 @@ class MeetingChannel:
             return None
         return publication if received_version(item, rnd) < publication.version else None
 
-    def build(self, item: Mapping[str, Any], owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
+    def build(self, item: StoredRegistration, owed: Owed, rnd: Round, sequence: int) -> EmailMessage:
         old: CalendarFacts = last_sent(item)
         if owed.kind == "meeting_cancelled":
             return self.mailer.called_off(item, rnd.now, old, sequence)
@@ -137,11 +136,14 @@ class MeetingChannel:
         published = self.carried(item, owed, rnd)
         return self.mailer.change(item, rnd.now, old, sequence, teams_link=teams_link, published=published)
 
-    def settled_extra(self, item: Mapping[str, Any], owed: Owed, status: str, rnd: Round) -> dict[str, Any]:
+    def settled_extra(self, item: StoredRegistration, owed: Owed, status: str, rnd: Round) -> RegistrationAttributes:
         if status not in (SendState.SENT, SendState.UNKNOWN):
             return {}
         # What the registrant now has, and what hangs on the date: the item's TTL.
-        extra = {"meeting_facts": self.deployed.as_text(), "expires_at": int(self.meeting.expires_at.timestamp())}
+        extra: RegistrationAttributes = {
+            "meeting_facts": self.deployed.as_text(),
+            "expires_at": int(self.meeting.expires_at.timestamp()),
+        }
         published = self.carried(item, owed, rnd)
         if published is not None:
             # Recorded as the follow-up's own send records it, so its channel owes this version no more.

@@ -8,11 +8,10 @@ changed after it is stored: a correction is the next version.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from ..repository import TTL_ATTRIBUTE, RegistrationRepository
+from ..repository import TTL_ATTRIBUTE, PublicationItem, RegistrationRepository
 
 PUBLICATIONS_PARTITION = "publications"
 
@@ -44,7 +43,7 @@ class Publication:
         """What a registrant's follow-up slot records once this version is settled."""
         return f"v{self.version}"
 
-    def to_item(self) -> dict[str, Any]:
+    def to_item(self) -> PublicationItem:
         return {
             "event": PUBLICATIONS_PARTITION,
             "email": sort_key(self.event_id, self.version),
@@ -57,7 +56,7 @@ class Publication:
         }
 
     @classmethod
-    def from_item(cls, item: Mapping[str, Any]) -> Publication:
+    def from_item(cls, item: PublicationItem) -> Publication:
         papers = tuple(
             PublishedPaper(
                 str(p.get("title", "")), str(p.get("url", "")), str(p.get("file", "")), str(p.get("sha256", ""))
@@ -80,7 +79,7 @@ def sort_key(event_id: str, version: int) -> str:
 
 def all_versions(repository: RegistrationRepository, event_id: str) -> tuple[Publication, ...]:
     """Every published version of the meeting's follow-up, oldest first (a handful at most)."""
-    items = repository.with_prefix(PUBLICATIONS_PARTITION, f"{event_id}#followup#")
+    items = repository.with_prefix(PUBLICATIONS_PARTITION, f"{event_id}#followup#", PublicationItem)
     return tuple(sorted((Publication.from_item(i) for i in items), key=lambda p: p.version))
 
 

@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Final
 
 from ..meeting import Meeting, Reminder
 from ..registration.item import is_active, parse_time
-from ..statuses import SendState, SesVerdict
+from ..repository import RegistrationAttributes, StoredRegistration
+from ..repository.statuses import SendState, SesVerdict
 
 KIND = "reminder"
 OWED_PREFIX = "reminder:"
@@ -29,8 +30,8 @@ TOO_RECENT = dt.timedelta(hours=1)
 NOT_REMINDED = (SesVerdict.BOUNCED, SesVerdict.COMPLAINED)
 # When the Teams link reached the registrant: the deliverer's follow-up slot, or the records of the staff command.
 TEAMS_LINK_SENT = ("followup_mail_sent_at", "followup_sent_at")
-DONE = "reminder_mail_done"
-SENT_LIST = "reminders_sent"
+DONE: Final = "reminder_mail_done"
+SENT_LIST: Final = "reminders_sent"
 
 
 def owed_id(reminder: Reminder) -> str:
@@ -45,26 +46,26 @@ def due(meeting: Meeting, now: dt.datetime) -> Reminder | None:
     return passed[-1] if passed else None
 
 
-def _settled_moment(item: Mapping[str, Any]) -> dt.datetime | None:
+def _settled_moment(item: StoredRegistration) -> dt.datetime | None:
     done = str(item.get(DONE, ""))
     if not done.startswith(OWED_PREFIX):
         return None
     return parse_time(done.removeprefix(OWED_PREFIX))
 
 
-def reachable(item: Mapping[str, Any]) -> bool:
+def reachable(item: StoredRegistration) -> bool:
     """Active, and mail reaches it: whom reminders go to."""
     return is_active(item) and item.get("email_status") not in NOT_REMINDED
 
 
-def too_recent(item: Mapping[str, Any], reminder: Reminder) -> bool:
+def too_recent(item: StoredRegistration, reminder: Reminder) -> bool:
     """Registered, or got the Teams link, less than an hour before the reminder's moment."""
     since = reminder.moment - TOO_RECENT
     stamps = [item.get("registered_at")] + [item.get(name) for name in TEAMS_LINK_SENT]
     return any(parse_time(stamp) > since for stamp in stamps if stamp)
 
 
-def owed(item: Mapping[str, Any], meeting: Meeting, now: dt.datetime) -> Reminder | None:
+def owed(item: StoredRegistration, meeting: Meeting, now: dt.datetime) -> Reminder | None:
     """The reminder this registration owes now, or None."""
     reminder = due(meeting, now)
     if reminder is None or not reachable(item) or too_recent(item, reminder):
@@ -75,12 +76,12 @@ def owed(item: Mapping[str, Any], meeting: Meeting, now: dt.datetime) -> Reminde
     return reminder
 
 
-def sent_keys(item: Mapping[str, Any]) -> list[str]:
+def sent_keys(item: StoredRegistration) -> list[str]:
     """The reminders this registration was sent, by their moment (Reminder.key)."""
     return [key for key in str(item.get(SENT_LIST, "")).split(", ") if key]
 
 
-def recorded(item: Mapping[str, Any], reminder: Reminder, status: str) -> dict[str, Any]:
+def recorded(item: StoredRegistration, reminder: Reminder, status: str) -> RegistrationAttributes:
     """What a settled reminder writes besides the slot: the list of those sent, for the summary and spreadsheet."""
     if status != SendState.SENT:
         return {}
@@ -93,7 +94,7 @@ class Upcoming:
     reach: int
 
 
-def upcoming(items: Iterable[Mapping[str, Any]], meeting: Meeting, now: dt.datetime) -> Upcoming | None:
+def upcoming(items: Iterable[StoredRegistration], meeting: Meeting, now: dt.datetime) -> Upcoming | None:
     """The next reminder still to go out (the one due now counts, until it is sent), and how many it will reach
     if nobody registers or cancels meanwhile."""
     if meeting.cancelled or meeting.has_started(now):

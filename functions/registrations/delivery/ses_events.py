@@ -21,7 +21,7 @@ from ..errors import RegistrationNotFound
 from ..meeting import Meeting
 from ..registration.item import local_iso, parse_time
 from ..repository import PARTITION_KEY, RegistrationRepository
-from ..statuses import SendState, SesVerdict
+from ..repository.statuses import SendState, SesVerdict
 from .slots import SLOT_PREFIXES
 
 log = logging.getLogger(__name__)

@@ -29,11 +29,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args, overload
 
 from ..errors import RegistrationNotFound
-from ..repository import PARTITION_KEY, RegistrationRepository
-from ..statuses import RegistrationStatus, SendState
+from ..repository import PARTITION_KEY, RegistrationRepository, StoredRegistration
+from ..repository.slot_names import (
+    SlotAttribute,
+    SlotCountAttribute,
+    SlotCountField,
+    SlotField,
+    SlotPrefix,
+    SlotTextAttribute,
+    SlotTextField,
+    slot_attribute,
+)
+from ..repository.statuses import RegistrationStatus, SendState
 
 # A claim this old without an outcome belongs to a worker that died or was cut off.
 STALE_CLAIM_AFTER = dt.timedelta(minutes=10)
@@ -44,12 +54,17 @@ class Slot:
     """One independent line of owed email on an item, by attribute prefix."""
 
     name: str
-    prefix: str
+    prefix: SlotPrefix
     # True for the state-change slot, whose owed id a request writes (mail_owed_id); False: derived (<prefix>done).
     requested: bool = False
 
-    def attr(self, name: str) -> str:
-        return self.prefix + name
+    @overload
+    def attr(self, field: SlotCountField) -> SlotCountAttribute: ...
+    @overload
+    def attr(self, field: SlotTextField) -> SlotTextAttribute: ...
+    def attr(self, field: SlotField) -> SlotAttribute:
+        """The stored name of one of the slot's fields (repository/slot_names.py: a Literal that mypy checks)."""
+        return slot_attribute(self.prefix, field)
 
     @property
     def in_progress(self) -> tuple[str, ...]:
@@ -66,7 +81,7 @@ class Slot:
 STATE = Slot("mail", "mail_", requested=True)
 # Every slot's prefix: the state changes, the follow-up, reminders and a changed meeting. SES's delivery events name
 # a claim id, not its slot (delivery/ses_events.py).
-SLOT_PREFIXES = ("mail_", "followup_mail_", "reminder_mail_", "meeting_mail_")
+SLOT_PREFIXES: tuple[SlotPrefix, ...] = get_args(SlotPrefix)
 
 
 class SlotRecords:
@@ -75,10 +90,10 @@ class SlotRecords:
         self.event_id = event_id
         self.slot = slot
 
-    def _names(self, *attrs: str) -> dict[str, str]:
+    def _names(self, *attrs: SlotField) -> dict[str, str]:
         return {f"#{a}": self.slot.attr(a) for a in attrs}
 
-    def claim(self, email: str, owed_id: str, kind: str, claim_id: str, now: str) -> dict[str, Any] | None:
+    def claim(self, email: str, owed_id: str, kind: str, claim_id: str, now: str) -> StoredRegistration | None:
         """Take the send of this owed email; the item as it now is, or None when someone else has it (or it is no
         longer owed)."""
         names = self._names("claim", "claim_for", "claimed_at", "status", "status_at", "kind")
@@ -114,7 +129,7 @@ class SlotRecords:
             return item
         return None
 
-    def mark_sending(self, email: str, claim_id: str, now: str) -> dict[str, Any] | None:
+    def mark_sending(self, email: str, claim_id: str, now: str) -> StoredRegistration | None:
         """Record that the sender is about to be called under our claim. Idempotent, so a retried write meets
         itself. None when the claim is not ours any more (then nothing may be sent)."""
         return self.repository.conditional_update(
@@ -126,7 +141,9 @@ class SlotRecords:
             {":now": now, ":claim": claim_id},
         )
 
-    def release(self, email: str, claim_id: str, now: str, status: str = SendState.RELEASED) -> dict[str, Any] | None:
+    def release(
+        self, email: str, claim_id: str, now: str, status: str = SendState.RELEASED
+    ) -> StoredRegistration | None:
         """Give back a claim whose send never began: what it was for is owed again, at once."""
         return self._update(email, {self.slot.attr("status"): status, self.slot.attr("status_at"): now}, (), claim_id)
 
@@ -140,7 +157,7 @@ class SlotRecords:
         *,
         settled: bool,
         extra: Mapping[str, Any] | None = None,
-    ) -> dict[str, Any] | None:
+    ) -> StoredRegistration | None:
         """Record the outcome of our claim and end it. `settled`: this owed email needs nothing more. Returns the
         item as it now is, or None when the claim was not ours any more (then nothing is written)."""
         slot = self.slot
@@ -167,7 +184,7 @@ class SlotRecords:
 
     def _update(
         self, email: str, sets: Mapping[str, Any], removes: tuple[str, ...], claim_id: str, owed_id: str | None = None
-    ) -> dict[str, Any] | None:
+    ) -> StoredRegistration | None:
         removes = self.slot.in_progress + removes
         names = {f"#s{i}": name for i, name in enumerate(sets)}
         names.update({f"#r{i}": name for i, name in enumerate(removes)})
@@ -188,7 +205,7 @@ def _outcome_only(sets: Mapping[str, Any], slot: Slot) -> dict[str, Any]:
     return {slot.attr("status"): sets[slot.attr("status")], slot.attr("status_at"): sets[slot.attr("status_at")]}
 
 
-def stale_claim(item: Mapping[str, Any], slot: Slot, now: dt.datetime) -> str | None:
+def stale_claim(item: StoredRegistration, slot: Slot, now: dt.datetime) -> str | None:
     """For a claim left too long without an outcome: "unknown" when its send may have begun (the mark is there),
     "release" when it certainly never reached the sender; None when there is no stale claim."""
     from ..registration.item import parse_time

@@ -95,7 +95,7 @@ class StaffAlert:
         if not text:
             return False
         stamp = int(now.timestamp())
-        taken = self.repository.conditional_update(
+        taken = self.repository.update_record(
             ALERTS_PARTITION,
             self.key,
             "SET #at = :now ADD #count :one",
@@ -103,7 +103,7 @@ class StaffAlert:
             {"#at": "alerted_at", "#count": "alerts"},
             {":now": stamp, ":one": 1, ":day_ago": stamp - int(AT_MOST_EVERY.total_seconds())},
         )
-        if taken is None:
+        if not taken:
             return False
         staff = {"email": self.meeting.contact_email, "given_name": "", "family_name": ""}
         message = self.composer.compose("staff_alert", staff, now, {"alert": text})
@@ -111,7 +111,7 @@ class StaffAlert:
             self.notifier.notify(message)
         except Exception as exc:  # noqa: BLE001 - SNS's or the disk's error, whatever it is, must not stop the round
             # Not sent: give the day back, so the next round tries again.
-            self.repository.conditional_update(
+            self.repository.update_record(
                 ALERTS_PARTITION, self.key, "REMOVE #at", "#at = :now", {"#at": "alerted_at"}, {":now": stamp}
             )
             log.warning("staff alert for event %s not sent: %s", self.meeting.id, type(exc).__name__)

@@ -108,7 +108,7 @@ class MessageComposer:
     def compose(
         self,
         kind: str,
-        item: Mapping[str, Any],
+        item: Mapping[str, object],
         now: dt.datetime,
         context: Mapping[str, Any] | None = None,
         attachment: Attachment | None = None,

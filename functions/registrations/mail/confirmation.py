@@ -10,13 +10,13 @@ Sending is the deliverer's (delivery/deliverer.py).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from email.message import EmailMessage
 from typing import Any
 
 from ..console.papers import changes_between
 from ..delivery.publication import Publication
 from ..registration.item import MAIL_KINDS
+from ..repository import StoredRegistration
 from . import ics
 from .composer import Attachment
 from .links import PERSONAL_PATH as PERSONAL_PATH
@@ -34,7 +34,7 @@ class ConfirmationMailer(RegistrantMailer):
 
     def invitation(
         self,
-        item: Mapping[str, Any],
+        item: StoredRegistration,
         now: dt.datetime,
         sequence: int | None = None,
         teams_link: str = "",
@@ -43,12 +43,12 @@ class ConfirmationMailer(RegistrantMailer):
         """The invitee's own entry as the registration now stands (REQUEST, or CANCEL once cancelled)."""
         return self.entry(item, now, sequence, teams_link=teams_link, change_at=change_at)
 
-    def papers(self, item: Mapping[str, Any], publication: Publication) -> list[dict[str, str]]:
+    def papers(self, item: StoredRegistration, publication: Publication) -> list[dict[str, str]]:
         return email_papers(self.personal_url(item), publication)
 
     def build(
         self,
-        item: Mapping[str, Any],
+        item: StoredRegistration,
         now: dt.datetime,
         kind: str = "confirmation",
         *,
@@ -74,7 +74,7 @@ class ConfirmationMailer(RegistrantMailer):
 
     def build_followup(
         self,
-        item: Mapping[str, Any],
+        item: StoredRegistration,
         now: dt.datetime,
         publication: Publication,
         *,

@@ -7,13 +7,13 @@ kept in step with Amsterdam's rules; calendar programs show them in the reader's
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import Any
+from typing import Literal
 
 from ..meeting import Meeting
 from ..registration.item import full_name, parse_time
+from ..repository import StoredRegistration
 from .composer import Attachment
 
 PRODID = "-//Vereniging van Nederlandse Gemeenten//Aanmelden netwerkbijeenkomst//NL"
@@ -68,14 +68,19 @@ def fold(line: str) -> str:
 # (handbook/decisions.md, "The SEQUENCE rule").
 SEQUENCE_EPOCH = dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
 # The item's attributes that record a change the invitee is told about.
-CHANGE_TIMES = ("registered_at", "changed_at", "cancelled_at", "followup_sent_at")
+CHANGE_TIMES: tuple[Literal["registered_at", "changed_at", "cancelled_at", "followup_sent_at"], ...] = (
+    "registered_at",
+    "changed_at",
+    "cancelled_at",
+    "followup_sent_at",
+)
 
 
 def sequence_at(moment: dt.datetime) -> int:
     return max(0, int((moment - SEQUENCE_EPOCH).total_seconds()))
 
 
-def time_based_sequence(item: Mapping[str, Any], moment: dt.datetime | None = None) -> int:
+def time_based_sequence(item: StoredRegistration, moment: dt.datetime | None = None) -> int:
     """The SEQUENCE of the time-based rule: the latest change the item records, or `moment` when later. Entries sent
     before the per-inbox counter carry it, so the counter starts above it (sequence_floor)."""
     times = [parse_time(item[key]) for key in CHANGE_TIMES if item.get(key)]
@@ -84,7 +89,7 @@ def time_based_sequence(item: Mapping[str, Any], moment: dt.datetime | None = No
     return sequence_at(max(times)) if times else 0
 
 
-def sequence_floor(item: Mapping[str, Any], now: dt.datetime) -> int:
+def sequence_floor(item: StoredRegistration, now: dt.datetime) -> int:
     """The least SEQUENCE the next entry may have: above every time-based one sent until now."""
     return time_based_sequence(item, now) + 1
 
@@ -97,7 +102,7 @@ def event_uid(event: Meeting) -> str:
 
 def invitation(
     event: Meeting,
-    item: Mapping[str, Any],
+    item: StoredRegistration,
     organizer: str,
     now: dt.datetime,
     site_url: str = "",
@@ -136,7 +141,7 @@ def invitation(
 
 def invitation_attachment(
     event: Meeting,
-    item: Mapping[str, Any],
+    item: StoredRegistration,
     from_address: str,
     now: dt.datetime,
     site_url: str = "",

@@ -7,12 +7,13 @@ the published follow-up (delivery/publication.py's Publication and PublishedPape
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
 from ..registration.personal_link import PersonalLinks
+from ..repository import StoredRegistration
 
 PERSONAL_PATH = "/api/mijn-aanmelding"
 PAPERS_SEGMENT = "stukken"
@@ -51,7 +52,7 @@ class PaperLink:
     file: str = ""
 
 
-def personal_url(links: PersonalLinks, site_url: str, item: Mapping[str, Any]) -> str:
+def personal_url(links: PersonalLinks, site_url: str, item: StoredRegistration) -> str:
     """The personal link of the registration's current version: the deliverer can always build it again."""
     token = links.token_for(str(item["registration_id"]), int(item.get("link_version", 1)))
     return f"{site_url}{PERSONAL_PATH}/{token}"

@@ -7,12 +7,11 @@ it, so the personal link and the calendar entry are made one way for all of them
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from ..meeting import Meeting
 from ..registration.personal_link import PersonalLinks
+from ..repository import StoredRegistration
 from . import ics
 from .composer import Attachment, MessageComposer
 from .links import personal_url
@@ -29,12 +28,12 @@ class RegistrantMailer:
     def composer(self) -> MessageComposer:
         return MessageComposer(self.meeting, self.from_address)
 
-    def personal_url(self, item: Mapping[str, Any]) -> str:
+    def personal_url(self, item: StoredRegistration) -> str:
         return personal_url(self.links, self.site_url, item)
 
     def entry(
         self,
-        item: Mapping[str, Any],
+        item: StoredRegistration,
         now: dt.datetime,
         sequence: int | None = None,
         *,

@@ -8,12 +8,11 @@ The message itself is made by the composer, like every email; sending and the re
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
 from email.message import EmailMessage
-from typing import Any
 
 from ..meeting import Meeting, Reminder
 from ..registration.calendar_facts import CalendarFacts, changes, facts_of
+from ..repository import StoredRegistration
 from .links import PublicationLike, email_papers
 from .mailer import RegistrantMailer
 
@@ -33,7 +32,7 @@ class MeetingMailer(RegistrantMailer):
 
     def reminder(
         self,
-        item: Mapping[str, Any],
+        item: StoredRegistration,
         now: dt.datetime,
         reminder: Reminder,
         published: PublicationLike | None,
@@ -54,7 +53,7 @@ class MeetingMailer(RegistrantMailer):
 
     def change(
         self,
-        item: Mapping[str, Any],
+        item: StoredRegistration,
         now: dt.datetime,
         old: CalendarFacts,
         sequence: int,
@@ -81,7 +80,7 @@ class MeetingMailer(RegistrantMailer):
         entry = self.entry(item, now, sequence, method="REQUEST", teams_link=teams_link)
         return self.composer.compose("meeting_change", item, now, context, entry)
 
-    def called_off(self, item: Mapping[str, Any], now: dt.datetime, old: CalendarFacts, sequence: int) -> EmailMessage:
+    def called_off(self, item: StoredRegistration, now: dt.datetime, old: CalendarFacts, sequence: int) -> EmailMessage:
         """The meeting will not take place: the reason, and the entry cancelled (METHOD:CANCEL)."""
         if not self.meeting.cancelled:
             raise ValueError("the meeting is not called off")

@@ -26,7 +26,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..registration.item import parse_time, read_time
-from ..statuses import SesVerdict
+from ..repository import StoredRegistration
+from ..repository.statuses import SesVerdict
 
 NAMESPACE = "VNG/Registrations"
 MAX_METRICS = 100  # per directive, the specification's limit
@@ -163,7 +164,7 @@ def overdue_since(owed_at: Any, retry_at: Any, now: dt.datetime) -> bool:
     return now - since > OVERDUE_AFTER
 
 
-def is_overdue(item: Mapping[str, Any], now: dt.datetime) -> bool:
+def is_overdue(item: StoredRegistration, now: dt.datetime) -> bool:
     """Does this item owe a state-change email (the mail_ slot) for longer than OVERDUE_AFTER?"""
     if not item.get("mail_owed"):
         return False

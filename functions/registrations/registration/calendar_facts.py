@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..meeting import dutch_date
+from ..repository.items import AnnouncedFacts, StoredRegistration
 
 if TYPE_CHECKING:
     from ..meeting import Meeting
@@ -33,7 +33,7 @@ class CalendarFacts:
     place: str
     cancelled: bool = False
 
-    def as_map(self) -> dict[str, Any]:
+    def as_map(self) -> AnnouncedFacts:
         return {
             "date": self.date,
             "start": self.start,
@@ -43,7 +43,7 @@ class CalendarFacts:
         }
 
     @classmethod
-    def from_map(cls, value: Mapping[str, Any]) -> CalendarFacts:
+    def from_map(cls, value: AnnouncedFacts) -> CalendarFacts:
         return cls(
             str(value.get("date", "")),
             str(value.get("start", "")),
@@ -96,7 +96,7 @@ def facts_of(meeting: Meeting) -> CalendarFacts:
     )
 
 
-def last_sent(item: Mapping[str, Any]) -> CalendarFacts:
+def last_sent(item: StoredRegistration) -> CalendarFacts:
     """The facts of the last calendar entry this registrant was sent."""
     value = item.get("meeting_facts")
     facts = CalendarFacts.from_text(value) if isinstance(value, str) else None

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Final
 
 from ..errors import RegistrationCancelled, RegistrationNotFound
 from ..meeting import Meeting
 from ..repository import RegistrationRepository
-from ..statuses import RegistrationStatus
+from ..repository.statuses import RegistrationStatus
 from .item import MAIL_RESETS, local_iso, owed_mail
 from .validation import deliverable_address
 
 log = logging.getLogger(__name__)
 
-CANCELLED_BY = "cancelled_by"
+CANCELLED_BY: Final = "cancelled_by"
 BY_STAFF = "staff"
 
 

@@ -21,12 +21,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from ..errors import RegistrationNotFound
-from ..repository import TTL_ATTRIBUTE, RegistrationRepository
+from ..repository import TTL_ATTRIBUTE, InboxRecord, RegistrationRepository
 from .item import is_active
 
 INBOX_PARTITION = "mailboxes"
@@ -76,7 +76,7 @@ class InboxRecords:
         if self._take(key, address, "", expires_at):
             return address  # the common case: one conditional write
         for _ in range(3):
-            record = self._get(key) or {}
+            record: InboxRecord = self._get(key) or {}
             holder = str(record.get("owner", ""))
             if holder and holder != address and self._holds(event_id, holder, record):
                 return holder
@@ -84,7 +84,7 @@ class InboxRecords:
                 return address
         return address  # three races in a row for one inbox: let the registration's own put decide
 
-    def _holds(self, event_id: str, holder: str, record: Mapping[str, Any]) -> bool:
+    def _holds(self, event_id: str, holder: str, record: InboxRecord) -> bool:
         """Whether the record's owner still holds the inbox: its registration is active, or is being stored right
         now by a concurrent request (then this one is a repeat of it)."""
         for pause in (0.0, *WAIT_FOR_OWNER):
@@ -107,7 +107,7 @@ class InboxRecords:
             values[":holder"] = holder
         else:
             condition = "attribute_not_exists(#owner) OR #owner = :me"
-        updated = self.repository.conditional_update(
+        return self.repository.update_record(
             INBOX_PARTITION,
             key,
             "SET #owner = :me, #taken = :now, #expires = :expires",
@@ -115,7 +115,6 @@ class InboxRecords:
             names,
             values,
         )
-        return updated is not None
 
     def next_sequence(self, event_id: str, address: str, floor: int, expires_at: int) -> int:
         """The SEQUENCE for the next calendar entry this inbox gets: above every one it was sent before, and at
@@ -133,17 +132,11 @@ class InboxRecords:
             else:
                 condition = "#seq = :last"
                 values[":last"] = last
-            if (
-                self.repository.conditional_update(
-                    INBOX_PARTITION, key, "SET #seq = :value, #expires = :expires", condition, names, values
-                )
-                is not None
+            if self.repository.update_record(
+                INBOX_PARTITION, key, "SET #seq = :value, #expires = :expires", condition, names, values
             ):
                 return value
         raise RuntimeError("the calendar sequence of one inbox kept changing under five attempts")
 
-    def _get(self, key: str) -> dict[str, Any] | None:
-        try:
-            return self.repository.get(INBOX_PARTITION, key)
-        except RegistrationNotFound:
-            return None
+    def _get(self, key: str) -> InboxRecord | None:
+        return self.repository.record(INBOX_PARTITION, key, InboxRecord)

@@ -16,9 +16,9 @@ from typing import Any
 from ..errors import ChangesClosed, RegistrationCancelled, RegistrationNotFound, RevokedLink
 from ..meeting import Meeting
 from ..observability.logs import fields
-from ..repository import RegistrationRepository
+from ..repository import RegistrationAttributes, RegistrationRepository, StoredRegistration
+from ..repository.statuses import RegistrationStatus
 from ..settings import Clock
-from ..statuses import RegistrationStatus
 from .item import MAIL_RESETS, changes_from, is_active, local_iso, owed_mail
 from .personal_link import LinkKey, PersonalLinks
 from .registering import nothing
@@ -61,7 +61,7 @@ class PersonalPage:
             raise RegistrationNotFound()
         return email
 
-    def _check(self, key: LinkKey, item: Mapping[str, Any]) -> None:
+    def _check(self, key: LinkKey, item: StoredRegistration) -> None:
         if item.get("registration_id") != key.registration_id:
             raise RegistrationNotFound()
         if int(item.get("link_version", 0)) != key.version:
@@ -81,7 +81,7 @@ class PersonalPage:
             "registration_open": self.meeting.is_registration_open(now),
         }
 
-    def change(self, token: str, form: Mapping[str, Any], attempt: ChangeAttempt | None = None) -> dict[str, Any]:
+    def change(self, token: str, form: Mapping[str, Any], attempt: ChangeAttempt | None = None) -> StoredRegistration:
         """Change the details of a registration, never its address; until the meeting starts. `attempt` is told
         what was read on the way, for the page when the change fails."""
         now = self.clock()
@@ -108,14 +108,14 @@ class PersonalPage:
             "registration_open": self.meeting.is_registration_open(now),
         }
 
-    def cancel(self, token: str) -> dict[str, Any]:
+    def cancel(self, token: str) -> StoredRegistration:
         """Withdraw: the item stays, with status "cancelled" and the time, so staff see who withdrew."""
         now = self.clock()
         key = self.links.key_for(token, now)
         if self.meeting.has_started(now):
             raise self._changes_closed()
         email = self._locate(key)
-        changes = {
+        changes: RegistrationAttributes = {
             "status": RegistrationStatus.CANCELLED,
             "cancelled_at": local_iso(now, self.meeting),
             **owed_mail("cancellation", now, self.meeting),
@@ -124,7 +124,7 @@ class PersonalPage:
         log.info("registration cancelled for event %s", self.meeting.id, extra=fields(outcome="cancelled"))
         return item
 
-    def _write(self, key: LinkKey, email: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def _write(self, key: LinkKey, email: str, changes: RegistrationAttributes) -> StoredRegistration:
         """The one conditional write of a change or a cancellation; when it does not hold, say why."""
         try:
             item = self.repository.update(

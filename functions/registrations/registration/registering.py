@@ -15,9 +15,9 @@ from typing import Any
 from ..errors import DuplicateRegistration, MeetingCancelled, RegistrationClosed, RegistrationNotFound
 from ..meeting import Meeting, dutch_date
 from ..observability.logs import fields
-from ..repository import RegistrationRepository
+from ..repository import RegistrationRepository, StoredRegistration
+from ..repository.statuses import RegistrationStatus
 from ..settings import Clock
-from ..statuses import RegistrationStatus
 from .inboxes import InboxRecords
 from .item import MAIL_RESETS, NewIds, new_item, owed_mail
 from .validation import validate
@@ -52,7 +52,7 @@ class Registering:
             "closes_at": self.meeting.registration_closes_at.isoformat(),
         }
 
-    def register(self, form: Mapping[str, Any]) -> dict[str, Any]:
+    def register(self, form: Mapping[str, Any]) -> StoredRegistration:
         """Store the registration with the confirmation owed, in one conditional put. For an address that is
         already registered, the same request records that the personal link is owed again, and raises
         DuplicateRegistration."""
@@ -64,8 +64,8 @@ class Registering:
                 deadline=dutch_date(self.meeting.last_registration_day), contact=self.meeting.contact_email
             )
         data = validate(form, self.meeting)
-        item = dict(new_item(data, self.meeting, now, NewIds.make()))
-        owner = self.inboxes.owner(self.meeting.id, data.email, int(str(item["expires_at"])))
+        item = new_item(data, self.meeting, now, NewIds.make())
+        owner = self.inboxes.owner(self.meeting.id, data.email, int(item["expires_at"]))
         if owner != data.email:
             # Another address of the same inbox is registered: this is a repeat of that registration.
             try:

@@ -19,11 +19,12 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
 from ..registration.item import is_active
-from ..statuses import RegistrationStatus, SendState, SesVerdict
+from ..repository import StoredRegistration
+from ..repository.statuses import RegistrationStatus, SendState, SesVerdict
 
 # (attribute, column header). The header is what staff see; the attribute is what the item stores.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -156,7 +157,7 @@ def family_name_sort_key(family_name: str) -> str:
     return _fold(" ".join(words))
 
 
-def sort_key(item: Mapping[str, Any]) -> tuple[str, ...]:
+def sort_key(item: StoredRegistration) -> tuple[str, ...]:
     """Organisation, then family name (without prefix), then the full family name, given name and address."""
     family = str(item.get("family_name", ""))
     return (
@@ -175,7 +176,7 @@ def readable_time(value: str) -> str:
     return value
 
 
-def followup_state(item: Mapping[str, Any]) -> tuple[str, str]:
+def followup_state(item: StoredRegistration) -> tuple[str, str]:
     """Whether this registration has the follow-up, and since when: ("sent", time), ("owed", ""), ("failed", "")
     or ("unknown", time). It came on its own (followup_mail_*), inside a late registrant's confirmation
     (followup_version without a follow-up send), or from the staff command of earlier versions (followup_sent_at)."""
@@ -191,14 +192,14 @@ def followup_state(item: Mapping[str, Any]) -> tuple[str, str]:
     return SendState.OWED, ""
 
 
-def followup_text(item: Mapping[str, Any]) -> str:
+def followup_text(item: StoredRegistration) -> str:
     state, moment = followup_state(item)
     label = FOLLOWUP_STATES[state]
     return f"{label} op {readable_time(moment)}" if moment and state == SendState.SENT else label
 
 
 def export_rows(
-    items: Iterable[Mapping[str, Any]], include_cancelled: bool = False
+    items: Iterable[StoredRegistration], include_cancelled: bool = False
 ) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of the export, sorted; cancelled registrations only when asked for."""
     columns = COLUMNS + (STATUS_COLUMNS if include_cancelled else ())

@@ -19,7 +19,7 @@ import json
 import logging
 import os
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +28,7 @@ from ..delivery import publication
 from ..local.owner_only import FILE_MODE, private_folder, write_private
 from ..meeting import Meeting
 from ..registration.item import parse_time
-from ..repository import RegistrationRepository
+from ..repository import RegistrationRepository, StoredRegistration
 from ..settings import Settings
 from .export import export_rows, write_csv, write_xlsx
 from .summary import render_summary, summarise
@@ -88,7 +88,7 @@ class SpreadsheetStore(Protocol):
         ...
 
 
-def newest_change(items: Iterable[Mapping[str, Any]]) -> dt.datetime:
+def newest_change(items: Iterable[StoredRegistration]) -> dt.datetime:
     """The newest time stamp (any `*_at` attribute) on the registrations: every write sets one."""
     times = [parse_time(value) for item in items for name, value in item.items() if name.endswith("_at")]
     return max(times, default=NO_CHANGE).astimezone(dt.UTC)
@@ -103,7 +103,7 @@ def xlsx_content_hash(data: bytes) -> str:
 
 
 def take_snapshot(
-    items: list[dict[str, Any]], event: Meeting, now: dt.datetime | None = None, published: bool | None = None
+    items: list[StoredRegistration], event: Meeting, now: dt.datetime | None = None, published: bool | None = None
 ) -> Snapshot:
     header, rows = export_rows(items)
     xlsx, csv = io.BytesIO(), io.BytesIO()

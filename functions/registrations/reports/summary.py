@@ -4,7 +4,7 @@ went. Written by `registrations summary` and into the staff spreadsheet's samenv
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +14,8 @@ from ..delivery.ses_events import UNREACHABLE
 from ..delivery.staff_alert import alert_text
 from ..meeting import OTHER_ORGANISATION, Meeting
 from ..registration.item import is_active
-from ..statuses import SendState
+from ..repository import StoredRegistration
+from ..repository.statuses import SendState
 from .export import FOLLOWUP_STATES, _fold, followup_state, readable_time
 
 # The states of delivery.deliverer.sending_state that staff act on, with their Dutch line in the summary.
@@ -53,7 +54,7 @@ class Summary:
 
 
 def summarise(
-    items: Iterable[Mapping[str, Any]], event: Meeting, now: dt.datetime | None = None, published: bool | None = None
+    items: Iterable[StoredRegistration], event: Meeting, now: dt.datetime | None = None, published: bool | None = None
 ) -> Summary:
     """Counts per organisation (every listed organisation, also those without anyone) and per role. With `now`:
     the reminders' schedule too, and with `published` (is the follow-up published?) the staff alert."""

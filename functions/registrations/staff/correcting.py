@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from ..errors import RegistrationCancelled, RegistrationNotFound
 from ..meeting import Meeting
 from ..registration.corrections import cancel_on_behalf, make_confirmation_owed, stored_address
-from ..statuses import RegistrationStatus
+from ..repository import StoredRegistration
+from ..repository.statuses import RegistrationStatus
 from . import EXIT_ATTENTION, EXIT_OK, output
 from .common import Runtime, table_options, yes_option
 from .table import Table, Where
@@ -97,7 +96,7 @@ def resend(run: Runtime, /, address: str, **where: str | None) -> int:
     return run.on_table(Where(**where), job)
 
 
-def describe(item: dict[str, Any]) -> str:
+def describe(item: StoredRegistration) -> str:
     return f"  {output.person(item)}, {item.get('organisation', '')}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, Any, cast
@@ -18,11 +18,16 @@ from ..local.owner_only import replace_private
 from ..meeting import Meeting
 from ..registration.item import full_name, is_active
 from ..reports.summary import dutch_number
-from ..repository import RegistrationRepository
+from ..repository import RegistrationRepository, StoredRegistration
 from . import UsageError
 
 RULE = "-" * 72
-EXAMPLE_REGISTRANT = {"given_name": "Voornaam", "family_name": "Achternaam", "email": "naam@voorbeeld.nl"}
+EXAMPLE_REGISTRANT: StoredRegistration = {
+    "event": "voorbeeld",
+    "given_name": "Voornaam",
+    "family_name": "Achternaam",
+    "email": "naam@voorbeeld.nl",
+}
 
 
 class Progress:
@@ -52,7 +57,7 @@ class Progress:
             self.shown = False
 
 
-def fetch_all(repository: RegistrationRepository, meeting: Meeting, progress: Progress) -> list[dict[str, Any]]:
+def fetch_all(repository: RegistrationRepository, meeting: Meeting, progress: Progress) -> list[StoredRegistration]:
     """Every registration of the meeting, counting them on the progress line as the pages come in."""
     items = []
     for item in repository.for_event(meeting.id):
@@ -97,7 +102,7 @@ def write_stdout(stdout: IO[str], write: Callable[[IO[bytes]], None], seekable: 
     out.flush()
 
 
-def exported(count: int, items: Sequence[Mapping[str, Any]], include_cancelled: bool, target: Path | None) -> str:
+def exported(count: int, items: Sequence[StoredRegistration], include_cancelled: bool, target: Path | None) -> str:
     """The closing line of an export on a terminal."""
     left_out = 0 if include_cancelled else sum(1 for i in items if not is_active(i))
     to = f" naar {target}" if target is not None else ""
@@ -105,7 +110,7 @@ def exported(count: int, items: Sequence[Mapping[str, Any]], include_cancelled: 
     return f"{dutch_number(count)} aanmeldingen geëxporteerd{to}{note}.\n"
 
 
-def person(item: Mapping[str, Any]) -> str:
+def person(item: StoredRegistration) -> str:
     return f"{full_name(item)} <{item.get('email', '')}>"
 
 

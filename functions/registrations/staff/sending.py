@@ -27,15 +27,15 @@ from ..registration.item import is_active, local_iso
 from ..registration.personal_link import PersonalLinks
 from ..reports.export import readable_time
 from ..reports.summary import dutch_number
-from ..repository import RegistrationRepository
+from ..repository import RegistrationRepository, StoredRegistration
+from ..repository.statuses import SendState
 from ..settings import LOCAL_MAIL_SENDER
-from ..statuses import SendState
 from . import EXIT_ATTENTION, EXIT_OK, output
 
 # How often the progress is read again while the function sends.
 POLL_SECONDS = 2.0
 # An example registrant for the preview: the personal link in it is an example too.
-EXAMPLE = {**output.EXAMPLE_REGISTRANT, "registration_id": "voorbeeldvoorbeeld", "link_version": 1}
+EXAMPLE: StoredRegistration = {**output.EXAMPLE_REGISTRANT, "registration_id": "voorbeeldvoorbeeld", "link_version": 1}
 
 
 def followup_content(
@@ -85,7 +85,7 @@ class Progress:
         return self.owed == 0
 
 
-def progress_of(items: Sequence[Mapping[str, Any]], version: Publication, versions: Sequence[Publication]) -> Progress:
+def progress_of(items: Sequence[StoredRegistration], version: Publication, versions: Sequence[Publication]) -> Progress:
     rnd = Round(dt.datetime.now(dt.UTC), tuple(versions))
     sent = owed = failed = unknown = 0
     for item in items:
@@ -114,7 +114,7 @@ def publish_followup(
     content: FollowupContent,
     config: Mapping[str, Any],
     repository: RegistrationRepository,
-    items: Sequence[Mapping[str, Any]],
+    items: Sequence[StoredRegistration],
     stdout: IO[str],
     clock: Callable[[], dt.datetime],
     confirm: Callable[[Sequence[str]], bool],

@@ -64,10 +64,10 @@ def decoy(service: Registering, fields: Mapping[str, Any]) -> dict[str, Any]:
         raise RegistrationClosed(deadline=dutch_date(meeting.last_registration_day), contact=meeting.contact_email)
     data = validate(fields, meeting)
     try:
-        existing = service.repository.get(meeting.id, data.email)
+        registered = is_active(service.repository.get(meeting.id, data.email))
     except RegistrationNotFound:
-        existing = {}
-    if is_active(existing):
+        registered = False
+    if registered:
         raise DuplicateRegistration(contact=meeting.contact_email)
     item = new_item(data, meeting, now, NewIds.make())
     return {"registration": public_registration(item)}

@@ -20,6 +20,7 @@ from ..mail.links import PaperLink, paper_links
 from ..meeting import OTHER_ORGANISATION, dutch_date
 from ..registration.item import is_active, read_time
 from ..registration.personal import ChangeAttempt, PersonalPage
+from ..repository import StoredRegistration
 from .errors import HTML, STATUS, Answer, with_retry_after
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def keep_private(response: Response) -> Response:
     return response
 
 
-def form_values(item: Mapping[str, Any]) -> dict[str, str]:
+def form_values(item: StoredRegistration) -> dict[str, str]:
     """The stored registration as the form's field values."""
     code = item.get("organisation_code", "")
     return {
@@ -70,7 +71,7 @@ def moment_text(value: str | None) -> str:
     return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
 
 
-def published_papers(personal_url: str, item: Mapping[str, Any]) -> tuple[PaperLink, ...]:
+def published_papers(personal_url: str, item: StoredRegistration) -> tuple[PaperLink, ...]:
     """The papers as published now, for an active registration only; files through this personal link."""
     source = current_app.extensions.get("publication")
     publication = source() if source is not None and is_active(item) else None
