@@ -70,6 +70,7 @@ def test_one_definition_of_active_and_the_rules_that_add_reachable_build_on_it()
     for rule in (reachable, hears_of_changes):
         assert rule(registered) and not rule(cancelled)
         assert not rule({**registered, **bounced})
+        assert not rule({**registered, "email_status": "rejected"})
 
 
 def test_one_text_for_the_store_failed_in_each_place_a_person_meets_it():
