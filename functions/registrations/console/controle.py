@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from ..meeting import Meeting, dutch_date
-from ..registration.item import read_time
+from ..meeting import Meeting
+from ..registration.moments import moment_text
 from .upload import CONTENT_NAME, CheckResult
 
 RULE = "-" * 72
@@ -27,16 +27,6 @@ class Progress:
     owed: int = 0
     failed: int = 0
     held_back: int = 0
-
-
-def moment_text(moment: dt.datetime | str, meeting: Meeting) -> str:
-    if isinstance(moment, str):
-        stored = read_time(moment)
-        if stored is None:
-            return moment
-        moment = stored
-    local = moment.astimezone(meeting.timezone)
-    return f"{dutch_date(local.date())} om {local:%H.%M} uur"
 
 
 def progress_part(progress: Progress | None, meeting: Meeting, now: dt.datetime) -> str:
