@@ -8,16 +8,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..delivery.deliverer import sending_state
 from ..delivery.reminders import sent_keys, upcoming
 from ..delivery.ses_events import UNREACHABLE
+from ..delivery.slots import sending_state
 from ..delivery.staff_alert import alert_text
 from ..meeting import OTHER_ORGANISATION, Meeting
 from ..registration.item import is_active
 from ..statuses import SendState
 from .export import FOLLOWUP_STATES, _fold, followup_state, readable_time
 
-# The states of delivery.deliverer.sending_state that staff act on, with their Dutch line in the summary.
+# The states of delivery.slots.sending_state that staff act on, with their Dutch line in the summary.
 MAIL_STATES: dict[str, str] = {
     SendState.FAILED: "Mislukt na 5 pogingen (mail de deelnemer zelf)",
     SendState.UNKNOWN: "Onzeker of verstuurd (wordt niet vanzelf opnieuw verstuurd)",
@@ -36,7 +36,7 @@ class Summary:
     total: int
     cancelled: int
     other_organisations: list[tuple[str, int]] = field(default_factory=list)
-    # Registrations (cancelled ones too) per state of their last email: delivery.deliverer.sending_state.
+    # Registrations (cancelled ones too) per state of their last email: delivery.slots.sending_state.
     mail: dict[str, int] = field(default_factory=dict)
     # Active registrations whose address SES cannot deliver to (ses_events.UNREACHABLE).
     unreachable: int = 0
