@@ -97,7 +97,7 @@ def test_a_trigger_writes_the_three_files_as_the_export_and_summary_commands_mak
 ):
     put_items(table, [*NASTY, {**registration(4), "status": "cancelled"}])
 
-    # When a trigger (a stream batch or the sweep) calls the refresh, as registrations/lambda_handler.py will
+    # When a trigger (a stream batch or the sweep) calls the refresh, as registrations/lambda_handler/ will
     published = refresh_spreadsheet(repository, EVENT, settings, NOW)
 
     # Then the three stable keys hold exactly what `registrations export` and `summary` give

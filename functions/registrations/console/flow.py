@@ -1,7 +1,7 @@
 """Publishing the follow-up from the AWS console: an upload of vervolgmail.toml is checked, previewed in
 controle.txt, and published only when it carries the code of exactly what was checked.
 
-The same flow runs for the S3 event on AWS (lambda_handler.py) and for a file dropped into .data/exports/vervolgmail/
+The same flow runs for the S3 event on AWS (lambda_handler/) and for a file dropped into .data/exports/vervolgmail/
 locally (dev/uploads.py). After every round of the deliverer, `report_progress` rewrites controle.txt with how far
 the sending is. Publishing writes no email: from the publication on, every active registrant owes it, and the
 deliverer sends it (delivery/publication.py, delivery/channels.py).

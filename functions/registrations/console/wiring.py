@@ -1,6 +1,6 @@
 """The console flow wired from a deliverer: the same meeting, table, mailer and clock; and the S3 event's handling.
 
-The trigger (lambda_handler.py, route "s3") gets EventBridge's "Object Created" for vervolgmail/vervolgmail.toml (or the
+The trigger (lambda_handler/, route "s3") gets EventBridge's "Object Created" for vervolgmail/vervolgmail.toml (or the
 .toml.txt Windows makes); the rule in infra/template.yaml matches only those keys, and this checks again, so that the
 function's own controle.txt can never start a check.
 """

@@ -2,7 +2,7 @@
 
 A request writes only what is owed (`mail_owed`, with an id per state change); staff publish the follow-up
 (delivery/publication.py); everything after that is here. The same deliverer runs from every trigger: the table's
-stream, the scheduled sweep and its continuations on AWS (lambda_handler.py), a worker thread and the same sweep
+stream, the scheduled sweep and its continuations on AWS (lambda_handler/), a worker thread and the same sweep
 locally (dev/worker.py), and direct calls in the tests. It is idempotent: calling it twice, or from two places at
 once, sends each owed email once (delivery/slots.py says how). Each channel (delivery/channels.py) owes email in a
 slot of its own. One try at one email, and what each outcome means (a retry, `unknown`, `held_back`), is in
