@@ -16,7 +16,7 @@ from deploy.infra import load_template
 from deploy.settings import stage_settings
 from registrations import create_deliverer
 from registrations.registration.item import Registration
-from registrations.reports.spreadsheet import EXPORT_KEYS
+from registrations.reports.spreadsheet_stores import EXPORT_KEYS
 from registrations.staff import EXIT_CODES
 
 from .staff_support import EVENT, put_items, registration, run_cli

@@ -21,7 +21,8 @@ import click
 from ..console.content import FollowupContentError
 from ..local.store import DATA_DIR
 from ..meeting import Meeting
-from ..reports.export import CSV_DEFAULT_DELIMITER, export_rows, write_csv, write_xlsx
+from ..reports.export import export_rows
+from ..reports.formats import CSV_DEFAULT_DELIMITER, write_csv, write_xlsx
 from ..reports.summary import render_summary, summarise
 from . import EXIT_ATTENTION, EXIT_CODES, EXIT_OK, EXIT_USAGE, UsageError, correcting, output, sending
 from .common import Runtime, path_option, store_options, yes_option
