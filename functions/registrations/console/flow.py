@@ -107,31 +107,42 @@ class ConsoleFlow:
         current = self.publications.current()
         if result.confirmed and current is not None and getattr(current, "code", "") == result.code:
             # The same upload again (S3 delivers an event at least once): published already, nothing new.
-            self._write(controle.already_part(result, current.version, now, self.meeting), now)
-            return Outcome("already_published", current.version, result.code)
-        items = list(self.repository.for_event(self.meeting.id))
-        registrants = active(items)
+            return self._already(result, current, now)
+        registrants = active(list(self.repository.for_event(self.meeting.id)))
         if result.confirmed:
-            try:
-                publication = self._publish(result, now)
-            except PublicationConflict:
-                # The same upload handled twice at once (S3 delivers at least once): whoever stored it first wins.
-                current = self.publications.current()
-                if current is None or getattr(current, "code", "") != result.code:
-                    raise
-                self._write(controle.already_part(result, current.version, now, self.meeting), now)
-                return Outcome("already_published", current.version, result.code)
-            self._write(controle.published_part(result, publication.version, now, self.meeting, len(registrants)), now)
-            log.info("follow-up version %d published", publication.version)
-            return Outcome("published", publication.version, result.code)
+            return self._publish_confirmed(result, len(registrants), now)
+        return self._preview(result, current, registrants, now)
+
+    def _already(self, result: CheckResult, current: PublicationLike, now: dt.datetime) -> Outcome:
+        self._write(controle.already_part(result, current.version, now, self.meeting), now)
+        return Outcome("already_published", current.version, result.code)
+
+    def _publish_confirmed(self, result: CheckResult, registrants: int, now: dt.datetime) -> Outcome:
+        """The upload carries the code of what was checked: publish it."""
+        try:
+            publication = self._publish(result, now)
+        except PublicationConflict:
+            # The same upload handled twice at once (S3 delivers at least once): whoever stored it first wins.
+            current = self.publications.current()
+            if current is None or getattr(current, "code", "") != result.code:
+                raise
+            return self._already(result, current, now)
+        self._write(controle.published_part(result, publication.version, now, self.meeting, registrants), now)
+        log.info("follow-up version %d published", publication.version)
+        return Outcome("published", publication.version, result.code)
+
+    def _preview(
+        self,
+        result: CheckResult,
+        current: Publication | None,
+        registrants: Sequence[Mapping[str, Any]],
+        now: dt.datetime,
+    ) -> Outcome:
+        """No code, or a wrong one: the email as a registrant will receive it, and the code to publish it with."""
         changes: list[str] = []
         earlier = 0
         if current is not None:
-            changes = changes_between(
-                current,
-                result.teams_link,
-                result.papers,
-            )
+            changes = changes_between(current, result.teams_link, result.papers)
             rnd = Round(now, self.publications.all())
             earlier = sum(1 for item in registrants if received_version(item, rnd) > 0)
         message = self.preview(result.teams_link, result.papers, now, None)
