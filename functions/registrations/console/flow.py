@@ -44,6 +44,10 @@ class Publications(Protocol):
     def publish(self, teams_link: str, papers: Sequence[CheckedPaper], code: str, now_iso: str) -> Publication: ...
 
 
+# The meeting's registrations, read when first asked for: after a round, the spreadsheet and the progress share one
+# read (lambda_handler/, dev/local.py).
+Items = Callable[[], list[dict[str, Any]]]
+
 # Builds the follow-up as a registrant will receive it, for the preview: (teams link, papers, now, the version the
 # registrant had or None) → the email: the follow-up itself, or the short change email.
 Preview = Callable[[str, Sequence[CheckedPaper], dt.datetime, Publication | None], EmailMessage]
@@ -187,25 +191,26 @@ class ConsoleFlow:
         self.store.write_state(state)
         self.store.write_report(controle.report(self._progress_text(now), check))
 
-    def progress(self) -> controle.Progress | None:
+    def progress(self, items: Items | None = None) -> controle.Progress | None:
+        """`items`: the meeting's registrations as read once for this round (else read here)."""
         versions = self.publications.all()
         if not versions:
             return None
         current = versions[-1]
         counts = {"sent": 0, "owed": 0, "failed": 0, "held_back": 0}
         now = self.clock()
-        for item in active(list(self.repository.for_event(self.meeting.id))):
+        for item in active(items() if items else list(self.repository.for_event(self.meeting.id))):
             counts[followup_state(item, versions, now)] += 1
         return controle.Progress(current.version, str(getattr(current, "published_at", "")), **counts)
 
-    def _progress_text(self, now: dt.datetime) -> str:
-        return controle.progress_part(self.progress(), self.meeting, now)
+    def _progress_text(self, now: dt.datetime, items: Items | None = None) -> str:
+        return controle.progress_part(self.progress(items), self.meeting, now)
 
-    def report_progress(self) -> bool:
+    def report_progress(self, items: Items | None = None) -> bool:
         """After a round of the deliverer: controle.txt with the stand now (only once something is published)."""
         if self.publications.current() is None:
             return False
         now = self.clock()
         check = str(self.store.read_state().get("check", ""))
-        self.store.write_report(controle.report(self._progress_text(now), check))
+        self.store.write_report(controle.report(self._progress_text(now, items), check))
         return True

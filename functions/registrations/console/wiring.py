@@ -18,7 +18,7 @@ from ..delivery.followup import FollowupChannel
 from ..delivery.publication import Publication, PublishedPaper
 from ..mail.confirmation import PERSONAL_PATH, ConfirmationMailer
 from .controle import SAMPLE_EMAIL
-from .flow import ConsoleFlow, Preview, Publications
+from .flow import ConsoleFlow, Items, Preview, Publications
 from .store import UPLOAD_PREFIX, ConsoleStore, s3_store
 from .upload import CONTENT_NAMES, CheckedPaper
 
@@ -117,13 +117,13 @@ def handle_s3_event(
     return make_flow(deliverer, store, publications).handle_upload(name).kind
 
 
-def report_progress(deliverer: Deliverer, settings: Settings) -> None:
+def report_progress(deliverer: Deliverer, settings: Settings, items: Items | None = None) -> None:
     """controle.txt with the stand of the sending, once something is published; never raises (a convenience, like
     the spreadsheet: the next round tries again)."""
     store = s3_store(settings)
     if store is None:
         return
     try:
-        make_flow(deliverer, store).report_progress()
+        make_flow(deliverer, store).report_progress(items)
     except Exception as exc:  # noqa: BLE001 - whatever S3 or the table said, the trigger that called this goes on
         log.warning("follow-up progress not written: %s", type(exc).__name__)

@@ -36,6 +36,7 @@ from .routes import (
 )
 
 if TYPE_CHECKING:
+    from ..console.flow import Items
     from ..delivery.deliverer import Deliverer
 
 __all__ = [
@@ -77,7 +78,7 @@ def _zappa(event: Any, context: Any) -> Any:
     return zappa_handler(event, context)
 
 
-def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
+def _spreadsheet_from_environment(deliverer: Deliverer, items: Items) -> None:
     """The staff spreadsheet in the export bucket (EXPORT_BUCKET), and the staff alert; neither raises."""
     import os
 
@@ -86,7 +87,7 @@ def _spreadsheet_from_environment(deliverer: Deliverer) -> None:
     from ..settings import Settings
 
     settings = Settings.from_env(os.environ)
-    refresh_spreadsheet(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
+    refresh_spreadsheet(deliverer.repository, deliverer.meeting, settings, deliverer.clock(), items=items)
     # And the staff alert (delivery/staff_alert.py): the meeting is near and the follow-up is not published.
     check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
 
@@ -102,14 +103,17 @@ def _console_from_environment(event: Any, deliverer: Deliverer) -> str:
 
 
 def _after_round_from_environment(deliverer: Deliverer) -> None:
-    """After a stream batch and on the sweep: the spreadsheet, and the follow-up's progress in controle.txt."""
+    """After a stream batch and on the sweep: the spreadsheet, and the follow-up's progress in controle.txt, from
+    one read of the meeting's registrations (made only if one of them needs it)."""
+    import functools
     import os
 
     from ..console.wiring import report_progress
     from ..settings import Settings
 
-    _spreadsheet_from_environment(deliverer)
-    report_progress(deliverer, Settings.from_env(os.environ))
+    items = functools.cache(lambda: list(deliverer.repository.for_event(deliverer.meeting.id)))
+    _spreadsheet_from_environment(deliverer, items)
+    report_progress(deliverer, Settings.from_env(os.environ), items)
 
 
 def _json_logs() -> None:

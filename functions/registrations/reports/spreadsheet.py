@@ -17,7 +17,7 @@ import hashlib
 import io
 import logging
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,9 +85,14 @@ def take_snapshot(
 
 
 def publish_spreadsheet(
-    repository: RegistrationRepository, meeting: Meeting, store: SpreadsheetStore, now: dt.datetime
+    repository: RegistrationRepository,
+    meeting: Meeting,
+    store: SpreadsheetStore,
+    now: dt.datetime,
+    items: Callable[[], list[dict[str, Any]]] | None = None,
 ) -> Published:
-    """Read every registration of the meeting and bring the three files in the store up to date.
+    """Read every registration of the meeting (`items`, when the caller shares its read) and bring the three files
+    in the store up to date.
 
     Nothing is read or written once the retention of the registrations has ended (meeting.expires_at). Errors of the
     table (StoreUnavailable) and of the store (botocore's, OSError) are raised; refresh_spreadsheet catches them.
@@ -96,7 +101,8 @@ def publish_spreadsheet(
         return Published(retention_ended=True)
     # The summary's staff alert needs to know whether the follow-up is published.
     has_followup = publication.current(repository, meeting.id) is not None
-    snapshot = take_snapshot(list(repository.for_event(meeting.id)), meeting, now, has_followup)
+    registrations = items() if items else list(repository.for_event(meeting.id))
+    snapshot = take_snapshot(registrations, meeting, now, has_followup)
     outcome: dict[str, list[str]] = {"written": [], "unchanged": [], "kept_newer": []}
     for file in snapshot.files:
         outcome[_publish_file(store, file, snapshot.newest_change)].append(file.key)
@@ -126,6 +132,7 @@ def refresh_spreadsheet(
     now: dt.datetime,
     *,
     local_dir: Path | None = None,
+    items: Callable[[], list[dict[str, Any]]] | None = None,
 ) -> Published | None:
     """What the triggers call, after a stream batch and on the sweep. Never raises: the files are a convenience,
     and the next sweep tries again. The store is the export bucket (EXPORT_BUCKET), else `local_dir`."""
@@ -134,7 +141,7 @@ def refresh_spreadsheet(
         return None
     # Whatever the table, S3 or the disk said, it must not stop the trigger that called this.
     try:
-        return publish_spreadsheet(repository, meeting, store, now)
+        return publish_spreadsheet(repository, meeting, store, now, items)
     except Exception as exc:  # noqa: BLE001
         log.warning("spreadsheet for event %s not refreshed: %s", meeting.id, type(exc).__name__)
         return None
