@@ -25,7 +25,8 @@ from registrations.local.dynalite import LOCAL_REGION, Dynalite, ensure_table, u
 from registrations.meeting import load_meeting
 from registrations.registration.item import NewIds, new_item
 from registrations.registration.validation import validate
-from registrations.reports.export import export_rows, write_csv, write_xlsx
+from registrations.reports.export import export_rows
+from registrations.reports.formats import write_csv, write_xlsx
 from registrations.repository import dynamodb_resource
 from registrations.staff import cli
 

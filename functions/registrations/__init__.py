@@ -54,12 +54,7 @@ def create_app(
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
-    from .console.files import paper_location_from_settings
     from .mail.composer import in_sentence
-    from .observability.metrics import NO_METRICS
-    from .registration.inboxes import InboxRecords
-    from .registration.personal import PersonalPage
-    from .registration.registering import Registering, nothing
     from .web import api, errors, guards, papers, personal
 
     parts = _Parts.wire(config, table, clock, transport, meeting)
@@ -67,14 +62,8 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    notify = on_write or nothing
-    inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
-    app.extensions["registrations"] = Registering(parts.meeting, parts.repository, parts.clock, inboxes, notify)
-    app.extensions["personal_page"] = PersonalPage(parts.meeting, parts.repository, parts.clock, parts.links, notify)
-    app.extensions["mailer"] = parts.mailer
-    app.extensions["metrics"] = metrics or NO_METRICS
-    app.extensions["publication"] = publication or _current_publication(parts)
-    app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
+    _add_services(app, parts, on_write, metrics, publication, paper_location)
+    # Jinja's name for the meeting in the function's pages, as in the site's.
     app.context_processor(lambda: {"event": parts.meeting})
     # The meeting's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
     app.jinja_env.filters["in_sentence"] = in_sentence
@@ -84,6 +73,33 @@ def create_app(
     errors.register_error_handlers(app)
     guards.install(app, parts.settings)
     return app
+
+
+def _add_services(
+    app: Flask,
+    parts: _Parts,
+    on_write: Callable[[], None] | None,
+    metrics: Metrics | None,
+    publication: Callable[[], PublicationLike | None] | None,
+    paper_location: PaperLocation | None,
+) -> None:
+    """What the blueprints find in app.extensions: the rules of what a person does (registering, the personal page;
+    both call `on_write` after a write that owes mail), the mailer, the metrics, the follow-up as published now and
+    where its papers are."""
+    from .console.files import paper_location_from_settings
+    from .observability.metrics import NO_METRICS
+    from .registration.inboxes import InboxRecords
+    from .registration.personal import PersonalPage
+    from .registration.registering import Registering, nothing
+
+    notify = on_write or nothing
+    inboxes = InboxRecords(parts.repository, parts.settings.token_secret)
+    app.extensions["registrations"] = Registering(parts.meeting, parts.repository, parts.clock, inboxes, notify)
+    app.extensions["personal_page"] = PersonalPage(parts.meeting, parts.repository, parts.clock, parts.links, notify)
+    app.extensions["mailer"] = parts.mailer
+    app.extensions["metrics"] = metrics or NO_METRICS
+    app.extensions["publication"] = publication or _current_publication(parts)
+    app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
 
 
 def create_deliverer(

@@ -174,11 +174,20 @@ def test_a_second_meetings_facts_ship_in_the_zip_and_load_from_it(lambda_zip, tm
     assert len(loaded.get("ibp-vth-2024-06-05").organisations) == len(loaded.letter_meeting.organisations)
 
 
-def test_the_zip_leaves_out_the_staff_command_the_local_runner_and_dns(lambda_zip_names):
+def test_the_zip_leaves_out_the_staff_command_the_local_runner_its_store_and_dns(lambda_zip_names):
     # Only what runs on Lambda ships: the staff command and the local runner run elsewhere, and dnspython is only
     # for email-validator's deliverability check, which the function switches off.
     for folder in ("registrations/staff/", "registrations/dev/", "dns/"):
         assert not [name for name in lambda_zip_names if name.startswith(folder)], folder
+    # Nor does the local store (dynalite and the table's bootstrap), which only those two import; the owner-only
+    # writers beside it in local/ do run on Lambda (the outbox, the console's files).
+    local_store = [
+        name
+        for name in lambda_zip_names
+        if name.startswith("registrations/local/") and PurePosixPath(name).name.startswith("store.")
+    ]
+    assert local_store == []
+    assert "registrations/local/owner_only.py" in lambda_zip_names
     # The sub-packages that do run are there.
     assert {
         "registrations/web/api.py",

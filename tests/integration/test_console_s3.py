@@ -152,3 +152,46 @@ def test_an_active_registration_is_redirected_to_a_presigned_link_made_on_the_cl
     assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "no-referrer"
     with urllib.request.urlopen(link) as download:  # noqa: S310 - the local S3 server
         assert download.read() == PDF
+
+
+def test_after_a_round_the_spreadsheet_and_the_progress_share_one_read(
+    app_config, clock, bucket, moto_endpoint, s3, table, monkeypatch
+):
+    # What the function does after every stream batch and sweep (lambda_handler/): the staff spreadsheet and the
+    # progress in controle.txt, both counted from one query of the meeting's registrations.
+    import registrations.lambda_handler as entry
+    from registrations.delivery import publication
+    from registrations.repository import RegistrationRepository
+
+    from .staff_support import put_items, registration
+
+    deliverer = create_deliverer(app_config, clock=clock)
+    put_items(table, [registration(1), registration(2)])
+    expires = int(deliverer.meeting.expires_at.timestamp())
+    publication.publish(
+        deliverer.repository,
+        deliverer.meeting.id,
+        "https://teams.example/x",
+        (),
+        "",
+        "2023-05-25T10:00:00+02:00",
+        expires,
+    )
+    for name, value in {**app_config, "EXPORT_BUCKET": bucket, "S3_ENDPOINT": moto_endpoint}.items():
+        monkeypatch.setenv(name, str(value))
+    reads: list[str] = []
+    for_event = RegistrationRepository.for_event
+
+    def counted(self, event_id):
+        reads.append(event_id)
+        return for_event(self, event_id)
+
+    monkeypatch.setattr(RegistrationRepository, "for_event", counted)
+    entry._after_round_from_environment(deliverer)
+    assert reads == [deliverer.meeting.id]
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
+    assert {"aanmeldingen.xlsx", "samenvatting.txt", "vervolgmail/controle.txt"} <= keys
+    report = s3.get_object(Bucket=bucket, Key="vervolgmail/controle.txt")["Body"].read().decode("utf-8")
+    assert "- nog te versturen: 2" in report
+    summary = s3.get_object(Bucket=bucket, Key="samenvatting.txt")["Body"].read().decode("utf-8")
+    assert "Totaal aangemeld: 2" in summary

@@ -1,5 +1,5 @@
 """Reminders through the deliverer (dynalite): both default reminders once each to every active registrant; none
-to cancelled, bounced or very recent registrants, none after the start; the catch-up rule; never held back by the
+to cancelled, bounced, rejected or very recent registrants, none after the start; the catch-up rule; never held back by the
 mailbox limit; and a calendar SEQUENCE above every earlier entry."""
 
 from __future__ import annotations
@@ -118,6 +118,15 @@ def test_no_reminder_to_cancelled_bounced_or_very_recent_registrants(registered,
     deliverer.sweep()
     # The hour-before reminder: the recent one is an hour past its link now; the complained one gets nothing.
     assert [r for r, _ in sender.reminders()] == [reminded, recent]
+
+
+def test_no_reminder_to_an_address_ses_rejected(registered, clock, deliverer, sender, table):
+    # SES refused to send to it (its Reject event): a reminder would be refused as well.
+    rejected, *others = registered
+    update(table, rejected, email_status="rejected")
+    clock.set("2023-06-06T10:05")
+    deliverer.sweep()
+    assert sorted(r for r, _ in sender.reminders()) == sorted(others)
 
 
 def test_no_reminder_once_the_meeting_has_started(registered, clock, deliverer, sender):

@@ -1,5 +1,5 @@
-"""The always-current staff spreadsheet (registrations.reports.spreadsheet): registrations from a real dynalite, the bucket
-on moto's standalone S3 server over HTTP, and the local folder of `make run`."""
+"""The always-current staff spreadsheet (registrations.reports.spreadsheet and its stores): registrations from a
+real dynalite, the bucket on moto's standalone S3 server over HTTP, and the local folder of `make run`."""
 
 from __future__ import annotations
 
@@ -13,17 +13,8 @@ import boto3
 import openpyxl
 import pytest
 
-from registrations.reports.spreadsheet import (
-    CSV_KEY,
-    EXPORT_KEYS,
-    SUMMARY_KEY,
-    XLSX_KEY,
-    FolderStore,
-    S3Store,
-    publish_spreadsheet,
-    refresh_spreadsheet,
-    take_snapshot,
-)
+from registrations.reports.spreadsheet import publish_spreadsheet, refresh_spreadsheet, take_snapshot
+from registrations.reports.spreadsheet_stores import CSV_KEY, EXPORT_KEYS, SUMMARY_KEY, XLSX_KEY, FolderStore, S3Store
 from registrations.repository import RegistrationRepository
 from registrations.settings import Settings
 
@@ -97,7 +88,7 @@ def test_a_trigger_writes_the_three_files_as_the_export_and_summary_commands_mak
 ):
     put_items(table, [*NASTY, {**registration(4), "status": "cancelled"}])
 
-    # When a trigger (a stream batch or the sweep) calls the refresh, as registrations/lambda_handler.py will
+    # When a trigger (a stream batch or the sweep) calls the refresh, as registrations/lambda_handler/ will
     published = refresh_spreadsheet(repository, EVENT, settings, NOW)
 
     # Then the three stable keys hold exactly what `registrations export` and `summary` give

@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from registrations.local.dynalite import free_port
-from registrations.staff import EXIT_CODES, cli
+from registrations.staff import EXIT_CODES, reporting
 from registrations.staff import table as staff_table
 
 from .staff_support import put_items, registration, run_cli
@@ -152,7 +152,7 @@ def test_anything_else_is_a_general_dutch_message(table, staff_env, monkeypatch)
     def broken(*args, **kwargs):
         raise RuntimeError("stuk")
 
-    monkeypatch.setattr(cli, "render_summary", broken)
+    monkeypatch.setattr(reporting, "render_summary", broken)
     code, _, stderr = run_cli(["summary"], staff_env)
     assert_dutch_without_traceback(
         stderr, code, 1, "Er ging iets onverwachts mis (RuntimeError)", "Stuur deze melding dan naar de beheerder"

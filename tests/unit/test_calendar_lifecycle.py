@@ -12,7 +12,7 @@ import datetime as dt
 import icalendar
 import pytest
 
-from registrations.mail.ics import event_calendar, event_uid, invitation
+from registrations.mail.ics import event_uid, invitation, meeting_calendar
 from registrations.meeting import load_meeting
 from tests.mailbox import followup_message
 
@@ -104,7 +104,7 @@ def test_the_teams_link_arrives_with_the_follow_up_and_stays():
 
 
 def test_the_public_download_never_shows_the_teams_link():
-    method, vevent = parsed(event_calendar(EVENT, event_uid(EVENT), at("2023-06-02T09:00:00+02:00")))
+    method, vevent = parsed(meeting_calendar(EVENT, event_uid(EVENT), at("2023-06-02T09:00:00+02:00")))
     assert method == "PUBLISH"
     assert TEAMS not in vevent.to_ical().decode()
 

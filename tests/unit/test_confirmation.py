@@ -12,7 +12,7 @@ import icalendar
 import pytest
 
 from registrations.mail.confirmation import ConfirmationMailer
-from registrations.mail.ics import event_calendar, fold
+from registrations.mail.ics import fold, meeting_calendar
 from registrations.meeting import load_meeting
 from registrations.registration.personal_link import LinkKey, PersonalLinks
 
@@ -159,7 +159,7 @@ def test_folding_counts_octets(line, pieces):
 
 
 def test_text_values_are_escaped_in_the_ics():
-    raw = event_calendar(EVENT, "x@y", NOW, description_extra="Let op; komma, backslash \\ en\nregel")
+    raw = meeting_calendar(EVENT, "x@y", NOW, description_extra="Let op; komma, backslash \\ en\nregel")
     [vevent] = icalendar.Calendar.from_ical(raw).walk("VEVENT")
     assert str(vevent["DESCRIPTION"]).endswith("Let op; komma, backslash \\ en\nregel")
 

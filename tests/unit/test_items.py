@@ -33,9 +33,9 @@ def test_each_registration_gets_ids_of_its_own():
 
 
 def test_one_reader_of_stored_times_and_what_each_caller_makes_of_a_missing_one():
-    from registrations.console.controle import moment_text
     from registrations.observability.metrics import overdue_since
     from registrations.registration.item import parse_time, read_time
+    from registrations.registration.moments import moment_text
 
     assert read_time("2023-06-07T10:15:00+02:00") == dt.datetime(2023, 6, 7, 8, 15, tzinfo=dt.UTC)
     assert read_time("2023-06-07T08:15:00") == dt.datetime(2023, 6, 7, 8, 15, tzinfo=dt.UTC)  # no offset: UTC
@@ -43,6 +43,8 @@ def test_one_reader_of_stored_times_and_what_each_caller_makes_of_a_missing_one(
     assert parse_time("gisteren") == dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # long ago: never blocks an email
     assert moment_text("2023-06-07T08:15:00", EVENT) == "7 juni 2023 om 10.15 uur"
     assert moment_text("gisteren", EVENT) == "gisteren"
+    assert moment_text(None, EVENT) == moment_text("", EVENT) == ""
+    assert moment_text(dt.datetime(2023, 6, 7, 8, 15, tzinfo=dt.UTC), EVENT) == "7 juni 2023 om 10.15 uur"
     assert not overdue_since("", None, NOW)
 
 
@@ -70,6 +72,7 @@ def test_one_definition_of_active_and_the_rules_that_add_reachable_build_on_it()
     for rule in (reachable, hears_of_changes):
         assert rule(registered) and not rule(cancelled)
         assert not rule({**registered, **bounced})
+        assert not rule({**registered, "email_status": "rejected"})
 
 
 def test_one_text_for_the_store_failed_in_each_place_a_person_meets_it():

@@ -1,5 +1,5 @@
-"""Which reminder a registration owes at a moment: both defaults, none to cancelled, bounced, complained or very
-recent registrants, none after the start, the catch-up rule, once each, and the next one's reach."""
+"""Which reminder a registration owes at a moment: both defaults, none to cancelled, bounced, complained, rejected or
+very recent registrants, none after the start, the catch-up rule, once each, and the next one's reach."""
 
 from __future__ import annotations
 
@@ -47,6 +47,8 @@ def test_both_default_reminders_come_due_at_their_moments_and_none_after_the_sta
         {"status": "cancelled"},
         {"email_status": "bounced"},
         {"email_status": "complained"},
+        # SES refused to send to the address: a reminder would be refused too.
+        {"email_status": "rejected"},
         # Registered, or got the Teams link, less than an hour before the reminder's moment.
         {"registered_at": "2023-06-06T09:01:00+02:00"},
         {"followup_mail_sent_at": "2023-06-06T09:30:00+02:00"},
@@ -59,7 +61,7 @@ def test_no_reminder_to_cancelled_bounced_or_very_recent_registrants(extra):
 
 def test_an_hour_or_more_before_is_not_too_recent():
     assert reminders.owed(item(registered_at="2023-06-06T09:00:00+02:00"), EVENT, at("2023-06-06T10:05")) == DAY_BEFORE
-    # A delivery status that is not bounced or complained does not stop it.
+    # A delivery status that is not bounced, complained or rejected does not stop it.
     assert reminders.owed(item(email_status="delivered"), EVENT, at("2023-06-06T10:05")) == DAY_BEFORE
 
 

@@ -9,15 +9,9 @@ import openpyxl
 import pytest
 
 from registrations.meeting import load_meeting
-from registrations.reports.export import (
-    export_rows,
-    family_name_sort_key,
-    is_formula_risk,
-    neutralise_csv,
-    readable_time,
-    write_csv,
-    write_xlsx,
-)
+from registrations.reports.export import export_rows, readable_time
+from registrations.reports.formats import is_formula_risk, neutralise_csv, write_csv, write_xlsx
+from registrations.reports.sorting import family_name_sort_key
 from registrations.reports.summary import render_summary, summarise
 
 EVENT = load_meeting()

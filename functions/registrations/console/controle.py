@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from ..meeting import Meeting, dutch_date
-from ..registration.item import read_time
+from ..meeting import Meeting
+from ..registration.moments import moment_text
 from .upload import CONTENT_NAME, CheckResult
 
 RULE = "-" * 72
@@ -27,16 +27,6 @@ class Progress:
     owed: int = 0
     failed: int = 0
     held_back: int = 0
-
-
-def moment_text(moment: dt.datetime | str, meeting: Meeting) -> str:
-    if isinstance(moment, str):
-        stored = read_time(moment)
-        if stored is None:
-            return moment
-        moment = stored
-    local = moment.astimezone(meeting.timezone)
-    return f"{dutch_date(local.date())} om {local:%H.%M} uur"
 
 
 def progress_part(progress: Progress | None, meeting: Meeting, now: dt.datetime) -> str:
@@ -83,29 +73,41 @@ def preview_part(
 ) -> str:
     """`change_message`: for a later version, the short email those who had an earlier one get."""
     lines = [f"Controle van {result.source}, {moment_text(now, meeting)}", ""]
+    lines += _verdict_lines(result, next_version, wrong_code)
+    if next_version > 1:
+        lines += _version_lines(next_version, changes, earlier)
+    lines += _email_lines(message, change_message)
+    lines += _code_lines(result, active)
+    lines += _notes(result.notes)
+    return "\n".join(lines) + "\n"
+
+
+def _verdict_lines(result: CheckResult, next_version: int, wrong_code: bool) -> list[str]:
     if wrong_code:
-        lines += [
+        return [
             "DE CODE KLOPT NIET. Er is niets verstuurd.",
             f'De regel versturen = "{result.given_code}" hoort niet bij deze inhoud: het bestand of een van de',
             "stukken is veranderd sinds de controle. Bekijk de mail hieronder opnieuw. Klopt alles, zet dan de",
             "nieuwe code hieronder in het bestand, in plaats van de oude, en upload het opnieuw.",
             "",
         ]
-    else:
-        nothing = (
-            "Er is nog niets verstuurd." if next_version == 1 else "Van deze nieuwe inhoud is nog niets verstuurd."
-        )
-        lines += [f"Alles is in orde. {nothing}", ""]
-    if next_version > 1:
-        lines += [f"Dit wordt versie {next_version}. Wat er verandert ten opzichte van versie {next_version - 1}:"]
-        lines += [f"- {change}" for change in changes] or ["- niets: de inhoud is gelijk aan wat al is gepubliceerd."]
-        lines += [
-            f"Wie een eerdere versie al kreeg ({earlier}), krijgt één korte mail met wat er veranderd is. Wie nog niets",
-            "kreeg, krijgt alleen deze nieuwste versie. Het versturen van de vorige versie wordt niet onderbroken.",
-            "",
-        ]
+    nothing = "Er is nog niets verstuurd." if next_version == 1 else "Van deze nieuwe inhoud is nog niets verstuurd."
+    return [f"Alles is in orde. {nothing}", ""]
+
+
+def _version_lines(next_version: int, changes: Sequence[str], earlier: int) -> list[str]:
+    lines = [f"Dit wordt versie {next_version}. Wat er verandert ten opzichte van versie {next_version - 1}:"]
+    lines += [f"- {change}" for change in changes] or ["- niets: de inhoud is gelijk aan wat al is gepubliceerd."]
+    return lines + [
+        f"Wie een eerdere versie al kreeg ({earlier}), krijgt één korte mail met wat er veranderd is. Wie nog niets",
+        "kreeg, krijgt alleen deze nieuwste versie. Het versturen van de vorige versie wordt niet onderbroken.",
+        "",
+    ]
+
+
+def _email_lines(message: EmailMessage, change_message: EmailMessage | None) -> list[str]:
     who = "wie nog geen eerdere versie kreeg" if change_message is not None else "een deelnemer"
-    lines += [
+    lines = [
         f"Zo krijgt {who} de mail (met ‘Voornaam Achternaam’ en ‘naam@voorbeeld.nl’ op de plaats van",
         "de eigen gegevens; de link naar een stuk gaat via de persoonlijke link van de deelnemer):",
         *_shown(message),
@@ -123,7 +125,11 @@ def preview_part(
             else "Zonder bijlage: de Teams-link is niet veranderd, dus de afspraak in de agenda ook niet.",
             "",
         ]
-    lines += [
+    return lines
+
+
+def _code_lines(result: CheckResult, active: int) -> list[str]:
+    return [
         f"Wie de mail krijgt: nu {active} {'aangemelde deelnemer' if active == 1 else 'aangemelde deelnemers'}.",
         "Wie zich heeft afgemeld, krijgt niets.",
         "",
@@ -135,8 +141,6 @@ def preview_part(
         "De code hoort bij precies deze inhoud en deze bestanden. Verandert u daarna nog iets, dan klopt de code",
         "niet meer en wordt er niets verstuurd: u krijgt dan hier een nieuwe controle met een nieuwe code.",
     ]
-    lines += _notes(result.notes)
-    return "\n".join(lines) + "\n"
 
 
 def published_part(result: CheckResult, version: int, now: dt.datetime, meeting: Meeting, active: int) -> str:

@@ -1,7 +1,7 @@
 """Publishing the follow-up from the AWS console: an upload of vervolgmail.toml is checked, previewed in
 controle.txt, and published only when it carries the code of exactly what was checked.
 
-The same flow runs for the S3 event on AWS (lambda_handler.py) and for a file dropped into .data/exports/vervolgmail/
+The same flow runs for the S3 event on AWS (lambda_handler/) and for a file dropped into .data/exports/vervolgmail/
 locally (dev/uploads.py). After every round of the deliverer, `report_progress` rewrites controle.txt with how far
 the sending is. Publishing writes no email: from the publication on, every active registrant owes it, and the
 deliverer sends it (delivery/publication.py, delivery/channels.py).
@@ -43,6 +43,10 @@ class Publications(Protocol):
 
     def publish(self, teams_link: str, papers: Sequence[CheckedPaper], code: str, now_iso: str) -> Publication: ...
 
+
+# The meeting's registrations, read when first asked for: after a round, the spreadsheet and the progress share one
+# read (lambda_handler/, dev/local.py).
+Items = Callable[[], list[StoredRegistration]]
 
 # Builds the follow-up as a registrant will receive it, for the preview: (teams link, papers, now, the version the
 # registrant had or None) → the email: the follow-up itself, or the short change email.
@@ -107,31 +111,42 @@ class ConsoleFlow:
         current = self.publications.current()
         if result.confirmed and current is not None and getattr(current, "code", "") == result.code:
             # The same upload again (S3 delivers an event at least once): published already, nothing new.
-            self._write(controle.already_part(result, current.version, now, self.meeting), now)
-            return Outcome("already_published", current.version, result.code)
-        items = list(self.repository.for_event(self.meeting.id))
-        registrants = active(items)
+            return self._already(result, current, now)
+        registrants = active(list(self.repository.for_event(self.meeting.id)))
         if result.confirmed:
-            try:
-                publication = self._publish(result, now)
-            except PublicationConflict:
-                # The same upload handled twice at once (S3 delivers at least once): whoever stored it first wins.
-                current = self.publications.current()
-                if current is None or getattr(current, "code", "") != result.code:
-                    raise
-                self._write(controle.already_part(result, current.version, now, self.meeting), now)
-                return Outcome("already_published", current.version, result.code)
-            self._write(controle.published_part(result, publication.version, now, self.meeting, len(registrants)), now)
-            log.info("follow-up version %d published", publication.version)
-            return Outcome("published", publication.version, result.code)
+            return self._publish_confirmed(result, len(registrants), now)
+        return self._preview(result, current, registrants, now)
+
+    def _already(self, result: CheckResult, current: PublicationLike, now: dt.datetime) -> Outcome:
+        self._write(controle.already_part(result, current.version, now, self.meeting), now)
+        return Outcome("already_published", current.version, result.code)
+
+    def _publish_confirmed(self, result: CheckResult, registrants: int, now: dt.datetime) -> Outcome:
+        """The upload carries the code of what was checked: publish it."""
+        try:
+            publication = self._publish(result, now)
+        except PublicationConflict:
+            # The same upload handled twice at once (S3 delivers at least once): whoever stored it first wins.
+            current = self.publications.current()
+            if current is None or getattr(current, "code", "") != result.code:
+                raise
+            return self._already(result, current, now)
+        self._write(controle.published_part(result, publication.version, now, self.meeting, registrants), now)
+        log.info("follow-up version %d published", publication.version)
+        return Outcome("published", publication.version, result.code)
+
+    def _preview(
+        self,
+        result: CheckResult,
+        current: Publication | None,
+        registrants: Sequence[StoredRegistration],
+        now: dt.datetime,
+    ) -> Outcome:
+        """No code, or a wrong one: the email as a registrant will receive it, and the code to publish it with."""
         changes: list[str] = []
         earlier = 0
         if current is not None:
-            changes = changes_between(
-                current,
-                result.teams_link,
-                result.papers,
-            )
+            changes = changes_between(current, result.teams_link, result.papers)
             rnd = Round(now, self.publications.all())
             earlier = sum(1 for item in registrants if received_version(item, rnd) > 0)
         message = self.preview(result.teams_link, result.papers, now, None)
@@ -176,25 +191,26 @@ class ConsoleFlow:
         self.files.write_state(state)
         self.files.write_report(controle.report(self._progress_text(now), check))
 
-    def progress(self) -> controle.Progress | None:
+    def progress(self, items: Items | None = None) -> controle.Progress | None:
+        """`items`: the meeting's registrations as read once for this round (else read here)."""
         versions = self.publications.all()
         if not versions:
             return None
         current = versions[-1]
         counts = {"sent": 0, "owed": 0, "failed": 0, "held_back": 0}
         now = self.clock()
-        for item in active(list(self.repository.for_event(self.meeting.id))):
+        for item in active(items() if items else list(self.repository.for_event(self.meeting.id))):
             counts[followup_state(item, versions, now)] += 1
         return controle.Progress(current.version, str(getattr(current, "published_at", "")), **counts)
 
-    def _progress_text(self, now: dt.datetime) -> str:
-        return controle.progress_part(self.progress(), self.meeting, now)
+    def _progress_text(self, now: dt.datetime, items: Items | None = None) -> str:
+        return controle.progress_part(self.progress(items), self.meeting, now)
 
-    def report_progress(self) -> bool:
+    def report_progress(self, items: Items | None = None) -> bool:
         """After a round of the deliverer: controle.txt with the stand now (only once something is published)."""
         if self.publications.current() is None:
             return False
         now = self.clock()
         check = str(self.files.read_state().get("check", ""))
-        self.files.write_report(controle.report(self._progress_text(now), check))
+        self.files.write_report(controle.report(self._progress_text(now, items), check))
         return True

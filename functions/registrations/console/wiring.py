@@ -1,6 +1,6 @@
 """The console flow wired from a deliverer: the same meeting, table, mailer and clock; and the S3 event's handling.
 
-The trigger (lambda_handler.py, route "s3") gets EventBridge's "Object Created" for vervolgmail/vervolgmail.toml (or the
+The trigger (lambda_handler/, route "s3") gets EventBridge's "Object Created" for vervolgmail/vervolgmail.toml (or the
 .toml.txt Windows makes); the rule in infra/template.yaml matches only those keys, and this checks again, so that the
 function's own controle.txt can never start a check.
 """
@@ -20,7 +20,7 @@ from ..mail.confirmation import PERSONAL_PATH, ConfirmationMailer
 from ..repository import StoredRegistration
 from .controle import SAMPLE_EMAIL
 from .files import UPLOAD_PREFIX, ConsoleFiles, s3_files
-from .flow import ConsoleFlow, Preview, Publications
+from .flow import ConsoleFlow, Items, Preview, Publications
 from .upload import CONTENT_NAMES, CheckedPaper
 
 if TYPE_CHECKING:
@@ -124,13 +124,13 @@ def handle_s3_event(
     return make_flow(deliverer, files, publications).handle_upload(name).kind
 
 
-def report_progress(deliverer: Deliverer, settings: Settings) -> None:
+def report_progress(deliverer: Deliverer, settings: Settings, items: Items | None = None) -> None:
     """controle.txt with the stand of the sending, once something is published; never raises (a convenience, like
     the spreadsheet: the next round tries again)."""
     files = s3_files(settings)
     if files is None:
         return
     try:
-        make_flow(deliverer, files).report_progress()
+        make_flow(deliverer, files).report_progress(items)
     except Exception as exc:  # noqa: BLE001 - whatever S3 or the table said, the trigger that called this goes on
         log.warning("follow-up progress not written: %s", type(exc).__name__)

@@ -1,72 +1,41 @@
 """The deliverer: from the item alone, which emails a registration owes, and sending each at most once.
 
 A request writes only what is owed (`mail_owed`, with an id per state change); staff publish the follow-up
-(delivery/publication.py); everything after that is here. The same deliverer runs from every trigger: the table's stream,
-the scheduled sweep and its continuations on AWS (lambda_handler.py), a worker thread and the same sweep locally
-(dev/worker.py), and direct calls in the tests. It is idempotent: calling it twice, or from two places at once,
-sends each owed email once (delivery/slots.py says how). Each channel (delivery/channels.py) owes email in a slot of its own.
-
-- A failed send (MailNotSent) is tried again after a growing pause, up to MAX_ATTEMPTS; then `failed` for good.
-- An unknown outcome (MailOutcomeUnknown, or a stale claim whose send had begun) is `unknown`, never sent again on
-  its own: the SES message carries the claim id as a tag, so its delivery events can settle it. A stale claim
-  whose send never began is owed again.
-- An email that cannot be made (a template error, bad data) is `failed`, with the reason, and the round goes on.
-- Unsolicited emails over the mailbox limit are `held_back` until the next hour, and stay owed.
+(delivery/publication.py); everything after that is here. The same deliverer runs from every trigger: the table's
+stream, the scheduled sweep and its continuations on AWS (lambda_handler/), a worker thread and the same sweep
+locally (dev/worker.py), and direct calls in the tests. It is idempotent: calling it twice, or from two places at
+once, sends each owed email once (delivery/slots.py says how). Each channel (delivery/channels.py) owes email in a
+slot of its own. One try at one email, and what each outcome means (a retry, `unknown`, `held_back`), is in
+delivery/attempts.py. Whatever goes wrong with one item, the round goes on with the next.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from ..errors import RegistrationNotFound, StoreUnavailable
-from ..mail import ics
-from ..mail.senders import MailNotSent, MailOutcomeUnknown, Sender
+from ..mail.senders import Sender
 from ..meeting import Meeting
 from ..observability.logs import fields
 from ..observability.metrics import NO_METRICS, Metrics, overdue_since
 from ..registration.inboxes import InboxRecords
-from ..registration.item import local_iso, parse_time
+from ..registration.item import parse_time
 from ..repository import RegistrationRepository, StoredRegistration
-from ..repository.statuses import SendState
 from ..settings import Clock
 from . import publication
-from .channels import UNSOLICITED, Channel, Owed, Round
-from .mailbox_limits import MailboxLimits, next_hour
-from .ses_events import CLAIM_TAG, EVENT_TAG
-from .slots import STATE, SlotRecords, stale_claim
+from .attempts import Attempts
+from .channels import Channel, Round
+from .mailbox_limits import MailboxLimits
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 5
-# The pause after the n-th failed attempt: 1, 2, 4, 8 minutes, or the next sweep when that is later.
-FIRST_PAUSE = dt.timedelta(minutes=1)
 # Newer state changes that come in while one is sent are delivered in the same call, up to this many rounds.
 MAX_ROUNDS = 4
 # No new send starts with less time than this left (SES may take 7 s); a cut-off send would become `unknown`.
 SAFETY_SECONDS = 8.0
-
-
-def sending_state(item: StoredRegistration) -> str:
-    """The state of the registration's state-change email as staff count it, items from before the deliverer
-    included."""
-    status = item.get("mail_status")
-    if (
-        item.get("mail_owed")
-        and not item.get("mail_claim_for")
-        and status not in (SendState.RETRYING, SendState.HELD_BACK)
-    ):
-        return SendState.OWED
-    if status:
-        return str(status)
-    legacy = item.get("confirmation_status")
-    # "pending" was written before sending, inside the request: whether it went out is not known.
-    legacy_states = {"sent": SendState.SENT, "failed": SendState.FAILED, "pending": SendState.UNKNOWN}
-    return legacy_states.get(str(legacy or ""), "")
 
 
 def no_deadline() -> float:
@@ -94,15 +63,13 @@ class Deliverer:
         self.repository = repository
         self.channels = tuple(channels)
         self.sender = sender
-        self.limits = limits
-        self.inboxes = inboxes
         self.clock = clock
-        # Called before every send: spaces sends out under SES's maximum send rate (mail/rate.py).
-        self.pace = pace
         # Operations (observability/metrics.py): one document per email outcome, and what the last sweep found
         # owed for too long (the stuck-deliverer alarm).
         self.metrics = metrics
         self.last_overdue = 0
+        # `pace` is called before every send: it spaces sends out under SES's maximum send rate (mail/rate.py).
+        self.attempts = Attempts(meeting, repository, sender, limits, inboxes, clock, pace, metrics)
 
     # --- triggers ------------------------------------------------------------------------------------------------
 
@@ -147,7 +114,7 @@ class Deliverer:
         """One item under its own guard: whatever goes wrong with it, the round goes on with the next (only a store
         that does not answer stops the round: every further item would fail the same way)."""
         try:
-            settled = self._settle_stale_claims(item, rnd)
+            settled = self.attempts.settle_stale_claims(item, self.channels, rnd)
             if settled:
                 item = self.repository.get(self.meeting.id, str(item["email"]))
             return settled + self.deliver_item(item, rnd)
@@ -205,7 +172,7 @@ class Deliverer:
                 retry_at = current.get(channel.slot.attr("retry_at"))
                 if retry_at and parse_time(retry_at) > rnd.now:
                     break
-                outcome, after = self._send(current, channel, owed, rnd)
+                outcome, after = self.attempts.attempt(current, channel, owed, rnd)
                 outcomes.append(outcome)
                 # The lag counts from when it became owed, or from when it was due again after a deliberate wait
                 # (a retry, the mailbox limit's next hour), so waiting on purpose never looks like falling behind.
@@ -218,96 +185,5 @@ class Deliverer:
                 current = after
         return outcomes
 
-    def _send(
-        self, item: StoredRegistration, channel: Channel, owed: Owed, rnd: Round
-    ) -> tuple[str, StoredRegistration | None]:
-        slot = channel.slot
-        records = SlotRecords(self.repository, self.meeting.id, slot)
-        email = str(item["email"])
-        now = self.clock()
-        claim_id = uuid.uuid4().hex
-        claimed = records.claim(email, owed.owed_id, owed.kind, claim_id, self._stamp())
-        if claimed is None:
-            return SendState.SKIPPED, None
 
-        def finish(
-            status: str, settled: bool = True, extra: dict[str, Any] | None = None
-        ) -> tuple[str, StoredRegistration | None]:
-            extra = dict(extra or {})
-            if settled:
-                extra.update(channel.settled_extra(claimed, owed, status, rnd))
-            done = records.finish(email, claim_id, owed.owed_id, status, self._stamp(), settled=settled, extra=extra)
-            return status, done
-
-        expires = int(self.meeting.expires_at.timestamp())
-        try:
-            if owed.kind in UNSOLICITED and not self.limits.allow(email, now):
-                return finish(SendState.HELD_BACK, False, {slot.attr("retry_at"): self._stamp(next_hour(now))})
-            sequence = self.inboxes.next_sequence(self.meeting.id, email, ics.sequence_floor(claimed, now), expires)
-            message = channel.build(claimed, owed, rnd, sequence)
-        except StoreUnavailable:
-            self._give_back(records, email, claim_id)
-            raise
-        except Exception as exc:  # noqa: BLE001 - a template error or bad data: failed with its reason, not unknown
-            log.error("%s email for event %s cannot be made: %s", owed.kind, self.meeting.id, type(exc).__name__)
-            return finish(SendState.FAILED, True, {slot.attr("failure"): type(exc).__name__})
-        self.pace()
-        try:
-            marked = records.mark_sending(email, claim_id, self._stamp())
-        except StoreUnavailable:
-            self._give_back(records, email, claim_id)
-            raise
-        if marked is None:
-            return SendState.SKIPPED, None
-        try:
-            message_id = self.sender.send(message, email, tags={EVENT_TAG: self.meeting.id, CLAIM_TAG: claim_id})
-        except MailOutcomeUnknown:
-            return finish(SendState.UNKNOWN)
-        except MailNotSent as exc:
-            attempts = int(claimed.get(slot.attr("attempts"), 0)) + 1
-            log.warning("%s email for event %s not sent (attempt %d): %s", owed.kind, self.meeting.id, attempts, exc)
-            if attempts >= MAX_ATTEMPTS:
-                return finish(
-                    SendState.FAILED, True, {slot.attr("attempts"): attempts, slot.attr("failure"): "MailNotSent"}
-                )
-            pause = FIRST_PAUSE * 2 ** (attempts - 1)
-            retry: dict[str, Any] = {slot.attr("attempts"): attempts, slot.attr("retry_at"): self._stamp(now + pause)}
-            return finish(SendState.RETRYING, False, retry)
-        return finish(SendState.SENT, True, {slot.attr("sent_at"): self._stamp(), slot.attr("message_id"): message_id})
-
-    def _give_back(self, records: SlotRecords, email: str, claim_id: str) -> None:
-        """The store failed before the send began: release the claim if the store answers now; if not, the claim
-        has no send mark, so the sweep owes it again once it is stale."""
-        try:
-            records.release(email, claim_id, self._stamp())
-        except StoreUnavailable:
-            pass
-
-    def _settle_stale_claims(self, item: StoredRegistration, rnd: Round) -> list[str]:
-        """Claims without an outcome for too long: the worker died or was cut off. `unknown` when the send may have
-        begun; owed again when it certainly had not."""
-        outcomes: list[str] = []
-        for channel in self.channels:
-            slot = channel.slot
-            verdict = stale_claim(item, slot, rnd.now)
-            if verdict is None:
-                continue
-            records = SlotRecords(self.repository, self.meeting.id, slot)
-            email, claim = str(item["email"]), str(item[slot.attr("claim")])
-            if verdict == SendState.UNKNOWN:
-                log.warning("email for event %s left unconfirmed by an interrupted worker: unknown", self.meeting.id)
-                owed_id = str(item[slot.attr("claim_for")])
-                records.finish(email, claim, owed_id, SendState.UNKNOWN, self._stamp(), settled=True)
-                self.metrics.email(str(item.get(slot.attr("kind")) or "unknown"), SendState.UNKNOWN, None, self.clock())
-                outcomes.append(SendState.UNKNOWN)
-            else:
-                log.warning("email for event %s claimed but never sent: owed again", self.meeting.id)
-                records.release(email, claim, self._stamp())
-                outcomes.append(SendState.RELEASED)
-        return outcomes
-
-    def _stamp(self, moment: dt.datetime | None = None) -> str:
-        return local_iso(moment or self.clock(), self.meeting)
-
-
-__all__ = ["STATE", "Deliverer", "sending_state"]
+__all__ = ["Deliverer"]

@@ -3,7 +3,8 @@
 - Only the latest reminder whose moment has come, and only before the meeting starts. A reminder missed while
   nothing ran (an outage, a deploy) is still owed until the start; when a later one is due too, only the later
   one is sent (the day-before reminder is never sent after the hour-before one has come due).
-- Never to a cancelled registration, nor to an address whose last delivery status is bounced or complained.
+- Never to a cancelled registration, nor to an address SES cannot deliver to (ses_events.UNREACHABLE: the last
+  delivery status is bounced, complained or rejected).
 - Not to someone who registered, or received the Teams link, less than an hour before that reminder's moment:
   what they just got says it all.
 - Each reminder once: the deliverer's slot records the one last settled (`reminder_mail_done`), named by its moment,
@@ -20,14 +21,13 @@ from typing import Final
 from ..meeting import Meeting, Reminder
 from ..registration.item import is_active, parse_time
 from ..repository import RegistrationAttributes, StoredRegistration
-from ..repository.statuses import SendState, SesVerdict
+from ..repository.statuses import SendState
+from .ses_events import UNREACHABLE
 
 KIND = "reminder"
 OWED_PREFIX = "reminder:"
 # Who registered, or got the Teams link, this shortly before a reminder's moment is not reminded.
 TOO_RECENT = dt.timedelta(hours=1)
-# Delivery statuses after which no reminder is sent (delivery/ses_events.py).
-NOT_REMINDED = (SesVerdict.BOUNCED, SesVerdict.COMPLAINED)
 # When the Teams link reached the registrant: the deliverer's follow-up slot, or the records of the staff command.
 TEAMS_LINK_SENT = ("followup_mail_sent_at", "followup_sent_at")
 DONE: Final = "reminder_mail_done"
@@ -55,7 +55,7 @@ def _settled_moment(item: StoredRegistration) -> dt.datetime | None:
 
 def reachable(item: StoredRegistration) -> bool:
     """Active, and mail reaches it: whom reminders go to."""
-    return is_active(item) and item.get("email_status") not in NOT_REMINDED
+    return is_active(item) and item.get("email_status") not in UNREACHABLE
 
 
 def too_recent(item: StoredRegistration, reminder: Reminder) -> bool:

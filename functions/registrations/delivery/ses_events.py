@@ -1,7 +1,7 @@
 """What became of each email, per registrant: SES's delivery events (through EventBridge) on the registration.
 
 SES sends bounce, complaint, delivery and reject events for the configuration set to EventBridge, and a rule hands
-them to the function (lambda_handler.py). The registration is found from the event's own data: the message tags (the
+them to the function (lambda_handler/). The registration is found from the event's own data: the message tags (the
 event id and the deliverer's claim id, set on every send) and the one recipient. An event that is not ours (another
 event's tag, no tag, another configuration set's mail) is ignored.
 

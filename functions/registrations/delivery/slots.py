@@ -84,6 +84,24 @@ STATE = Slot("mail", "mail_", requested=True)
 SLOT_PREFIXES: tuple[SlotPrefix, ...] = get_args(SlotPrefix)
 
 
+def sending_state(item: Mapping[str, Any]) -> str:
+    """The state of the registration's state-change email (the STATE slot) as staff count it, items from before
+    the deliverer included."""
+    status = item.get("mail_status")
+    if (
+        item.get("mail_owed")
+        and not item.get("mail_claim_for")
+        and status not in (SendState.RETRYING, SendState.HELD_BACK)
+    ):
+        return SendState.OWED
+    if status:
+        return str(status)
+    legacy = item.get("confirmation_status")
+    # "pending" was written before sending, inside the request: whether it went out is not known.
+    legacy_states = {"sent": SendState.SENT, "failed": SendState.FAILED, "pending": SendState.UNKNOWN}
+    return legacy_states.get(str(legacy or ""), "")
+
+
 class SlotRecords:
     def __init__(self, repository: RegistrationRepository, event_id: str, slot: Slot):
         self.repository = repository

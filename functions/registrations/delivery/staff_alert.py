@@ -132,7 +132,7 @@ def notifier_from_settings(settings: Settings, meeting: Meeting) -> Notifier | N
 def check_staff_alert(
     repository: RegistrationRepository, meeting: Meeting, settings: Settings, now: dt.datetime
 ) -> bool:
-    """What the triggers call after each round (lambda_handler.py, dev/local.py). Reads the publication only within the
+    """What the triggers call after each round (lambda_handler/, dev/local.py). Reads the publication only within the
     48 hours; never raises: the alert must not stop the round that called it."""
     try:
         if not alert_text(meeting, now, published=False):

@@ -6,6 +6,7 @@ so the tests exercise exactly what a newcomer runs.
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import os
 import subprocess
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask
+
+    from ..settings import Clock, Settings
 
 from ..local.dynalite import PROJECT_ROOT
 from .paths import refused, slash_location
@@ -83,6 +86,21 @@ def site_and_api(site_dir: Path, api_app: WSGIApplication) -> WSGIApplication:
     return app
 
 
+def _local_clock(settings: Settings, data_dir: Path) -> Clock:
+    """The clock of `make run`: the preview moment (PREVIEW_NOW), which a test or a benchmark may move through a file
+    in the data folder (dev/clock_file.py), or else the real time."""
+    from ..meeting import load_meeting
+    from ..settings import make_clock
+
+    timezone = load_meeting().timezone
+    clock = make_clock(settings.preview_now, timezone, on_lambda=settings.on_lambda)
+    if not settings.preview_now:
+        return clock
+    from .clock_file import FILE_NAME, FileClock
+
+    return FileClock(data_dir / FILE_NAME, clock, timezone)
+
+
 def app_with_worker(
     config: dict[str, Any], interval: float = SWEEP_INTERVAL, publications: Any = None, **doubles: Any
 ) -> tuple[Flask, LocalWorker]:
@@ -95,22 +113,14 @@ def app_with_worker(
     from ..console.files import FolderConsoleFiles
     from ..console.wiring import make_flow
     from ..delivery.staff_alert import check_staff_alert
-    from ..meeting import load_meeting
     from ..reports.spreadsheet import refresh_spreadsheet
-    from ..settings import Settings, make_clock
+    from ..settings import Settings
     from .uploads import UploadWatch
 
     settings = Settings.from_env({**os.environ, **config})
     if doubles.get("clock") is None:
         # One clock for both, so the preview clock is made (and announced) once.
-        timezone = load_meeting().timezone
-        doubles["clock"] = make_clock(settings.preview_now, timezone, on_lambda=settings.on_lambda)
-        if settings.preview_now:
-            # A test or a benchmark may move it through a file in the data folder (dev/clock_file.py).
-            from .clock_file import FILE_NAME, FileClock
-
-            path = Path(config["MAIL_OUTBOX"]).parent / FILE_NAME
-            doubles["clock"] = FileClock(path, doubles["clock"], timezone)
+        doubles["clock"] = _local_clock(settings, Path(config["MAIL_OUTBOX"]).parent)
     deliverer = create_deliverer(config, **doubles)
     # .data/exports/ stands in for the export bucket: the spreadsheet's three files (owner-only, refreshed shortly
     # after a change) and the console's vervolgmail/.
@@ -120,8 +130,12 @@ def app_with_worker(
     flow = make_flow(deliverer, files.prepare(), publications)
 
     def refresh() -> None:
-        refresh_spreadsheet(deliverer.repository, deliverer.meeting, settings, deliverer.clock(), local_dir=exports)
-        flow.report_progress()
+        # One read of the registrations for both, as on AWS (lambda_handler/).
+        items = functools.cache(lambda: list(deliverer.repository.for_event(deliverer.meeting.id)))
+        refresh_spreadsheet(
+            deliverer.repository, deliverer.meeting, settings, deliverer.clock(), local_dir=exports, items=items
+        )
+        flow.report_progress(items)
         # The staff alert as on AWS, into the outbox.
         check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
 

@@ -60,9 +60,9 @@ def in_sentence(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def date_header(moment: dt.datetime, event: Meeting) -> str:
-    """The Date header in the event's own time zone, as the reader's clock shows it."""
-    return format_datetime(moment.astimezone(event.timezone))
+def date_header(moment: dt.datetime, meeting: Meeting) -> str:
+    """The Date header in the meeting's own time zone, as the reader's clock shows it."""
+    return format_datetime(moment.astimezone(meeting.timezone))
 
 
 @dataclass(frozen=True)
@@ -136,15 +136,7 @@ class MessageComposer:
             "subject": subject,
             **(context or {}),
         }
-        message = EmailMessage(policy=policy.SMTP)
-        message["From"] = self.from_address
-        message["To"] = address_header("To", full_name(item), email)
-        message["Reply-To"] = self.meeting.contact_email
-        message["Subject"] = subject
-        message["Date"] = date_header(now, self.meeting)
-        message["Message-ID"] = make_msgid(domain=_domain(self.from_address))
-        # RFC 3834: an automatic message, so auto-responders do not answer it.
-        message["Auto-Submitted"] = "auto-generated"
+        message = self._headed(full_name(item), email, subject, now)
         message.set_content(_templates.get_template(f"{template}.txt").render(values), cte="quoted-printable")
         message.add_alternative(
             _templates.get_template(f"{template}.html").render(values), subtype="html", cte="quoted-printable"
@@ -160,6 +152,19 @@ class MessageComposer:
         # Set last: set_content() and the conversion to multipart move or drop Content-* headers.
         message["Content-Language"] = "nl"
         message.as_bytes()
+        return message
+
+    def _headed(self, name: str, email: str, subject: str, now: dt.datetime) -> EmailMessage:
+        """A message with every header but the Content-* ones, which the bodies set."""
+        message = EmailMessage(policy=policy.SMTP)
+        message["From"] = self.from_address
+        message["To"] = address_header("To", name, email)
+        message["Reply-To"] = self.meeting.contact_email
+        message["Subject"] = subject
+        message["Date"] = date_header(now, self.meeting)
+        message["Message-ID"] = make_msgid(domain=_domain(self.from_address))
+        # RFC 3834: an automatic message, so auto-responders do not answer it.
+        message["Auto-Submitted"] = "auto-generated"
         return message
 
 

@@ -30,7 +30,7 @@ SMALL_CORRECTION = "een kleine correctie; de link en de stukken staan hieronder"
 class ConfirmationMailer(RegistrantMailer):
     def calendar(self, now: dt.datetime) -> bytes:
         """The public "Zet in agenda" download: the meeting with its one UID, naming nobody (PUBLISH)."""
-        return ics.event_calendar(self.meeting, ics.event_uid(self.meeting), now, self.site_url)
+        return ics.meeting_calendar(self.meeting, ics.event_uid(self.meeting), now, self.site_url)
 
     def invitation(
         self,

@@ -22,8 +22,8 @@ LOCATION = "Microsoft Teams (link volgt)"
 CONTENT_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
 
 
-def filename(event: Meeting) -> str:
-    return f"bijeenkomst-{event.id}.ics"
+def filename(meeting: Meeting) -> str:
+    return f"bijeenkomst-{meeting.id}.ics"
 
 
 def utc_stamp(moment: dt.datetime) -> str:
@@ -94,14 +94,15 @@ def sequence_floor(item: StoredRegistration, now: dt.datetime) -> int:
     return time_based_sequence(item, now) + 1
 
 
-def event_uid(event: Meeting) -> str:
-    """One UID per meeting, in every attachment and in the public download: adding both gives one entry. Its domain
-    is the organiser's (from event.toml), so the function and the staff command write the same UID."""
-    return f"{event.id}@{event.contact_email.rpartition('@')[2]}"
+def event_uid(meeting: Meeting) -> str:
+    """One UID per meeting (its VEVENT's), in every attachment and in the public download: adding both gives one
+    entry. Its domain is the organiser's (from event.toml), so the function and the staff command write the same
+    UID."""
+    return f"{meeting.id}@{meeting.contact_email.rpartition('@')[2]}"
 
 
 def invitation(
-    event: Meeting,
+    meeting: Meeting,
     item: StoredRegistration,
     organizer: str,
     now: dt.datetime,
@@ -123,10 +124,10 @@ def invitation(
     if sequence is None:
         sequence = time_based_sequence(item, change_at) or sequence_at(now)
     method = method or ("CANCEL" if item.get("status") == "cancelled" else "REQUEST")
-    extra = event.cancelled_text if event.cancelled and method == "CANCEL" else ""
-    calendar = event_calendar(
-        event,
-        event_uid(event),
+    extra = meeting.cancelled_text if meeting.cancelled and method == "CANCEL" else ""
+    calendar = meeting_calendar(
+        meeting,
+        event_uid(meeting),
         now,
         site_url,
         extra,
@@ -140,7 +141,7 @@ def invitation(
 
 
 def invitation_attachment(
-    event: Meeting,
+    meeting: Meeting,
     item: StoredRegistration,
     from_address: str,
     now: dt.datetime,
@@ -153,7 +154,7 @@ def invitation_attachment(
 ) -> Attachment:
     """`invitation` as every email about a registration attaches it, from the mailer's From address."""
     data, method = invitation(
-        event,
+        meeting,
         item,
         parseaddr(from_address)[1],
         now,
@@ -165,7 +166,7 @@ def invitation_attachment(
     )
     return Attachment(
         data,
-        filename=filename(event),
+        filename=filename(meeting),
         maintype="text",
         subtype="calendar",
         params={"charset": "utf-8", "method": method},
@@ -178,8 +179,8 @@ class Attendee:
     email: str
 
 
-def event_calendar(
-    event: Meeting,
+def meeting_calendar(
+    meeting: Meeting,
     uid: str,
     now: dt.datetime,
     site_url: str = "",
@@ -191,7 +192,7 @@ def event_calendar(
     attendee: Attendee | None = None,
     teams_link: str = "",
 ) -> bytes:
-    """One VEVENT for the meeting, as a calendar object of `method`.
+    """The meeting as one VEVENT, in a calendar object of `method`.
 
     PUBLISH (the public download) names nobody. REQUEST and CANCEL (iTIP, RFC 5546) go to one invitee, who is the
     ATTENDEE. Replies: the invitee's place is already taken (PARTSTAT=ACCEPTED) and no answer is asked (RSVP=FALSE),
@@ -200,22 +201,6 @@ def event_calendar(
     """
     if method not in ("PUBLISH", "REQUEST", "CANCEL"):
         raise ValueError(f"unknown iTIP method: {method}")
-    if teams_link:
-        description = (
-            f"{event.title}: {event.subtitle}.\n"
-            f"Deelnemen via Microsoft Teams: {teams_link}\n"
-            "Log bij Teams in met hetzelfde e-mailadres waarmee u zich hebt aangemeld.\n"
-            f"Vragen? Mail naar {event.contact_email}."
-        )
-    else:
-        description = (
-            f"{event.title}: {event.subtitle}.\n"
-            "De vergaderlink voor Microsoft Teams en de stukken krijgt u later per e-mail.\n"
-            "Log bij Teams in met hetzelfde e-mailadres waarmee u zich hebt aangemeld.\n"
-            f"Vragen? Mail naar {event.contact_email}."
-        )
-    if description_extra:
-        description += "\n" + description_extra
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -225,23 +210,44 @@ def event_calendar(
         "BEGIN:VEVENT",
         f"UID:{uid}",
         f"DTSTAMP:{utc_stamp(now)}",
-        f"DTSTART:{utc_stamp(event.starts_at)}",
-        f"DTEND:{utc_stamp(event.ends_at)}",
-        f"SUMMARY:{escape_text(event.title)}",
-        f"DESCRIPTION:{escape_text(description)}",
+        f"DTSTART:{utc_stamp(meeting.starts_at)}",
+        f"DTEND:{utc_stamp(meeting.ends_at)}",
+        f"SUMMARY:{escape_text(meeting.title)}",
+        f"DESCRIPTION:{escape_text(entry_description(meeting, teams_link, description_extra))}",
         f"LOCATION:{escape_text(teams_link or LOCATION)}",
         "STATUS:CANCELLED" if method == "CANCEL" else "STATUS:CONFIRMED",
         "TRANSP:OPAQUE",
         f"SEQUENCE:{sequence}",
     ]
-    if organizer:
-        lines.append(f"ORGANIZER;CN={escape_param(event.organiser)}:mailto:{organizer}")
+    lines += _people(meeting, organizer, attendee)
+    if site_url:
+        lines.append(f"URL:{site_url}/")
+    lines += ["END:VEVENT", "END:VCALENDAR"]
+    return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode("utf-8")
+
+
+def _people(meeting: Meeting, organizer: str, attendee: Attendee | None) -> list[str]:
+    lines = [f"ORGANIZER;CN={escape_param(meeting.organiser)}:mailto:{organizer}"] if organizer else []
     if attendee is not None:
         lines.append(
             f"ATTENDEE;CN={escape_param(attendee.name)};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED;RSVP=FALSE:"
             f"mailto:{attendee.email}"
         )
-    if site_url:
-        lines.append(f"URL:{site_url}/")
-    lines += ["END:VEVENT", "END:VCALENDAR"]
-    return ("\r\n".join(fold(line) for line in lines) + "\r\n").encode("utf-8")
+    return lines
+
+
+def entry_description(meeting: Meeting, teams_link: str = "", extra: str = "") -> str:
+    """The entry's text: how to take part (the Teams link, or that it follows), whom to ask, and `extra` (why a
+    called-off meeting does not go on)."""
+    how = (
+        f"Deelnemen via Microsoft Teams: {teams_link}\n"
+        if teams_link
+        else "De vergaderlink voor Microsoft Teams en de stukken krijgt u later per e-mail.\n"
+    )
+    text = (
+        f"{meeting.title}: {meeting.subtitle}.\n"
+        + how
+        + "Log bij Teams in met hetzelfde e-mailadres waarmee u zich hebt aangemeld.\n"
+        f"Vragen? Mail naar {meeting.contact_email}."
+    )
+    return text + "\n" + extra if extra else text

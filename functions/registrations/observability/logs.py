@@ -6,7 +6,7 @@ JSON log format (deploy/stage.py), so Lambda's platform lines are JSON too and i
 formatter then replaces the runtime's on the root handler, so a line has the same fields on Lambda as in the tests.
 
 Every line has the level, the message, the logger, the time, Lambda's request id and the trigger (set per
-invocation by the dispatcher, lambda_handler.py), the meeting's id, and an outcome where the line reports one
+invocation by the dispatcher, lambda_handler/dispatcher.py), the meeting's id, and an outcome where the line reports one
 (`log.info(..., extra=fields(outcome="sent"))`). Messages never carry personal data (tests check every line);
 an exception adds only its type, never its message or traceback, which may quote what a client sent.
 """

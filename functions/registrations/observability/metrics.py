@@ -12,7 +12,7 @@ Dimension values are codes of ours (an outcome, a kind of email, the function's 
 before they are written, so a name, an address, a token or a path can never become one.
 
 `Metrics()` without a writer records nothing: the default of the app and the deliverer, so tests and `make run`
-stay quiet. On Lambda the dispatcher (lambda_handler.py) hands out one that writes to stdout.
+stay quiet. On Lambda the dispatcher (lambda_handler/dispatcher.py) hands out one that writes to stdout.
 """
 
 from __future__ import annotations

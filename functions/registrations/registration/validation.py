@@ -128,21 +128,7 @@ class RegistrationInput:
 
 def validate(form: Mapping[str, Any], meeting: Meeting) -> RegistrationInput:
     """Check every field; raise InvalidRegistration with a Dutch message per field that is wrong."""
-    errors: dict[str, str] = {}
-    values: dict[str, str] = {}
-    for field in FIELDS:
-        if field == "consent":
-            continue
-        try:
-            values[field] = _clean(form.get(field), multiline=field == "remark")
-        except ValueError as exc:
-            errors[field] = MESSAGES[str(exc)]
-            values[field] = ""
-            continue
-        limit = MAX_LENGTHS.get(field)
-        if limit and len(values[field]) > limit:
-            errors[field] = MESSAGES[f"{field}.too_long"]
-
+    values, errors = _cleaned(form)
     for field in ("given_name", "family_name", "email", "organisation", "role"):
         if field not in errors and not values[field]:
             errors[field] = MESSAGES[f"{field}.required"]
@@ -178,3 +164,22 @@ def validate(form: Mapping[str, Any], meeting: Meeting) -> RegistrationInput:
         # Keep the order of the form, so the error summary reads top to bottom.
         raise InvalidRegistration(fields={f: errors[f] for f in FIELDS if f in errors})
     return RegistrationInput(**values)
+
+
+def _cleaned(form: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """Every text field cleaned ("" where it cannot be), and the fields that cannot be or are too long."""
+    errors: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for field in FIELDS:
+        if field == "consent":
+            continue
+        try:
+            values[field] = _clean(form.get(field), multiline=field == "remark")
+        except ValueError as exc:
+            errors[field] = MESSAGES[str(exc)]
+            values[field] = ""
+            continue
+        limit = MAX_LENGTHS.get(field)
+        if limit and len(values[field]) > limit:
+            errors[field] = MESSAGES[f"{field}.too_long"]
+    return values, errors

@@ -1,30 +1,18 @@
-"""Registrations as staff want them: rows for a spreadsheet (CSV or XLSX) and the summary for the steering group.
+"""Registrations as staff want them: the rows and columns of the export (CSV or XLSX: reports/formats.py), in
+Dutch, sorted as a Dutch phone book (reports/sorting.py).
 
-No storage and no terminal here: the staff command (cli.py) fetches the items and decides where the output goes.
-
-Spreadsheet formula injection (OWASP "CSV Injection"): anything an invitee typed may start with a character that
-Excel or LibreOffice reads as the start of a formula. The rule, also in STAFF.md:
-
-- A cell is *risky* when its first character is `=`, `+`, `-`, `@`, a tab, a carriage return, a line feed or a NUL,
-  or when it starts with spaces followed by `=`, `+`, `-` or `@` (some programs trim spaces on import). Full-width
-  look-alikes (such as `＝`) count too.
-- In CSV a risky cell gets one apostrophe in front: `-Jan` becomes `'-Jan`. Excel and LibreOffice then show it as
-  text; a person still reads the name, and the apostrophe shows that something was added.
-- In XLSX every cell is written as text, which a spreadsheet never runs, and a risky cell also gets Excel's hidden
-  "quote prefix", so editing the cell does not turn it into a formula either. The value stays exactly as typed.
+No storage and no terminal here: the staff command (staff/) and the spreadsheet (reports/spreadsheet.py) fetch the
+items and decide where the output goes.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import unicodedata
-from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from collections.abc import Iterable
 
 from ..registration.item import is_active
 from ..repository import StoredRegistration
 from ..repository.statuses import RegistrationStatus, SendState, SesVerdict
+from .sorting import sort_key
 
 # (attribute, column header). The header is what staff see; the attribute is what the item stores.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -61,112 +49,6 @@ FOLLOWUP_STATES: dict[str, str] = {
     SendState.FAILED: "mislukt",
     SendState.UNKNOWN: "onzeker (misschien verstuurd)",
 }
-
-FORMULA_TRIGGERS = frozenset("=+-@")
-FORMULA_CONTROL_STARTS = frozenset("\t\r\n\0")
-CSV_DEFAULT_DELIMITER = ";"
-UTF8_BOM = "\ufeff"
-
-# Dutch family names are sorted without their prefix ("van 't Hoff" under H), as in a Dutch phone book.
-NAME_PREFIXES = frozenset(
-    {
-        "van",
-        "de",
-        "den",
-        "der",
-        "des",
-        "het",
-        "'t",
-        "\u2019t",
-        "te",
-        "ten",
-        "ter",
-        "in",
-        "op",
-        "aan",
-        "bij",
-        "uit",
-        "onder",
-        "over",
-        "voor",
-        "'s",
-        "\u2019s",
-        "d'",
-        "d\u2019",
-        "van't",
-        "vander",
-        "vanden",
-        "vande",
-    }
-)
-
-
-def is_formula_risk(text: str) -> bool:
-    """Could a spreadsheet program read this cell as a formula (or as the start of one)?"""
-    if not text:
-        return False
-    if text[0] in FORMULA_CONTROL_STARTS:
-        return True
-    stripped = text.lstrip(" \u00a0\u3000")
-    if not stripped:
-        return False
-    return unicodedata.normalize("NFKC", stripped[0])[:1] in FORMULA_TRIGGERS
-
-
-def neutralise_csv(text: str) -> str:
-    """The CSV form of a cell: an apostrophe in front of a risky value, anything else unchanged."""
-    return "'" + text if is_formula_risk(text) else text
-
-
-# Letters that Unicode does not decompose into a base letter and a mark, folded as a Dutch phone book does (after
-# casefold, which already turns ß into ss): Ærøskøbing is filed as Aeroskobing, Łukasz as Lukasz.
-BASE_LETTERS = str.maketrans(
-    {
-        "æ": "ae",
-        "œ": "oe",
-        "ø": "o",
-        "ł": "l",
-        "đ": "d",
-        "ð": "d",
-        "þ": "th",
-        "ħ": "h",
-        "ı": "i",
-        "ŀ": "l",
-        "ŋ": "n",
-        "ŧ": "t",
-        "ĸ": "k",
-        "ǥ": "g",
-        "ƀ": "b",
-        "ɨ": "i",
-        "ʉ": "u",
-    }
-)
-
-
-def _fold(text: str) -> str:
-    """Case- and accent-insensitive form for sorting: Ærøskøbing next to Aeroskobing, Åberg next to Aberg,
-    Straße next to Strasse."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(BASE_LETTERS))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
-
-
-def family_name_sort_key(family_name: str) -> str:
-    words = family_name.split()
-    while len(words) > 1 and words[0].casefold() in NAME_PREFIXES:
-        words.pop(0)
-    return _fold(" ".join(words))
-
-
-def sort_key(item: StoredRegistration) -> tuple[str, ...]:
-    """Organisation, then family name (without prefix), then the full family name, given name and address."""
-    family = str(item.get("family_name", ""))
-    return (
-        _fold(str(item.get("organisation", ""))),
-        family_name_sort_key(family),
-        _fold(family),
-        _fold(str(item.get("given_name", ""))),
-        str(item.get("email", "")),
-    )
 
 
 def readable_time(value: str) -> str:
@@ -224,80 +106,3 @@ def export_rows(
             row.append(text)
         rows.append(row)
     return [header for _, header in columns], rows
-
-
-def write_csv(
-    stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str = CSV_DEFAULT_DELIMITER
-) -> None:
-    """UTF-8 with a BOM (so Excel recognises the encoding) and `;` by default (what Dutch Excel expects)."""
-    text = io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
-    try:
-        text.write(UTF8_BOM)
-        writer = csv.writer(text, delimiter=delimiter, quotechar='"', quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([neutralise_csv(cell) for cell in row])
-        text.flush()
-    finally:
-        # Leave the caller's stream open: detach instead of closing it with the wrapper.
-        text.detach()
-
-
-# Column widths in the spreadsheet, in characters; the remark wraps.
-XLSX_WIDTHS = {"Vraag of opmerking": 60, "E-mailadres": 34, "Organisatie": 40}
-
-
-def write_xlsx(
-    stream: IO[bytes], header: Sequence[str], rows: Iterable[Sequence[str]], title: str = "Aanmeldingen"
-) -> None:
-    """One sheet: a bold header row, frozen and with a filter; every cell text, never a formula.
-
-    Written in openpyxl's write-only mode: row by row, about twice as fast and without holding the sheet in memory.
-    """
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    bold = Font(bold=True)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    remark_column = header.index("Vraag of opmerking") if "Vraag of opmerking" in header else None
-
-    def text_cell(value: str) -> WriteOnlyCell:
-        # XML cannot hold most control characters: show them as a replacement mark instead of failing. XML
-        # readers turn CR LF into LF anyway; say so here rather than leave it to chance.
-        text = value.replace("\r\n", "\n").replace("\r", "\n")
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", text))
-        # openpyxl reads a leading "=" as a formula; force text. The quote prefix keeps it text when edited.
-        cell.data_type = "s"
-        if is_formula_risk(value):
-            cell.quotePrefix = True
-        return cell
-
-    for column, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(column)].width = XLSX_WIDTHS.get(name, max(14, len(name) + 2))
-    sheet.freeze_panes = "A2"
-    header_cells = []
-    for name in header:
-        cell = text_cell(name)
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    count = 0
-    for row in rows:
-        count += 1
-        cells: list[Any] = []
-        for column, value in enumerate(row):
-            if not value:
-                cells.append(None)  # an empty cell, not an empty string
-                continue
-            cell = text_cell(value)
-            if column == remark_column:
-                cell.alignment = wrap
-            cells.append(cell)
-        sheet.append(cells)
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
-    workbook.save(stream)

@@ -8,17 +8,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..delivery.deliverer import sending_state
 from ..delivery.reminders import sent_keys, upcoming
 from ..delivery.ses_events import UNREACHABLE
+from ..delivery.slots import sending_state
 from ..delivery.staff_alert import alert_text
 from ..meeting import OTHER_ORGANISATION, Meeting
 from ..registration.item import is_active
 from ..repository import StoredRegistration
 from ..repository.statuses import SendState
-from .export import FOLLOWUP_STATES, _fold, followup_state, readable_time
+from .export import FOLLOWUP_STATES, followup_state, readable_time
+from .sorting import fold
 
-# The states of delivery.deliverer.sending_state that staff act on, with their Dutch line in the summary.
+# The states of delivery.slots.sending_state that staff act on, with their Dutch line in the summary.
 MAIL_STATES: dict[str, str] = {
     SendState.FAILED: "Mislukt na 5 pogingen (mail de deelnemer zelf)",
     SendState.UNKNOWN: "Onzeker of verstuurd (wordt niet vanzelf opnieuw verstuurd)",
@@ -37,7 +38,7 @@ class Summary:
     total: int
     cancelled: int
     other_organisations: list[tuple[str, int]] = field(default_factory=list)
-    # Registrations (cancelled ones too) per state of their last email: delivery.deliverer.sending_state.
+    # Registrations (cancelled ones too) per state of their last email: delivery.slots.sending_state.
     mail: dict[str, int] = field(default_factory=dict)
     # Active registrations whose address SES cannot deliver to (ses_events.UNREACHABLE).
     unreachable: int = 0
@@ -54,60 +55,70 @@ class Summary:
 
 
 def summarise(
-    items: Iterable[StoredRegistration], event: Meeting, now: dt.datetime | None = None, published: bool | None = None
+    items: Iterable[StoredRegistration], meeting: Meeting, now: dt.datetime | None = None, published: bool | None = None
 ) -> Summary:
     """Counts per organisation (every listed organisation, also those without anyone) and per role. With `now`:
     the reminders' schedule too, and with `published` (is the follow-up published?) the staff alert."""
     items = list(items)
-    organisations = {c.label: 0 for c in event.organisations}
-    roles = {c.label: 0 for c in event.roles}
-    others: dict[str, list[Any]] = {}  # folded name → [name as first typed, count]
-    total = cancelled = unreachable = 0
-    mail = {state: 0 for state in MAIL_STATES}
-    followup = {state: 0 for state in FOLLOWUP_STATES}
-    held_until = ""
+    counts = _Counts(meeting)
     for item in items:
-        state = sending_state(item)
-        if state in mail:
-            mail[state] += 1
-        if state == SendState.HELD_BACK:
-            held_until = max(held_until, str(item.get("mail_retry_at", "")))
-        if not is_active(item):
-            cancelled += 1
-            continue
-        total += 1
-        followup[followup_state(item)[0]] += 1
-        if item.get("email_status") in UNREACHABLE:
-            unreachable += 1
-        organisation = str(item.get("organisation", "")).strip()
-        if item.get("organisation_code") == OTHER_ORGANISATION or organisation not in organisations:
-            # Typed by the invitee: "Provincie Utrecht" and "provincie utrecht" are one organisation.
-            entry = others.setdefault(" ".join(_fold(organisation).split()), [organisation or "(onbekend)", 0])
-            entry[1] += 1
-        else:
-            organisations[organisation] += 1
-        role = str(item.get("role", "")).strip() or "(onbekend)"
-        roles[role] = roles.get(role, 0) + 1
-    sent = {r.key: 0 for r in event.reminders}
+        counts.add(item)
+    sent = {r.key: 0 for r in meeting.reminders}
     for item in items:
         for key in sent_keys(item) if is_active(item) else ():
             sent[key] = sent.get(key, 0) + 1
-    labels = {r.key: r.label for r in event.reminders}
-    coming = upcoming(items, event, now) if now is not None else None
+    labels = {r.key: r.label for r in meeting.reminders}
+    coming = upcoming(items, meeting, now) if now is not None else None
     return Summary(
-        alert=alert_text(event, now, published) if now is not None and published is not None else "",
+        alert=alert_text(meeting, now, published) if now is not None and published is not None else "",
         reminders_sent=[(labels.get(key, key), n) for key, n in sent.items()],
         next_reminder=(coming.reminder.label, coming.reach) if coming else None,
-        by_organisation=sorted(organisations.items(), key=lambda kv: _fold(kv[0])),
-        other_organisations=sorted(((name, n) for name, n in others.values()), key=lambda kv: _fold(kv[0])),
-        by_role=list(roles.items()),
-        total=total,
-        cancelled=cancelled,
-        mail=mail,
-        unreachable=unreachable,
-        held_until=held_until,
-        followup=followup,
+        by_organisation=sorted(counts.organisations.items(), key=lambda kv: fold(kv[0])),
+        other_organisations=sorted(((name, n) for name, n in counts.others.values()), key=lambda kv: fold(kv[0])),
+        by_role=list(counts.roles.items()),
+        total=counts.total,
+        cancelled=counts.cancelled,
+        mail=counts.mail,
+        unreachable=counts.unreachable,
+        held_until=counts.held_until,
+        followup=counts.followup,
     )
+
+
+class _Counts:
+    """What summarise counts item by item: the emails of every registration, the rest of active ones only."""
+
+    def __init__(self, meeting: Meeting):
+        self.organisations = {c.label: 0 for c in meeting.organisations}
+        self.roles = {c.label: 0 for c in meeting.roles}
+        self.others: dict[str, list[Any]] = {}  # folded name → [name as first typed, count]
+        self.total = self.cancelled = self.unreachable = 0
+        self.mail = {state: 0 for state in MAIL_STATES}
+        self.followup = {state: 0 for state in FOLLOWUP_STATES}
+        self.held_until = ""
+
+    def add(self, item: StoredRegistration) -> None:
+        state = sending_state(item)
+        if state in self.mail:
+            self.mail[state] += 1
+        if state == SendState.HELD_BACK:
+            self.held_until = max(self.held_until, str(item.get("mail_retry_at", "")))
+        if not is_active(item):
+            self.cancelled += 1
+            return
+        self.total += 1
+        self.followup[followup_state(item)[0]] += 1
+        if item.get("email_status") in UNREACHABLE:
+            self.unreachable += 1
+        organisation = str(item.get("organisation", "")).strip()
+        if item.get("organisation_code") == OTHER_ORGANISATION or organisation not in self.organisations:
+            # Typed by the invitee: "Provincie Utrecht" and "provincie utrecht" are one organisation.
+            entry = self.others.setdefault(" ".join(fold(organisation).split()), [organisation or "(onbekend)", 0])
+            entry[1] += 1
+        else:
+            self.organisations[organisation] += 1
+        role = str(item.get("role", "")).strip() or "(onbekend)"
+        self.roles[role] = self.roles.get(role, 0) + 1
 
 
 def dutch_number(n: int) -> str:
@@ -127,13 +138,13 @@ def render_table(first_header: str, rows: Sequence[tuple[str, int]], total: int)
     return "\n".join(lines)
 
 
-def render_summary(summary: Summary, event: Meeting) -> str:
+def render_summary(summary: Summary, meeting: Meeting) -> str:
     organisation_rows = summary.by_organisation + [
         (f"Andere organisatie: {name}", n) for name, n in summary.other_organisations
     ]
     parts = [summary.alert, ""] if summary.alert else []
     parts += [
-        f"Aanmeldingen voor: {event.title}, {event.date_text}",
+        f"Aanmeldingen voor: {meeting.title}, {meeting.date_text}",
         "",
         "Per organisatie",
         render_table("Organisatie", organisation_rows, summary.total),
@@ -160,7 +171,7 @@ def render_summary(summary: Summary, event: Meeting) -> str:
         "Herinneringen",
         *(f"{label}: verstuurd aan {dutch_number(n)}" for label, n in summary.reminders_sent),
     ]
-    if not event.reminders:
+    if not meeting.reminders:
         parts.append("Er zijn geen herinneringen gepland (event.toml: reminders = []).")
     elif summary.next_reminder is not None:
         label, reach = summary.next_reminder

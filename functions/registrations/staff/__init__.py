@@ -1,7 +1,8 @@
 """The staff command `registrations` (see STAFF.md): command-line work only; the package does the real jobs.
 
-cli.py holds the commands and their options, dutch.py makes click speak Dutch, table.py finds the table and
-output.py writes to the terminal and to files.
+cli.py holds the command group and its entry point; the commands are in reporting.py (export, summary), sending.py
+(send-followup) and correcting.py (cancel, resend, revoke-link). dutch.py makes click speak Dutch, table.py finds
+the table and output.py writes to the terminal and to files.
 """
 
 # 0: done; 1: something needs a person's attention (failed or unconfirmed mails, an unknown address, an

@@ -1,8 +1,8 @@
-"""`registrations`: the staff command. export | summary | send-followup | revoke-link (see STAFF.md).
+"""`registrations`: the staff command. export | summary | send-followup | cancel | resend | revoke-link (STAFF.md).
 
-The commands, their options and Dutch help are here; the work is done by the package (export, followup,
-repository), the table is found by table.py and the terminal output is made by output.py. Messages are Dutch: they
-are for staff.
+The group, its Dutch help and the entry point are here; each command is in the module of its job (reporting.py,
+sending.py, correcting.py), the table is found by table.py and the terminal output is made by output.py. Messages are
+Dutch: they are for staff.
 """
 
 from __future__ import annotations
@@ -20,22 +20,10 @@ import click
 
 from ..console.content import FollowupContentError
 from ..local.dynalite import DATA_DIR
-from ..meeting import Meeting
-from ..reports.export import CSV_DEFAULT_DELIMITER, export_rows, write_csv, write_xlsx
-from ..reports.summary import render_summary, summarise
-from . import EXIT_ATTENTION, EXIT_CODES, EXIT_OK, EXIT_USAGE, UsageError, correcting, output, sending
-from .common import Runtime, path_option, table_options, yes_option
+from . import EXIT_ATTENTION, EXIT_CODES, EXIT_OK, EXIT_USAGE, UsageError, correcting, reporting, sending
+from .common import Runtime
 from .dutch import DutchGroup, usage_error_text
 from .errors import Target, explain, unexpected
-from .table import Table, Where
-
-
-def parse_delimiter(ctx: click.Context, param: click.Parameter, value: str) -> str:
-    named = {"tab": "\t", "\\t": "\t", "puntkomma": ";", "komma": ","}
-    value = named.get(value.lower(), value)
-    if len(value) != 1 or value in '"\r\n' or value.isalnum():
-        raise click.BadParameter("gebruik één leesteken, zoals ; of , (of: tab)")
-    return value
 
 
 @click.group(
@@ -55,147 +43,9 @@ def registrations(ctx: click.Context) -> None:
         ctx.fail("geef een opdracht op: export, summary, send-followup, cancel, resend of revoke-link")
 
 
-@registrations.command(
-    "export",
-    short_help="aanmeldingen als CSV of Excel-bestand",
-    help="Alle aanmeldingen als CSV (standaard) of xlsx, gesorteerd op organisatie en achternaam.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(("csv", "xlsx")),
-    help="csv (UTF-8, ; als scheidingsteken) of xlsx; standaard volgt het de extensie van -o",
-)
-@path_option(
-    "-o",
-    "--output",
-    "target",
-    metavar="BESTAND",
-    help="schrijf naar dit bestand (zonder -o: CSV op het scherm of naar een pipe)",
-)
-@click.option(
-    "--delimiter",
-    default=CSV_DEFAULT_DELIMITER,
-    callback=parse_delimiter,
-    metavar="TEKEN",
-    help="scheidingsteken voor CSV (standaard ;, voor Nederlandse Excel)",
-)
-@click.option("--include-cancelled", is_flag=True, help="neem ook afmeldingen mee, met een kolom Status")
-@table_options
-@click.pass_obj
-def export(
-    run: Runtime, /, fmt: str | None, target: Path | None, delimiter: str, include_cancelled: bool, **where: str | None
-) -> int:
-    def job(table: Table, meeting: Meeting) -> int:
-        chosen = fmt or ("xlsx" if target is not None and target.suffix.lower() == ".xlsx" else "csv")
-        if chosen == "xlsx" and target is None and output.is_terminal(run.stdout):
-            raise UsageError(
-                "Een xlsx-bestand kan niet op het scherm: geef een bestandsnaam op met -o aanmeldingen.xlsx."
-            )
-        if chosen == "xlsx" and delimiter != CSV_DEFAULT_DELIMITER:
-            raise UsageError("--delimiter hoort bij --format csv.")
-        tty = output.is_terminal(run.stderr)
-        progress = output.Progress(run.stderr, tty and (target is not None or output.is_terminal(run.stdout)))
-        items = output.fetch_all(table.repository(), meeting, progress)
-        header, rows = export_rows(items, include_cancelled=include_cancelled)
-
-        def write(stream: IO[bytes]) -> None:
-            if chosen == "xlsx":
-                write_xlsx(stream, header, rows)
-            else:
-                write_csv(stream, header, rows, delimiter=delimiter)
-
-        if target is not None:
-            output.write_file(target, write)
-        else:
-            output.write_stdout(run.stdout, write, seekable=chosen == "xlsx")
-        if tty:
-            run.stderr.write(output.exported(len(rows), items, include_cancelled, target))
-        return EXIT_OK
-
-    return run.on_table(Where(**where), job)
-
-
-@registrations.command(
-    "summary",
-    short_help="aantallen per organisatie en per rol",
-    help="Het aantal aanmeldingen per organisatie en per rol, en het totaal.",
-)
-@table_options
-@click.pass_obj
-def summary(run: Runtime, /, **where: str | None) -> int:
-    def job(table: Table, meeting: Meeting) -> int:
-        progress = output.Progress(run.stderr, output.is_terminal(run.stderr) and output.is_terminal(run.stdout))
-        items = output.fetch_all(table.repository(), meeting, progress)
-        run.stdout.write(render_summary(summarise(items, meeting, run.clock()), meeting))
-        return EXIT_OK
-
-    return run.on_table(Where(**where), job)
-
-
-@registrations.command(
-    "send-followup",
-    short_help="de vervolgmail met Teams-link en stukken publiceren",
-    help="Publiceert de vervolgmail met de Teams-link en de stukken. U ziet eerst het bericht en hoeveel mensen het "
-    "krijgen, en bevestigt dan. Daarna verstuurt de functie het aan iedereen die is aangemeld, ook aan wie zich later "
-    "aanmeldt. Dit commando verstuurt zelf niets en heeft geen rechten om te mailen. Een tweede publicatie is een "
-    "nieuwe versie: wie de vorige al had, krijgt een korte mail met wat er veranderd is.",
-)
-@click.option("--teams-link", metavar="URL", help="de link naar de Teams-vergadering")
-@click.option(
-    "--paper",
-    "papers",
-    nargs=2,
-    multiple=True,
-    metavar="TITEL URL",
-    help="een stuk voor de vergadering (herhaal voor meer stukken)",
-)
-@path_option(
-    "--content-file",
-    metavar="BESTAND",
-    help="vervolgmail.toml met teams_link en [[papers]] (title, url); opties gaan voor",
-)
-@click.option(
-    "--niet-wachten",
-    "no_wait",
-    is_flag=True,
-    help="na het publiceren niet blijven kijken hoe ver het versturen is",
-)
-@yes_option("niet vragen of u het zeker weet: meteen publiceren (nodig zonder terminal)")
-@table_options
-@click.pass_obj
-def send_followup(
-    run: Runtime,
-    /,
-    teams_link: str | None,
-    papers: Sequence[tuple[str, str]],
-    content_file: Path | None,
-    no_wait: bool,
-    yes: bool,
-    **where: str | None,
-) -> int:
-    def job(table: Table, meeting: Meeting) -> int:
-        content = sending.followup_content(teams_link, papers, content_file)
-        run.can_ask(yes)
-        progress = output.Progress(run.stderr, output.is_terminal(run.stderr))
-        repository = table.repository()
-        items = output.fetch_all(repository, meeting, progress)
-        progress.clear()
-        return sending.publish_followup(
-            meeting,
-            content,
-            table.config,
-            repository,
-            items,
-            run.stdout,
-            run.clock,
-            confirm=lambda lines: run.ask(yes, lines),
-            wait=not no_wait,
-        )
-
-    return run.on_table(Where(**where), job)
-
-
+registrations.add_command(reporting.export)
+registrations.add_command(reporting.summary)
+registrations.add_command(sending.send_followup)
 registrations.add_command(correcting.cancel)
 registrations.add_command(correcting.resend)
 registrations.add_command(correcting.revoke_link)

@@ -1,9 +1,10 @@
-"""send-followup once its options are read: the follow-up as registrants will receive it, how many will get it now,
-"Doorgaan? (j/n)", then publishing it (delivery/publication.py) and showing progress while the function sends.
+"""`registrations send-followup`: the follow-up as registrants will receive it, how many will get it now,
+"Doorgaan? (j/n)", then publishing it (delivery/publication.py) and showing progress while the function sends
+(sending_progress.py).
 
 Staff publish; the system sends. The command sends no email itself and needs no right to send: the function's
-deliverer (delivery/deliverer.py) owes the published follow-up to every active registrant, also to those who register later.
-Ctrl-C only stops watching the progress; the sending goes on.
+deliverer (delivery/deliverer.py) owes the published follow-up to every active registrant, also to those who register
+later. Ctrl-C only stops watching the progress; the sending goes on.
 """
 
 from __future__ import annotations
@@ -11,31 +12,93 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import IO, Any
 
+import click
+
 from ..console.content import FollowupContent
 from ..delivery import publication
-from ..delivery.channels import Round
-from ..delivery.followup import received_version
 from ..delivery.publication import Publication, PublicationConflict, PublishedPaper
 from ..mail.confirmation import ConfirmationMailer
 from ..meeting import Meeting
-from ..registration.item import is_active, local_iso
+from ..registration.item import local_iso
 from ..registration.personal_link import PersonalLinks
 from ..reports.export import readable_time
 from ..reports.summary import dutch_number
 from ..repository import RegistrationRepository, StoredRegistration
-from ..repository.statuses import SendState
 from ..settings import LOCAL_MAIL_SENDER
 from . import EXIT_ATTENTION, EXIT_OK, output
+from .common import Runtime, path_option, table_options, yes_option
+from .sending_progress import follow, progress_of
+from .table import Table, Where
 
-# How often the progress is read again while the function sends.
-POLL_SECONDS = 2.0
 # An example registrant for the preview: the personal link in it is an example too.
 EXAMPLE: StoredRegistration = {**output.EXAMPLE_REGISTRANT, "registration_id": "voorbeeldvoorbeeld", "link_version": 1}
+
+
+@click.command(
+    "send-followup",
+    short_help="de vervolgmail met Teams-link en stukken publiceren",
+    help="Publiceert de vervolgmail met de Teams-link en de stukken. U ziet eerst het bericht en hoeveel mensen het "
+    "krijgen, en bevestigt dan. Daarna verstuurt de functie het aan iedereen die is aangemeld, ook aan wie zich later "
+    "aanmeldt. Dit commando verstuurt zelf niets en heeft geen rechten om te mailen. Een tweede publicatie is een "
+    "nieuwe versie: wie de vorige al had, krijgt een korte mail met wat er veranderd is.",
+)
+@click.option("--teams-link", metavar="URL", help="de link naar de Teams-vergadering")
+@click.option(
+    "--paper",
+    "papers",
+    nargs=2,
+    multiple=True,
+    metavar="TITEL URL",
+    help="een stuk voor de vergadering (herhaal voor meer stukken)",
+)
+@path_option(
+    "--content-file",
+    metavar="BESTAND",
+    help="vervolgmail.toml met teams_link en [[papers]] (title, url); opties gaan voor",
+)
+@click.option(
+    "--niet-wachten",
+    "no_wait",
+    is_flag=True,
+    help="na het publiceren niet blijven kijken hoe ver het versturen is",
+)
+@yes_option("niet vragen of u het zeker weet: meteen publiceren (nodig zonder terminal)")
+@table_options
+@click.pass_obj
+def send_followup(
+    run: Runtime,
+    /,
+    teams_link: str | None,
+    papers: Sequence[tuple[str, str]],
+    content_file: Path | None,
+    no_wait: bool,
+    yes: bool,
+    **where: str | None,
+) -> int:
+    def job(table: Table, meeting: Meeting) -> int:
+        content = followup_content(teams_link, papers, content_file)
+        run.can_ask(yes)
+        progress = output.Progress(run.stderr, output.is_terminal(run.stderr))
+        repository = table.repository()
+        items = output.fetch_all(repository, meeting, progress)
+        progress.clear()
+        return publish_followup(
+            meeting,
+            content,
+            table.config,
+            repository,
+            items,
+            run.stdout,
+            run.clock,
+            confirm=lambda lines: run.ask(yes, lines),
+            wait=not no_wait,
+        )
+
+    return run.on_table(Where(**where), job)
 
 
 def followup_content(
@@ -71,44 +134,6 @@ def preview(meeting: Meeting, config: Mapping[str, Any], draft: Publication, now
     return mailer.build_followup(EXAMPLE, now, draft)
 
 
-@dataclass(frozen=True)
-class Progress:
-    """Where the sending of one version stands, counted over the active registrations."""
-
-    sent: int
-    owed: int
-    failed: int
-    unknown: int
-
-    @property
-    def done(self) -> bool:
-        return self.owed == 0
-
-
-def progress_of(items: Sequence[StoredRegistration], version: Publication, versions: Sequence[Publication]) -> Progress:
-    rnd = Round(dt.datetime.now(dt.UTC), tuple(versions))
-    sent = owed = failed = unknown = 0
-    for item in items:
-        if not is_active(item):
-            continue
-        if received_version(item, rnd) >= version.version:
-            sent += 1
-        elif item.get("followup_mail_done") == version.owed_id:
-            status = item.get("followup_mail_status")
-            failed += status == SendState.FAILED
-            unknown += status == SendState.UNKNOWN
-        else:
-            owed += 1
-    return Progress(sent, owed, failed, unknown)
-
-
-def progress_line(p: Progress) -> str:
-    return (
-        f"Verstuurd: {dutch_number(p.sent)}, nog te versturen: {dutch_number(p.owed)}, mislukt: "
-        f"{dutch_number(p.failed)}, onzeker: {dutch_number(p.unknown)}"
-    )
-
-
 def publish_followup(
     meeting: Meeting,
     content: FollowupContent,
@@ -125,25 +150,14 @@ def publish_followup(
     now = clock()
     versions = publication.all_versions(repository, meeting.id)
     newest = versions[-1] if versions else None
-    if newest is not None and (newest.teams_link, newest.papers) == (
-        content.teams_link,
-        tuple(PublishedPaper(p.title, url=p.url) for p in content.papers),
-    ):
+    if newest is not None and is_published(newest, content):
         stdout.write(
             f"Deze Teams-link en stukken zijn al gepubliceerd (versie {newest.version}, op {readable_time(newest.published_at)}). "
             "Er is niets nieuws gepubliceerd.\n"
         )
         return EXIT_OK
     draft = candidate(meeting, content, newest, local_iso(now, meeting))
-    count = progress_of(items, draft, (*versions, draft)).owed
-    message = preview(meeting, config, draft, now)
-    lines = output.preview_lines(message)
-    lines += [
-        "",
-        f"Versie: {draft.version}" + (f" (de vorige versie is {versions[-1].version})" if versions else ""),
-        f"Krijgen hem nu: {dutch_number(count)} aangemelde deelnemers. Wie zich later aanmeldt, krijgt hem vanzelf.",
-    ]
-    if not confirm(lines):
+    if not confirm(question(meeting, config, draft, versions, items, now)):
         stdout.write("Er is niets gepubliceerd en niets verstuurd.\n")
         return EXIT_OK
     try:
@@ -170,27 +184,26 @@ def publish_followup(
     return follow(meeting, repository, stored, stdout, sleep or time.sleep)
 
 
-def follow(
+def is_published(newest: Publication, content: FollowupContent) -> bool:
+    """Is this exactly the Teams link and papers of the newest version?"""
+    papers = tuple(PublishedPaper(p.title, url=p.url) for p in content.papers)
+    return (newest.teams_link, newest.papers) == (content.teams_link, papers)
+
+
+def question(
     meeting: Meeting,
-    repository: RegistrationRepository,
-    stored: Publication,
-    stdout: IO[str],
-    sleep: Callable[[float], None],
-) -> int:
-    stdout.write("U kunt dit venster sluiten of op Ctrl-C drukken: het versturen gaat dan gewoon door.\n")
-    stdout.flush()
-    try:
-        while True:
-            versions = publication.all_versions(repository, meeting.id)
-            state = progress_of(list(repository.for_event(meeting.id)), stored, versions)
-            stdout.write(progress_line(state) + "\n")
-            stdout.flush()
-            if state.done:
-                stdout.write("Klaar: iedereen die is aangemeld, heeft de vervolgmail (of staat als mislukt).\n")
-                return EXIT_ATTENTION if state.failed or state.unknown else EXIT_OK
-            sleep(POLL_SECONDS)
-    except KeyboardInterrupt:
-        stdout.write(
-            "\nGestopt met kijken. Het versturen gaat door; `registrations summary` laat zien hoe ver het is.\n"
-        )
-        return EXIT_OK
+    config: Mapping[str, Any],
+    draft: Publication,
+    versions: Sequence[Publication],
+    items: Sequence[StoredRegistration],
+    now: dt.datetime,
+) -> list[str]:
+    """What staff see before "Doorgaan? (j/n)": the follow-up as a registrant receives it, its version, and how many
+    get it now."""
+    count = progress_of(items, draft, (*versions, draft)).owed
+    lines = output.preview_lines(preview(meeting, config, draft, now))
+    return lines + [
+        "",
+        f"Versie: {draft.version}" + (f" (de vorige versie is {versions[-1].version})" if versions else ""),
+        f"Krijgen hem nu: {dutch_number(count)} aangemelde deelnemers. Wie zich later aanmeldt, krijgt hem vanzelf.",
+    ]

@@ -17,8 +17,9 @@ from werkzeug.wrappers import Response
 from ..errors import InvalidLink, InvalidRegistration, StoreUnavailable
 from ..mail.confirmation import PERSONAL_PATH
 from ..mail.links import PaperLink, paper_links
-from ..meeting import OTHER_ORGANISATION, dutch_date
-from ..registration.item import is_active, read_time
+from ..meeting import OTHER_ORGANISATION
+from ..registration.item import is_active
+from ..registration.moments import moment_text
 from ..registration.personal import ChangeAttempt, PersonalPage
 from ..repository import StoredRegistration
 from .errors import HTML, STATUS, Answer, with_retry_after
@@ -62,16 +63,7 @@ def form_values(item: StoredRegistration) -> dict[str, str]:
     }
 
 
-def moment_text(value: str | None) -> str:
-    """'7 juni 2023 om 10.15 uur' from a stored ISO time."""
-    stored = read_time(value)
-    if stored is None:
-        return ""
-    moment = stored.astimezone(service().meeting.timezone)
-    return f"{dutch_date(moment.date())} om {moment:%H.%M} uur"
-
-
-def published_papers(personal_url: str, item: StoredRegistration) -> tuple[PaperLink, ...]:
+def published_papers(personal_url: str, item: Mapping[str, Any]) -> tuple[PaperLink, ...]:
     """The papers as published now, for an active registration only; files through this personal link."""
     source = current_app.extensions.get("publication")
     publication = source() if source is not None and is_active(item) else None
@@ -101,8 +93,8 @@ def render_personal_page(
         problem=problem,
         personal_url=personal_url,
         papers=papers,
-        cancelled_text=moment_text(item.get("cancelled_at")),
-        changed_text=moment_text(item.get("changed_at")),
+        cancelled_text=moment_text(item.get("cancelled_at"), service().meeting),
+        changed_text=moment_text(item.get("changed_at"), service().meeting),
     )
     return html, status, dict(HTML)
 
