@@ -3,7 +3,7 @@ deploying confirms it.
 
     python -m deploy.announce --stage production          # after zappa update and deploy.stage configure
 
-It compares the facts of the deployed event.toml with the last announced ones (registrations/delivery/meeting_changes.py),
+It compares the facts of the deployed bijeenkomst.toml with the last announced ones (registrations/delivery/meeting_changes.py),
 shows old -> new and how many active registrants will get an email, and asks. Only on "j" is a confirmed
 announcement written into the table; from then on the deliverer sends each active registrant one email (a
 change with an updated calendar entry, or a cancellation with METHOD:CANCEL) and moves the items' TTL.

@@ -5,7 +5,7 @@
 - `stream-filter`: the deliverer's stream filters, registrations.lambda_handler.STREAM_FILTERS;
 - `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py);
 - `export-expiry`: the day the export bucket's lifecycle rule deletes the staff spreadsheet, from the retention in
-  functions/registrations/event.toml.
+  docs/bijeenkomsten/<id>/bijeenkomst.toml.
 
     python -m deploy.infra           # rewrite the generated blocks (make infra)
     python -m deploy.infra --check   # exit 1 and show the difference when they are out of date

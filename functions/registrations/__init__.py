@@ -49,7 +49,7 @@ def create_app(
     `publication` gives the follow-up as published now, and `paper_location` where a published paper is
     (console/files.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
     for `make run`).
-    `meeting`: other facts than event.toml's (tests of a moved or called-off meeting).
+    `meeting`: other facts than bijeenkomst.toml's (tests of a moved or called-off meeting).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
@@ -179,7 +179,7 @@ class _Parts:
         settings = config if isinstance(config, Settings) else Settings.from_env({**os.environ, **(config or {})})
         settings.check(has_transport=transport is not None)
         logging.getLogger("registrations").setLevel(settings.log_level)
-        # event.toml is read (and checked) at every start: bad facts stop the function here (MeetingFileError).
+        # bijeenkomst.toml is read (and checked) at every start: bad facts stop the function here (MeetingFileError).
         meeting = meeting or load_meeting()
         bind_meeting(meeting.id)  # the meeting's id on every JSON log line
         repository = RegistrationRepository(

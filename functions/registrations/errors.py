@@ -42,7 +42,7 @@ class RegistrationClosed(RegistrationError):
 
 
 class MeetingCancelled(RegistrationClosed):
-    """Registration is closed because the meeting is called off (event.toml `cancelled`)."""
+    """Registration is closed because the meeting is called off (bijeenkomst.toml `cancelled`)."""
 
     code = "meeting_cancelled"
     message = "De bijeenkomst gaat niet door. {reason} Aanmelden kan daarom niet meer. Mail voor vragen naar {contact}."

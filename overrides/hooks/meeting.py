@@ -1,7 +1,7 @@
-"""MkDocs hook: loads the meeting's facts (event.toml, the single source, read-only) and fills them into the pages.
+"""MkDocs hook: loads the meeting's facts (bijeenkomst.toml, the single source, read-only) and fills them into the pages.
 
 Markdown pages may use:
-- {{ event.<fact> }}: a fact from event.toml (through `registrations.meeting.Meeting`), or one of the derived
+- {{ event.<fact> }}: a fact from bijeenkomst.toml (through `registrations.meeting.Meeting`), or one of the derived
   texts in `DERIVED` below; a fact VNG has still to supply (`PENDING_FACTS`) shows as "[nog in te vullen: ...]";
 - {{ registration_form }}: the error summary, the closed notice and the form, from the one form template that
   the function's no-JavaScript error page uses too;

@@ -28,7 +28,7 @@ from deploy.settings import all_settings, lambda_name, stage_settings
 from deploy.stage import stack_name
 from registrations.lambda_handler import STREAM_FILTER, STREAM_FILTERS, SWEEP_EVENT
 from registrations.meeting import load_meeting
-from registrations.reports.spreadsheet_stores import EXPORT_KEYS
+from registrations.reports.spreadsheet_files import EXPORT_KEYS
 from registrations.repository import REGISTRATION_ID, REGISTRATION_ID_INDEX, TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
 from registrations.web.guards import ORIGIN_SECRET_HEADER
 

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from registrations.dev.local import app_with_worker
-from registrations.reports.spreadsheet_stores import EXPORT_KEYS
+from registrations.reports.spreadsheet_files import EXPORT_KEYS
 from tests.conftest import own_page_client
 
 

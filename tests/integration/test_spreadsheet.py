@@ -14,7 +14,14 @@ import openpyxl
 import pytest
 
 from registrations.reports.spreadsheet import publish_spreadsheet, refresh_spreadsheet, take_snapshot
-from registrations.reports.spreadsheet_stores import CSV_KEY, EXPORT_KEYS, SUMMARY_KEY, XLSX_KEY, FolderStore, S3Store
+from registrations.reports.spreadsheet_files import (
+    CSV_KEY,
+    EXPORT_KEYS,
+    SUMMARY_KEY,
+    XLSX_KEY,
+    FolderSpreadsheetFiles,
+    S3SpreadsheetFiles,
+)
 from registrations.repository import RegistrationRepository
 from registrations.settings import Settings
 
@@ -121,16 +128,16 @@ def test_a_trigger_writes_the_three_files_as_the_export_and_summary_commands_mak
 def test_only_changed_content_is_written(table, repository, s3, bucket):
     put_items(table, NASTY)
     store = CountingS3(s3)
-    publish_spreadsheet(repository, EVENT, S3Store(store, bucket), NOW)
+    publish_spreadsheet(repository, EVENT, S3SpreadsheetFiles(store, bucket), NOW)
     assert sorted(store.puts) == sorted(EXPORT_KEYS)
 
     # Nothing changed: a second trigger (or the sweep) writes nothing, although a new xlsx has a new save time
-    again = publish_spreadsheet(repository, EVENT, S3Store(store, bucket), NOW)
+    again = publish_spreadsheet(repository, EVENT, S3SpreadsheetFiles(store, bucket), NOW)
     assert again.unchanged == EXPORT_KEYS and len(store.puts) == 3
 
     # A cancellation changes every file
     repository.update(EVENT.id, NASTY[1]["email"], {"status": "cancelled", "cancelled_at": "2023-05-21T09:00:00+02:00"})
-    changed = publish_spreadsheet(repository, EVENT, S3Store(store, bucket), NOW)
+    changed = publish_spreadsheet(repository, EVENT, S3SpreadsheetFiles(store, bucket), NOW)
     assert changed.written == EXPORT_KEYS and len(store.puts) == 6
     assert NASTY[1]["email"].encode() not in read(s3, bucket, CSV_KEY)
 
@@ -152,10 +159,10 @@ def test_an_older_snapshot_never_overwrites_a_newer_one(table, repository, s3, b
     put_items(table, NASTY)
     older = Frozen(list(repository.for_event(EVENT.id)))
     repository.update(EVENT.id, NASTY[0]["email"], {"family_name": "Nieuw", "changed_at": "2023-05-21T09:00:00+02:00"})
-    publish_spreadsheet(repository, EVENT, S3Store(s3, bucket), NOW)
+    publish_spreadsheet(repository, EVENT, S3SpreadsheetFiles(s3, bucket), NOW)
     newer = read(s3, bucket, CSV_KEY)
 
-    late = publish_spreadsheet(older, EVENT, S3Store(s3, bucket), NOW)
+    late = publish_spreadsheet(older, EVENT, S3SpreadsheetFiles(s3, bucket), NOW)
 
     # (the counts in the summary did not change, so neither did the summary)
     assert late.kept_newer == (XLSX_KEY, CSV_KEY) and late.unchanged == (SUMMARY_KEY,) and late.written == ()
@@ -164,7 +171,7 @@ def test_an_older_snapshot_never_overwrites_a_newer_one(table, repository, s3, b
 
 def test_a_writer_that_lost_the_race_does_not_overwrite(table, repository, s3, bucket):
     put_items(table, NASTY[:1])
-    store = S3Store(s3, bucket)
+    store = S3SpreadsheetFiles(s3, bucket)
     publish_spreadsheet(repository, EVENT, store, NOW)
     seen = store.current(CSV_KEY)
     # Another trigger writes in between reading and writing
@@ -195,10 +202,10 @@ def test_make_run_writes_the_same_files_to_an_owner_only_folder(table, repositor
     assert folder.stat().st_mode & 0o777 == 0o700
     assert {p.name for p in folder.iterdir() if not p.name.startswith(".")} == set(EXPORT_KEYS)
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in folder.iterdir() if p.is_file())
-    publish_spreadsheet(repository, EVENT, S3Store(s3, bucket), NOW)
+    publish_spreadsheet(repository, EVENT, S3SpreadsheetFiles(s3, bucket), NOW)
     assert (folder / CSV_KEY).read_bytes() == read(s3, bucket, CSV_KEY)
     assert refresh_spreadsheet(repository, EVENT, local, NOW, local_dir=folder).unchanged == EXPORT_KEYS
-    assert FolderStore(folder).current(XLSX_KEY) is not None
+    assert FolderSpreadsheetFiles(folder).current(XLSX_KEY) is not None
 
 
 def test_a_failing_refresh_never_stops_the_trigger_and_logs_no_personal_data(

@@ -15,7 +15,7 @@ from boto3.dynamodb.conditions import Key
 from deploy.infra import load_template
 from deploy.settings import stage_settings
 from registrations import create_deliverer
-from registrations.reports.spreadsheet_stores import EXPORT_KEYS
+from registrations.reports.spreadsheet_files import EXPORT_KEYS
 from registrations.repository import StoredRegistration
 from registrations.staff import EXIT_CODES
 

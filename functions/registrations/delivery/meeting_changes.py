@@ -4,7 +4,7 @@ What a registrant was last sent is on their item (`meeting_facts`, written when 
 change email is settled); an item from before this existed was sent SENT_BEFORE, the letter's facts, which are
 today's. So deploying this code mails no one.
 
-Nothing is mailed because a deploy changed event.toml. A change is mailed only once it is *announced*: a confirmed
+Nothing is mailed because a deploy changed bijeenkomst.toml. A change is mailed only once it is *announced*: a confirmed
 announcement item in the table (partition `announcements`, through the repository), written by the deploy step
 (deploy/announce.py) after the person deploying has seen old -> new and the number of registrants, or by `make run`
 at its start. The deliverer's meeting channel owes a change email only while the deployed facts are the announced

@@ -66,7 +66,7 @@ class TopicNotifier:
 
 
 class OutboxNotifier:
-    """Locally: the alert as an email in the outbox, to the contact person of event.toml."""
+    """Locally: the alert as an email in the outbox, to the contact person of bijeenkomst.toml."""
 
     def __init__(self, sender: Sender, recipient: str):
         self.sender = sender

@@ -156,7 +156,7 @@ def serve(data_dir: Path, site_dir: Path, port: int) -> int:
 
 
 def announce_meeting_changes(config: dict[str, Any], meeting: Meeting | None = None) -> str:
-    """`make run` at its start: a change of the meeting's facts in event.toml is announced at once (on AWS the
+    """`make run` at its start: a change of the meeting's facts in bijeenkomst.toml is announced at once (on AWS the
     deploy step asks first, deploy/announce.py), so the local deliverer mails it. The line to print says what
     happened."""
     from ..delivery.meeting_changes import announce, plan

@@ -96,7 +96,7 @@ def sequence_floor(item: StoredRegistration, now: dt.datetime) -> int:
 
 def event_uid(meeting: Meeting) -> str:
     """One UID per meeting (its VEVENT's), in every attachment and in the public download: adding both gives one
-    entry. Its domain is the organiser's (from event.toml), so the function and the staff command write the same
+    entry. Its domain is the organiser's (from bijeenkomst.toml), so the function and the staff command write the same
     UID."""
     return f"{meeting.id}@{meeting.contact_email.rpartition('@')[2]}"
 

@@ -1,4 +1,4 @@
-"""The reminder times of event.toml (`reminders`): read, checked against the meeting, and their defaults.
+"""The reminder times of bijeenkomst.toml (`reminders`): read, checked against the meeting, and their defaults.
 
 A reminder is written relative to the start, so that it moves with the meeting: "1 day before at 10:00" (a clock
 time on a day before the meeting) or "1 hour before" / "30 minutes before". A TOML date-time (2023-06-06T10:00:00,
@@ -32,7 +32,7 @@ class ReminderError(ValueError):
 
 @dataclass(frozen=True)
 class Reminder:
-    """One reminder: when it goes out, and how event.toml wrote it."""
+    """One reminder: when it goes out, and how bijeenkomst.toml wrote it."""
 
     moment: dt.datetime
     spec: str

@@ -27,7 +27,7 @@ LEVELS = {"WARNING": "WARN", "CRITICAL": "FATAL"}
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _trigger: ContextVar[str | None] = ContextVar("trigger", default=None)
-# One meeting per deployment (event.toml); set when the app or the deliverer is wired.
+# One meeting per deployment (bijeenkomst.toml); set when the app or the deliverer is wired.
 _meeting: list[str] = []
 
 

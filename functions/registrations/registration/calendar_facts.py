@@ -2,7 +2,7 @@
 
 A registrant's item records the facts of the last calendar entry they were sent (`meeting_facts`: written with the
 new registration, and when a change email is settled). An item without it was sent SENT_BEFORE, the letter's
-facts, which event.toml states too: such an item owes no change email until the facts change.
+facts, which bijeenkomst.toml states too: such an item owes no change email until the facts change.
 """
 
 from __future__ import annotations

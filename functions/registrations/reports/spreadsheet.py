@@ -1,10 +1,10 @@
-"""The always-current staff spreadsheet: aanmeldingen.xlsx, aanmeldingen.csv and samenvatting.txt in a store (the
+"""The always-current staff spreadsheet: aanmeldingen.xlsx, aanmeldingen.csv and samenvatting.txt in a folder of files (the
 private export bucket on AWS, .data/exports/ locally), refreshed after changes and on the sweep.
 
 The rows are reports/export.py's, as `registrations export` (active registrations) and `registrations summary` give
 them.
 
-Two triggers may run at once (a stream batch and the sweep), so every file carries (reports/spreadsheet_stores.py)
+Two triggers may run at once (a stream batch and the sweep), so every file carries (reports/spreadsheet_files.py)
 the hash of its content and the newest change time of the snapshot it came from. A file is written only when its
 content changed, never over a file from a newer snapshot, and only if it is still the version that was read. A
 writer that loses that race reads again.
@@ -28,7 +28,7 @@ from ..repository import RegistrationRepository, StoredRegistration
 from ..settings import Settings
 from .export import export_rows
 from .formats import write_csv, write_xlsx
-from .spreadsheet_stores import CSV_KEY, SUMMARY_KEY, XLSX_KEY, ExportFile, SpreadsheetStore, store_from_settings
+from .spreadsheet_files import CSV_KEY, SUMMARY_KEY, XLSX_KEY, ExportFile, SpreadsheetFiles, files_from_settings
 from .summary import render_summary, summarise
 
 log = logging.getLogger(__name__)
@@ -86,15 +86,15 @@ def take_snapshot(
 def publish_spreadsheet(
     repository: RegistrationRepository,
     meeting: Meeting,
-    store: SpreadsheetStore,
+    files: SpreadsheetFiles,
     now: dt.datetime,
     items: Callable[[], list[StoredRegistration]] | None = None,
 ) -> Published:
     """Read every registration of the meeting (`items`, when the caller shares its read) and bring the three files
-    in the store up to date.
+    in the files up to date.
 
     Nothing is read or written once the retention of the registrations has ended (meeting.expires_at). Errors of the
-    table (StoreUnavailable) and of the store (botocore's, OSError) are raised; refresh_spreadsheet catches them.
+    table (StoreUnavailable) and of the files (botocore's, OSError) are raised; refresh_spreadsheet catches them.
     """
     if now >= meeting.expires_at:
         return Published(retention_ended=True)
@@ -104,21 +104,21 @@ def publish_spreadsheet(
     snapshot = take_snapshot(registrations, meeting, now, has_followup)
     outcome: dict[str, list[str]] = {"written": [], "unchanged": [], "kept_newer": []}
     for file in snapshot.files:
-        outcome[_publish_file(store, file, snapshot.newest_change)].append(file.key)
+        outcome[_publish_file(files, file, snapshot.newest_change)].append(file.key)
     published = Published(tuple(outcome["written"]), tuple(outcome["unchanged"]), tuple(outcome["kept_newer"]))
     if published.written:
         log.info("spreadsheet for event %s: wrote %s", meeting.id, ", ".join(published.written))
     return published
 
 
-def _publish_file(store: SpreadsheetStore, file: ExportFile, changed: dt.datetime) -> str:
+def _publish_file(files: SpreadsheetFiles, file: ExportFile, changed: dt.datetime) -> str:
     for _ in range(ATTEMPTS):
-        stored = store.current(file.key)
+        stored = files.current(file.key)
         if stored is not None and stored.content_hash == file.content_hash:
             return "unchanged"
         if stored is not None and stored.newest_change > changed:
             return "kept_newer"
-        if store.write(file, changed, stored):
+        if files.write(file, changed, stored):
             return "written"
     # Lost every race: others are writing right now, from snapshots at least as new; the sweep checks again.
     return "kept_newer"
@@ -134,13 +134,13 @@ def refresh_spreadsheet(
     items: Callable[[], list[StoredRegistration]] | None = None,
 ) -> Published | None:
     """What the triggers call, after a stream batch and on the sweep. Never raises: the files are a convenience,
-    and the next sweep tries again. The store is the export bucket (EXPORT_BUCKET), else `local_dir`."""
-    store = store_from_settings(settings, local_dir)
-    if store is None:
+    and the next sweep tries again. The files are in the export bucket (EXPORT_BUCKET), else `local_dir`."""
+    files = files_from_settings(settings, local_dir)
+    if files is None:
         return None
     # Whatever the table, S3 or the disk said, it must not stop the trigger that called this.
     try:
-        return publish_spreadsheet(repository, meeting, store, now, items)
+        return publish_spreadsheet(repository, meeting, files, now, items)
     except Exception as exc:  # noqa: BLE001
         log.warning("spreadsheet for event %s not refreshed: %s", meeting.id, type(exc).__name__)
         return None

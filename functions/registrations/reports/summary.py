@@ -48,7 +48,7 @@ class Summary:
     followup: dict[str, int] = field(default_factory=dict)
     # The staff alert (delivery/staff_alert.py), shown at the top; "" when there is none.
     alert: str = ""
-    # Per reminder of event.toml (its label): to how many active registrations it was sent.
+    # Per reminder of bijeenkomst.toml (its label): to how many active registrations it was sent.
     reminders_sent: list[tuple[str, int]] = field(default_factory=list)
     # The next reminder to go out and how many it will reach; None when none is left (or `now` was not given).
     next_reminder: tuple[str, int] | None = None
@@ -172,7 +172,7 @@ def render_summary(summary: Summary, meeting: Meeting) -> str:
         *(f"{label}: verstuurd aan {dutch_number(n)}" for label, n in summary.reminders_sent),
     ]
     if not meeting.reminders:
-        parts.append("Er zijn geen herinneringen gepland (event.toml: reminders = []).")
+        parts.append("Er zijn geen herinneringen gepland (bijeenkomst.toml: reminders = []).")
     elif summary.next_reminder is not None:
         label, reach = summary.next_reminder
         parts.append(f"Volgende herinnering: {label}, naar {dutch_number(reach)} deelnemers")

@@ -1,5 +1,5 @@
 """Where the staff spreadsheet's files are kept (reports/spreadsheet.py): the private export bucket on AWS, a local
-folder for `make run`. Each store keeps, beside every file, its content hash and the newest change of the snapshot
+folder for `make run`. Each keeps, beside every file, its content hash and the newest change of the snapshot
 it came from, and writes a file only if it still holds the version that was read (S3: If-Match on the ETag read,
 If-None-Match for a new key; the folder: a lock and a hidden state file)."""
 
@@ -38,14 +38,14 @@ class ExportFile:
 
 @dataclass(frozen=True)
 class Stored:
-    """What a store holds under a key: its content hash, newest change and version (S3's ETag)."""
+    """What is under a key: its content hash, newest change and version (S3's ETag)."""
 
     content_hash: str
     newest_change: dt.datetime
     version: str
 
 
-class SpreadsheetStore(Protocol):
+class SpreadsheetFiles(Protocol):
     def current(self, key: str) -> Stored | None: ...
 
     def write(self, file: ExportFile, newest_change: dt.datetime, replacing: Stored | None) -> bool:
@@ -53,7 +53,7 @@ class SpreadsheetStore(Protocol):
         ...
 
 
-def store_from_settings(settings: Settings, local_dir: Path | None = None) -> SpreadsheetStore | None:
+def files_from_settings(settings: Settings, local_dir: Path | None = None) -> SpreadsheetFiles | None:
     if settings.export_bucket:
         import boto3
 
@@ -62,11 +62,11 @@ def store_from_settings(settings: Settings, local_dir: Path | None = None) -> Sp
         client = boto3.client(
             "s3", region_name=settings.aws_region, endpoint_url=settings.s3_endpoint, config=boto_config()
         )
-        return S3Store(client, settings.export_bucket)
-    return FolderStore(local_dir) if local_dir is not None else None
+        return S3SpreadsheetFiles(client, settings.export_bucket)
+    return FolderSpreadsheetFiles(local_dir) if local_dir is not None else None
 
 
-class S3Store:
+class S3SpreadsheetFiles:
     """The private export bucket: fixed keys, content hash and newest change as object metadata."""
 
     def __init__(self, client: Any, bucket: str):
@@ -106,7 +106,7 @@ class S3Store:
         return True
 
 
-class FolderStore:
+class FolderSpreadsheetFiles:
     """A local folder (.data/exports/ for `make run`): owner-only, with the hashes in a hidden state file."""
 
     STATE = ".spreadsheet-state.json"
