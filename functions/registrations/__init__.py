@@ -55,7 +55,6 @@ def create_app(
     from flask import Flask
 
     from .console.files import paper_location_from_settings
-    from .mail.composer import in_sentence
     from .observability.metrics import NO_METRICS
     from .registration.inboxes import InboxRecords
     from .registration.personal import PersonalPage
@@ -77,15 +76,24 @@ def create_app(
     app.extensions["metrics"] = metrics or NO_METRICS
     app.extensions["publication"] = publication or _current_publication(parts)
     app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
-    app.context_processor(lambda: {"event": parts.meeting})
-    # The meeting's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
-    app.jinja_env.filters["in_sentence"] = in_sentence
+    _template_helpers(app, parts.meeting)
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
     app.register_blueprint(papers.bp)
     errors.register_error_handlers(app)
     guards.install(app, parts.settings)
     return app
+
+
+def _template_helpers(app: Flask, meeting: Meeting) -> None:
+    from .mail.composer import in_sentence
+    from .meeting import page_path
+
+    app.context_processor(lambda: {"event": meeting})
+    # The meeting's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
+    app.jinja_env.filters["in_sentence"] = in_sentence
+    # A meeting's pages on the site (the menu, the links back), as the site's own templates make them.
+    app.jinja_env.globals["meeting_path"] = page_path
 
 
 def create_deliverer(
