@@ -145,7 +145,10 @@ def _page_outside_a_meeting(meetings: Path) -> None:
     ("spoil", "named"),
     [
         (_without_background, ["docs/bijeenkomsten/ibp-vth-2023-06-07: achtergrond.md is missing"]),
-        (_unknown_placeholder, ["docs/bijeenkomsten/ibp-vth-2023-06-07/index.md: unknown placeholder {{ event.datum }}"]),
+        (
+            _unknown_placeholder,
+            ["docs/bijeenkomsten/ibp-vth-2023-06-07/index.md: unknown placeholder {{ event.datum }}"],
+        ),
         (_copied_form_page, ["ibp-vth-2023-06-07/aanmelden/index.md", "overrides/meeting_pages/aanmelden.md"]),
         (_folder_without_facts, ["docs/bijeenkomsten/nog-geen-feiten: bijeenkomst.toml is missing"]),
         (_two_meetings_with_one_id, ["ibp-vth-2024-06-07/bijeenkomst.toml: id: must be the folder's name"]),
