@@ -42,10 +42,12 @@ def site_and_api(
 
     Directory URLs resolve to their index.html, as CloudFront does in production, the same paths are refused and
     the old addresses redirect to the same pages of the letter's meeting (paths.py, the twin of the CloudFront
-    function); `meetings`: those of MEETINGS_DIR by default, as for the site build and the app.
+    function); `meetings`: by default the Flask app's own (app.extensions), else those of MEETINGS_DIR.
     """
     root = site_dir.resolve()
-    moved = old_addresses(default_meetings() if meetings is None else meetings)
+    if meetings is None:
+        meetings = getattr(api_app, "extensions", {}).get("meetings") or default_meetings()
+    moved = old_addresses(meetings)
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
