@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .mail.confirmation import ConfirmationMailer
     from .mail.links import PublicationLike
     from .mail.senders import Sender
-    from .meeting import Meeting
+    from .meeting import Meeting, Meetings
     from .observability.metrics import Metrics
     from .registration.personal_link import PersonalLinks
     from .repository import RegistrationRepository
@@ -49,12 +49,11 @@ def create_app(
     `publication` gives the follow-up as published now, and `paper_location` where a published paper is
     (console/files.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
     for `make run`).
-    `meeting`: other facts than bijeenkomst.toml's (tests of a moved or called-off meeting).
+    `meeting`: other facts than its folder's (tests of a moved or called-off meeting).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
-    from .mail.composer import in_sentence
     from .web import api, errors, guards, papers, personal
 
     parts = _Parts.wire(config, table, clock, transport, meeting)
@@ -63,10 +62,7 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     _add_services(app, parts, on_write, metrics, publication, paper_location)
-    # Jinja's name for the meeting in the function's pages, as in the site's.
-    app.context_processor(lambda: {"event": parts.meeting})
-    # The meeting's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
-    app.jinja_env.filters["in_sentence"] = in_sentence
+    _template_helpers(app, parts.meeting)
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
     app.register_blueprint(papers.bp)
@@ -97,9 +93,23 @@ def _add_services(
     app.extensions["registrations"] = Registering(parts.meeting, parts.repository, parts.clock, inboxes, notify)
     app.extensions["personal_page"] = PersonalPage(parts.meeting, parts.repository, parts.clock, parts.links, notify)
     app.extensions["mailer"] = parts.mailer
+    # Every meeting, for the read-only routes of any meeting (/api/bijeenkomsten/<id>).
+    app.extensions["meetings"] = parts.meetings
     app.extensions["metrics"] = metrics or NO_METRICS
     app.extensions["publication"] = publication or _current_publication(parts)
     app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
+
+
+def _template_helpers(app: Flask, meeting: Meeting) -> None:
+    """Jinja's name for the meeting in the function's pages, as in the site's, and the helpers its templates use."""
+    from .mail.composer import in_sentence
+    from .meeting import page_path
+
+    app.context_processor(lambda: {"event": meeting})
+    # The meeting's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
+    app.jinja_env.filters["in_sentence"] = in_sentence
+    # A meeting's pages on the site (the menu, the links back), as the site's own templates make them.
+    app.jinja_env.globals["meeting_path"] = page_path
 
 
 def create_deliverer(
@@ -155,6 +165,7 @@ class _Parts:
 
     settings: Settings
     meeting: Meeting
+    meetings: Meetings
     repository: RegistrationRepository
     clock: Clock
     links: PersonalLinks
@@ -170,7 +181,7 @@ class _Parts:
         meeting: Meeting | None = None,
     ) -> _Parts:
         from .mail.confirmation import ConfirmationMailer
-        from .meeting import load_meeting
+        from .meeting import default_meetings
         from .observability.logs import bind_meeting
         from .registration.personal_link import PersonalLinks
         from .repository import LazyTable, RegistrationRepository
@@ -179,8 +190,11 @@ class _Parts:
         settings = config if isinstance(config, Settings) else Settings.from_env({**os.environ, **(config or {})})
         settings.check(has_transport=transport is not None)
         logging.getLogger("registrations").setLevel(settings.log_level)
-        # bijeenkomst.toml is read (and checked) at every start: bad facts stop the function here (MeetingFileError).
-        meeting = meeting or load_meeting()
+        # Every meeting's folder is read (and checked) at every start: bad facts stop the function here
+        # (MeetingFileError). The one meeting of the old addresses is served by /api/event and registered for.
+        meetings = default_meetings({"MEETINGS_DIR": settings.meetings_dir})
+        meeting = meeting or meetings.letter_meeting
+        meetings = meetings.with_meeting(meeting)
         bind_meeting(meeting.id)  # the meeting's id on every JSON log line
         repository = RegistrationRepository(
             table or LazyTable(settings.aws_region, settings.registrations_table, settings.dynamodb_endpoint)
@@ -192,6 +206,7 @@ class _Parts:
         return cls(
             settings,
             meeting,
+            meetings,
             repository,
             clock or make_clock(settings.preview_now, meeting.timezone, on_lambda=settings.on_lambda),
             links,

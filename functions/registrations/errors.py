@@ -48,6 +48,14 @@ class MeetingCancelled(RegistrationClosed):
     message = "De bijeenkomst gaat niet door. {reason} Aanmelden kan daarom niet meer. Mail voor vragen naar {contact}."
 
 
+class UnknownMeeting(RegistrationError):
+    """No meeting of this id in the catalogue (meeting/catalogue.py): an address typed by hand, or a meeting that
+    was taken out."""
+
+    code = "unknown_meeting"
+    message = "Deze bijeenkomst bestaat niet. Kijk op de website welke bijeenkomsten er zijn."
+
+
 class ForeignOrigin(RegistrationError):
     """A post that did not come from a page of the site itself (another site, or no browser at all)."""
 

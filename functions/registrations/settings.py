@@ -74,6 +74,9 @@ class Settings:
     mail_rate: float = 14.0
     # The staff topic (SNS) of the staff alert (delivery/staff_alert.py), set by the deploy step; empty locally: the outbox.
     staff_alert_topic: str = ""
+    # The folder of the meetings (meeting/catalogue.py); empty: the facts packaged with the code, else the
+    # repository's docs/bijeenkomsten/.
+    meetings_dir: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, Any]) -> Settings:
@@ -98,6 +101,7 @@ class Settings:
             origin_secret=_text(env, "ORIGIN_SECRET"),
             mail_rate=_rate(env),
             staff_alert_topic=_text(env, "STAFF_ALERT_TOPIC"),
+            meetings_dir=_text(env, "MEETINGS_DIR"),
         )
 
     def missing(self, *, has_transport: bool = False) -> list[str]:

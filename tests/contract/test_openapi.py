@@ -292,6 +292,10 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
         ("health", lambda: client.get("/api/health")),
         ("event", lambda: client.get("/api/event")),
         ("calendar", lambda: client.get("/api/event.ics")),
+        ("meeting", lambda: client.get(f"/api/bijeenkomsten/{load_meeting().id}")),
+        ("meeting calendar", lambda: client.get(f"/api/bijeenkomsten/{load_meeting().id}.ics")),
+        ("unknown meeting", lambda: client.get("/api/bijeenkomsten/bestaat-niet")),
+        ("unknown meeting calendar", lambda: client.get("/api/bijeenkomsten/bestaat-niet.ics")),
         # The honeypot first: the real registration of the same address after it is new, not a 409.
         ("honeypot JSON", lambda: client.post("/api/registrations", json={**valid_form, honeypot.FIELD: "x"})),
         ("honeypot form", lambda: client.post("/api/registrations", data={**valid_form, honeypot.FIELD: "x"})),
@@ -373,6 +377,8 @@ EXPECTED_CODES = {
     "paper unknown": "unknown_paper",
     "paper expired": "link_expired",
     "paper after cancelling": "papers_cancelled",
+    "unknown meeting": "unknown_meeting",
+    "unknown meeting calendar": "unknown_meeting",
 }
 
 
@@ -443,7 +449,7 @@ def test_the_honeypot_answers_as_a_registration_and_stores_nothing(app_config, c
 
 
 def concrete_path(template: str, token: str) -> str:
-    return template.replace("{token}", token)
+    return template.replace("{token}", token).replace("{meeting_id}", load_meeting().id)
 
 
 def body_for(method: str) -> dict[str, Any]:
