@@ -28,7 +28,7 @@ from deploy.settings import all_settings, lambda_name, stage_settings
 from deploy.stage import stack_name
 from registrations.lambda_handler import STREAM_FILTER, STREAM_FILTERS, SWEEP_EVENT
 from registrations.meeting import load_meeting
-from registrations.reports.spreadsheet_files import EXPORT_KEYS
+from registrations.reports.spreadsheet_files import EXPORT_NAMES
 from registrations.repository import REGISTRATION_ID, REGISTRATION_ID_INDEX, TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
 from registrations.web.guards import ORIGIN_SECRET_HEADER
 
@@ -547,7 +547,7 @@ def test_the_function_writes_only_the_three_files(resources):
     assert set(found) == {"TheThreeFiles", "SeeWhichFilesExist"}
     files = found["TheThreeFiles"]
     assert sorted(files["Action"]) == ["s3:GetObject", "s3:PutObject"]
-    assert export_keys(files["Resource"]) == list(EXPORT_KEYS)
+    assert export_keys(files["Resource"]) == list(EXPORT_NAMES)
     listing = found["SeeWhichFilesExist"]
     assert (listing["Action"], listing["Resource"]) == ("s3:ListBucket", {"Fn::GetAtt": ["ExportBucket", "Arn"]})
 
@@ -568,7 +568,7 @@ def test_the_staff_reader_policy_reads_the_files_and_the_table_and_nothing_on_la
     }
     assert all(s["Effect"] == "Allow" for s in found.values())
     assert not [a for a in actions if a.split(":")[0] in ("lambda", "ssm", "kms", "iam")]
-    assert export_keys(found["DownloadTheThreeFiles"]["Resource"]) == list(EXPORT_KEYS)
+    assert export_keys(found["DownloadTheThreeFiles"]["Resource"]) == list(EXPORT_NAMES)
     assert found["OpenTheExportBucket"]["Resource"] == {"Fn::GetAtt": ["ExportBucket", "Arn"]}
     assert found["ReadTheRegistrations"]["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}
     assert found["ReadTheLinksInTheStackOutputs"]["Resource"] == {"Ref": "AWS::StackId"}
@@ -624,7 +624,7 @@ def test_the_console_links_open_the_bucket_the_spreadsheet_and_the_table_in_the_
     bucket = outputs["ExportBucketConsoleUrl"]["Value"]["Fn::Sub"]
     assert bucket == "https://s3.console.aws.amazon.com/s3/buckets/${ExportBucket}?region=${AWS::Region}&tab=objects"
     spreadsheet = outputs["SpreadsheetConsoleUrl"]["Value"]["Fn::Sub"]
-    assert spreadsheet.endswith("/s3/object/${ExportBucket}?region=${AWS::Region}&prefix=" + EXPORT_KEYS[0])
+    assert spreadsheet.endswith("/s3/object/${ExportBucket}?region=${AWS::Region}&prefix=" + EXPORT_NAMES[0])
     assert outputs["TableConsoleUrl"]["Value"]["Fn::Sub"].endswith("#item-explorer?table=${RegistrationsTable}")
     assert outputs["ExportBucketName"]["Value"] == {"Ref": "ExportBucket"}
     assert outputs["StaffReaderPolicyArn"]["Value"] == {"Ref": "StaffReaderPolicy"}

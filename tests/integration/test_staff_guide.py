@@ -15,7 +15,7 @@ from boto3.dynamodb.conditions import Key
 from deploy.infra import load_template
 from deploy.settings import stage_settings
 from registrations import create_deliverer
-from registrations.reports.spreadsheet_files import EXPORT_KEYS
+from registrations.reports.spreadsheet_files import EXPORT_NAMES
 from registrations.repository import StoredRegistration
 from registrations.staff import EXIT_CODES
 
@@ -127,7 +127,7 @@ def test_the_guide_names_what_the_production_stack_makes_and_the_region():
     )
     chapter_1 = GUIDE.split("## 1. ", 1)[1].split("\n## 2. ", 1)[0]
     assert "Lambda" not in chapter_1, "staff never need the function's configuration"
-    for key in EXPORT_KEYS:
+    for key in EXPORT_NAMES:
         assert f"`{key}`" in chapter_1
 
 
