@@ -4,8 +4,10 @@
   (which the code's local bootstrap also uses) and the TTL attribute from registrations.repository;
 - `stream-filter`: the deliverer's stream filters, registrations.lambda_handler.STREAM_FILTERS;
 - `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py);
-- `export-expiry`: the day the export bucket's lifecycle rule deletes the staff spreadsheet, from the retention in
-  docs/bijeenkomsten/<id>/bijeenkomst.toml.
+- `export-lifecycle`: one lifecycle rule per meeting folder `<id>/` of the export bucket, deleting that meeting's
+  files (spreadsheet, follow-up, published papers) on the day its registrations' retention ends, from
+  docs/bijeenkomsten/<id>/bijeenkomst.toml (or MEETINGS_DIR);
+- `meeting-folders`: per meeting, a stack output with the console link to its folder in the export bucket.
 
     python -m deploy.infra           # rewrite the generated blocks (make infra)
     python -m deploy.infra --check   # exit 1 and show the difference when they are out of date
@@ -23,12 +25,15 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from . import INFRA, ROOT
 from . import csp as site_csp
+
+if TYPE_CHECKING:
+    from registrations.meeting import Meeting, Meetings
 
 TEMPLATE = INFRA / "template.yaml"
 BLOCK = re.compile(
@@ -152,18 +157,63 @@ def lifecycle_date(moment: dt.datetime) -> str:
     return f"{day.isoformat()}T00:00:00.000Z"
 
 
-def export_expiry_lines() -> list[str]:
-    from registrations.meeting import load_meeting
+def meeting_catalogue() -> Meetings:
+    """The meetings the stack serves: docs/bijeenkomsten/ (or MEETINGS_DIR), read afresh."""
+    from registrations.meeting import Meetings, meetings_dir
 
-    return [f"ExpirationDate: {json.dumps(lifecycle_date(load_meeting().expires_at))}"]
+    return Meetings.load(meetings_dir())
 
 
-def render(text: str, site_dir: Path) -> str:
+def export_lifecycle_lines(meetings: Meetings) -> list[str]:
+    """One rule per meeting folder: a date-based rule deletes every object under its prefix on that date, also
+    those written later, so each meeting's files go at its own retention end and no other meeting's do."""
+    return [
+        "- "
+        + json.dumps(
+            {
+                "Id": f"delete-{m.id}",
+                "Status": "Enabled",
+                "Prefix": f"{m.id}/",
+                "ExpirationDate": lifecycle_date(m.expires_at),
+            }
+        )
+        for m in meetings
+    ]
+
+
+def folder_output_name(meeting: Meeting) -> str:
+    """The stack output of a meeting's folder: its id in CamelCase (output names are letters and digits only)."""
+    return "MeetingFolder" + "".join(part[:1].upper() + part[1:] for part in meeting.id.split("-"))
+
+
+def meeting_folder_lines(meetings: Meetings) -> list[str]:
+    names = [folder_output_name(m) for m in meetings]
+    if len(set(names)) != len(names):
+        raise ValueError(f"two meetings give the same stack output name: {sorted(names)}")
+    return [
+        f"{folder_output_name(m)}: "
+        + json.dumps(
+            {
+                "Description": f"Staff open this link for the folder of meeting {m.id} ({m.starts_at.date()}): "
+                "its spreadsheet, summary and follow-up (STAFF.md, chapter 1).",
+                "Value": {
+                    "Fn::Sub": "https://s3.console.aws.amazon.com/s3/buckets/${ExportBucket}"
+                    f"?region=${{AWS::Region}}&prefix={m.id}/&showversions=false"
+                },
+            }
+        )
+        for m in meetings
+    ]
+
+
+def render(text: str, site_dir: Path, meetings: Meetings | None = None) -> str:
+    catalogue = meetings if meetings is not None else meeting_catalogue()
     generators = {
         "key-schema": key_schema_lines,
         "stream-filter": stream_filter_lines,
         "csp": lambda: csp_lines(site_dir),
-        "export-expiry": export_expiry_lines,
+        "export-lifecycle": lambda: export_lifecycle_lines(catalogue),
+        "meeting-folders": lambda: meeting_folder_lines(catalogue),
     }
     seen = set()
 

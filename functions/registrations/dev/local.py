@@ -141,13 +141,8 @@ def app_with_worker(
         check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
 
     worker = LocalWorker(deliverer, interval=interval, after_round=refresh).start()
-    uploads = local_upload_handler(
-        lambda meeting_id: deliverer if meeting_id == deliverer.meeting.id else None,
-        exports,
-        published,
-        publications,
-        deliverer.clock,
-    )
+    only = {deliverer.meeting.id: deliverer}
+    uploads = local_upload_handler(only.get, exports, published, publications, deliverer.clock)
     worker.uploads = UploadWatch(exports, uploads, after=worker.wake).start()
     app = create_app(
         config, on_write=worker.wake, publication=flow.publications.current, paper_location=files.path_of, **doubles
