@@ -6,8 +6,7 @@
 - `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py);
 - `export-lifecycle`: one lifecycle rule per meeting folder `<id>/` of the export bucket, deleting that meeting's
   files (spreadsheet, follow-up, published papers) on the day its registrations' retention ends, from
-  docs/bijeenkomsten/<id>/bijeenkomst.toml (or MEETINGS_DIR);
-- `meeting-folders`: per meeting, a stack output with the console link to its folder in the export bucket.
+  docs/bijeenkomsten/<id>/bijeenkomst.toml (or MEETINGS_DIR).
 
     python -m deploy.infra           # rewrite the generated blocks (make infra)
     python -m deploy.infra --check   # exit 1 and show the difference when they are out of date
@@ -33,7 +32,7 @@ from . import INFRA, ROOT
 from . import csp as site_csp
 
 if TYPE_CHECKING:
-    from registrations.meeting import Meeting, Meetings
+    from registrations.meeting import Meetings
 
 TEMPLATE = INFRA / "template.yaml"
 BLOCK = re.compile(
@@ -166,42 +165,11 @@ def meeting_catalogue() -> Meetings:
 
 def export_lifecycle_lines(meetings: Meetings) -> list[str]:
     """One rule per meeting folder: a date-based rule deletes every object under its prefix on that date, also
-    those written later, so each meeting's files go at its own retention end and no other meeting's do."""
+    those written later, so each meeting's files go at its own retention end and no other meeting's do. One short
+    line each, without an Id (S3 gives one; the prefix names the meeting): every meeting adds a line to a template
+    that may be at most 51,200 bytes (tests/deploy/test_ops.py)."""
     return [
-        "- "
-        + json.dumps(
-            {
-                "Id": f"delete-{m.id}",
-                "Status": "Enabled",
-                "Prefix": f"{m.id}/",
-                "ExpirationDate": lifecycle_date(m.expires_at),
-            }
-        )
-        for m in meetings
-    ]
-
-
-def folder_output_name(meeting: Meeting) -> str:
-    """The stack output of a meeting's folder: its id in CamelCase (output names are letters and digits only)."""
-    return "MeetingFolder" + "".join(part[:1].upper() + part[1:] for part in meeting.id.split("-"))
-
-
-def meeting_folder_lines(meetings: Meetings) -> list[str]:
-    names = [folder_output_name(m) for m in meetings]
-    if len(set(names)) != len(names):
-        raise ValueError(f"two meetings give the same stack output name: {sorted(names)}")
-    return [
-        f"{folder_output_name(m)}: "
-        + json.dumps(
-            {
-                "Description": f"Staff open this link for the folder of meeting {m.id} ({m.starts_at.date()}): "
-                "its spreadsheet, summary and follow-up (STAFF.md, chapter 1).",
-                "Value": {
-                    "Fn::Sub": "https://s3.console.aws.amazon.com/s3/buckets/${ExportBucket}"
-                    f"?region=${{AWS::Region}}&prefix={m.id}/&showversions=false"
-                },
-            }
-        )
+        f"- {{Prefix: {json.dumps(m.id + '/')}, Status: Enabled, ExpirationDate: {json.dumps(lifecycle_date(m.expires_at))}}}"
         for m in meetings
     ]
 
@@ -213,7 +181,6 @@ def render(text: str, site_dir: Path, meetings: Meetings | None = None) -> str:
         "stream-filter": stream_filter_lines,
         "csp": lambda: csp_lines(site_dir),
         "export-lifecycle": lambda: export_lifecycle_lines(catalogue),
-        "meeting-folders": lambda: meeting_folder_lines(catalogue),
     }
     seen = set()
 
