@@ -300,5 +300,11 @@ def test_a_refusal_lists_the_folders_that_can_still_get_a_follow_up(s3, bucket, 
     assert handle_s3_event(upload_event(bucket, key), lambda _: None, settings, meetings=meetings) == "wrong_folder"
     text = report(s3, bucket, "vervolgmail/controle.txt")
     assert "- netwerk-2099-06-07/vervolgmail/   (Bestuurlijke netwerkbijeenkomst IBP VTH, zondag 7 juni 2099)" in text
-    # The 2023 meeting's retention is over: it is not offered
+    # The 2023 meeting's retention is over: it is not offered, and an upload into its folder is told why
     assert f"- {LETTER}/" not in text
+    key = FOLDER + "vervolgmail.toml"
+    s3.put_object(Bucket=bucket, Key=key, Body=content().encode())
+    assert handle_s3_event(upload_event(bucket, key), lambda _: None, settings, meetings=meetings) == "wrong_folder"
+    text = " ".join(report(s3, bucket).split())
+    assert f"De bijeenkomst {LETTER} (Bestuurlijke netwerkbijeenkomst IBP VTH, woensdag 7 juni 2023) is voorbij" in text
+    assert "er kan geen vervolgmail meer worden verstuurd" in text
