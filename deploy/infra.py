@@ -4,8 +4,9 @@
   (which the code's local bootstrap also uses) and the TTL attribute from registrations.repository;
 - `stream-filter`: the deliverer's stream filters, registrations.lambda_handler.STREAM_FILTERS;
 - `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py);
-- `export-expiry`: the day the export bucket's lifecycle rule deletes the staff spreadsheet, from the retention in
-  docs/bijeenkomsten/<id>/bijeenkomst.toml;
+- `export-lifecycle`: one lifecycle rule per meeting folder `<id>/` of the export bucket, deleting that meeting's
+  files (spreadsheet, follow-up, published papers) on the day its registrations' retention ends, from
+  docs/bijeenkomsten/<id>/bijeenkomst.toml (or MEETINGS_DIR).
 - `old-addresses`: in the CloudFront function's code, where the addresses of before there were several meetings
   (/aanmelden/, /achtergrond/) redirect to: the pages of the meeting with `old_addresses = true`.
 
@@ -25,12 +26,15 @@ import re
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from . import INFRA, ROOT
 from . import csp as site_csp
+
+if TYPE_CHECKING:
+    from registrations.meeting import Meetings
 
 TEMPLATE = INFRA / "template.yaml"
 # A block's markers are YAML comments, or JavaScript ones inside the CloudFront function's code.
@@ -156,28 +160,41 @@ def lifecycle_date(moment: dt.datetime) -> str:
     return f"{day.isoformat()}T00:00:00.000Z"
 
 
-def export_expiry_lines() -> list[str]:
-    from registrations.meeting import load_meeting
+def meeting_catalogue() -> Meetings:
+    """The meetings the stack serves: docs/bijeenkomsten/ (or MEETINGS_DIR), read afresh."""
+    from registrations.meeting import Meetings, meetings_dir
 
-    return [f"ExpirationDate: {json.dumps(lifecycle_date(load_meeting().expires_at))}"]
+    return Meetings.load(meetings_dir())
 
 
-def old_address_lines() -> list[str]:
+def old_address_lines(meetings: Meetings) -> list[str]:
     """The CloudFront function's map of the old addresses to the letter's meeting (registrations.meeting), the same
     map the local server redirects with (registrations/dev/paths.py)."""
-    from registrations.meeting import default_meetings, old_addresses
+    from registrations.meeting import old_addresses
 
-    moved = json.dumps(old_addresses(default_meetings()), indent=2, sort_keys=True)
+    moved = json.dumps(old_addresses(meetings), indent=2, sort_keys=True)
     return f"var moved = {moved};".splitlines()
 
 
-def render(text: str, site_dir: Path) -> str:
+def export_lifecycle_lines(meetings: Meetings) -> list[str]:
+    """One rule per meeting folder: a date-based rule deletes every object under its prefix on that date, also
+    those written later, so each meeting's files go at its own retention end and no other meeting's do. One short
+    line each, without an Id (S3 gives one; the prefix names the meeting): every meeting adds a line to a template
+    that may be at most 51,200 bytes (tests/deploy/test_ops.py)."""
+    return [
+        f"- {{Prefix: {json.dumps(m.id + '/')}, Status: Enabled, ExpirationDate: {json.dumps(lifecycle_date(m.expires_at))}}}"
+        for m in meetings
+    ]
+
+
+def render(text: str, site_dir: Path, meetings: Meetings | None = None) -> str:
+    catalogue = meetings if meetings is not None else meeting_catalogue()
     generators = {
         "key-schema": key_schema_lines,
         "stream-filter": stream_filter_lines,
         "csp": lambda: csp_lines(site_dir),
-        "export-expiry": export_expiry_lines,
-        "old-addresses": old_address_lines,
+        "export-lifecycle": lambda: export_lifecycle_lines(catalogue),
+        "old-addresses": lambda: old_address_lines(catalogue),
     }
     seen = set()
 

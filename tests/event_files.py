@@ -65,3 +65,25 @@ def add_second_meeting(root: Path, meeting_id: str = SECOND_ID, year: str = "202
     for page in ("index.md", "achtergrond.md"):
         shutil.copy(letter / page, folder / page)
     return folder
+
+
+SECOND_MEETING = "ibp-vth-2024-06-05"
+
+
+def add_meeting(root, meeting_id: str = SECOND_MEETING, *, year: str = "2024"):
+    """A meeting folder in `root`: the 2023 meeting's facts moved to `year`, without the old addresses."""
+    text = MEETING_FILE.read_text(encoding="utf-8").replace('id = "ibp-vth-2023-06-07"', f'id = "{meeting_id}"')
+    folder = root / meeting_id
+    folder.mkdir()
+    (folder / FACTS_FILE).write_text(text.replace("2023-", f"{year}-").replace("old_addresses = true", ""), "utf-8")
+    return folder
+
+
+def meetings_with_a_second(tmp_path, meeting_id: str = SECOND_MEETING, *, year: str = "2024"):
+    """A folder of meetings (for MEETINGS_DIR): the repository's facts (not its pages) and a second meeting."""
+    import shutil
+
+    root = tmp_path / "bijeenkomsten"
+    shutil.copytree(MEETINGS_ROOT, root, ignore=shutil.ignore_patterns("*.md"))
+    add_meeting(root, meeting_id, year=year)
+    return root

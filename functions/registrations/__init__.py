@@ -47,7 +47,7 @@ def create_app(
     `on_write` is called after every write that owes mail (the local worker's wake-up). `metrics`: where the
     registrations and refusals are counted (observability/metrics.py; none by default, EMF on Lambda: web/wsgi.py).
     `publication` gives the follow-up as published now, and `paper_location` where a published paper is
-    (console/files.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
+    (console/s3_files.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
     for `make run`).
     `meeting`: other facts than its folder's (tests of a moved or called-off meeting).
     """
@@ -82,7 +82,7 @@ def _add_services(
     """What the blueprints find in app.extensions: the rules of what a person does (registering, the personal page;
     both call `on_write` after a write that owes mail), the mailer, the metrics, the follow-up as published now and
     where its papers are."""
-    from .console.files import paper_location_from_settings
+    from .console.s3_files import paper_location_from_settings
     from .observability.metrics import NO_METRICS
     from .registration.inboxes import InboxRecords
     from .registration.personal import PersonalPage
@@ -97,7 +97,7 @@ def _add_services(
     app.extensions["meetings"] = parts.meetings
     app.extensions["metrics"] = metrics or NO_METRICS
     app.extensions["publication"] = publication or _current_publication(parts)
-    app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings)
+    app.extensions["paper_location"] = paper_location or paper_location_from_settings(parts.settings, parts.meeting.id)
 
 
 def _template_helpers(app: Flask, meeting: Meeting) -> None:

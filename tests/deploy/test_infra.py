@@ -18,17 +18,19 @@ from deploy import FUNCTIONS, ROOT, checkov_gate
 from deploy.infra import (
     TEMPLATE,
     build_site,
+    export_lifecycle_lines,
     header_policies,
     lifecycle_date,
     load_template,
+    meeting_catalogue,
     origin_custom_headers,
     render,
 )
 from deploy.settings import all_settings, lambda_name, stage_settings
 from deploy.stage import stack_name
 from registrations.lambda_handler import STREAM_FILTER, STREAM_FILTERS, SWEEP_EVENT
-from registrations.meeting import load_meeting
-from registrations.reports.spreadsheet_files import EXPORT_KEYS
+from registrations.meeting import Meetings
+from registrations.reports.spreadsheet_files import EXPORT_NAMES
 from registrations.repository import REGISTRATION_ID, REGISTRATION_ID_INDEX, TABLE_SCHEMA_FILE, TTL_ATTRIBUTE
 from registrations.web.guards import ORIGIN_SECRET_HEADER
 
@@ -525,13 +527,50 @@ def test_the_export_bucket_is_private_encrypted_unversioned_and_tls_only(resourc
     assert tls["Resource"] == [{"Fn::GetAtt": ["ExportBucket", "Arn"]}, {"Fn::Sub": "${ExportBucket.Arn}/*"}]
 
 
-def test_the_export_files_are_deleted_when_the_retention_of_the_registrations_ends(resources):
-    [rule] = resources["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
-    assert rule["Status"] == "Enabled" and "Prefix" not in rule and "Filter" not in rule
-    expires_at = load_meeting().expires_at
-    deleted_at = dt.datetime.fromisoformat(rule["ExpirationDate"].replace("Z", "+00:00"))
-    assert rule["ExpirationDate"] == lifecycle_date(expires_at)
-    assert deleted_at.time() == dt.time(0) and dt.timedelta(0) <= deleted_at - expires_at < dt.timedelta(days=1)
+def test_each_meetings_folder_is_deleted_when_the_retention_of_its_registrations_ends(resources):
+    rules = resources["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    meetings = meeting_catalogue()
+    # One rule per meeting folder, none for the whole bucket (it would delete a new meeting's files at an old date)
+    assert [rule["Prefix"] for rule in rules] == [f"{m.id}/" for m in meetings]
+    assert all(rule["Status"] == "Enabled" and "Filter" not in rule for rule in rules)
+    for rule, meeting in zip(rules, meetings, strict=True):
+        deleted_at = dt.datetime.fromisoformat(rule["ExpirationDate"].replace("Z", "+00:00"))
+        assert rule["ExpirationDate"] == lifecycle_date(meeting.expires_at)
+        assert deleted_at.time() == dt.time(0)
+        assert dt.timedelta(0) <= deleted_at - meeting.expires_at < dt.timedelta(days=1)
+
+
+def two_meetings(tmp_path) -> Meetings:
+    from tests.event_files import meetings_with_a_second
+
+    return Meetings.load(meetings_with_a_second(tmp_path, "netwerk-2024-11-20", year="2024"))
+
+
+def test_two_meeting_folders_get_two_rules_each_at_its_own_retention_end(tmp_path):
+    rules = load_template("\n".join(export_lifecycle_lines(two_meetings(tmp_path))))
+    assert rules == [
+        {"Prefix": "ibp-vth-2023-06-07/", "Status": "Enabled", "ExpirationDate": "2023-09-06T00:00:00.000Z"},
+        {
+            "Prefix": "netwerk-2024-11-20/",
+            "Status": "Enabled",
+            # 7 June 2024, 15:00 Dutch time, plus 90 days: 5 September 2024 13:00 UTC, deleted at the next midnight
+            "ExpirationDate": "2024-09-06T00:00:00.000Z",
+        },
+    ]
+
+
+def test_a_meeting_folder_added_without_make_infra_makes_the_template_out_of_date(tmp_path, monkeypatch):
+    import deploy.infra as infra
+
+    current = TEMPLATE.read_text(encoding="utf-8")
+    # The site's policy is not what this is about (test_the_generated_blocks_match_... builds the site): kept as is
+    [csp] = re.findall(r"# BEGIN GENERATED csp\n *(.*)\n", current)
+    monkeypatch.setattr(infra, "csp_lines", lambda site_dir: [csp])
+    assert render(current, tmp_path) == current
+    wanted = render(current, tmp_path, two_meetings(tmp_path))
+    assert wanted != current
+    rules = load_template(wanted)["Resources"]["ExportBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert [rule["Prefix"] for rule in rules] == ["ibp-vth-2023-06-07/", "netwerk-2024-11-20/"]
 
 
 @pytest.mark.parametrize(
@@ -546,14 +585,14 @@ def test_the_lifecycle_date_is_the_first_midnight_utc_at_or_after_the_end(moment
     assert lifecycle_date(dt.datetime.fromisoformat(moment)) == date
 
 
-def test_the_function_writes_only_the_three_files(resources):
+def test_the_function_writes_only_the_three_files_of_each_meetings_folder(resources):
     policy = resources["FunctionWritesTheSpreadsheet"]["Properties"]
     assert policy["RoleName"] == {"Ref": "FunctionRole"}
     found = statements(resources, "FunctionWritesTheSpreadsheet")
     assert set(found) == {"TheThreeFiles", "SeeWhichFilesExist"}
     files = found["TheThreeFiles"]
     assert sorted(files["Action"]) == ["s3:GetObject", "s3:PutObject"]
-    assert export_keys(files["Resource"]) == list(EXPORT_KEYS)
+    assert export_keys(files["Resource"]) == [f"*/{name}" for name in EXPORT_NAMES]
     listing = found["SeeWhichFilesExist"]
     assert (listing["Action"], listing["Resource"]) == ("s3:ListBucket", {"Fn::GetAtt": ["ExportBucket", "Arn"]})
 
@@ -574,7 +613,7 @@ def test_the_staff_reader_policy_reads_the_files_and_the_table_and_nothing_on_la
     }
     assert all(s["Effect"] == "Allow" for s in found.values())
     assert not [a for a in actions if a.split(":")[0] in ("lambda", "ssm", "kms", "iam")]
-    assert export_keys(found["DownloadTheThreeFiles"]["Resource"]) == list(EXPORT_KEYS)
+    assert export_keys(found["DownloadTheThreeFiles"]["Resource"]) == [f"*/{name}" for name in EXPORT_NAMES]
     assert found["OpenTheExportBucket"]["Resource"] == {"Fn::GetAtt": ["ExportBucket", "Arn"]}
     assert found["ReadTheRegistrations"]["Resource"] == {"Fn::GetAtt": ["RegistrationsTable", "Arn"]}
     assert found["ReadTheLinksInTheStackOutputs"]["Resource"] == {"Ref": "AWS::StackId"}
@@ -625,12 +664,13 @@ def test_no_iam_policy_grants_a_wildcard_action_or_resource_except_listing_table
                 assert statement["Action"] == "dynamodb:ListTables", (name, statement["Sid"])
 
 
-def test_the_console_links_open_the_bucket_the_spreadsheet_and_the_table_in_the_stacks_region(template):
+def test_the_console_links_open_the_bucket_with_the_meetings_folders_and_the_table_in_the_stacks_region(template):
     outputs = template["Outputs"]
     bucket = outputs["ExportBucketConsoleUrl"]["Value"]["Fn::Sub"]
     assert bucket == "https://s3.console.aws.amazon.com/s3/buckets/${ExportBucket}?region=${AWS::Region}&tab=objects"
-    spreadsheet = outputs["SpreadsheetConsoleUrl"]["Value"]["Fn::Sub"]
-    assert spreadsheet.endswith("/s3/object/${ExportBucket}?region=${AWS::Region}&prefix=" + EXPORT_KEYS[0])
+    # The bucket's page lists the meetings' folders; staff open their own (STAFF.md, chapter 1)
+    assert "their meeting's folder <id>/" in outputs["ExportBucketConsoleUrl"]["Description"]
+    assert "SpreadsheetConsoleUrl" not in outputs, "there is no aanmeldingen.xlsx at the top of the bucket any more"
     assert outputs["TableConsoleUrl"]["Value"]["Fn::Sub"].endswith("#item-explorer?table=${RegistrationsTable}")
     assert outputs["ExportBucketName"]["Value"] == {"Ref": "ExportBucket"}
     assert outputs["StaffReaderPolicyArn"]["Value"] == {"Ref": "StaffReaderPolicy"}
@@ -664,7 +704,8 @@ def test_the_configuration_set_chooses_its_suppression(resources):
 
 
 def test_uploads_of_the_content_file_only_reach_the_function_behind_the_function_condition(template, resources):
-    from registrations.console.files import REPORT_KEY, UPLOAD_PREFIX
+    from registrations.console.files import REPORT_NAME, UPLOAD_FOLDER
+    from registrations.console.places import upload_place
     from registrations.console.upload import CONTENT_NAMES
 
     bucket = resources["ExportBucket"]
@@ -679,9 +720,18 @@ def test_uploads_of_the_content_file_only_reach_the_function_behind_the_function
     assert pattern["source"] == ["aws.s3"] and pattern["detail-type"] == ["Object Created"]
     assert pattern["detail"]["bucket"]["name"] == [{"Ref": "ExportBucket"}]
     keys = pattern["detail"]["object"]["key"]
-    assert keys == [UPLOAD_PREFIX + name for name in CONTENT_NAMES]
-    # The function's own controle.txt never wakes it
-    assert REPORT_KEY not in keys and all(isinstance(key, str) for key in keys)
+    # Any folder: <id>/vervolgmail/ and the old shared one, so that an upload in a wrong folder is answered
+    assert keys == [{"suffix": f"{UPLOAD_FOLDER}/{name}"} for name in CONTENT_NAMES]
+
+    def matches(key):
+        return any(key.endswith(k["suffix"]) for k in keys)
+
+    assert matches("ibp-vth-2023-06-07/vervolgmail/vervolgmail.toml") and matches("vervolgmail/vervolgmail.toml.txt")
+    # The function's own controle.txt, the papers and the published copies never wake it, and whatever the rule
+    # hands on, the function checks again
+    for key in (f"x/{UPLOAD_FOLDER}/{REPORT_NAME}", "x/vervolgmail/agenda.pdf", "x/gepubliceerd/v000001/a.pdf"):
+        assert not matches(key)
+    assert upload_place("x/gepubliceerdvervolgmail/vervolgmail.toml") is None
     [target] = rule["Properties"]["Targets"]
     assert target["Arn"]["Fn::Sub"].endswith(":function:${ProjectName}-${Stage}")
     permission = resources["FollowUpUploadInvokesTheFunction"]
@@ -691,26 +741,33 @@ def test_uploads_of_the_content_file_only_reach_the_function_behind_the_function
 
 
 def test_the_function_reads_the_uploads_writes_the_check_and_keeps_the_published_copies(resources):
-    from registrations.console.files import PUBLISHED_PREFIX, REPORT_KEY, STATE_KEY, UPLOAD_PREFIX
+    from registrations.console.files import published_prefix, report_key, state_key, upload_prefix
 
     policy = resources["FunctionPublishesTheFollowUp"]["Properties"]
     assert policy["RoleName"] == {"Ref": "FunctionRole"}
     found = statements(resources, "FunctionPublishesTheFollowUp")
-    grants = {(s["Effect"], a, s["Resource"]["Fn::Sub"]) for s in found.values() for a in as_list(s["Action"])}
-    arn = "${ExportBucket.Arn}/"
-    assert grants == {
-        ("Allow", "s3:GetObject", arn + UPLOAD_PREFIX + "*"),
-        ("Allow", "s3:PutObject", arn + REPORT_KEY),
-        ("Allow", "s3:GetObject", arn + PUBLISHED_PREFIX + "*"),
-        ("Allow", "s3:PutObject", arn + PUBLISHED_PREFIX + "*"),
+    grants = {
+        (s["Effect"], a, r["Fn::Sub"])
+        for s in found.values()
+        for a in as_list(s["Action"])
+        for r in as_list(s["Resource"])
     }
-    assert STATE_KEY.startswith(PUBLISHED_PREFIX)
+    arn = "${ExportBucket.Arn}/"
+    # Every meeting's folder (the key's first folder, `*`), and the refusal beside an upload at the old place
+    assert grants == {
+        ("Allow", "s3:GetObject", arn + upload_prefix("*") + "*"),
+        ("Allow", "s3:PutObject", arn + report_key("*")),
+        ("Allow", "s3:PutObject", arn + "vervolgmail/controle.txt"),
+        ("Allow", "s3:GetObject", arn + published_prefix("*") + "*"),
+        ("Allow", "s3:PutObject", arn + published_prefix("*") + "*"),
+    }
+    assert state_key("x").startswith(published_prefix("x"))
     # Nothing deletes a published copy
     assert not [a for s in found.values() for a in as_list(s["Action"]) if "Delete" in a]
 
 
 def test_staff_may_upload_the_follow_up_and_read_the_check_and_nothing_more(resources):
-    from registrations.console.files import REPORT_KEY, UPLOAD_PREFIX
+    from registrations.console.files import report_key, upload_prefix
 
     found = statements(resources, "StaffOperatorPolicy")
     s3 = {
@@ -720,10 +777,11 @@ def test_staff_may_upload_the_follow_up_and_read_the_check_and_nothing_more(reso
         if a.startswith("s3:")
     }
     arn = "${ExportBucket.Arn}/"
+    # In a meeting's folder only: not in the old shared vervolgmail/ at the top
     assert s3 == {
-        ("Allow", "s3:PutObject", arn + UPLOAD_PREFIX + "*"),
-        ("Allow", "s3:GetObject", arn + REPORT_KEY),
-        ("Deny", "s3:PutObject", arn + REPORT_KEY),
+        ("Allow", "s3:PutObject", arn + upload_prefix("*") + "*"),
+        ("Allow", "s3:GetObject", arn + report_key("*")),
+        ("Deny", "s3:PutObject", arn + report_key("*")),
     }
 
 

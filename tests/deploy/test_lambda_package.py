@@ -421,10 +421,11 @@ def test_the_dispatcher_in_the_zip_routes_uploads_of_vervolgmail_toml_to_the_con
         aws_secret_access_key="local",
     )
     bucket = f"exports-{uuid.uuid4().hex[:12]}"
+    folder = "ibp-vth-2023-06-07/"  # the meeting's folder in the bucket
     s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
-    s3.put_object(Bucket=bucket, Key="vervolgmail/agenda.pdf", Body=PDF)
-    s3.put_object(Bucket=bucket, Key="vervolgmail/Notitie robuustheid (concept).docx", Body=docx())
-    s3.put_object(Bucket=bucket, Key="vervolgmail/vervolgmail.toml", Body=content().encode())
+    s3.put_object(Bucket=bucket, Key=folder + "vervolgmail/agenda.pdf", Body=PDF)
+    s3.put_object(Bucket=bucket, Key=folder + "vervolgmail/Notitie robuustheid (concept).docx", Body=docx())
+    s3.put_object(Bucket=bucket, Key=folder + "vervolgmail/vervolgmail.toml", Body=content().encode())
     task_dir, runtime = lambda_task
     env = {**function_env, "EXPORT_BUCKET": bucket, "S3_ENDPOINT": moto_endpoint}
 
@@ -433,14 +434,17 @@ def test_the_dispatcher_in_the_zip_routes_uploads_of_vervolgmail_toml_to_the_con
         assert result["modules_from_site_packages"] == []
         return result["responses"]
 
-    upload = upload_event(bucket, "vervolgmail/vervolgmail.toml")
-    own = upload_event(bucket, "vervolgmail/controle.txt")
-    assert call(upload, own) == [{"s3": "preview"}, {"s3": "ignored"}]
-    report = s3.get_object(Bucket=bucket, Key="vervolgmail/controle.txt")["Body"].read().decode()
+    upload = upload_event(bucket, folder + "vervolgmail/vervolgmail.toml")
+    own = upload_event(bucket, folder + "vervolgmail/controle.txt")
+    # The old shared folder: refused beside it, nothing published
+    old = upload_event(bucket, "vervolgmail/vervolgmail.toml")
+    assert call(upload, own, old) == [{"s3": "preview"}, {"s3": "ignored"}, {"s3": "wrong_folder"}]
+    assert "VERKEERDE MAP" in s3.get_object(Bucket=bucket, Key="vervolgmail/controle.txt")["Body"].read().decode()
+    report = s3.get_object(Bucket=bucket, Key=folder + "vervolgmail/controle.txt")["Body"].read().decode()
     code = code_in(report)
-    s3.put_object(Bucket=bucket, Key="vervolgmail/vervolgmail.toml", Body=content(code=code).encode())
+    s3.put_object(Bucket=bucket, Key=folder + "vervolgmail/vervolgmail.toml", Body=content(code=code).encode())
     assert call(upload, {"registrations": "sweep"}) == [{"s3": "published"}, {"swept": {}}]
-    assert s3.get_object(Bucket=bucket, Key="gepubliceerd/v000001/agenda.pdf")["Body"].read() == PDF
+    assert s3.get_object(Bucket=bucket, Key=folder + "gepubliceerd/v000001/agenda.pdf")["Body"].read() == PDF
     # The sweep's round wrote the stand into controle.txt
-    report = s3.get_object(Bucket=bucket, Key="vervolgmail/controle.txt")["Body"].read().decode()
+    report = s3.get_object(Bucket=bucket, Key=folder + "vervolgmail/controle.txt")["Body"].read().decode()
     assert "Gepubliceerd: versie 1" in report

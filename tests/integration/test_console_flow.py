@@ -17,6 +17,7 @@ from tests.console_support import PDF, TEAMS, TEAMS_NEW, StandInPublications, co
 from tests.mailbox import messages, personal_path_of
 
 NOTE = "Notitie robuustheid (concept).docx"
+EVENT_ID = "ibp-vth-2023-06-07"
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def folders(tmp_path):
 
 @pytest.fixture
 def files(folders):
-    return FolderConsoleFiles(*folders).prepare()
+    return FolderConsoleFiles(*folders, EVENT_ID).prepare()
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def flow(app_config, clock, files, publications):
 
 @pytest.fixture
 def uploads(folders):
-    folder = folders[0] / "vervolgmail"
+    folder = folders[0] / EVENT_ID / "vervolgmail"
     drop(folder, "agenda.pdf", PDF)
     drop(folder, NOTE, docx())
     return folder
@@ -93,7 +94,7 @@ def test_the_code_at_the_end_publishes_once_and_keeps_the_papers(registered, flo
     [publication] = publications.published
     assert publication.teams_link == TEAMS and publication.code == code
     assert [p.file or p.url for p in publication.papers] == ["agenda.pdf", NOTE, "https://vng.nl/achtergrond"]
-    kept = folders[1] / "v000001"
+    kept = folders[1] / EVENT_ID / "v000001"
     assert (kept / "agenda.pdf").read_bytes() == PDF
     assert stat.S_IMODE(kept.stat().st_mode) == 0o700
     assert stat.S_IMODE((kept / "agenda.pdf").stat().st_mode) == 0o400
@@ -147,7 +148,7 @@ def test_a_bad_file_lists_every_problem_and_publishes_nothing(registered, flow, 
 
 def test_nothing_uploaded_says_what_to_do(flow, files, uploads):
     assert flow.handle_upload().kind == "missing"
-    assert "Er staat geen vervolgmail.toml in de map vervolgmail/" in report(uploads)
+    assert f"Er staat geen vervolgmail.toml in de map {EVENT_ID}/vervolgmail/" in report(uploads)
 
 
 def publish(flow, uploads, text: str) -> str:
@@ -254,8 +255,8 @@ def test_a_second_version_shows_what_changes_and_keeps_both(registered, flow, up
     assert "Bijlage: de bijgewerkte afspraak voor de agenda, met de nieuwe Teams-link." in text
     publish(flow, uploads, content(teams=TEAMS_NEW, extra=extra))
     assert [p.version for p in publications.published] == [1, 2]
-    assert (folders[1] / "v000001" / "agenda.pdf").read_bytes() == PDF
-    assert (folders[1] / "v000002" / "agenda.pdf").read_bytes() == PDF + b"% versie 2\n"
+    assert (folders[1] / EVENT_ID / "v000001" / "agenda.pdf").read_bytes() == PDF
+    assert (folders[1] / EVENT_ID / "v000002" / "agenda.pdf").read_bytes() == PDF + b"% versie 2\n"
 
 
 def test_progress_is_rewritten_after_a_round(registered, flow, uploads, publications, app_config):

@@ -22,7 +22,7 @@ EXTRA = '\n[[papers]]\ntitle = "Bijlage"\nfile = "bijlage.pdf"\n'
 
 @pytest.fixture
 def files(tmp_path):
-    return FolderConsoleFiles(tmp_path / "exports", tmp_path / "gepubliceerd").prepare()
+    return FolderConsoleFiles(tmp_path / "exports", tmp_path / "gepubliceerd", EVENT_ID).prepare()
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """The staff guide (STAFF.md) stays true: every attribute staff meet in the console is explained there, items are
-flat and readable, and the guide's event code is right; the administrator's guide (handbook/beheer.md) shows the
-stack's IAM policies for staff as they are."""
+flat and readable, the guide's event code is right, and it explains the meeting's folder and --bijeenkomst; the
+administrator's guide (handbook/beheer.md) shows the stack's IAM policies for staff as they are."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from boto3.dynamodb.conditions import Key
 from deploy.infra import load_template
 from deploy.settings import stage_settings
 from registrations import create_deliverer
-from registrations.reports.spreadsheet_files import EXPORT_KEYS
+from registrations.console.files import upload_prefix
+from registrations.reports.spreadsheet_files import EXPORT_NAMES
 from registrations.repository import StoredRegistration
 from registrations.staff import EXIT_CODES
 
@@ -100,14 +101,55 @@ def test_the_admin_guides_iam_policies_are_valid_json_and_the_stacks_staff_polic
     policies = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", ADMIN_GUIDE, flags=re.DOTALL)]
     assert len(policies) == 2
     resources = load_template()["Resources"]
+    bucket = stage_settings("production")["aws_environment_variables"]["EXPORT_BUCKET"]
     for shown, name in zip(policies, ("StaffReaderPolicy", "StaffOperatorPolicy"), strict=True):
         in_stack = resources[name]["Properties"]["PolicyDocument"]["Statement"]
         assert actions_by_sid(shown["Statement"]) == actions_by_sid(in_stack), name
+        # And the same folders of the export bucket: each meeting's (*/...)
+        assert s3_resources(shown["Statement"]) == s3_resources(in_stack, bucket), name
         assert f"`vng-registrations-production-staff-{name[5:-6].lower()}`" in ADMIN_GUIDE
         assert f"`vng-registrations-production-staff-{name[5:-6].lower()}`" in GUIDE, "staff learn its name"
     read_only = set().union(*actions_by_sid(policies[0]["Statement"]).values())
     assert not [a for a in read_only if a.split(":")[1].startswith(("Put", "Update", "Delete", "Send"))]
     assert "```json" not in GUIDE, "the policies' JSON is for the administrator, not for staff"
+
+
+def s3_resources(statements, bucket: str | None = None) -> dict[str, list[str]]:
+    """The ARNs of objects in the export bucket, per statement: as the guide writes them, or the stack's with the
+    bucket's name filled in."""
+    found = {}
+    for statement in statements:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        texts = [r.get("Fn::Sub") if isinstance(r, dict) else r for r in resources]
+        arns = [
+            text.replace("${ExportBucket.Arn}", f"arn:aws:s3:::{bucket}")
+            for text in texts
+            if isinstance(text, str)
+            and ("${ExportBucket.Arn}/" in text or text.startswith("arn:aws:s3:::") and "/" in text)
+        ]
+        if arns:
+            found[statement["Sid"]] = arns
+    return found
+
+
+def test_the_guide_explains_the_meetings_folders_and_choosing_the_meeting():
+    from registrations.staff.choosing import OPTION
+
+    chapter_1 = " ".join(GUIDE.split("## 1. ", 1)[1].split("\n## 2. ", 1)[0].split())
+    assert "**Open de map met de code van uw bijeenkomst**" in chapter_1 and f"`{EVENT.id}/`" in chapter_1
+    chapter_3 = GUIDE.split("## 3. ", 1)[1].split("\n## 4. ", 1)[0]
+    choosing = chapter_3.split("### Welke bijeenkomst", 1)[1].split("\n### ", 1)[0]
+    assert f"`{OPTION} CODE`" in choosing and "afsluitcode 2" in choosing
+    chapter_6 = GUIDE.split("## 6. ", 1)[1].split("\n## 7. ", 1)[0]
+    assert f"`{upload_prefix(EVENT.id)}`" in chapter_6, "the follow-up goes into the meeting's own folder"
+    assert f'bijeenkomst = "{EVENT.id}"' in chapter_6 and "DIT BESTAND STAAT IN DE VERKEERDE MAP" in chapter_6
+
+
+def test_both_guides_say_that_one_suppression_list_serves_every_meeting():
+    assert "Die lijst geldt voor alle bijeenkomsten samen" in " ".join(GUIDE.split())
+    assert "Er is één lijst voor alle bijeenkomsten" in " ".join(ADMIN_GUIDE.split())
+    assert "aws sesv2 list-suppressed-destinations" in ADMIN_GUIDE
+    assert "aws sesv2 delete-suppressed-destination" in ADMIN_GUIDE
 
 
 def test_the_revoke_link_is_explained_under_corrections():
@@ -127,7 +169,7 @@ def test_the_guide_names_what_the_production_stack_makes_and_the_region():
     )
     chapter_1 = GUIDE.split("## 1. ", 1)[1].split("\n## 2. ", 1)[0]
     assert "Lambda" not in chapter_1, "staff never need the function's configuration"
-    for key in EXPORT_KEYS:
+    for key in EXPORT_NAMES:
         assert f"`{key}`" in chapter_1
 
 

@@ -131,6 +131,28 @@ def problems(text: str, files: Uploads | None = None, source: str = "vervolgmail
     return "\n".join(result.problems)
 
 
+def test_a_file_that_names_another_meeting_is_refused_and_one_that_names_its_own_is_checked():
+    # Written for one meeting, uploaded into another meeting's folder: nothing gets a code
+    text = problems('bijeenkomst = "ibp-vth-2024-06-05"\n' + GOOD)
+    assert "dit bestand is voor bijeenkomst ibp-vth-2024-06-05, niet voor ibp-vth-2023-06-07" in text
+    assert "ibp-vth-2024-06-05/vervolgmail/" in text
+    assert "code van een bijeenkomst" in problems("bijeenkomst = 2024\n" + GOOD)
+    own = check(f'bijeenkomst = "{EVENT}"\n' + GOOD)
+    assert own.ok and own.code == check(GOOD).code
+
+
+def test_the_staff_commands_content_file_may_name_its_meeting_too(tmp_path):
+    from registrations.console.content import FollowupContent, FollowupContentError
+
+    path = tmp_path / "vervolgmail.toml"
+    path.write_text(
+        f'bijeenkomst = "{EVENT}"\nteams_link = "{TEAMS}"\n[[papers]]\ntitle = "A"\nurl = "https://a.example"\n'
+    )
+    assert FollowupContent.from_file(path, EVENT).teams_link == TEAMS
+    with pytest.raises(FollowupContentError, match="niet voor een-andere-bijeenkomst"):
+        FollowupContent.from_file(path, "een-andere-bijeenkomst")
+
+
 def test_toml_that_does_not_parse_names_the_line():
     text = problems(GOOD.replace('title = "Agenda"', "title = Agenda"))
     assert "regel 4" in text and "geen geldige TOML" in text and "title = Agenda" in text

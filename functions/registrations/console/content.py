@@ -45,14 +45,18 @@ class FollowupContent:
         return cls(check_link(str(teams_link), "De Teams-link"), tuple(checked))
 
     @classmethod
-    def from_file(cls, path: Path) -> FollowupContent:
-        """A TOML file: teams_link = "https://…" and [[papers]] with title and url."""
+    def from_file(cls, path: Path, meeting_id: str | None = None) -> FollowupContent:
+        """A TOML file: teams_link = "https://…" and [[papers]] with title and url; when it names its meeting
+        (bijeenkomst = "<id>"), that must be `meeting_id`, the meeting it is published for."""
         try:
             raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except OSError as exc:
             raise FollowupContentError(f"Het bestand {path} kan niet worden gelezen ({exc.strerror}).") from exc
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise FollowupContentError(f"Het bestand {path} is geen geldig TOML-bestand: {exc}") from exc
+        problem = named_meeting_problem(raw.get("bijeenkomst"), meeting_id) if meeting_id else ""
+        if problem:
+            raise FollowupContentError(f"{path}: {problem}")
         papers = raw.get("papers", [])
         if not isinstance(papers, list) or not all(isinstance(p, dict) for p in papers):
             raise FollowupContentError(f"{path}: zet elk stuk in een eigen [[papers]]-blok met title en url.")
@@ -65,3 +69,19 @@ def check_link(url: str, what: str) -> str:
     if parts.scheme != "https" or not parts.hostname or any(c.isspace() for c in url):
         raise FollowupContentError(f"{what} moet een volledige https-link zijn, zoals https://…; nu: {url!r}.")
     return url
+
+
+def named_meeting_problem(named: object, meeting_id: str) -> str:
+    """Why the meeting a content file names (its `bijeenkomst`, None when it names none) is not `meeting_id`, in
+    Dutch ("" when it is): a file written for one meeting is never published for another."""
+    if named is None or named == meeting_id:
+        return ""
+    if not isinstance(named, str):
+        return (
+            f'bijeenkomst moet de code van een bijeenkomst zijn, tussen aanhalingstekens: bijeenkomst = "{meeting_id}".'
+        )
+    return (
+        f'bijeenkomst = "{named}": dit bestand is voor bijeenkomst {named}, niet voor {meeting_id}. Is het voor '
+        f"{named}? Upload het dan in de map {named}/vervolgmail/ (of gebruik --bijeenkomst {named}). Is het voor "
+        f'{meeting_id}? Verander de regel dan in bijeenkomst = "{meeting_id}".'
+    )

@@ -164,7 +164,8 @@ def already_part(result: CheckResult, version: int, now: dt.datetime, meeting: M
 def missing_part(now: dt.datetime, meeting: Meeting) -> str:
     return (
         f"Controle, {moment_text(now, meeting)}\n\n"
-        f"Er staat geen {CONTENT_NAME} in de map vervolgmail/. Upload het bestand (zie de handleiding, hoofdstuk 6).\n"
+        f"Er staat geen {CONTENT_NAME} in de map {meeting.id}/vervolgmail/. Upload het bestand (zie de handleiding, "
+        "hoofdstuk 6).\n"
     )
 
 

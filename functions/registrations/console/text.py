@@ -4,12 +4,17 @@
   CRLF and CR line ends; a word processor's document (RTF, Word) instead of plain text is named, not guessed at;
 - Word's curly quotes around a value become straight ones (inside a value they stay);
 - the confirmation line `versturen = "…"` is taken out wherever it stands, before the TOML is read: in TOML a key
-  written after `[[papers]]` would belong to the last paper, and people paste such a line at the end.
+  written after `[[papers]]` would belong to the last paper, and people paste such a line at the end;
+- what TOML refuses, and keys it does not know, are named in Dutch with the line or a likely meant key.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+import tomllib
+from collections.abc import Mapping
+from typing import Any
 
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -24,6 +29,7 @@ DOCUMENT_MAGIC = (
 CURLY_VALUE = re.compile(r"^(\s*[A-Za-z0-9_.\"' -]+?\s*=\s*)(?:[“”„](.*)[“”]|[‘’](.*)[‘’])(\s*(?:#[^“”‘’]*)?)$")
 CODE_LINE = re.compile(r"^\s*versturen\s*=\s*(?:\"([^\"\n]*)\"|'([^'\n]*)')\s*(?:#.*)?$")
 ANY_CODE_LINE = re.compile(r"^\s*versturen\b")
+TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def decode(raw: bytes, source: str) -> tuple[str | None, list[str], list[str]]:
@@ -101,3 +107,27 @@ def take_code_line(text: str) -> tuple[str, list[str], list[str]]:
     if len({same for same in (re.sub(r"[\s-]", "", c).upper() for c in codes)}) > 1:
         problems.append('Er staan verschillende regels versturen = "…" in het bestand. Laat er één staan.')
     return "\n".join(kept), codes, problems
+
+
+def toml_problem(exc: tomllib.TOMLDecodeError, source: str, text: str) -> str:
+    match = TOML_POSITION.search(str(exc))
+    if not match:
+        return f"{source} is geen geldig TOML-bestand. Vergelijk het met het voorbeeld in de handleiding."
+    number = int(match.group(1))
+    lines = text.split("\n")
+    shown = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    return (
+        f"{source}, regel {number}: dit is geen geldige TOML ({shown!r}). Zet elke tekst tussen rechte "
+        'aanhalingstekens, zoals title = "Agenda", en elk stuk onder een eigen regel [[papers]].'
+    )
+
+
+def unknown_keys(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> list[str]:
+    problems = []
+    for key in table:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" Bedoelt u {close[0]}?" if close else f" Toegestaan: {', '.join(known)}."
+        problems.append(f"{where}: ‘{key}’ is geen bekend veld.{hint}")
+    return problems

@@ -13,27 +13,24 @@ Every problem is collected (not only the first) as a Dutch sentence naming the f
 from __future__ import annotations
 
 import base64
-import difflib
 import hashlib
 import json
 import re
 import tomllib
 import unicodedata
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .content import FollowupContentError, check_link
+from .content import FollowupContentError, check_link, named_meeting_problem
 from .paper_files import content_problem, name_problem, size_problem
-from .text import decode, straighten_quotes, take_code_line
+from .text import decode, straighten_quotes, take_code_line, toml_problem, unknown_keys
 
 CONTENT_NAME = "vervolgmail.toml"
 # Windows hides known extensions: "vervolgmail.toml" typed in Notepad's save dialog becomes this.
 CONTENT_NAMES = (CONTENT_NAME, CONTENT_NAME + ".txt")
-TOP_KEYS = ("teams_link", "papers")
+# bijeenkomst: optional, the meeting the file is for (checked against the folder it is uploaded into).
+TOP_KEYS = ("bijeenkomst", "teams_link", "papers")
 PAPER_KEYS = ("title", "url", "file")
-
-TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 class Uploads(Protocol):
@@ -99,30 +96,6 @@ def confirmation_code(event_id: str, teams_link: str, papers: tuple[CheckedPaper
     return f"{text[:5]}-{text[5:]}"
 
 
-def toml_problem(exc: tomllib.TOMLDecodeError, source: str, text: str) -> str:
-    match = TOML_POSITION.search(str(exc))
-    if not match:
-        return f"{source} is geen geldig TOML-bestand. Vergelijk het met het voorbeeld in de handleiding."
-    number = int(match.group(1))
-    lines = text.split("\n")
-    shown = lines[number - 1].strip() if 0 < number <= len(lines) else ""
-    return (
-        f"{source}, regel {number}: dit is geen geldige TOML ({shown!r}). Zet elke tekst tussen rechte "
-        'aanhalingstekens, zoals title = "Agenda", en elk stuk onder een eigen regel [[papers]].'
-    )
-
-
-def unknown_keys(table: Mapping[str, Any], known: tuple[str, ...], where: str) -> list[str]:
-    problems = []
-    for key in table:
-        if key in known:
-            continue
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f" Bedoelt u {close[0]}?" if close else f" Toegestaan: {', '.join(known)}."
-        problems.append(f"{where}: ‘{key}’ is geen bekend veld.{hint}")
-    return problems
-
-
 def check_upload(source: str, raw: bytes, uploads: Uploads, event_id: str) -> CheckResult:
     """Read and check vervolgmail.toml (its name and bytes) and the files it names; never raises."""
     notes: list[str] = []
@@ -147,6 +120,7 @@ def check_upload(source: str, raw: bytes, uploads: Uploads, event_id: str) -> Ch
         problems.append(toml_problem(exc, source, text))
         return CheckResult(source, problems=tuple(problems), notes=tuple(notes), given_code=given_code)
     problems += unknown_keys(data, TOP_KEYS, source)
+    problems += [p for p in [named_meeting_problem(data.get("bijeenkomst"), event_id)] if p]
     teams_link = _checked_link(data.get("teams_link"), "De Teams-link (teams_link)", problems)
     papers = _checked_papers(data.get("papers"), uploads, problems)
     if problems:

@@ -1,31 +1,38 @@
-"""The console flow wired from a deliverer: the same meeting, table, mailer and clock; and the S3 event's handling.
+"""The console flow wired from a meeting's deliverer: the same meeting, table, mailer and clock; and the handling of
+an upload, on AWS (the S3 event) and locally (dev/uploads.py).
 
-The trigger (lambda_handler/, route "s3") gets EventBridge's "Object Created" for vervolgmail/vervolgmail.toml (or the
-.toml.txt Windows makes); the rule in infra/template.yaml matches only those keys, and this checks again, so that the
-function's own controle.txt can never start a check.
+The trigger (lambda_handler/, route "s3") gets EventBridge's "Object Created" for a key ending in
+vervolgmail/vervolgmail.toml (or the .toml.txt Windows makes); the rule in infra/template.yaml matches only those
+keys, and this checks again, so that the function's own controle.txt can never start a check. The key's first
+folder names the meeting (console/places.py): an upload anywhere else is refused beside it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from email.message import EmailMessage
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..delivery import publication
 from ..delivery.followup import FollowupChannel
 from ..delivery.publication import Publication, PublishedPaper
+from ..local.owner_only import private_folder, write_private
 from ..mail.confirmation import PERSONAL_PATH, ConfirmationMailer
 from ..repository import StoredRegistration
 from .controle import SAMPLE_EMAIL
-from .files import UPLOAD_PREFIX, ConsoleFiles, s3_files
+from .files import ConsoleFiles, FolderConsoleFiles
 from .flow import ConsoleFlow, Items, Preview, Publications
-from .upload import CONTENT_NAMES, CheckedPaper
+from .places import upload_place, wrong_place_report
+from .s3_files import S3ConsoleFiles, put_report, s3_client, s3_files
+from .upload import CheckedPaper
 
 if TYPE_CHECKING:
     from ..delivery.deliverer import Deliverer
-    from ..meeting import Meeting
+    from ..meeting import Meeting, Meetings
     from ..repository import RegistrationRepository
     from ..settings import Settings
 
@@ -101,33 +108,112 @@ def make_flow(deliverer: Deliverer, files: ConsoleFiles, publications: Publicati
     )
 
 
+# The deliverer of a meeting by its id; None for a meeting that can no longer get a follow-up (or no meeting).
+DelivererFor = Callable[[str], "Deliverer | None"]
+
+
 def uploaded_key(event: Mapping[str, Any], bucket: str) -> str | None:
-    """The content file's name, when the event is an upload of it into the export bucket; else None."""
+    """The uploaded key, when the event is an upload into the export bucket; else None."""
     detail = event.get("detail")
     if event.get("detail-type") != "Object Created" or not isinstance(detail, Mapping):
         return None
     if (detail.get("bucket") or {}).get("name") != bucket:
         return None
     key = str((detail.get("object") or {}).get("key", ""))
-    name = key.removeprefix(UPLOAD_PREFIX)
-    return name if key.startswith(UPLOAD_PREFIX) and name in CONTENT_NAMES else None
+    return key or None
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class UploadHandler:
+    """Handles an upload at a key (in the bucket, or the path under .data/exports/): "ignored" (not the content
+    file), "wrong_folder" (refused: `write_at(report key, text)`), or the outcome of the meeting's check.
+    `publications`: a test's stand-in, for the meeting of the upload; `meetings`: those the refusal lists."""
+
+    deliverer_for: DelivererFor
+    files_for: Callable[[str], ConsoleFiles]
+    write_at: Callable[[str, str], object]
+    publications: Publications | None = None
+    meetings: Meetings | None = None
+    clock: Callable[[], dt.datetime] = _utc_now
+
+    def __call__(self, key: str) -> str:
+        place = upload_place(key)
+        if place is None:
+            return "ignored"
+        deliverer = self.deliverer_for(place.meeting_id) if place.meeting_id else None
+        if deliverer is None:
+            from ..meeting import default_meetings
+
+            report = wrong_place_report(place, self.meetings or default_meetings(), self.clock())
+            self.write_at(place.report_key, report)
+            log.info("follow-up upload refused: not in the folder of a meeting")
+            return "wrong_folder"
+        flow = make_flow(deliverer, self.files_for(place.meeting_id), self.publications)
+        return flow.handle_upload(place.name).kind
+
+
+def s3_upload_handler(
+    deliverer_for: DelivererFor,
+    settings: Settings,
+    publications: Publications | None = None,
+    meetings: Meetings | None = None,
+) -> UploadHandler:
+    client, bucket = s3_client(settings), settings.export_bucket
+    return UploadHandler(
+        deliverer_for,
+        lambda meeting_id: S3ConsoleFiles(client, bucket, meeting_id),
+        lambda key, text: put_report(client, bucket, key, text),
+        publications,
+        meetings,
+    )
 
 
 def handle_s3_event(
-    event: Mapping[str, Any], deliverer: Deliverer, settings: Settings, publications: Publications | None = None
+    event: Mapping[str, Any],
+    deliverer_for: DelivererFor,
+    settings: Settings,
+    publications: Publications | None = None,
+    meetings: Meetings | None = None,
 ) -> str:
-    """What the dispatcher calls for an `aws.s3` event: "ignored", or the outcome of the check."""
-    files = s3_files(settings)
-    name = uploaded_key(event, settings.export_bucket)
-    if files is None or name is None:
+    """What the dispatcher calls for an `aws.s3` event: "ignored", "wrong_folder", or the outcome of the check."""
+    key = uploaded_key(event, settings.export_bucket)
+    if not settings.export_bucket or key is None:
         return "ignored"
-    return make_flow(deliverer, files, publications).handle_upload(name).kind
+    return s3_upload_handler(deliverer_for, settings, publications, meetings)(key)
+
+
+def local_upload_handler(
+    deliverer_for: DelivererFor,
+    exports: Path,
+    published: Path,
+    publications: Publications | None = None,
+    clock: Callable[[], dt.datetime] = _utc_now,
+) -> UploadHandler:
+    """`make run`: a content file saved under `exports` (.data/exports/), as on AWS; the published copies under
+    `published` (.data/gepubliceerd/)."""
+
+    def write_at(key: str, text: str) -> None:
+        target = exports / key
+        private_folder(target.parent)
+        write_private(target, text.encode("utf-8"))
+
+    return UploadHandler(
+        deliverer_for,
+        lambda meeting_id: FolderConsoleFiles(exports, published, meeting_id).prepare(),
+        write_at,
+        publications,
+        clock=clock,
+    )
 
 
 def report_progress(deliverer: Deliverer, settings: Settings, items: Items | None = None) -> None:
     """controle.txt with the stand of the sending, once something is published; never raises (a convenience, like
     the spreadsheet: the next round tries again)."""
-    files = s3_files(settings)
+    files = s3_files(settings, deliverer.meeting.id)
     if files is None:
         return
     try:

@@ -122,12 +122,13 @@ def app_with_worker(
 ) -> tuple[Flask, LocalWorker]:
     """The app and its started local deliverer, woken after each write (make run, the browser tests).
 
-    And the console flow: a vervolgmail.toml dropped into .data/exports/vervolgmail/ is checked as on AWS, and
-    published (delivery/publication.py, or the stand-in `publications` of a test) with its papers under .data/gepubliceerd/.
+    And the console flow: a vervolgmail.toml dropped into .data/exports/<id>/vervolgmail/ is checked as on AWS, and
+    published (delivery/publication.py, or the stand-in `publications` of a test) with its papers under
+    .data/gepubliceerd/<id>/.
     """
     from .. import create_app, create_deliverer
     from ..console.files import FolderConsoleFiles
-    from ..console.wiring import make_flow
+    from ..console.wiring import local_upload_handler, make_flow
     from ..delivery.staff_alert import check_staff_alert
     from ..reports.spreadsheet import refresh_spreadsheet
     from ..settings import Settings
@@ -138,11 +139,11 @@ def app_with_worker(
         # One clock for both, so the preview clock is made (and announced) once.
         doubles["clock"] = _local_clock(settings, Path(config["MAIL_OUTBOX"]).parent)
     deliverer = create_deliverer(config, **doubles)
-    # .data/exports/ stands in for the export bucket: the spreadsheet's three files (owner-only, refreshed shortly
-    # after a change) and the console's vervolgmail/.
+    # .data/exports/ stands in for the export bucket: per meeting, the spreadsheet's three files (owner-only,
+    # refreshed shortly after a change) and the console's vervolgmail/.
     exports = Path(config["MAIL_OUTBOX"]).parent / "exports"
-
-    files = FolderConsoleFiles(exports, Path(config["MAIL_OUTBOX"]).parent / "gepubliceerd")
+    published = Path(config["MAIL_OUTBOX"]).parent / "gepubliceerd"
+    files = FolderConsoleFiles(exports, published, deliverer.meeting.id)
     flow = make_flow(deliverer, files.prepare(), publications)
 
     def refresh() -> None:
@@ -156,7 +157,9 @@ def app_with_worker(
         check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
 
     worker = LocalWorker(deliverer, interval=interval, after_round=refresh).start()
-    worker.uploads = UploadWatch(files.uploads, flow, after=worker.wake).start()
+    only = {deliverer.meeting.id: deliverer}
+    uploads = local_upload_handler(only.get, exports, published, publications, deliverer.clock)
+    worker.uploads = UploadWatch(exports, uploads, after=worker.wake).start()
     app = create_app(
         config, on_write=worker.wake, publication=flow.publications.current, paper_location=files.path_of, **doubles
     )

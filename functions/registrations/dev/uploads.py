@@ -1,7 +1,9 @@
-"""The local stand-in for the export bucket's upload event: a vervolgmail.toml dropped into
-.data/exports/vervolgmail/ (or saved again) is handed to the console flow, as the EventBridge rule does on AWS.
+"""The local stand-in for the export bucket's upload event: a vervolgmail.toml dropped into a folder vervolgmail/
+under .data/exports/ (or saved again) is handed on by its path there, as the EventBridge rule hands on its key on
+AWS: in .data/exports/<id>/vervolgmail/ it is checked for that meeting, anywhere else it is refused
+(console/wiring.py).
 
-A thread looks every `interval` seconds at the content file's size and modification time; only the content file
+A thread looks every `interval` seconds at the content files' sizes and modification times; only a content file
 starts a check (the papers and controle.txt do not), as the rule matches only its key; a file already there when
 the watch starts is no upload. After a check the local deliverer is woken, so that a publication starts sending at
 once.
@@ -14,7 +16,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ..console.flow import ConsoleFlow
+from ..console.files import UPLOAD_FOLDER
 from ..console.upload import CONTENT_NAMES
 
 log = logging.getLogger("registrations.dev.uploads")
@@ -22,10 +24,15 @@ log = logging.getLogger("registrations.dev.uploads")
 
 class UploadWatch:
     def __init__(
-        self, folder: Path, flow: ConsoleFlow, after: Callable[[], object] | None = None, interval: float = 1.0
+        self,
+        folder: Path,
+        handle: Callable[[str], str],
+        after: Callable[[], object] | None = None,
+        interval: float = 1.0,
     ):
+        # `handle`: the upload at a path under `folder` (console/wiring.local_upload_handler).
         self.folder = folder
-        self.flow = flow
+        self.handle = handle
         self.after = after
         self.interval = interval
         self._seen: dict[str, tuple[int, int]] = {}
@@ -46,22 +53,24 @@ class UploadWatch:
         self._thread.join(timeout=30)
 
     def changed(self) -> list[str]:
-        """The content files that appeared or changed since the last look."""
+        """The content files (their paths under the folder) that appeared or changed since the last look."""
         now: dict[str, tuple[int, int]] = {}
         for name in CONTENT_NAMES:
-            try:
-                info = (self.folder / name).stat()
-            except OSError:
-                continue
-            now[name] = (info.st_mtime_ns, info.st_size)
-        changed = [name for name, mark in now.items() if self._seen.get(name) != mark]
+            for path in self.folder.rglob(name) if self.folder.is_dir() else ():
+                try:
+                    info = path.stat()
+                except OSError:
+                    continue
+                if path.parent.name == UPLOAD_FOLDER:
+                    now[path.relative_to(self.folder).as_posix()] = (info.st_mtime_ns, info.st_size)
+        changed = sorted(key for key, mark in now.items() if self._seen.get(key) != mark)
         self._seen = now
         return changed
 
     def look(self) -> None:
-        for name in self.changed():
-            outcome = self.flow.handle_upload(name)
-            log.info("vervolgmail: %s checked: %s (see %s)", name, outcome.kind, self.folder / "controle.txt")
+        for key in self.changed():
+            outcome = self.handle(key)
+            log.info("vervolgmail: %s checked: %s (see controle.txt beside it)", key, outcome)
             self.checks += 1
             if self.after is not None:
                 self.after()

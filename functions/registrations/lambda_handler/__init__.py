@@ -99,7 +99,10 @@ def _console_from_environment(event: Any, deliverer: Deliverer) -> str:
     from ..console.wiring import handle_s3_event
     from ..settings import Settings
 
-    return handle_s3_event(event, deliverer, Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    return handle_s3_event(
+        event, lambda meeting_id: deliverer if meeting_id == deliverer.meeting.id else None, settings
+    )
 
 
 def _after_round_from_environment(deliverer: Deliverer) -> None:

@@ -1,5 +1,6 @@
-"""The always-current staff spreadsheet: aanmeldingen.xlsx, aanmeldingen.csv and samenvatting.txt in a folder of files (the
-private export bucket on AWS, .data/exports/ locally), refreshed after changes and on the sweep.
+"""The always-current staff spreadsheet: aanmeldingen.xlsx, aanmeldingen.csv and samenvatting.txt in the meeting's
+folder (`<id>/` in the private export bucket on AWS, .data/exports/<id>/ locally), refreshed after changes and on the
+sweep.
 
 The rows are reports/export.py's, as `registrations export` (active registrations) and `registrations summary` give
 them.
@@ -28,7 +29,7 @@ from ..repository import RegistrationRepository, StoredRegistration
 from ..settings import Settings
 from .export import export_rows
 from .formats import write_csv, write_xlsx
-from .spreadsheet_files import CSV_KEY, SUMMARY_KEY, XLSX_KEY, ExportFile, SpreadsheetFiles, files_from_settings
+from .spreadsheet_files import CSV_NAME, SUMMARY_NAME, XLSX_NAME, ExportFile, SpreadsheetFiles, files_from_settings
 from .summary import render_summary, summarise
 
 log = logging.getLogger(__name__)
@@ -76,9 +77,9 @@ def take_snapshot(
     write_csv(csv, header, rows)
     summary = render_summary(summarise(items, meeting, now, published), meeting).encode("utf-8")
     files = (
-        ExportFile(XLSX_KEY, xlsx.getvalue(), xlsx_content_hash(xlsx.getvalue())),
-        ExportFile(CSV_KEY, csv.getvalue(), hashlib.sha256(csv.getvalue()).hexdigest()),
-        ExportFile(SUMMARY_KEY, summary, hashlib.sha256(summary).hexdigest()),
+        ExportFile(XLSX_NAME, xlsx.getvalue(), xlsx_content_hash(xlsx.getvalue())),
+        ExportFile(CSV_NAME, csv.getvalue(), hashlib.sha256(csv.getvalue()).hexdigest()),
+        ExportFile(SUMMARY_NAME, summary, hashlib.sha256(summary).hexdigest()),
     )
     return Snapshot(files, newest_change(items))
 
@@ -104,7 +105,7 @@ def publish_spreadsheet(
     snapshot = take_snapshot(registrations, meeting, now, has_followup)
     outcome: dict[str, list[str]] = {"written": [], "unchanged": [], "kept_newer": []}
     for file in snapshot.files:
-        outcome[_publish_file(files, file, snapshot.newest_change)].append(file.key)
+        outcome[_publish_file(files, file, snapshot.newest_change)].append(file.name)
     published = Published(tuple(outcome["written"]), tuple(outcome["unchanged"]), tuple(outcome["kept_newer"]))
     if published.written:
         log.info("spreadsheet for event %s: wrote %s", meeting.id, ", ".join(published.written))
@@ -113,7 +114,7 @@ def publish_spreadsheet(
 
 def _publish_file(files: SpreadsheetFiles, file: ExportFile, changed: dt.datetime) -> str:
     for _ in range(ATTEMPTS):
-        stored = files.current(file.key)
+        stored = files.current(file.name)
         if stored is not None and stored.content_hash == file.content_hash:
             return "unchanged"
         if stored is not None and stored.newest_change > changed:
@@ -134,8 +135,9 @@ def refresh_spreadsheet(
     items: Callable[[], list[StoredRegistration]] | None = None,
 ) -> Published | None:
     """What the triggers call, after a stream batch and on the sweep. Never raises: the files are a convenience,
-    and the next sweep tries again. The files are in the export bucket (EXPORT_BUCKET), else `local_dir`."""
-    files = files_from_settings(settings, local_dir)
+    and the next sweep tries again. The files are in the meeting's folder of the export bucket (EXPORT_BUCKET), else
+    of `local_dir`."""
+    files = files_from_settings(settings, meeting.id, local_dir)
     if files is None:
         return None
     # Whatever the table, S3 or the disk said, it must not stop the trigger that called this.

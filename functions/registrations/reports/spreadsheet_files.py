@@ -1,5 +1,5 @@
-"""Where the staff spreadsheet's files are kept (reports/spreadsheet.py): the private export bucket on AWS, a local
-folder for `make run`. Each keeps, beside every file, its content hash and the newest change of the snapshot
+"""Where the staff spreadsheet's files are kept (reports/spreadsheet.py), per meeting: its folder `<id>/` in the
+private export bucket on AWS, `<local folder>/<id>/` for `make run`. Each keeps, beside every file, its content hash and the newest change of the snapshot
 it came from, and writes a file only if it still holds the version that was read (S3: If-Match on the ETag read,
 If-None-Match for a new key; the folder: a lock and a hidden state file)."""
 
@@ -18,27 +18,27 @@ from ..local.owner_only import FILE_MODE, private_folder, write_private
 from ..registration.item import parse_time
 from ..settings import Settings
 
-XLSX_KEY, CSV_KEY, SUMMARY_KEY = "aanmeldingen.xlsx", "aanmeldingen.csv", "samenvatting.txt"
-# The stable keys: the bucket policy, the function's role and the staff policy name exactly these.
-EXPORT_KEYS = (XLSX_KEY, CSV_KEY, SUMMARY_KEY)
+XLSX_NAME, CSV_NAME, SUMMARY_NAME = "aanmeldingen.xlsx", "aanmeldingen.csv", "samenvatting.txt"
+# The stable names in each meeting's folder: the function's role and the staff policy name `*/<name>` exactly.
+EXPORT_NAMES = (XLSX_NAME, CSV_NAME, SUMMARY_NAME)
 CONTENT_TYPES = {
-    XLSX_KEY: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    CSV_KEY: "text/csv; charset=utf-8",
-    SUMMARY_KEY: "text/plain; charset=utf-8",
+    XLSX_NAME: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    CSV_NAME: "text/csv; charset=utf-8",
+    SUMMARY_NAME: "text/plain; charset=utf-8",
 }
 HASH_METADATA, CHANGED_METADATA = "content-sha256", "newest-change"
 
 
 @dataclass(frozen=True)
 class ExportFile:
-    key: str
+    name: str
     data: bytes
     content_hash: str
 
 
 @dataclass(frozen=True)
 class Stored:
-    """What is under a key: its content hash, newest change and version (S3's ETag)."""
+    """What is under a name: its content hash, newest change and version (S3's ETag)."""
 
     content_hash: str
     newest_change: dt.datetime
@@ -46,14 +46,15 @@ class Stored:
 
 
 class SpreadsheetFiles(Protocol):
-    def current(self, key: str) -> Stored | None: ...
+    def current(self, name: str) -> Stored | None: ...
 
     def write(self, file: ExportFile, newest_change: dt.datetime, replacing: Stored | None) -> bool:
-        """Store the file if the key still holds `replacing` (None: nothing); False when another writer was first."""
+        """Store the file if the name still holds `replacing` (None: nothing); False when another writer was first."""
         ...
 
 
-def files_from_settings(settings: Settings, local_dir: Path | None = None) -> SpreadsheetFiles | None:
+def files_from_settings(settings: Settings, meeting_id: str, local_dir: Path | None = None) -> SpreadsheetFiles | None:
+    """The meeting's folder in the export bucket (EXPORT_BUCKET), else in `local_dir`, else None."""
     if settings.export_bucket:
         import boto3
 
@@ -62,22 +63,24 @@ def files_from_settings(settings: Settings, local_dir: Path | None = None) -> Sp
         client = boto3.client(
             "s3", region_name=settings.aws_region, endpoint_url=settings.s3_endpoint, config=boto_config()
         )
-        return S3SpreadsheetFiles(client, settings.export_bucket)
-    return FolderSpreadsheetFiles(local_dir) if local_dir is not None else None
+        return S3SpreadsheetFiles(client, settings.export_bucket, meeting_id)
+    return FolderSpreadsheetFiles(local_dir, meeting_id) if local_dir is not None else None
 
 
 class S3SpreadsheetFiles:
-    """The private export bucket: fixed keys, content hash and newest change as object metadata."""
+    """The meeting's folder in the private export bucket: fixed names, content hash and newest change as object
+    metadata."""
 
-    def __init__(self, client: Any, bucket: str):
+    def __init__(self, client: Any, bucket: str, meeting_id: str):
         self.client = client
         self.bucket = bucket
+        self.folder = f"{meeting_id}/"
 
-    def current(self, key: str) -> Stored | None:
+    def current(self, name: str) -> Stored | None:
         from botocore.exceptions import ClientError
 
         try:
-            head = self.client.head_object(Bucket=self.bucket, Key=key)
+            head = self.client.head_object(Bucket=self.bucket, Key=self.folder + name)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -92,10 +95,10 @@ class S3SpreadsheetFiles:
         try:
             self.client.put_object(
                 Bucket=self.bucket,
-                Key=file.key,
+                Key=self.folder + file.name,
                 Body=file.data,
-                ContentType=CONTENT_TYPES[file.key],
-                ContentDisposition=f'attachment; filename="{file.key}"',
+                ContentType=CONTENT_TYPES[file.name],
+                ContentDisposition=f'attachment; filename="{file.name}"',
                 Metadata={HASH_METADATA: file.content_hash, CHANGED_METADATA: newest_change.isoformat()},
                 **condition,
             )
@@ -107,12 +110,13 @@ class S3SpreadsheetFiles:
 
 
 class FolderSpreadsheetFiles:
-    """A local folder (.data/exports/ for `make run`): owner-only, with the hashes in a hidden state file."""
+    """A local folder (.data/exports/<id>/ for `make run`): owner-only, with the hashes in a hidden state file."""
 
     STATE = ".spreadsheet-state.json"
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, root: Path, meeting_id: str):
+        self.root = root
+        self.folder = root / meeting_id
 
     def _state(self) -> dict[str, dict[str, str]]:
         try:
@@ -121,21 +125,22 @@ class FolderSpreadsheetFiles:
             return {}
         return state
 
-    def current(self, key: str) -> Stored | None:
-        entry = self._state().get(key)
-        if entry is None or not (self.folder / key).is_file():
+    def current(self, name: str) -> Stored | None:
+        entry = self._state().get(name)
+        if entry is None or not (self.folder / name).is_file():
             return None
         return Stored(entry["hash"], parse_time(entry["newest_change"]), entry["hash"])
 
     def write(self, file: ExportFile, newest_change: dt.datetime, replacing: Stored | None) -> bool:
+        private_folder(self.root)
         private_folder(self.folder)
         with self._locked():
-            stored = self.current(file.key)
+            stored = self.current(file.name)
             if (stored.version if stored else None) != (replacing.version if replacing else None):
                 return False
-            write_private(self.folder / file.key, file.data)
+            write_private(self.folder / file.name, file.data)
             state = self._state()
-            state[file.key] = {"hash": file.content_hash, "newest_change": newest_change.isoformat()}
+            state[file.name] = {"hash": file.content_hash, "newest_change": newest_change.isoformat()}
             write_private(self.folder / self.STATE, json.dumps(state, indent=1).encode("utf-8"))
         return True
 

@@ -1,5 +1,5 @@
-"""What every staff command shares: the run's streams and clock (Runtime), the table options, and the question
-before a step that cannot be undone ("Doorgaan? (j/n)")."""
+"""What every staff command shares: the run's streams and clock (Runtime), the table options and the meeting
+(--bijeenkomst, choosing.py), and the question before a step that cannot be undone ("Doorgaan? (j/n)")."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from ..meeting import Meeting
+from ..meeting import Meeting, default_meetings
 from . import UsageError, output
+from .choosing import OPTION, OPTION_HELP, choose_meeting
 from .dutch import SectionOption
 from .table import Table, Where, run_on_table
 
@@ -37,7 +38,9 @@ class Runtime:
     data_dir: Path
 
     def on_table(self, where: Where, job: Callable[[Table, Meeting], int]) -> int:
-        return run_on_table(where, self.env, self.data_dir, self.stderr, job)
+        """The job on the meeting chosen (before anything is read) and its registrations in the table."""
+        meeting = choose_meeting(default_meetings(self.env), where.meeting, self.clock(), self.stdin, self.stderr)
+        return run_on_table(where, self.env, self.data_dir, self.stderr, job, meeting)
 
     def can_ask(self, yes: bool) -> None:
         """Refuse at once (before anything is read) when the question cannot be asked and --ja was not given."""
@@ -72,7 +75,7 @@ TABLE_OPTIONS = [
 
 
 def table_options(command: F) -> F:
-    """--table, --region and --profile, under their own heading in the help."""
+    """--bijeenkomst; and --table, --region and --profile, under their own heading in the help."""
     for name, metavar, help in reversed(TABLE_OPTIONS):
         command = click.option(name, cls=SectionOption, section=WHERE, metavar=metavar, help=help)(command)
-    return command
+    return click.option(OPTION, "meeting", metavar="CODE", help=OPTION_HELP)(command)

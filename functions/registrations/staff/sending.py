@@ -80,7 +80,7 @@ def send_followup(
     **where: str | None,
 ) -> int:
     def job(table: Table, meeting: Meeting) -> int:
-        content = followup_content(teams_link, papers, content_file)
+        content = followup_content(teams_link, papers, content_file, meeting.id)
         run.can_ask(yes)
         progress = output.Progress(run.stderr, output.is_terminal(run.stderr))
         repository = table.repository()
@@ -102,11 +102,12 @@ def send_followup(
 
 
 def followup_content(
-    teams_link: str | None, papers: Sequence[tuple[str, str]], content_file: Path | None
+    teams_link: str | None, papers: Sequence[tuple[str, str]], content_file: Path | None, meeting_id: str
 ) -> FollowupContent:
-    """The Teams link and papers given as options; what they leave out comes from the content file."""
+    """The Teams link and papers given as options; what they leave out comes from the content file (which, if it
+    names a meeting, must name this one)."""
     if content_file is not None:
-        from_file = FollowupContent.from_file(content_file)
+        from_file = FollowupContent.from_file(content_file, meeting_id)
         teams_link = teams_link or from_file.teams_link
         papers = papers or [(p.title, p.url) for p in from_file.papers]
     return FollowupContent.build(teams_link, papers)

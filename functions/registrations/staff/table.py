@@ -30,7 +30,7 @@ from ..local.dynalite import (
     prepare_table,
     use_local_credentials,
 )
-from ..meeting import Meeting, load_meeting
+from ..meeting import Meeting
 from ..repository import RegistrationRepository, dynamodb_resource
 from . import EXIT_ATTENTION, UsageError
 from .errors import Target, explain
@@ -41,11 +41,12 @@ LOCAL_OVERRIDES = ("MAIL_BACKEND", "MAIL_OUTBOX", "MAIL_SENDER", "SES_REGION", "
 
 @dataclass(frozen=True)
 class Where:
-    """The table options as the staff member gave them (None: not given)."""
+    """The table options and the meeting (--bijeenkomst) as the staff member gave them (None: not given)."""
 
     table: str | None = None
     region: str | None = None
     profile: str | None = None
+    meeting: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,12 +71,17 @@ class Table:
 
 
 def run_on_table(
-    where: Where, env: Mapping[str, str], data_dir: Path, stderr: IO[str], job: Callable[[Table, Meeting], int]
+    where: Where,
+    env: Mapping[str, str],
+    data_dir: Path,
+    stderr: IO[str],
+    job: Callable[[Table, Meeting], int],
+    meeting: Meeting,
 ) -> int:
-    """Run a command's job on the table; when AWS or the table says no, say why and what to do, in Dutch."""
+    """Run a command's job on the table, for the meeting chosen (choosing.py); when AWS or the table says no, say
+    why and what to do, in Dutch."""
     from botocore.exceptions import BotoCoreError, ClientError  # not with the module: --help loads no botocore
 
-    meeting = load_meeting()
     with open_table(where, env, data_dir) as table:
         try:
             return job(table, meeting)
