@@ -26,9 +26,9 @@ def open_server(live_server_factory):
 
 
 def published(server) -> None:
-    """Version 1 with a file and a link, as the console flow publishes it (its copy under .data/gepubliceerd/)."""
+    """Version 1 with a file and a link, as the console flow publishes it (its copy under .data/gepubliceerd/<id>/)."""
     config = server.config
-    folder = private_folder(Path(config["MAIL_OUTBOX"]).parent / "gepubliceerd" / "v000001")
+    folder = private_folder(Path(config["MAIL_OUTBOX"]).parent / "gepubliceerd" / EVENT_ID / "v000001")
     write_private(folder / NAME, PDF)
     table = dynamodb_resource(config["AWS_REGION"], config["DYNAMODB_ENDPOINT"]).Table(config["REGISTRATIONS_TABLE"])
     papers = [PublishedPaper("Agenda", file=NAME), PublishedPaper("Achtergrond", url="https://vng.nl/achtergrond")]
