@@ -48,6 +48,13 @@ class MeetingCancelled(RegistrationClosed):
     message = "De bijeenkomst gaat niet door. {reason} Aanmelden kan daarom niet meer. Mail voor vragen naar {contact}."
 
 
+class UnknownMeeting(RegistrationError):
+    """A meeting id that is none of the meetings' folders: a page of a meeting that was taken away, or a changed form."""
+
+    code = "unknown_meeting"
+    message = "Deze bijeenkomst bestaat niet. Kies een bijeenkomst op de startpagina."
+
+
 class ForeignOrigin(RegistrationError):
     """A post that did not come from a page of the site itself (another site, or no browser at all)."""
 

@@ -74,6 +74,8 @@ class Settings:
     mail_rate: float = 14.0
     # The staff topic (SNS) of the staff alert (delivery/staff_alert.py), set by the deploy step; empty locally: the outbox.
     staff_alert_topic: str = ""
+    # The folder of the meetings (meeting/catalogue.py, meetings_dir): empty for the packaged facts, or the repository's.
+    meetings_dir: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, Any]) -> Settings:
@@ -98,6 +100,7 @@ class Settings:
             origin_secret=_text(env, "ORIGIN_SECRET"),
             mail_rate=_rate(env),
             staff_alert_topic=_text(env, "STAFF_ALERT_TOPIC"),
+            meetings_dir=_text(env, "MEETINGS_DIR"),
         )
 
     def missing(self, *, has_transport: bool = False) -> list[str]:

@@ -56,7 +56,7 @@ def dispatch(app_config, clock, settings, publications):
     return Dispatcher(
         lambda: deliverer,
         lambda event, context: {"zappa": True},
-        console=lambda event, d: handle_s3_event(event, d, settings, publications),
+        console=lambda event, deliverers: handle_s3_event(event, deliverers.letter, settings, publications),
     )
 
 

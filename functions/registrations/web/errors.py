@@ -28,6 +28,7 @@ from ..errors import (
     RegistrationError,
     RegistrationNotFound,
     StoreUnavailable,
+    UnknownMeeting,
     UnknownPaper,
 )
 from ..mail.confirmation import PERSONAL_PATH
@@ -49,6 +50,7 @@ STATUS = {
     ForeignOrigin: 403,
     DirectRequest: 403,
     RegistrationNotFound: 404,
+    UnknownMeeting: 404,
     DuplicateRegistration: 409,
     RegistrationCancelled: 409,
     ExpiredLink: 410,
