@@ -11,11 +11,13 @@ import pytest
 
 from registrations import create_app, create_deliverers
 from registrations.delivery import publication
+from registrations.dev.local import app_with_worker
 from registrations.lambda_handler import CONTINUED_SWEEP, SWEEP_EVENT, Dispatcher
 from registrations.observability import logs
 from registrations.repository import RegistrationRepository
 from tests.conftest import own_page_client
 from tests.doubles import RecordingSender
+from tests.mailbox import wait_for_messages
 from tests.ses_events import ses_event
 
 from .meetings_support import LETTER, SECOND, form, meetings_root, registrations, sent
@@ -186,3 +188,16 @@ def test_every_log_line_names_the_meeting_it_is_about(client, table, dispatch, j
     assert client.post("/api/registrations", json=form("x@gemeente.example"), headers=foreign).status_code == 403
     [refused] = [line for line in json_log if line.get("outcome") == "foreign_origin"]
     assert "meeting" not in refused  # refused before the post named its meeting
+
+
+def test_the_local_worker_delivers_every_meetings_mail(config):
+    app, worker = app_with_worker(config, interval=0.2)
+    try:
+        client = own_page_client(app)
+        assert client.post("/api/registrations", json=form("oud@gemeente.example")).status_code == 201
+        assert client.post("/api/registrations", json=form("nieuw@gemeente.example", SECOND)).status_code == 201
+        found = wait_for_messages(config["MAIL_OUTBOX"], 2)
+    finally:
+        worker.stop()
+    subjects = sorted(str(m["Subject"]).rsplit(" op ", 1)[1] for m in found)
+    assert subjects == ["7 juni 2023", "7 juni 2024"]

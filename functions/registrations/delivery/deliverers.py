@@ -50,7 +50,7 @@ class Deliverers:
         return cls(Meetings.of(deliverer.meeting), lambda meeting: deliverer, deliverer.clock)
 
     def deliverer_of(self, meeting: Meeting) -> Deliverer:
-        """The meeting's deliverer, whatever its retention (create_deliverer, the staff command's meeting)."""
+        """The meeting's deliverer, whatever its retention (create_deliverer)."""
         return self._built.of(meeting)
 
     @property
