@@ -159,5 +159,5 @@ bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-bench-site: deps chromium bench/node_modules/.installed ## Page weight of /aanmelden/ and Lighthouse (mobile, median of 3) vs stock Material
+bench-site: deps chromium bench/node_modules/.installed ## Page weight of the home page and a meeting's form, and Lighthouse (mobile, median of 3), vs stock Material
 	$(PY) -m benchmarks.site_benchmark

@@ -5,7 +5,9 @@
 - `stream-filter`: the deliverer's stream filters, registrations.lambda_handler.STREAM_FILTERS;
 - `csp`: the Content-Security-Policy for the site as it is built now (deploy/csp.py);
 - `export-expiry`: the day the export bucket's lifecycle rule deletes the staff spreadsheet, from the retention in
-  docs/bijeenkomsten/<id>/bijeenkomst.toml.
+  docs/bijeenkomsten/<id>/bijeenkomst.toml;
+- `old-addresses`: in the CloudFront function's code, where the addresses of before there were several meetings
+  (/aanmelden/, /achtergrond/) redirect to: the pages of the meeting with `old_addresses = true`.
 
     python -m deploy.infra           # rewrite the generated blocks (make infra)
     python -m deploy.infra --check   # exit 1 and show the difference when they are out of date
@@ -31,8 +33,10 @@ from . import INFRA, ROOT
 from . import csp as site_csp
 
 TEMPLATE = INFRA / "template.yaml"
+# A block's markers are YAML comments, or JavaScript ones inside the CloudFront function's code.
 BLOCK = re.compile(
-    r"(?P<indent>[ ]*)# BEGIN GENERATED (?P<name>[a-z-]+)\n.*?(?P=indent)# END GENERATED (?P=name)\n", re.DOTALL
+    r"(?P<indent>[ ]*)(?P<mark>#|//) BEGIN GENERATED (?P<name>[a-z-]+)\n.*?(?P=indent)(?P=mark) END GENERATED (?P=name)\n",
+    re.DOTALL,
 )
 
 
@@ -158,22 +162,32 @@ def export_expiry_lines() -> list[str]:
     return [f"ExpirationDate: {json.dumps(lifecycle_date(load_meeting().expires_at))}"]
 
 
+def old_address_lines() -> list[str]:
+    """The CloudFront function's map of the old addresses to the letter's meeting (registrations.meeting), the same
+    map the local server redirects with (registrations/dev/paths.py)."""
+    from registrations.meeting import default_meetings, old_addresses
+
+    moved = json.dumps(old_addresses(default_meetings()), indent=2, sort_keys=True)
+    return f"var moved = {moved};".splitlines()
+
+
 def render(text: str, site_dir: Path) -> str:
     generators = {
         "key-schema": key_schema_lines,
         "stream-filter": stream_filter_lines,
         "csp": lambda: csp_lines(site_dir),
         "export-expiry": export_expiry_lines,
+        "old-addresses": old_address_lines,
     }
     seen = set()
 
     def replace(match: re.Match) -> str:
-        indent, name = match["indent"], match["name"]
+        indent, mark, name = match["indent"], match["mark"], match["name"]
         if name not in generators:
             raise ValueError(f"{TEMPLATE.name}: no generator for the block {name!r}")
         seen.add(name)
         body = "".join(f"{indent}{line}\n" for line in generators[name]())
-        return f"{indent}# BEGIN GENERATED {name}\n{body}{indent}# END GENERATED {name}\n"
+        return f"{indent}{mark} BEGIN GENERATED {name}\n{body}{indent}{mark} END GENERATED {name}\n"
 
     result = BLOCK.sub(replace, text)
     if seen != set(generators):

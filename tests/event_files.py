@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 
 from registrations.meeting import FACTS_FILE, SHARED_FILE, default_meetings
 
@@ -36,3 +38,30 @@ def event_file(tmp_path, **values: str):
     path = tmp_path / "event.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# A second meeting for tests of several meetings: the letter's meeting a year on, with its own title.
+SECOND_ID = "ibp-vth-2024-06-07"
+SECOND_TITLE = "Tweede netwerkbijeenkomst IBP VTH"
+
+
+def meetings_copy(tmp_path: Path) -> Path:
+    """A copy of the repository's meetings (facts and pages), to add meetings to."""
+    root = tmp_path / "bijeenkomsten"
+    shutil.copytree(MEETINGS_ROOT, root)
+    return root
+
+
+def add_second_meeting(root: Path, meeting_id: str = SECOND_ID, year: str = "2024") -> Path:
+    """A meeting folder as `make new-meeting` leaves it once rewritten: the letter's facts with every date in `year`,
+    its own title and no old addresses, and the letter's pages (their placeholders give this meeting's facts)."""
+    letter = MEETING_FILE.parent
+    text = MEETING_FILE.read_text(encoding="utf-8").replace(f'id = "{letter.name}"', f'id = "{meeting_id}"')
+    text = text.replace("2023-", f"{year}-").replace("old_addresses = true", "old_addresses = false")
+    text = re.sub(r'(?m)^title = ".*"$', f'title = "{SECOND_TITLE}"', text)
+    folder = root / meeting_id
+    folder.mkdir()
+    (folder / FACTS_FILE).write_text(text, encoding="utf-8")
+    for page in ("index.md", "achtergrond.md"):
+        shutil.copy(letter / page, folder / page)
+    return folder

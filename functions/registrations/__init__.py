@@ -52,13 +52,12 @@ def create_app(
     every other meeting reads its own from the table), and `paper_location` where a published paper is
     (console/files.py: a presigned link in the export bucket, by default when EXPORT_BUCKET is set; a local file
     for `make run`).
-    `meetings`: another catalogue than MEETINGS_DIR's; `meeting`: a catalogue of just this meeting (tests of a moved
-    or called-off meeting).
+    `meetings`: another catalogue than MEETINGS_DIR's; `meeting`: other facts than its folder's, in place of that
+    meeting in the catalogue (tests of a moved or called-off meeting).
     """
     # Imported here so that importing the package (e.g. for the staff command's --help) stays cheap.
     from flask import Flask
 
-    from .mail.composer import in_sentence
     from .web import api, errors, guards, papers, personal, services
     from .wiring import Shared
 
@@ -68,9 +67,9 @@ def create_app(
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     _add_services(app, shared, on_write, metrics, publication, paper_location)
+    # Jinja's name for the request's meeting in the function's pages (`event`), as in the site's.
     services.install(app)
-    # The meeting's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
-    app.jinja_env.filters["in_sentence"] = in_sentence
+    _template_helpers(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(personal.bp)
     app.register_blueprint(papers.bp)
@@ -111,6 +110,17 @@ def _add_services(
     app.extensions["mailer"] = services.letter.mailer
     app.extensions["metrics"] = metrics or NO_METRICS
     app.extensions["paper_location"] = paper_location or paper_location_from_settings(shared.settings)
+
+
+def _template_helpers(app: Flask) -> None:
+    """The helpers the function's templates use, as the site's own templates have them."""
+    from .mail.composer import in_sentence
+    from .meeting import page_path
+
+    # The meeting's title inside a sentence ("voor de bestuurlijke netwerkbijeenkomst"), as in the emails.
+    app.jinja_env.filters["in_sentence"] = in_sentence
+    # A meeting's pages on the site (the menu, the links back).
+    app.jinja_env.globals["meeting_path"] = page_path
 
 
 def _meeting_services(
@@ -170,11 +180,12 @@ def create_deliverer(
     meeting: Meeting | None = None,
     metrics: Metrics | None = None,
 ) -> Deliverer:
-    """One meeting's deliverer (delivery/deliverer.py): the letter meeting's, or that of `meeting`."""
+    """One meeting's deliverer (delivery/deliverer.py): the letter meeting's, or that of `meeting` (other facts than
+    its folder's)."""
     deliverers = create_deliverers(
         config, table=table, clock=clock, transport=transport, meeting=meeting, metrics=metrics
     )
-    return deliverers.letter
+    return deliverers.deliverer_of(meeting) if meeting is not None else deliverers.letter
 
 
 def _deliverer(

@@ -49,10 +49,11 @@ class MeetingCancelled(RegistrationClosed):
 
 
 class UnknownMeeting(RegistrationError):
-    """A meeting id that is none of the meetings' folders: a page of a meeting that was taken away, or a changed form."""
+    """No meeting of this id in the catalogue (meeting/catalogue.py): an address typed by hand, or a meeting that
+    was taken out."""
 
     code = "unknown_meeting"
-    message = "Deze bijeenkomst bestaat niet. Kies een bijeenkomst op de startpagina."
+    message = "Deze bijeenkomst bestaat niet. Kijk op de website welke bijeenkomsten er zijn."
 
 
 class ForeignOrigin(RegistrationError):

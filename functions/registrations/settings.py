@@ -74,7 +74,8 @@ class Settings:
     mail_rate: float = 14.0
     # The staff topic (SNS) of the staff alert (delivery/staff_alert.py), set by the deploy step; empty locally: the outbox.
     staff_alert_topic: str = ""
-    # The folder of the meetings (meeting/catalogue.py, meetings_dir): empty for the packaged facts, or the repository's.
+    # The folder of the meetings (meeting/catalogue.py); empty: the facts packaged with the code, else the
+    # repository's docs/bijeenkomsten/.
     meetings_dir: str = ""
 
     @classmethod

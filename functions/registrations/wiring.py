@@ -46,8 +46,8 @@ class Shared:
         meeting: Meeting | None = None,
         meetings: Meetings | None = None,
     ) -> Shared:
-        """`meeting`: a catalogue of just this meeting (tests of a moved or called-off meeting); `meetings`: another
-        catalogue than the settings' folder (MEETINGS_DIR)."""
+        """`meeting`: other facts than its folder's, in place of that meeting (tests of a moved or called-off meeting);
+        `meetings`: another catalogue than the settings' folder (MEETINGS_DIR)."""
         from .meeting import PerMeeting
         from .repository import LazyTable, RegistrationRepository
         from .settings import make_clock
@@ -67,11 +67,10 @@ class Shared:
 
 def _catalogue(settings: Settings, meeting: Meeting | None) -> Meetings:
     """Every meeting folder is read (and checked) at every start: bad facts stop the function here (MeetingFileError)."""
-    from .meeting import Meetings, default_meetings
+    from .meeting import default_meetings
 
-    if meeting is not None:
-        return Meetings.of(meeting)
-    return default_meetings({"MEETINGS_DIR": settings.meetings_dir} if settings.meetings_dir else {})
+    meetings = default_meetings({"MEETINGS_DIR": settings.meetings_dir} if settings.meetings_dir else {})
+    return meetings.with_meeting(meeting) if meeting is not None else meetings
 
 
 def meeting_parts(settings: Settings, meeting: Meeting) -> MeetingParts:

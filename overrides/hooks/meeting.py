@@ -1,171 +1,134 @@
-"""MkDocs hook: loads the meeting's facts (bijeenkomst.toml, the single source, read-only) and fills them into the pages.
+"""MkDocs hook: every meeting's pages, each filled with its own meeting's facts, and the shared pages.
 
-Markdown pages may use:
-- {{ event.<fact> }}: a fact from bijeenkomst.toml (through `registrations.meeting.Meeting`), or one of the derived
-  texts in `DERIVED` below; a fact VNG has still to supply (`PENDING_FACTS`) shows as "[nog in te vullen: ...]";
-- {{ registration_form }}: the error summary, the closed notice and the form, from the one form template that
-  the function's no-JavaScript error page uses too;
-- {{ call_to_action }}: the "Meld u aan" button while registration is open, else the closed notice.
+The meetings are the folders of docs/bijeenkomsten/ (or of MEETINGS_DIR, as for the function), read and checked by
+`registrations.meeting.Meetings`, the same reader the function uses. A meeting's folder holds its invitation
+(index.md) and background (achtergrond.md); its form page and the confirmation page are made from one template each
+(overrides/meeting_pages/), at /bijeenkomsten/<id>/aanmelden/ and /bijeenkomsten/<id>/aanmelden/bevestiging/
+(meeting_files.py). The home page (docs/index.md), privacy.md and toegankelijkheid.md are shared.
 
-Whether registration is open is decided at build time with the same clock as the function: the real one, or
-PREVIEW_NOW from the environment (`make run PREVIEW_NOW=2023-05-10T10:00`). The page script asks /api/event again
-when the page loads, so a page built while registration was open still closes on time.
+What a page may write is in meeting_texts.py: `{{ event.<fact> }}` (or `{{ meeting.<fact> }}`) on a meeting's
+pages, `{{ site.<fact> }}` and `{{ featured.<fact> }}` on the shared ones. An unknown placeholder, a meeting folder
+without its pages and any wrong fact stop the build with a message that names the folder and the key or file.
+
+Which meeting is open, upcoming or held is decided at build time with the same clock as the function: the real one,
+or PREVIEW_NOW from the environment (`make run PREVIEW_NOW=2023-05-10T10:00`). The page script asks the API again
+when a form page loads, so a page built while registration was open still closes on time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 import logging
 import os
 import re
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jinja2
+from mkdocs.exceptions import PluginError
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "functions"))
+# The hook's own modules beside it (MkDocs puts this folder on the path only while it loads the hook).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from registrations.meeting import PENDING_FACTS, Meeting, dutch_date, load_meeting  # noqa: E402
+import meeting_files  # noqa: E402
+import meeting_texts  # noqa: E402
+from meeting_texts import Site  # noqa: E402
+
+from registrations.meeting import Meeting, MeetingFileError, Meetings, page_path  # noqa: E402
 from registrations.settings import make_clock  # noqa: E402
-from registrations.web.api import CONFIRMATION_PATH  # noqa: E402
 
-TEMPLATES = ROOT / "functions" / "registrations" / "web" / "templates"
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_.]*)\s*\}\}")
 # Material's assets this site never loads (overrides/main.html leaves out its bundle, search and palette):
 # not copied into site/, so nothing unused is uploaded either.
 UNUSED_THEME_ASSETS = re.compile(
     r"^assets/(javascripts/(bundle\.|lunr/|workers/)|stylesheets/palette\.|images/favicon\.png$)"
 )
 
-
-def pending_fact(meeting: Meeting, key: str) -> str:
-    """A fact VNG still has to supply: its value as page text, or a visible marker while it is empty."""
-    value = getattr(meeting, key)
-    if value is None:
-        return f"<mark>[nog in te vullen: {PENDING_FACTS[key]}]</mark>"
-    return dutch_date(value) if isinstance(value, dt.date) else str(value)
-
-
-def _link_or_marker(meeting: Meeting, key: str, text: str | None, href: str) -> str:
-    value = getattr(meeting, key)
-    if value is None:
-        return pending_fact(meeting, key)
-    return f"[{text or value}]({href.format(value)})"
-
-
-# Texts derived from the facts, for the pages only (the function has its own wording where it needs one).
-DERIVED = {
-    # The date of the invitation letter (no reminder may fall before it).
-    "letter_date_text": lambda m: dutch_date(m.letter_date),
-    "day_text": lambda m: dutch_date(m.starts_at.date()),
-    "deadline_day_text": lambda m: dutch_date(m.last_registration_day),
-    "retention_end_text": lambda m: dutch_date(m.expires_at.date()),
-    # Markdown links for the pending facts, or their marker (a link to nothing would hide that one is missing).
-    "data_protection_officer_link": lambda m: _link_or_marker(m, "data_protection_officer_email", None, "mailto:{}"),
-    "accessibility_register_link": lambda m: _link_or_marker(
-        m, "accessibility_register_url", "deze verklaring in het register", "{}"
-    ),
-}
-
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 log = logging.getLogger("mkdocs.hooks.meeting")
-_meeting = load_meeting()
-_env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+# The site of the build under way: set by on_config, read by the later events.
+_site: Site | None = None
 
 
-def build_moment(env=os.environ) -> dt.datetime:
-    """The moment the site is built for: PREVIEW_NOW when set (as in the function), else now.
+def meetings_root(docs_dir: Path, env=os.environ) -> Path:
+    """MEETINGS_DIR when set (a test's copy, a preview), as for the function; else the site's own folders."""
+    return Path(env["MEETINGS_DIR"]) if env.get("MEETINGS_DIR") else docs_dir / "bijeenkomsten"
+
+
+def build_moment(env=os.environ, timezone: ZoneInfo = AMSTERDAM) -> dt.datetime:
+    """The moment the site is built for: PREVIEW_NOW when set (as in the function; without an offset, in
+    `timezone`), else now.
 
     Said at INFO on MkDocs' own logger: `mkdocs build` shows it, and `make run` (which builds with --quiet and
     whose app announces the preview clock itself) prints it once.
     """
     preview_now = env.get("PREVIEW_NOW") or None
-    moment = make_clock(preview_now, _meeting.timezone, announce=False)()
+    moment = make_clock(preview_now, timezone, announce=False)()
     if preview_now:
         log.info("Building the site as at %s (PREVIEW_NOW)", moment.isoformat())
     return moment
 
 
-def registration_open(meeting: Meeting = _meeting, env=os.environ) -> bool:
-    return meeting.is_registration_open(build_moment(env))
+def load_site(docs_dir: Path = ROOT / "docs", env=os.environ) -> Site:
+    """Every meeting (read and checked), at the build moment."""
+    meetings = Meetings.load(meetings_root(docs_dir, env))
+    return Site(meetings, build_moment(env, meetings.letter_meeting.timezone))
 
 
-def _render(macro: str, **kwargs) -> str:
-    # The templates (the pages' placeholders too) call the meeting `event`.
-    source = '{% from "_form.html" import ' + macro + " %}{{ " + macro + "(event, **kwargs) }}"
-    # One line: Markdown would otherwise read indented HTML lines as code blocks.
-    html = _env.from_string(source).render(event=_meeting, kwargs=kwargs)
-    return re.sub(r">\s*\n\s*", ">", html).replace("\n", " ")
+def registration_open(meeting: Meeting | None = None, env=os.environ) -> bool:
+    """Whether registration for `meeting` (by default the letter's) is open at the build moment."""
+    site = load_site(env=env)
+    return site.is_open(meeting or site.meetings.letter_meeting)
 
 
-def _lookup(name: str, is_open: bool) -> str:
-    if name == "registration_form":
-        return _render("registration_section", is_open=is_open, confirmation_path=CONFIRMATION_PATH)
-    if name == "call_to_action":
-        return _render("call_to_action", is_open=is_open)
-    head, _, attr = name.partition(".")
-    if head != "event" or not attr or attr.startswith("_"):
-        raise KeyError(name)
-    if attr in DERIVED:
-        return DERIVED[attr](_meeting)
-    if attr in PENDING_FACTS:
-        return pending_fact(_meeting, attr)
-    return str(getattr(_meeting, attr))
+def current_site() -> Site:
+    if _site is None:
+        raise RuntimeError("the meeting hook's on_config has not run")
+    return _site
 
 
-def on_page_markdown(markdown: str, page, config, files) -> str:
-    is_open = config.extra["registration_open"]
-
-    def replace(match: re.Match) -> str:
-        try:
-            return _lookup(match.group(1), is_open)
-        except (KeyError, AttributeError) as exc:
-            raise ValueError(f"{page.file.src_path}: unknown placeholder {match.group(0)}") from exc
-
-    # The front matter too (the page description), so no fact is typed there either.
-    for key, value in list(page.meta.items()):
-        if isinstance(value, str):
-            page.meta[key] = PLACEHOLDER.sub(replace, value)
-    return cancelled_notice(PLACEHOLDER.sub(replace, markdown), _meeting)
-
-
-def cancelled_notice(markdown: str, meeting: Meeting) -> str:
-    """A called-off meeting: every page says so plainly, right under its heading (or at the top)."""
-    if not meeting.cancelled:
-        return markdown
-    notice = (
-        '\n<div class="reg-notice reg-cancelled" id="meeting-cancelled" markdown="0">'
-        f"<p><strong>De bijeenkomst gaat niet door.</strong> {html.escape(meeting.cancelled_text)}</p></div>\n\n"
-    )
-    lines = markdown.split("\n")
-    for index, line in enumerate(lines):
-        if line.startswith("# "):
-            return "\n".join(lines[: index + 1] + [notice] + lines[index + 1 :])
-    return notice + markdown
+def on_config(config):
+    global _site
+    try:
+        _site = load_site(Path(config.docs_dir))
+    except MeetingFileError as exc:
+        # The message names the folder and the key; MkDocs shows a PluginError's message without a traceback.
+        raise PluginError(f"{type(exc).__name__}: {exc}") from exc
+    # The frame's fallback (the 404 page has no page of its own): the meeting the home page leads with.
+    config.extra["meeting"] = _site.featured.public_facts()
+    return config
 
 
 def on_files(files, config):
+    meeting_files.place(files, config, current_site())
     # Only our own theme overrides leave those assets unused (a build with stock Material, as the benchmark's
     # baseline, keeps them).
     if Path(config.theme.custom_dir or "").resolve() != ROOT / "overrides":
         return files
     docs_dir = Path(config.docs_dir).resolve()
     for file in list(files):
-        from_theme = docs_dir not in Path(file.abs_src_path).resolve().parents
+        from_theme = not file.generated_by and docs_dir not in Path(file.abs_src_path).resolve().parents
         if from_theme and UNUSED_THEME_ASSETS.match(file.src_uri):
             files.remove(file)
     return files
 
 
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    return meeting_texts.fill_page(markdown, page, current_site())
+
+
+def on_page_context(context, page, config, nav):
+    # The frame (header, menu, footer) of a meeting's page is that meeting's; of a shared page, the featured one's.
+    site = current_site()
+    context["meeting"] = site.meeting_of(page.file.src_uri) or site.featured
+    return context
+
+
 def on_env(env, config, files):
     # The header, menu, footer and error summary partials live with the function's templates (its zip cannot read
     # this site's theme); overrides/main.html renders the same files. Theme templates still come first.
-    env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(TEMPLATES)])
+    env.loader = jinja2.ChoiceLoader([env.loader, jinja2.FileSystemLoader(meeting_texts.TEMPLATES)])
+    env.globals["meeting_path"] = page_path
     return env
-
-
-def on_config(config):
-    config.extra["event"] = _meeting.public_facts()
-    config.extra["registration_open"] = registration_open()
-    return config

@@ -15,9 +15,12 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from deploy.infra import build_site, load_template, response_headers
+from registrations.meeting import load_meeting, page_path
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS
 from .production import production_like
+
+FORM = page_path(load_meeting().id, "aanmelden/")
 
 pytestmark = pytest.mark.browser
 
@@ -45,8 +48,16 @@ def csp_headers():
 
 @pytest.fixture(scope="module")
 def served_site(dynalite, tmp_path_factory):
+    """The site as `make publish` builds it now (the real clock: a held meeting has no form)."""
     root = tmp_path_factory.mktemp("csp")
     with production_like(dynalite, build_site(root / "site"), root / "data") as server:
+        yield server.url, server.site_dir
+
+
+@pytest.fixture(scope="module")
+def open_site(dynalite, built_site, tmp_path_factory):
+    """The site built while registration is open (conftest's built_site), for the form."""
+    with production_like(dynalite, built_site, tmp_path_factory.mktemp("csp-open") / "data") as server:
         yield server.url, server.site_dir
 
 
@@ -88,7 +99,7 @@ class Watch:
 def test_every_built_page_runs_without_a_csp_violation(browser, served_site, csp_headers, viewport):
     base, site_dir = served_site
     urls = page_urls(site_dir) + ["/deze-pagina-bestaat-niet/"]
-    assert "/" in urls and "/aanmelden/" in urls
+    assert "/" in urls and FORM in urls
     watch = Watch(browser, viewport)
     try:
         for url in urls:
@@ -116,11 +127,11 @@ def fill(page, fields: dict[str, str]) -> None:
             control.fill(value)
 
 
-def test_sending_the_form_with_javascript_causes_no_csp_violation(browser, served_site, valid_form):
-    base, _ = served_site
+def test_sending_the_form_with_javascript_causes_no_csp_violation(browser, open_site, valid_form):
+    base, _ = open_site
     watch = Watch(browser, VIEWPORTS[1])
     try:
-        watch.page.goto(base + "/aanmelden/")
+        watch.page.goto(base + FORM)
         watch.settle()
         fill(watch.page, {**valid_form, "email": f"csp-{uuid.uuid4().hex[:8]}@gemeente.example"})
         # Whatever the page does with it (its own fetch, or the browser's form post and redirect), the
@@ -141,11 +152,11 @@ def test_sending_the_form_with_javascript_causes_no_csp_violation(browser, serve
     assert watch.problems == []
 
 
-def test_the_error_page_of_a_form_sent_without_javascript_causes_no_csp_violation(browser, served_site, valid_form):
-    base, _ = served_site
+def test_the_error_page_of_a_form_sent_without_javascript_causes_no_csp_violation(browser, open_site, valid_form):
+    base, _ = open_site
     watch = Watch(browser, VIEWPORTS[0])
     try:
-        watch.page.goto(base + "/aanmelden/")
+        watch.page.goto(base + FORM)
         fill(watch.page, {**valid_form, "email": "geen-adres"})
         # form.submit() sends the form as a browser without JavaScript would, past any script's submit handler.
         with watch.page.expect_navigation():

@@ -10,13 +10,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from registrations.meeting import load_meeting
+from registrations.meeting import load_meeting, page_path
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 from tests.browser.test_personal_page import register
 
 pytestmark = pytest.mark.browser
 
 EVENT = load_meeting()
+BACKGROUND = page_path(EVENT.id, "achtergrond/")
+FORM = page_path(EVENT.id, "aanmelden/")
 OPEN = "2023-05-10T10:00"
 SUMMARY_RED = "rgb(179, 38, 30)"  # --reg-red
 # The frame's parts, as HTML without the page's own state (which menu item is the current page).
@@ -44,7 +46,7 @@ def function_pages(server) -> dict[str, str]:
 
 def post_form_without_script(page, server) -> None:
     """The function's error page: the form posted natively, as a browser without JavaScript does."""
-    page.goto(server.url + "/aanmelden/")
+    page.goto(server.url + FORM)
     with page.expect_navigation():
         page.locator("#registration-form").evaluate("form => form.submit()")
 
@@ -59,7 +61,7 @@ def make_a_mistake_on_the_personal_page(page) -> None:
 def test_the_function_pages_wear_the_sites_header_menu_and_footer(open_server, page, viewport):
     page.set_viewport_size(viewport)
     # Given the frame of a page of the site
-    page.goto(open_server.url + "/achtergrond/")
+    page.goto(open_server.url + BACKGROUND)
     site_frame, site_heights = page.evaluate(FRAME_HTML), page.evaluate(FRAME_HEIGHTS)
     assert "Hoofdmenu" in site_frame[1] and "Privacyverklaring" in site_frame[2]
     pages = function_pages(open_server)
@@ -77,7 +79,13 @@ def test_the_function_pages_wear_the_sites_header_menu_and_footer(open_server, p
 def test_the_menu_of_a_function_page_leads_to_the_site(open_server, page):
     page.goto(open_server.url + function_pages(open_server)["personal page"])
     menu = page.get_by_role("navigation", name="Hoofdmenu")
-    assert menu.get_by_role("link").all_inner_texts() == ["Uitnodiging", "Achtergrond", "Aanmelden"]
+    # The pages of the registration's meeting
+    assert menu.get_by_role("link").all_inner_texts() == [
+        "Alle bijeenkomsten",
+        "Uitnodiging",
+        "Achtergrond",
+        "Aanmelden",
+    ]
     # No menu item is the current page: the personal page is not one of them
     assert menu.locator("[aria-current]").count() == 0
     menu.get_by_role("link", name="Achtergrond").click()
@@ -85,8 +93,8 @@ def test_the_menu_of_a_function_page_leads_to_the_site(open_server, page):
 
 
 def test_titles_read_page_then_site_name_with_the_sites_separator(open_server, page):
-    page.goto(open_server.url + "/achtergrond/")
-    assert page.title() == f"Achtergrond - {EVENT.title}"
+    page.goto(open_server.url + BACKGROUND)
+    assert page.title() == f"Achtergrond bij {EVENT.date_text} - {EVENT.title}"
     pages = function_pages(open_server)
     titles = {}
     for name, path in pages.items():
@@ -131,7 +139,7 @@ def test_every_error_summary_has_the_focus_and_red_links(open_server, any_page):
 
 
 def test_the_forms_summary_links_are_red_on_the_site_too(live_server, page):
-    page.goto(live_server.url + "/aanmelden/")
+    page.goto(live_server.url + FORM)
     page.get_by_role("button", name="Aanmelden").click()
     summary = page.locator("#registration-summary")
     expect(summary).to_be_focused()

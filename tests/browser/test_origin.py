@@ -14,13 +14,15 @@ from boto3.dynamodb.conditions import Key
 from playwright.sync_api import expect
 
 from registrations.errors import ForeignOrigin
+from registrations.meeting import page_path
 from tests.mailbox import messages, personal_path_of
 
 from .conftest import DESKTOP, MOBILE, format_violations, run_axe
 from .production import production_like
 
 EVENT_ID = "ibp-vth-2023-06-07"
-CONFIRMATION = "/aanmelden/bevestiging/"
+FORM = page_path(EVENT_ID, "aanmelden/")
+CONFIRMATION = page_path(EVENT_ID, "aanmelden/bevestiging/")
 # Another site; Playwright answers for it, so no request leaves the machine.
 FOREIGN = "http://foreign.test"
 
@@ -76,7 +78,7 @@ def register(prod, form: dict) -> str:
 def test_the_sites_own_form_registers(prod, page, page_nojs, valid_form, javascript):
     browser_page = page if javascript else page_nojs
     sent = posts(browser_page)
-    browser_page.goto(prod.url + "/aanmelden/")
+    browser_page.goto(prod.url + FORM)
     form = {**valid_form, "email": address()}
     fill(browser_page, form)
     browser_page.get_by_role("button", name="Aanmelden").click()
@@ -114,7 +116,7 @@ def test_the_personal_pages_post_with_origin_null_and_are_accepted(prod, page, p
 
 def test_localhost_is_the_same_site_as_127_0_0_1(prod, page, valid_form):
     local = prod.url.replace("127.0.0.1", "localhost")
-    page.goto(local + "/aanmelden/")
+    page.goto(local + FORM)
     form = {**valid_form, "email": address()}
     fill(page, form)
     page.get_by_role("button", name="Aanmelden").click()

@@ -1,4 +1,5 @@
-"""Every page of the site in Chromium: accessible (axe-core), private (no other origins), Dutch, facts from event.toml."""
+"""Every page of the site in Chromium: accessible (axe-core), private (no other origins), Dutch, facts from the
+meetings' folders."""
 
 from __future__ import annotations
 
@@ -6,17 +7,32 @@ from urllib.parse import urljoin, urlparse
 
 import pytest
 
-from registrations.meeting import load_meeting
+from registrations.meeting import default_meetings, load_meeting, page_path
 from tests.browser.conftest import DESKTOP, MOBILE, format_violations
 
 EVENT = load_meeting()
+FORM = page_path(EVENT.id, "aanmelden/")
+CONFIRMATION = page_path(EVENT.id, "aanmelden/bevestiging/")
 
-# The six pages and the 404 page, with their main heading.
+
+def meeting_pages(meeting) -> list[tuple[str, str | None]]:
+    """A meeting's four pages with their main heading (None: a heading its own page gives)."""
+    letter = meeting.id == EVENT.id
+    return [
+        (page_path(meeting.id), meeting.title),
+        (
+            page_path(meeting.id, "achtergrond/"),
+            "Achtergrond: pijler 1, robuuste omgevingsdiensten" if letter else None,
+        ),
+        (page_path(meeting.id, "aanmelden/"), "Aanmelden"),
+        (page_path(meeting.id, "aanmelden/bevestiging/"), "U bent aangemeld"),
+    ]
+
+
+# The home page, every meeting's pages, the statements and the 404 page, with their main heading.
 PAGES = [
-    ("/", EVENT.title),
-    ("/achtergrond/", "Achtergrond: pijler 1, robuuste omgevingsdiensten"),
-    ("/aanmelden/", "Aanmelden"),
-    ("/aanmelden/bevestiging/", "U bent aangemeld"),
+    ("/", "Bijeenkomsten over het IBP VTH"),
+    *(page for meeting in default_meetings() for page in meeting_pages(meeting)),
     ("/privacy/", "Privacyverklaring"),
     ("/toegankelijkheid/", "Toegankelijkheidsverklaring"),
     ("/bestaat-niet/", "Deze pagina bestaat niet"),
@@ -25,10 +41,11 @@ PAGES = [
 
 @pytest.mark.parametrize(("path", "heading"), PAGES, ids=[p for p, _ in PAGES])
 def test_every_page_has_no_axe_violations_on_a_phone_and_a_desktop(live_server, page, axe, path, heading):
-    # Given the page, loaded in a phone-sized window (and, for the form page, after it asked /api/event)
+    # Given the page, loaded in a phone-sized window (and, for a form page, after it asked for its meeting)
     page.set_viewport_size(MOBILE)
     open_page(page, live_server.url + path)
-    assert page.get_by_role("heading", level=1).inner_text() == heading
+    title = page.get_by_role("heading", level=1).inner_text()
+    assert title == heading if heading else title.strip()
     # Then axe-core finds nothing, on the phone and again with the window at desktop size
     for viewport in (MOBILE, DESKTOP):
         page.set_viewport_size(viewport)
@@ -56,10 +73,10 @@ def test_no_page_requests_anything_from_another_origin_or_sets_a_cookie(live_ser
     # When a visitor reads every page and registers
     for path, _ in PAGES:
         open_page(page, origin + path)
-    page.goto(origin + "/aanmelden/")
+    page.goto(origin + FORM)
     fill_minimal(page, valid_form)
     page.get_by_role("button", name="Aanmelden").click()
-    page.wait_for_url(origin + "/aanmelden/bevestiging/")
+    page.wait_for_url(origin + CONFIRMATION)
     page.wait_for_load_state("networkidle")
 
     # Then every request went to the site's own origin (fonts, scripts, styles, icons and the API alike)
@@ -77,7 +94,7 @@ def test_every_link_and_resource_on_the_site_resolves(live_server, page):
     origin = live_server.url
     seen: set[str] = set()
     # The confirmation page is reached by a redirect, not a link.
-    queue = [origin + "/", origin + "/aanmelden/bevestiging/"]
+    queue = [origin + "/", origin + CONFIRMATION]
     while queue:
         url = queue.pop()
         if url in seen:
@@ -98,27 +115,47 @@ def test_every_link_and_resource_on_the_site_resolves(live_server, page):
     assert {origin + p for p, _ in PAGES[:-1]} <= seen
 
 
-def test_the_home_page_gives_the_facts_from_event_toml(live_server, page):
+def test_the_home_page_leads_with_the_open_meeting_and_its_facts(live_server, page):
     page.goto(live_server.url + "/")
-    facts = page.locator(".reg-facts").inner_text()
+    featured = page.locator(".reg-meeting--featured")
+    assert featured.get_by_role("heading", level=2).inner_text() == "Aanmelden kan nu"
+    facts = featured.locator(".reg-facts").inner_text()
     for fact in (EVENT.date_text, EVENT.time_text, EVENT.location, EVENT.deadline_text):
         assert fact in facts
     assert "Teams" in facts
-    # The call to action leads to the form
-    page.get_by_role("link", name="Meld u aan").click()
-    assert page.url == live_server.url + "/aanmelden/"
+    # The call to action leads to that meeting's form
+    featured.get_by_role("link", name="Meld u aan").click()
+    assert page.url == live_server.url + FORM
     assert page.get_by_role("heading", level=1).inner_text() == "Aanmelden"
 
 
+def test_the_invitation_gives_the_facts_of_its_folder(live_server, page):
+    page.goto(live_server.url + page_path(EVENT.id))
+    facts = page.locator(".reg-facts").inner_text()
+    for fact in (EVENT.date_text, EVENT.time_text, EVENT.location, EVENT.deadline_text):
+        assert fact in facts
+    page.get_by_role("link", name="Meld u aan").click()
+    assert page.url == live_server.url + FORM
+
+
 def test_the_menu_marks_the_current_page(live_server, page):
-    page.goto(live_server.url + "/achtergrond/")
+    page.goto(live_server.url + page_path(EVENT.id, "achtergrond/"))
     menu = page.get_by_role("navigation", name="Hoofdmenu")
     current = menu.locator("[aria-current=page]")
     assert current.inner_text() == "Achtergrond"
-    assert menu.get_by_role("link").all_inner_texts() == ["Uitnodiging", "Achtergrond", "Aanmelden"]
+    assert menu.get_by_role("link").all_inner_texts() == [
+        "Alle bijeenkomsten",
+        "Uitnodiging",
+        "Achtergrond",
+        "Aanmelden",
+    ]
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("navigation", name="Hoofdmenu").locator("[aria-current=page]").inner_text() == (
+        "Alle bijeenkomsten"
+    )
 
 
-def test_the_privacy_page_states_the_retention_from_event_toml(live_server, page):
+def test_the_privacy_page_states_the_retention_from_the_meetings_folders(live_server, page):
     page.goto(live_server.url + "/privacy/")
     text = page.locator("article").inner_text()
     assert f"Tot {EVENT.retention_days} dagen na de bijeenkomst" in text
@@ -135,9 +172,10 @@ def test_the_pages_fit_a_phone_without_sideways_scrolling(live_server, page):
 
 
 def open_page(page, url: str) -> None:
-    """Load a page; the form page also waits for its script's question to /api/event."""
+    """Load a page; a form page also waits for its script's question to /api/bijeenkomsten/<id>."""
     if url.endswith("/aanmelden/"):
-        with page.expect_response(lambda response: response.url.endswith("/api/event")):
+        meeting_id = url.rstrip("/").split("/")[-2]
+        with page.expect_response(lambda response: response.url.endswith(f"/api/bijeenkomsten/{meeting_id}")):
             page.goto(url)
     else:
         page.goto(url)

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from registrations import create_app, create_deliverer
+from registrations.meeting import page_path
 from registrations.repository import dynamodb_resource
 from tests.conftest import own_page_client
 from tests.mailbox import messages, personal_path_of, wait_for_messages
@@ -154,7 +155,7 @@ def test_a_damaged_link_gets_a_clear_page(open_server, any_page):
 
 
 def test_the_calendar_download_from_the_confirmation_page(live_server, page):
-    page.goto(live_server.url + "/aanmelden/bevestiging/")
+    page.goto(live_server.url + page_path(EVENT_ID, "aanmelden/bevestiging/"))
     with page.expect_download() as download_info:
         page.get_by_role("link", name=re.compile("Zet de bijeenkomst in uw agenda")).click()
     download = download_info.value

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from registrations.dev.local import build_site
 from registrations.errors import DuplicateRegistration, StoreUnavailable
-from registrations.meeting import load_meeting
+from registrations.meeting import load_meeting, page_path
 from registrations.registration.validation import MESSAGES
 from registrations.repository import dynamodb_resource
 from registrations.web import honeypot
@@ -20,9 +20,9 @@ from tests.mailbox import wait_for_messages
 
 EVENT = load_meeting()
 CLOSED_MOMENT = "2023-05-25T08:00"
-CONFIRMATION = "/aanmelden/bevestiging/"
-# Where a form post without JavaScript lands: the function's 303 to the meeting's own confirmation page.
-NOJS_CONFIRMATION = "/bijeenkomsten/ibp-vth-2023-06-07/aanmelden/bevestiging/"
+FORM = page_path(EVENT.id, "aanmelden/")
+CONFIRMATION = page_path(EVENT.id, "aanmelden/bevestiging/")
+FACTS = f"/api/bijeenkomsten/{EVENT.id}"
 TEXT_FIELDS = ("given_name", "family_name", "email", "on_behalf_of", "remark")
 SELECTS = ("organisation", "role")
 
@@ -33,9 +33,10 @@ def stored(config) -> list[dict]:
 
 
 def open_form(page, server) -> None:
-    """Open the form page and wait for the script's check of /api/event (JavaScript on only)."""
-    with page.expect_response(lambda response: response.url.endswith("/api/event")):
-        page.goto(server.url + "/aanmelden/")
+    """Open the form page and wait for the script's check of its meeting, /api/bijeenkomsten/<id> (JavaScript on
+    only)."""
+    with page.expect_response(lambda response: response.url.endswith(FACTS)):
+        page.goto(server.url + FORM)
 
 
 def fill(page, form: dict) -> None:
@@ -66,7 +67,7 @@ def focused_id(page) -> str:
 
 @pytest.fixture(scope="module")
 def closed_site(tmp_path_factory):
-    """The site as built after the deadline: the build-time fallback when /api/event cannot be asked."""
+    """The site as built after the deadline: the build-time fallback when the API cannot be asked."""
     return build_site(tmp_path_factory.mktemp("closed-site") / "site", env={"PREVIEW_NOW": CLOSED_MOMENT})
 
 
@@ -100,7 +101,7 @@ def test_the_confirmation_page_promises_only_what_will_happen(live_server, page,
     if javascript:
         open_form(tab, live_server)
     else:
-        tab.goto(live_server.url + "/aanmelden/")
+        tab.goto(live_server.url + FORM)
     fill(tab, valid_form)
     submit(tab)
     tab.wait_for_url(live_server.url + CONFIRMATION)
@@ -116,12 +117,12 @@ def test_the_confirmation_page_promises_only_what_will_happen(live_server, page,
 def test_registering_without_javascript_posts_the_form_and_follows_the_redirect(live_server, page_nojs, valid_form):
     posted = []
     page_nojs.on("request", lambda r: r.method == "POST" and posted.append(r))
-    page_nojs.goto(live_server.url + "/aanmelden/")
+    page_nojs.goto(live_server.url + FORM)
     # Without JavaScript the name field of another organisation is always there, with its condition in the label
     expect(page_nojs.get_by_label(re.compile("Naam van uw organisatie"))).to_be_visible()
     fill(page_nojs, valid_form)
     submit(page_nojs)
-    page_nojs.wait_for_url(live_server.url + NOJS_CONFIRMATION)
+    page_nojs.wait_for_url(live_server.url + CONFIRMATION)
     expect(page_nojs.get_by_role("heading", level=1)).to_have_text("U bent aangemeld")
     [request] = posted
     assert request.headers["content-type"] == "application/x-www-form-urlencoded"
@@ -158,12 +159,12 @@ def test_a_robot_that_fills_the_honeypot_sees_the_confirmation_and_nothing_is_st
     live_server, page, page_nojs, valid_form, javascript
 ):
     robot = page if javascript else page_nojs
-    open_form(robot, live_server) if javascript else robot.goto(live_server.url + "/aanmelden/")
+    open_form(robot, live_server) if javascript else robot.goto(live_server.url + FORM)
     fill(robot, valid_form)
     # A robot fills in every field it finds, hidden or not
     robot.locator(f"[name='{honeypot.FIELD}']").fill("https://spam.example", force=True)
     submit(robot)
-    robot.wait_for_url(live_server.url + (CONFIRMATION if javascript else NOJS_CONFIRMATION))
+    robot.wait_for_url(live_server.url + CONFIRMATION)
     assert stored(live_server.config) == []
 
 
@@ -267,7 +268,7 @@ def test_the_other_organisation_field_shows_only_when_it_is_needed(live_server, 
 
 
 def test_without_javascript_errors_come_back_on_a_page_that_looks_like_the_site(live_server, page_nojs, valid_form):
-    page_nojs.goto(live_server.url + "/aanmelden/")
+    page_nojs.goto(live_server.url + FORM)
     fill(page_nojs, {**valid_form, "email": "geen-adres", "consent": ""})
     before = typed_values(page_nojs)
     submit(page_nojs)
@@ -288,7 +289,7 @@ def test_without_javascript_errors_come_back_on_a_page_that_looks_like_the_site(
     page_nojs.locator("#email").fill(valid_form["email"])
     page_nojs.locator("#consent").check()
     submit(page_nojs)
-    page_nojs.wait_for_url(live_server.url + NOJS_CONFIRMATION)
+    page_nojs.wait_for_url(live_server.url + CONFIRMATION)
     assert len(stored(live_server.config)) == 1
 
 
@@ -434,12 +435,15 @@ def test_when_the_api_says_closed_the_page_says_so_and_shows_no_form(live_server
 
 def test_without_javascript_the_closed_build_shows_no_form(live_server_factory, closed_site, page_nojs):
     server = live_server_factory(site_dir=closed_site, PREVIEW_NOW=CLOSED_MOMENT)
-    page_nojs.goto(server.url + "/aanmelden/")
+    page_nojs.goto(server.url + FORM)
     expect(page_nojs.locator("#registration-closed")).to_be_visible()
     expect(page_nojs.locator("#registration-closed")).to_contain_text(EVENT.deadline_text)
     expect(page_nojs.locator("#registration-form")).to_be_hidden()
-    # And the home page has no button to a form that would fail
+    # And neither the home page nor the invitation has a button to a form that would fail
     page_nojs.goto(server.url + "/")
+    expect(page_nojs.get_by_role("link", name="Meld u aan")).to_have_count(0)
+    expect(page_nojs.locator(".reg-meeting--featured")).to_contain_text("De aanmelding is gesloten.")
+    page_nojs.goto(server.url + page_path(EVENT.id))
     expect(page_nojs.get_by_role("link", name="Meld u aan")).to_have_count(0)
     expect(page_nojs.locator("#registration-closed")).to_be_visible()
 
@@ -455,7 +459,7 @@ def test_a_closed_build_opens_when_the_api_says_open(live_server_factory, closed
 def test_closing_between_loading_and_sending_keeps_the_values_and_explains(live_server_factory, page, valid_form):
     server = live_server_factory(PREVIEW_NOW=CLOSED_MOMENT)
     # Given the page was loaded while the API still said open
-    page.route("**/api/event", lambda route: route.fulfill(json={"registration": {"open": True}}))
+    page.route("**" + FACTS, lambda route: route.fulfill(json={"registration": {"open": True}}))
     open_form(page, server)
     fill(page, valid_form)
     before = typed_values(page)

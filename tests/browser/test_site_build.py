@@ -12,8 +12,13 @@ from pathlib import Path
 import pytest
 
 from registrations.local.dynalite import PROJECT_ROOT
+from registrations.meeting import load_meeting
 from registrations.registration.validation import FIELDS
 from registrations.web import honeypot
+
+# The letter's meeting's folder in the built site, and its form page.
+MEETING = f"bijeenkomsten/{load_meeting().id}"
+FORM = f"{MEETING}/aanmelden"
 
 # Attributes that make the browser fetch something (links to read elsewhere, <a href>, are fine).
 RESOURCE_ATTRIBUTES = {
@@ -76,7 +81,7 @@ def test_mkdocs_build_strict_passes(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "WARNING" not in result.stderr
-    assert (tmp_path / "site" / "aanmelden" / "index.html").is_file()
+    assert (tmp_path / "site" / FORM / "index.html").is_file()
 
 
 def test_no_page_or_stylesheet_loads_anything_from_another_origin(built_site: Path):
@@ -106,21 +111,30 @@ def test_unused_theme_files_are_not_published(built_site: Path):
 
 def test_the_site_and_the_error_page_render_the_same_form(built_site: Path, client, valid_form):
     """One template: the site's form and the function's no-JavaScript error page ask the same fields."""
-    site_fields = scan((built_site / "aanmelden" / "index.html").read_text(encoding="utf-8")).field_names
+    site_fields = scan((built_site / FORM / "index.html").read_text(encoding="utf-8")).field_names
     response = client.post("/api/registrations", data={**valid_form, "email": "geen-adres"})
     assert response.status_code == 400
     error_page = response.get_data(as_text=True)
     assert scan(error_page).field_names == site_fields
-    # Every field the rules know, and the honeypot
-    assert sorted(site_fields) == sorted((*FIELDS, honeypot.FIELD))
+    # Every field the rules know, the honeypot, and the meeting the form registers for
+    assert sorted(site_fields) == sorted((*FIELDS, honeypot.FIELD, "meeting"))
     # The error page uses the site's stable stylesheet path, which the build publishes
     [stylesheet] = re.findall(r'<link rel="stylesheet" href="([^"]+)"', error_page)
     assert (built_site / stylesheet.lstrip("/")).is_file()
 
 
-@pytest.mark.parametrize("page", ["index.html", "aanmelden/index.html", "privacy/index.html"])
-def test_pages_are_dutch_and_described(built_site: Path, page):
+@pytest.mark.parametrize(
+    ("page", "named"),
+    [
+        ("index.html", "IBP VTH"),
+        (f"{MEETING}/index.html", "7 juni 2023"),
+        (f"{FORM}/index.html", "7 juni 2023"),
+        ("privacy/index.html", "IBP VTH"),
+    ],
+)
+def test_pages_are_dutch_and_described(built_site: Path, page, named):
     html = (built_site / page).read_text(encoding="utf-8")
     assert '<html lang="nl"' in html
     [description] = re.findall(r'<meta name="description" content="([^"]+)"', html)
-    assert "{{" not in description and "2023" in description
+    # A meeting's pages name its date; the shared pages are true for every meeting
+    assert "{{" not in description and named in description

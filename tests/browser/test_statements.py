@@ -76,8 +76,8 @@ def test_the_accessibility_statement_follows_the_model(accessibility):
     # How we test, honestly: axe in Chromium at both widths, by keyboard, no independent audit yet
     for text in ("axe-core", "Chromium", "390", "1280", "toetsenbord", "niet onderzocht door een onafhankelijke"):
         assert text in accessibility, text
-    # The scope names the site's pages and the function's pages under /api/
-    for path in ("/aanmelden/", "/privacy/", "/toegankelijkheid/", "/api/mijn-aanmelding/"):
+    # The scope names the site's pages, every meeting's, and the function's pages under /api/
+    for path in ("/bijeenkomsten/…/aanmelden/", "/privacy/", "/toegankelijkheid/", "/api/mijn-aanmelding/"):
         assert path in accessibility, path
     assert EVENT.contact_email in accessibility
     assert "register van toegankelijkheidsverklaringen" in accessibility

@@ -127,10 +127,10 @@ def test_the_meeting_field_is_described_by_the_name_the_form_uses(spec):
     form = (PACKAGE / "web" / "templates" / "_form.html").read_text(encoding="utf-8")
     assert '<input type="hidden" name="meeting" value="{{ event.id }}">' in form
     for name in ("RegistrationJson", "RegistrationForm"):
-        assert schema(spec, name)["properties"]["meeting"] == {"$ref": "#/components/schemas/MeetingId"}, name
+        assert schema(spec, name)["properties"]["meeting"] == {"$ref": "#/components/schemas/RegistrationMeeting"}, name
     # Every meeting id the catalogue accepts fits the described one, and the letter meeting's is one
-    assert schema(spec, "MeetingId")["pattern"] == "^" + MEETING_ID.pattern.removesuffix("\\Z") + "$"
-    assert re.fullmatch(schema(spec, "MeetingId")["pattern"], load_meeting().id)
+    assert schema(spec, "RegistrationMeeting")["pattern"] == "^" + MEETING_ID.pattern.removesuffix("\\Z") + "$"
+    assert re.fullmatch(schema(spec, "RegistrationMeeting")["pattern"], load_meeting().id)
 
 
 def test_the_token_is_described_as_links_py_makes_it(spec):
@@ -306,6 +306,10 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
         ("health", lambda: client.get("/api/health")),
         ("event", lambda: client.get("/api/event")),
         ("calendar", lambda: client.get("/api/event.ics")),
+        ("meeting", lambda: client.get(f"/api/bijeenkomsten/{load_meeting().id}")),
+        ("meeting calendar", lambda: client.get(f"/api/bijeenkomsten/{load_meeting().id}.ics")),
+        ("unknown meeting", lambda: client.get("/api/bijeenkomsten/bestaat-niet")),
+        ("unknown meeting calendar", lambda: client.get("/api/bijeenkomsten/bestaat-niet.ics")),
         # The honeypot first: the real registration of the same address after it is new, not a 409.
         ("honeypot JSON", lambda: client.post("/api/registrations", json={**valid_form, honeypot.FIELD: "x"})),
         ("honeypot form", lambda: client.post("/api/registrations", data={**valid_form, honeypot.FIELD: "x"})),
@@ -392,6 +396,8 @@ EXPECTED_CODES = {
     "paper unknown": "unknown_paper",
     "paper expired": "link_expired",
     "paper after cancelling": "papers_cancelled",
+    "unknown meeting": "unknown_meeting",
+    "unknown meeting calendar": "unknown_meeting",
 }
 
 
@@ -462,7 +468,7 @@ def test_the_honeypot_answers_as_a_registration_and_stores_nothing(app_config, c
 
 
 def concrete_path(template: str, token: str) -> str:
-    return template.replace("{token}", token)
+    return template.replace("{token}", token).replace("{meeting_id}", load_meeting().id)
 
 
 def body_for(method: str) -> dict[str, Any]:

@@ -452,15 +452,21 @@ console.log(JSON.stringify(cases.map(c => handler({request: {uri: c.uri, queryst
     ("uri", "querystring", "expected"),
     [
         ("/", {}, {"uri": "/index.html"}),
-        ("/aanmelden/", {}, {"uri": "/aanmelden/index.html"}),
-        ("/aanmelden/bevestiging/", {"a": {"value": "1"}}, {"uri": "/aanmelden/bevestiging/index.html"}),
+        ("/privacy/", {}, {"uri": "/privacy/index.html"}),
+        ("/bijeenkomsten/x/aanmelden/", {"a": {"value": "1"}}, {"uri": "/bijeenkomsten/x/aanmelden/index.html"}),
         ("/assets/stylesheets/main.57a0d79d.min.css", {}, {"uri": "/assets/stylesheets/main.57a0d79d.min.css"}),
         ("/404.html", {}, {"uri": "/404.html"}),
-        ("/aanmelden", {}, {"status": 301, "location": "/aanmelden/"}),
+        ("/privacy", {}, {"status": 301, "location": "/privacy/"}),
         (
-            "/aanmelden",
+            "/privacy",
             {"x": {"value": "1", "multiValue": [{"value": "1"}, {"value": "2"}]}, "y": {"value": ""}},
-            {"status": 301, "location": "/aanmelden/?x=1&x=2&y"},
+            {"status": 301, "location": "/privacy/?x=1&x=2&y"},
+        ),
+        # The old addresses lead to the letter's meeting (tests/integration/test_edge_paths.py has every case)
+        (
+            "/aanmelden/bevestiging/",
+            {"a": {"value": "1"}},
+            {"status": 301, "location": "/bijeenkomsten/ibp-vth-2023-06-07/aanmelden/bevestiging/?a=1"},
         ),
     ],
 )

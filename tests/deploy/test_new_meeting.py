@@ -20,12 +20,10 @@ from registrations.meeting import Meetings, load_meeting
 from tests.event_files import FILLED, event_file
 
 SAMPLE_ID = "ibp-vth-2023-06-07"
-# Where the sample meeting's three files come from: today's single meeting. Once the meeting folders land, point
-# each at ROOT / "docs" / "bijeenkomsten" / SAMPLE_ID / <the same name>.
+# Where the sample meeting's three files come from: the 2023 meeting's folder.
 SAMPLE_SOURCES = {
-    "bijeenkomst.toml": ROOT / "docs" / "bijeenkomsten" / "ibp-vth-2023-06-07" / "bijeenkomst.toml",
-    "index.md": ROOT / "docs" / "index.md",
-    "achtergrond.md": ROOT / "docs" / "achtergrond.md",
+    name: ROOT / "docs" / "bijeenkomsten" / SAMPLE_ID / name
+    for name in ("bijeenkomst.toml", "index.md", "achtergrond.md")
 }
 NEW_ID = "ibp-vth-2024-06-05"
 NEW_DATE = dt.date(2024, 6, 5)

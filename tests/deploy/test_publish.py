@@ -174,6 +174,7 @@ def test_every_file_of_the_real_site_has_a_type_and_hashed_bundles_are_immutable
 
 def test_the_published_build_names_the_public_address(tmp_path):
     site = build("https://d111111abcdef8.cloudfront.net", tmp_path / "site")
-    page = (site / "aanmelden" / "index.html").read_text(encoding="utf-8")
-    assert 'href="https://d111111abcdef8.cloudfront.net/aanmelden/"' in page
+    form = "bijeenkomsten/ibp-vth-2023-06-07/aanmelden/"
+    page = (site / form / "index.html").read_text(encoding="utf-8")
+    assert f'href="https://d111111abcdef8.cloudfront.net/{form}"' in page
     assert not (ROOT / ".mkdocs-publish.yml").exists()

@@ -11,6 +11,7 @@ from registrations import create_app
 from registrations.local.dynalite import Dynalite, local_config, prepare_table
 from tests.concurrency import at_the_same_moment
 from tests.conftest import own_page_client
+from tests.event_files import SECOND_ID, SECOND_TITLE, add_second_meeting, meetings_copy
 from tests.observed import json_text
 
 
@@ -251,3 +252,32 @@ def test_no_personal_data_in_the_logs(client, valid_form, caplog):
     assert caplog.records, "the service logs what happened"
     for secret in ("vanthoff", "jan-willem", "hoff", "gemeente utrecht", "kleine gemeenten"):
         assert secret not in text
+
+
+def test_every_meeting_has_its_facts_and_its_calendar_by_its_id(app_config, tmp_path, clock):
+    # Given the letter's meeting and a second one, each a folder
+    root = meetings_copy(tmp_path)
+    add_second_meeting(root)
+    client = create_app({**app_config, "MEETINGS_DIR": str(root)}, clock=clock).test_client()
+    # Then each meeting answers with its own facts and registration state, the letter's as /api/event does
+    letter = client.get("/api/bijeenkomsten/ibp-vth-2023-06-07")
+    assert letter.status_code == 200 and letter.get_json() == client.get("/api/event").get_json()
+    second = client.get(f"/api/bijeenkomsten/{SECOND_ID}").get_json()
+    assert second["event"]["id"] == SECOND_ID and second["event"]["title"] == SECOND_TITLE
+    assert second["event"]["starts_at"] == "2024-06-07T13:30:00+02:00"
+    assert second["registration"]["closes_at"] == "2024-05-25T00:00:00+02:00"
+    assert second["choices"] == letter.get_json()["choices"]
+    # And its calendar file is its own meeting's, the letter's the same as /api/event.ics
+    calendar = client.get(f"/api/bijeenkomsten/{SECOND_ID}.ics")
+    assert calendar.status_code == 200 and calendar.mimetype == "text/calendar"
+    assert "DTSTART:20240607T113000Z" in calendar.get_data(as_text=True)
+    assert calendar.headers["Content-Disposition"] == f'attachment; filename="bijeenkomst-{SECOND_ID}.ics"'
+    assert client.get("/api/bijeenkomsten/ibp-vth-2023-06-07.ics").data == client.get("/api/event.ics").data
+
+
+@pytest.mark.parametrize("path", ["/api/bijeenkomsten/bestaat-niet", "/api/bijeenkomsten/bestaat-niet.ics"])
+def test_an_unknown_meeting_is_a_dutch_404(client, path):
+    response = client.get(path)
+    assert response.status_code == 404
+    error = response.get_json()["error"]
+    assert error["code"] == "unknown_meeting" and error["message"].startswith("Deze bijeenkomst bestaat niet.")

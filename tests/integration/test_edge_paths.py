@@ -1,6 +1,7 @@
 """No redirect off the site: the CloudFront directory-index function (its own text from infra/template.yaml, run
 under Node) and its local twin (registrations.dev.paths in site_and_api, on the local server over raw sockets) take
-one table of paths and answer each alike: the same file, the same redirect, or a refusal (400 or 404)."""
+one table of paths and answer each alike: the same file, the same redirect (a directory's slash, and the old
+addresses to the letter's meeting), or a refusal (400 or 404)."""
 
 from __future__ import annotations
 
@@ -18,14 +19,30 @@ from tests.raw_http import get, send, serving
 
 SITE = "https://site.example"
 
-# (path as sent, query, what both answer: ("file", uri) | ("redirect", location) | ("refused", None))
+# (path as sent, query, what both answer: ("file", uri) | ("redirect", location) | ("refused", None), or
+# ("missing", uri): the function looks up that file, and the local server, which has none there, answers 404)
+LETTER = "/bijeenkomsten/ibp-vth-2023-06-07/"
 CASES = [
     ("/", "", ("file", "/index.html")),
-    ("/aanmelden/", "", ("file", "/aanmelden/index.html")),
-    ("/aanmelden/", "a=1", ("file", "/aanmelden/index.html")),
+    ("/privacy/", "", ("file", "/privacy/index.html")),
+    ("/privacy/", "a=1", ("file", "/privacy/index.html")),
+    (LETTER + "aanmelden/", "", ("file", LETTER + "aanmelden/index.html")),
     ("/assets/main.css", "", ("file", "/assets/main.css")),
-    ("/aanmelden", "", ("redirect", "/aanmelden/")),
-    ("/aanmelden", "x=1&x=2&y", ("redirect", "/aanmelden/?x=1&x=2&y")),
+    ("/privacy", "", ("redirect", "/privacy/")),
+    ("/privacy", "x=1&x=2&y", ("redirect", "/privacy/?x=1&x=2&y")),
+    # The addresses of before there were several meetings (the letter's link leads to /aanmelden/): in one step to
+    # the letter's meeting, with or without the slash, as .../index.html too, and with the query kept.
+    ("/aanmelden/", "", ("redirect", LETTER + "aanmelden/")),
+    ("/aanmelden", "", ("redirect", LETTER + "aanmelden/")),
+    ("/aanmelden/index.html", "", ("redirect", LETTER + "aanmelden/")),
+    ("/aanmelden/", "x=1&x=2&y", ("redirect", LETTER + "aanmelden/?x=1&x=2&y")),
+    ("/aanmelden/bevestiging/", "", ("redirect", LETTER + "aanmelden/bevestiging/")),
+    ("/aanmelden/bevestiging", "a=1", ("redirect", LETTER + "aanmelden/bevestiging/?a=1")),
+    ("/achtergrond/", "", ("redirect", LETTER + "achtergrond/")),
+    ("/achtergrond", "", ("redirect", LETTER + "achtergrond/")),
+    # Only those addresses: a page below them, or a file there, is looked up as it is (and is not there)
+    ("/aanmelden/anders/", "", ("missing", "/aanmelden/anders/index.html")),
+    ("/aanmelden/style.css", "", ("missing", "/aanmelden/style.css")),
     # What browsers read as another host: //host and /\host (a backslash is a slash to them) ...
     ("//evil.example/aanmelden", "", ("refused", None)),
     ("//evil.example", "", ("refused", None)),
@@ -95,7 +112,8 @@ def local_port(tmp_path_factory):
     site = tmp_path_factory.mktemp("site")
     for name, text in {
         "index.html": "home",
-        "aanmelden/index.html": "aanmelden",
+        "privacy/index.html": "privacy",
+        LETTER.lstrip("/") + "aanmelden/index.html": "aanmelden",
         "assets/main.css": "body{}",
         "404.html": "niet gevonden",
     }.items():
@@ -123,7 +141,7 @@ def test_the_cloudfront_function(function_answers, path, query, expected):
     kind, value = expected
     location = result.get("headers", {}).get("location", {}).get("value")
     assert location is None or stays_on_the_site(location), location
-    if kind == "file":
+    if kind in ("file", "missing"):
         assert "statusCode" not in result and result["uri"] == value
     elif kind == "redirect":
         assert (result["statusCode"], location) == (301, value)
@@ -140,6 +158,8 @@ def test_the_local_twin(local_port, path, query, expected):
     assert location is None or stays_on_the_site(location), location
     if kind == "file":
         assert answer.status == 200 and answer.body == (site / value.lstrip("/")).read_bytes()
+    elif kind == "missing":
+        assert answer.status == 404 and location is None, answer
     elif kind == "redirect":
         assert (answer.status, location) == (301, value)
     else:

@@ -98,14 +98,71 @@ def test_a_called_off_meeting_is_stated_on_the_site_and_registration_is_closed(t
         env={"PREVIEW_NOW": "2023-05-10T10:00"},
     )
     assert build.returncode == 0, build.stderr
-    for page in ("index.html", "achtergrond/index.html", "aanmelden/index.html"):
-        html = (site / page).read_text(encoding="utf-8")
+    meeting = site / "bijeenkomsten" / "ibp-vth-2023-06-07"
+    for page in ("index.html", "achtergrond/index.html", "aanmelden/index.html", "aanmelden/bevestiging/index.html"):
+        html = (meeting / page).read_text(encoding="utf-8")
         assert "De bijeenkomst gaat niet door." in html, page
         assert reason in html, page
-    form_page = (site / "aanmelden" / "index.html").read_text(encoding="utf-8")
+    form_page = (meeting / "aanmelden" / "index.html").read_text(encoding="utf-8")
     # Registration is closed although the deadline has not passed: the form's block is hidden, the notice shown.
     assert re.search(r'id="registration-open"[^>]*hidden', form_page)
     assert not re.search(r'id="registration-closed"[^>]*hidden', form_page)
     assert "<h2>De bijeenkomst gaat niet door</h2>" in form_page
+    # The home page leads with it, says it is called off and why, and offers no registration
     home = (site / "index.html").read_text(encoding="utf-8")
+    assert "gaat niet door." in home and reason in home
     assert 'class="reg-button"' not in home
+
+
+def _without_background(meetings: Path) -> None:
+    (meetings / "ibp-vth-2023-06-07" / "achtergrond.md").unlink()
+
+
+def _unknown_placeholder(meetings: Path) -> None:
+    with (meetings / "ibp-vth-2023-06-07" / "index.md").open("a", encoding="utf-8") as page:
+        page.write("\nOp {{ event.datum }}.\n")
+
+
+def _copied_form_page(meetings: Path) -> None:
+    (meetings / "ibp-vth-2023-06-07" / "aanmelden").mkdir()
+    (meetings / "ibp-vth-2023-06-07" / "aanmelden" / "index.md").write_text("# Aanmelden\n", encoding="utf-8")
+
+
+def _folder_without_facts(meetings: Path) -> None:
+    (meetings / "nog-geen-feiten").mkdir()
+    (meetings / "nog-geen-feiten" / "index.md").write_text("# Later\n", encoding="utf-8")
+
+
+def _two_meetings_with_one_id(meetings: Path) -> None:
+    shutil.copytree(meetings / "ibp-vth-2023-06-07", meetings / "ibp-vth-2024-06-07")
+
+
+def _page_outside_a_meeting(meetings: Path) -> None:
+    (meetings / "los.md").write_text("# Los\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("spoil", "named"),
+    [
+        (_without_background, ["docs/bijeenkomsten/ibp-vth-2023-06-07: achtergrond.md is missing"]),
+        (
+            _unknown_placeholder,
+            ["docs/bijeenkomsten/ibp-vth-2023-06-07/index.md: unknown placeholder {{ event.datum }}"],
+        ),
+        (_copied_form_page, ["ibp-vth-2023-06-07/aanmelden/index.md", "overrides/meeting_pages/aanmelden.md"]),
+        (_folder_without_facts, ["docs/bijeenkomsten/nog-geen-feiten: bijeenkomst.toml is missing"]),
+        (_two_meetings_with_one_id, ["ibp-vth-2024-06-07/bijeenkomst.toml: id: must be the folder's name"]),
+        (_page_outside_a_meeting, ["docs/bijeenkomsten/los.md: a page in", "belongs in a meeting's folder"]),
+    ],
+    ids=lambda value: value.__name__.strip("_") if callable(value) else "",
+)
+def test_a_wrong_meeting_folder_stops_the_site_build_naming_the_folder_and_the_file(tmp_path, spoil, named):
+    root = project_copy(tmp_path)
+    spoil(root / "docs" / "bijeenkomsten")
+    build = run(root, "-m", "mkdocs", "build", "--strict", "--quiet", "--site-dir", str(tmp_path / "site"))
+    assert build.returncode != 0
+    for text in named:
+        assert text in build.stderr, build.stderr
+    # Said plainly: the message, not a traceback
+    assert "Traceback" not in build.stderr
+    assert not (tmp_path / "site" / "index.html").exists()

@@ -146,7 +146,7 @@ def test_a_registration_for_an_unknown_meeting_is_refused_and_nothing_is_stored(
     assert response.status_code == 404
     error = response.get_json()["error"]
     assert error["code"] == "unknown_meeting"
-    assert error["message"] == "Deze bijeenkomst bestaat niet. Kies een bijeenkomst op de startpagina."
+    assert error["message"] == "Deze bijeenkomst bestaat niet. Kijk op de website welke bijeenkomsten er zijn."
     # The page of a post without JavaScript says so, without a form for a meeting that does not exist
     page = client.post("/api/registrations", data=form("iemand@gemeente.example", meeting))
     assert page.status_code == 404 and page.mimetype == "text/html"

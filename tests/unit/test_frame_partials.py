@@ -5,12 +5,13 @@ these tests keep the two files telling the same story."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
 import yaml
 
-from registrations.meeting import load_meeting
+from registrations.meeting import load_meeting, page_path
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "functions" / "registrations" / "web" / "templates"
@@ -34,20 +35,39 @@ def page_url(source: str) -> str:
     return f"/{path}/" if path else "/"
 
 
-def partial_nav_items() -> list[tuple[str, str]]:
+def nav_module():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-    return [tuple(item) for item in env.get_template("_nav.html").module.nav_items]
+    env.globals["meeting_path"] = page_path
+    return env.get_template("_nav.html").module
 
 
-def test_the_menu_partial_lists_the_pages_of_mkdocs_yml_nav_in_order():
+def menu(meeting=None) -> list[tuple[str, str]]:
+    """The menu's items as rendered: (text, address)."""
+    html = str(nav_module().site_nav(meeting=meeting))
+    return [(text, href) for href, text in re.findall(r'class="site-nav__link" href="([^"]*)"[^>]*>([^<]*)<', html)]
+
+
+def test_the_menu_starts_with_the_home_page_of_mkdocs_yml_nav():
     nav = [next(iter(entry.items())) for entry in mkdocs_config()["nav"]]
-    assert partial_nav_items() == [(title, page_url(source)) for title, source in nav]
+    assert nav == [("Alle bijeenkomsten", "index.md")]
+    assert tuple(nav_module().home_item) == ("Alle bijeenkomsten", page_url("index.md"))
+    assert menu() == [("Alle bijeenkomsten", "/")]
 
 
-def test_every_menu_item_is_a_page_of_the_site():
-    for _, url in partial_nav_items():
-        source = "index.md" if url == "/" else url.strip("/") + ".md"
-        assert (ROOT / "docs" / source).is_file() or (ROOT / "docs" / url.strip("/") / "index.md").is_file(), url
+def test_on_a_meetings_page_the_menu_gives_that_meetings_pages_each_a_page_of_the_site():
+    meeting = load_meeting()
+    folder = ROOT / "docs" / "bijeenkomsten" / meeting.id
+    items = menu(meeting)
+    assert [text for text, _ in items] == ["Alle bijeenkomsten", "Uitnodiging", "Achtergrond", "Aanmelden"]
+    sources = {
+        page_path(meeting.id): folder / "index.md",
+        page_path(meeting.id, "achtergrond/"): folder / "achtergrond.md",
+        # The form page is made for every meeting from one template (overrides/hooks/meeting_files.py).
+        page_path(meeting.id, "aanmelden/"): ROOT / "overrides" / "meeting_pages" / "aanmelden.md",
+    }
+    assert [href for _, href in items[1:]] == list(sources)
+    for href, source in sources.items():
+        assert source.is_file(), href
 
 
 def test_the_site_name_is_the_events_title():

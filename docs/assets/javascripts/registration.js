@@ -6,7 +6,8 @@
      organisation name field shows only for "Een andere organisatie" (without JavaScript it is always shown).
    The registration form, enhanced. Without this script the form posts itself and the API answers with a
    redirect or an error page, so everything works without JavaScript. With it:
-   - registration is checked against /api/event, so a page built while it was open still closes on time;
+   - registration is checked against the form's meeting (/api/bijeenkomsten/<id>, the id in the form's
+     data-meeting), so a page built while it was open still closes on time;
    - the form is sent as JSON; the API's Dutch messages appear inline and in an error summary that gets focus;
    - the button is disabled while sending;
    - nothing typed is ever lost: on a network failure, a 503 or a 409 the fields keep their values.
@@ -84,7 +85,10 @@
       closedBlock.hidden = isOpen;
     }
   }
-  fetch("/api/event", { headers: { Accept: "application/json" }, credentials: "same-origin" })
+  /* The meeting of this form (data-meeting); a form without one (a page cached from before) is the letter's. */
+  var meetingId = form.getAttribute("data-meeting");
+  var factsUrl = meetingId ? "/api/bijeenkomsten/" + encodeURIComponent(meetingId) : "/api/event";
+  fetch(factsUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
     .then(function (response) { return response.ok ? response.json() : null; })
     .then(function (body) {
       if (body && body.registration && typeof body.registration.open === "boolean") {
@@ -222,7 +226,7 @@
         if (answer.response.ok) {
           status.textContent = texts.sent;
           // The confirmation email is sent after the answer; the page says when to expect it, and what if not.
-          window.location.assign(form.getAttribute("data-confirmation") || "/aanmelden/bevestiging/");
+          window.location.assign(form.getAttribute("data-confirmation"));
           return;
         }
         setSending(false);

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from ..settings import Clock, Settings
 
 from ..local.dynalite import PROJECT_ROOT
-from .paths import refused, slash_location
+from ..meeting import Meeting, default_meetings, old_addresses
+from .paths import moved_location, refused, slash_location
 from .worker import SWEEP_INTERVAL, LocalWorker
 
 
@@ -39,13 +40,19 @@ def build_site(site_dir: Path = PROJECT_ROOT / "site", env: dict[str, str] | Non
     return site_dir
 
 
-def site_and_api(site_dir: Path, api_app: WSGIApplication) -> WSGIApplication:
+def site_and_api(
+    site_dir: Path, api_app: WSGIApplication, meetings: Iterable[Meeting] | None = None
+) -> WSGIApplication:
     """One WSGI origin: /api/* goes to Flask, everything else is a file from the built site.
 
-    Directory URLs resolve to their index.html, as CloudFront does in production, and the same paths are refused
-    (paths.py, the twin of the CloudFront function).
+    Directory URLs resolve to their index.html, as CloudFront does in production, the same paths are refused and
+    the old addresses redirect to the same pages of the letter's meeting (paths.py, the twin of the CloudFront
+    function); `meetings`: by default the Flask app's own (app.extensions), else those of MEETINGS_DIR.
     """
     root = site_dir.resolve()
+    if meetings is None:
+        meetings = getattr(api_app, "extensions", {}).get("meetings") or default_meetings()
+    moved = old_addresses(meetings)
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "/")
@@ -62,28 +69,11 @@ def site_and_api(site_dir: Path, api_app: WSGIApplication) -> WSGIApplication:
         if environ["REQUEST_METHOD"] not in ("GET", "HEAD"):
             start_response("405 Method Not Allowed", [("Content-Type", "text/plain; charset=utf-8"), ("Allow", "GET")])
             return [b"Method Not Allowed"]
-        target = (root / path.lstrip("/")).resolve()
-        if target.is_dir():
-            if not path.endswith("/"):
-                location = slash_location(raw_path, environ.get("QUERY_STRING", ""))
-                start_response("301 Moved Permanently", [("Location", location)])
-                return [b""]
-            target = target / "index.html"
-        if root not in target.parents or not target.is_file():
-            target, status = root / "404.html", "404 Not Found"
-            if not target.is_file():
-                start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
-                return [b"Niet gevonden"]
-        else:
-            status = "200 OK"
-        body = target.read_bytes()
-        ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "image/svg+xml"):
-            ctype += "; charset=utf-8"
-        start_response(
-            status, [("Content-Type", ctype), ("Content-Length", str(len(body))), ("Cache-Control", "no-cache")]
-        )
-        return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
+        location = moved_location(raw_path, environ.get("QUERY_STRING", ""), moved)
+        if location is not None:
+            start_response("301 Moved Permanently", [("Location", location)])
+            return [b""]
+        return _site_file(root, path, raw_path, environ, start_response)
 
     return app
 
@@ -103,6 +93,32 @@ def _local_clock(settings: Settings, data_dir: Path) -> Clock:
     from .clock_file import FILE_NAME, FileClock
 
     return FileClock(data_dir / FILE_NAME, clock, timezone)
+
+
+def _site_file(
+    root: Path, path: str, raw_path: str, environ: WSGIEnvironment, start_response: StartResponse
+) -> Iterable[bytes]:
+    """A file of the built site: a directory's index.html (its slash added by a redirect first), else 404.html."""
+    target = (root / path.lstrip("/")).resolve()
+    if target.is_dir():
+        if not path.endswith("/"):
+            location = slash_location(raw_path, environ.get("QUERY_STRING", ""))
+            start_response("301 Moved Permanently", [("Location", location)])
+            return [b""]
+        target = target / "index.html"
+    if root not in target.parents or not target.is_file():
+        target, status = root / "404.html", "404 Not Found"
+        if not target.is_file():
+            start_response(status, [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"Niet gevonden"]
+    else:
+        status = "200 OK"
+    body = target.read_bytes()
+    ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    if ctype.startswith("text/") or ctype in ("application/javascript", "application/json", "image/svg+xml"):
+        ctype += "; charset=utf-8"
+    start_response(status, [("Content-Type", ctype), ("Content-Length", str(len(body))), ("Cache-Control", "no-cache")])
+    return [b"" if environ["REQUEST_METHOD"] == "HEAD" else body]
 
 
 def app_with_worker(

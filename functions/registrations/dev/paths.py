@@ -1,12 +1,15 @@
 """The local twin of the CloudFront directory-index function (DirectoryIndexFunction in infra/template.yaml).
 
-Both refuse the same paths and redirect the same ones; tests/integration/test_edge_paths.py runs one table of cases
-through the function's own JavaScript under Node and through the local server.
+Both refuse the same paths and redirect the same ones (a directory without its slash, and the old addresses to the
+letter's meeting, registrations.meeting.old_addresses, from which deploy/infra.py writes the function's map);
+tests/integration/test_edge_paths.py runs one table of cases through the function's own JavaScript under Node and
+through the local server.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from urllib.parse import unquote
 
 # A path a browser could read as another host (`//host`, `/\host`: browsers treat `\` as `/`), or with a control
@@ -41,3 +44,14 @@ def slash_location(raw_path: str, query: str) -> str:
     if refused(raw_path):
         raise ValueError("a refused path has no redirect")
     return raw_path + "/" + (f"?{query}" if query else "")
+
+
+def moved_location(raw_path: str, query: str, moved: Mapping[str, str]) -> str | None:
+    """The Location of the redirect from an old address (`moved`: old path with its slash → new path), with the
+    query; None for any other path. The old address matches with or without its slash, and as .../index.html."""
+    if raw_path.endswith("/index.html"):
+        page = raw_path.removesuffix("index.html")
+    else:
+        page = raw_path if raw_path.endswith("/") else raw_path + "/"
+    target = moved.get(page)
+    return None if target is None else target + (f"?{query}" if query else "")

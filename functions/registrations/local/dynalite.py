@@ -2,7 +2,7 @@
 function's settings for a local run against it (local_config).
 
 `make run` (dev/) and the staff command (staff/table.py) both use it, so that the staff command needs nothing of
-the local runner. The table's bootstrap here is the one place outside repository.py that calls DynamoDB's API
+the local runner. The table's bootstrap here is the one place outside repository/ that calls DynamoDB's API
 (import contract, pyproject.toml): it creates the local table from table_schema.json, and makes it again when an
 index is missing.
 """

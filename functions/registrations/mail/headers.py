@@ -16,10 +16,9 @@ _EW_BYTES = 45
 class AddressHeader(str):
     """An address header (To, From) that the email package stores and writes as we made it, never refolded.
 
-    Why: CPython's folder (3.11 to 3.13) drops the quotes around a long display name when it splits it over lines,
-    so a name like 'A, <x@evil.example>' becomes extra recipients. The email package passes a value with a `name`
-    and a `fold()` through unchanged (EmailPolicy.header_store_parse and fold), so this header holds its own
-    folded form: atoms as they are, anything else as RFC 2047 base64 encoded words, which contain no specials.
+    A refolded display name could lose its quotes and turn into extra recipients (handbook/decisions.md, "Header
+    folding"). The email package passes a value with a `name` and a `fold()` through unchanged, so this header holds
+    its own folded form: atoms as they are, anything else as RFC 2047 base64 encoded words, which contain no specials.
     """
 
     name: str

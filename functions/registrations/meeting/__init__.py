@@ -1,11 +1,12 @@
 """The meetings: one folder each (catalogue.py), whose facts (facts.py) are read and checked from its
-bijeenkomst.toml (loading.py), with its reminder times (schedule.py) and its dates in Dutch words (dutch.py); what
-is built per meeting is built on first use (per_meeting.py).
+bijeenkomst.toml (loading.py), with its reminder times (schedule.py), its dates in Dutch words (dutch.py) and its
+addresses on the site (addresses.py); what is built per meeting is built on first use (per_meeting.py).
 
 The MkDocs hook (overrides/hooks/meeting.py) reads the same folders, so the site and the function never disagree
 about a date.
 """
 
+from .addresses import OLD_PAGES, api_path, old_addresses, page_path
 from .catalogue import FACTS_FILE, SHARED_FILE, Meetings, default_meetings, meetings_dir
 from .dutch import DUTCH_MONTHS, DUTCH_WEEKDAYS, dutch_date
 from .facts import OTHER_ORGANISATION, OTHER_ORGANISATION_LABEL, PENDING_FACTS, Choice, Meeting
@@ -20,6 +21,7 @@ __all__ = [
     "SHARED_FILE",
     "OTHER_ORGANISATION",
     "OTHER_ORGANISATION_LABEL",
+    "OLD_PAGES",
     "PENDING_FACTS",
     "Choice",
     "Meeting",
@@ -28,8 +30,11 @@ __all__ = [
     "PerMeeting",
     "Reminder",
     "ReminderError",
+    "api_path",
     "default_meetings",
     "dutch_date",
     "load_meeting",
     "meetings_dir",
+    "old_addresses",
+    "page_path",
 ]

@@ -15,7 +15,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,12 @@ class Meetings:
 
     def __len__(self) -> int:
         return len(self.meetings)
+
+    def with_meeting(self, meeting: Meeting) -> Meetings:
+        """These meetings with `meeting` in place of the one with its id (or beside them): a test's moved or
+        called-off meeting, served at every address of that meeting."""
+        others = (m for m in self.meetings if m.id != meeting.id)
+        return replace(self, meetings=tuple(sorted((*others, meeting), key=lambda m: m.starts_at)))
 
     def get(self, meeting_id: str) -> Meeting | None:
         return next((m for m in self.meetings if m.id == meeting_id), None)

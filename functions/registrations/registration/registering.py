@@ -45,13 +45,6 @@ class Registering:
         # Called after every write that owes mail (the local worker's wake-up; nothing on AWS).
         self.notify = notify
 
-    def registration_state(self) -> dict[str, Any]:
-        now = self.clock()
-        return {
-            "open": self.meeting.is_registration_open(now),
-            "closes_at": self.meeting.registration_closes_at.isoformat(),
-        }
-
     def register(self, form: Mapping[str, Any]) -> StoredRegistration:
         """Store the registration with the confirmation owed, in one conditional put. For an address that is
         already registered, the same request records that the personal link is owed again, and raises

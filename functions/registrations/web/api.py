@@ -9,9 +9,11 @@ from flask import Blueprint, Response, current_app, jsonify, redirect, request
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
+from ..errors import UnknownMeeting
 from ..mail import ics
 from ..mail.confirmation import ConfirmationMailer
-from ..meeting import Meeting
+from ..meeting import Meeting, Meetings, page_path
+from ..meeting.addresses import CONFIRMATION
 from ..registration.item import public_registration
 from ..registration.registering import Registering
 from . import honeypot
@@ -20,13 +22,10 @@ from .services import services, use
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-# The letter meeting's confirmation page at its old address, which its form page names (overrides/hooks/meeting.py).
-CONFIRMATION_PATH = "/aanmelden/bevestiging/"
-
 
 def confirmation_path(meeting: Meeting) -> str:
     """The site's confirmation page of the meeting, where a form post without JavaScript lands."""
-    return f"/bijeenkomsten/{meeting.id}/aanmelden/bevestiging/"
+    return page_path(meeting.id, CONFIRMATION)
 
 
 def service() -> Registering:
@@ -87,40 +86,74 @@ def health() -> Response:
     return jsonify(status="ok")
 
 
-@bp.get("/event")
-def event() -> Response:
-    """The meeting's public facts, whether registration is open, and the choices. `event` is the published API's
-    name for the meeting (api/openapi.yaml), in the path and in the answer."""
-    svc = service()
+def meetings() -> Meetings:
+    catalogue: Meetings = current_app.extensions["meetings"]
+    return catalogue
+
+
+def meeting_named(meeting_id: str) -> Meeting:
+    meeting = meetings().get(meeting_id)
+    if meeting is None:
+        raise UnknownMeeting()
+    return meeting
+
+
+def meeting_answer(meeting: Meeting) -> Response:
+    """A meeting's public facts, whether registration is open now, and the choices of its form. `event` is the
+    published API's name for the meeting (api/openapi.yaml), in /api/event and in the answer."""
+    now = service().clock()
     return jsonify(
-        event=svc.meeting.public_facts(),
+        event=meeting.public_facts(),
         # A called-off meeting closes registration (Meeting.is_registration_open) and says why.
         registration={
-            **svc.registration_state(),
-            "meeting_cancelled": svc.meeting.cancelled,
-            "notice": svc.meeting.cancelled_text,
+            "open": meeting.is_registration_open(now),
+            "closes_at": meeting.registration_closes_at.isoformat(),
+            "meeting_cancelled": meeting.cancelled,
+            "notice": meeting.cancelled_text,
         },
         choices={
-            "organisations": [{"value": c.value, "label": c.label} for c in svc.meeting.organisation_choices],
-            "roles": [{"value": c.value, "label": c.label} for c in svc.meeting.roles],
+            "organisations": [{"value": c.value, "label": c.label} for c in meeting.organisation_choices],
+            "roles": [{"value": c.value, "label": c.label} for c in meeting.roles],
         },
     )
+
+
+def calendar_answer(meeting: Meeting) -> Response:
+    """ "Zet in agenda": the meeting as an .ics (PUBLISH) with the meeting's one UID, the same UID every email's
+    entry carries, so adding both gives one entry in a calendar."""
+    mailer: ConfirmationMailer = current_app.extensions["mailer"]
+    calendar = ics.meeting_calendar(meeting, ics.event_uid(meeting), service().clock(), mailer.site_url)
+    return Response(
+        calendar,
+        headers={
+            "Content-Type": ics.CONTENT_TYPE,
+            "Content-Disposition": f'attachment; filename="{ics.filename(meeting)}"',
+            "Cache-Control": "public, max-age=300",
+        },
+    )
+
+
+# The addresses of before there were several meetings: the meeting of the old addresses (the letter's).
+@bp.get("/event")
+def event() -> Response:
+    return meeting_answer(service().meeting)
 
 
 @bp.get("/event.ics")
 def event_calendar() -> Response:
-    """ "Zet in agenda": the meeting as an .ics (PUBLISH) with the meeting's one UID, the same UID every email's
-    entry carries, so adding both gives one entry in a calendar."""
-    svc = service()
-    mailer: ConfirmationMailer = current_app.extensions["mailer"]
-    return Response(
-        mailer.calendar(svc.clock()),
-        headers={
-            "Content-Type": ics.CONTENT_TYPE,
-            "Content-Disposition": f'attachment; filename="{ics.filename(svc.meeting)}"',
-            "Cache-Control": "public, max-age=300",
-        },
-    )
+    return calendar_answer(service().meeting)
+
+
+# Any meeting, by its id (its folder's name, which never holds a dot): Werkzeug prefers the rule with `.ics` for a
+# path that ends in it, whatever the order here.
+@bp.get("/bijeenkomsten/<meeting_id>.ics")
+def meeting_calendar(meeting_id: str) -> Response:
+    return calendar_answer(meeting_named(meeting_id))
+
+
+@bp.get("/bijeenkomsten/<meeting_id>")
+def meeting_facts(meeting_id: str) -> Response:
+    return meeting_answer(meeting_named(meeting_id))
 
 
 @bp.post("/registrations")

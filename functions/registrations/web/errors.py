@@ -86,9 +86,9 @@ MANAGE_HEADINGS = {
     "foreign_origin": "Niet verstuurd",
     "direct_request": "Niet verstuurd",
 }
-# Refusals of where a request came from: the page does not show the form again with what was sent, because the
-# person never typed it on this site.
-NO_FORM_AGAIN = ("foreign_origin", "direct_request")
+# The page does not show the form again with what was sent: for the refusals of where a request came from, because
+# the person never typed it on this site; for an unknown meeting, because there is no form of that meeting.
+NO_FORM_AGAIN = ("foreign_origin", "direct_request", "unknown_meeting")
 
 # HTTP-level failures a client can cause, in Dutch.
 HTTP_MESSAGES = {
