@@ -62,7 +62,7 @@ class Meetings:
 
     @classmethod
     def of(cls, meeting: Meeting) -> Meetings:
-        """A catalogue of this one meeting (tests of a moved or called-off meeting, which give its facts)."""
+        """A catalogue of this one meeting (delivery/deliverers.py: the deliverers of a test that wires one)."""
         return cls(Path(), (meeting,), {})
 
     def __iter__(self) -> Iterator[Meeting]:
