@@ -125,8 +125,8 @@ clean:
 
 # Benchmarks print numbers against a baseline measured in the same run; they are not tests. Each also writes its
 # figures to .bench/results/NAME.json; `make bench` runs them all and writes bench/REPORT.md from those files.
-.PHONY: bench bench-report bench-api bench-export bench-site bench-load bench-faults bench-followup bench-reminders
-bench: bench-site bench-api bench-load bench-faults bench-followup bench-reminders bench-export bench-package ## Every benchmark, then one report: bench/REPORT.md
+.PHONY: bench bench-report bench-api bench-export bench-site bench-load bench-faults bench-followup bench-reminders bench-cold-start
+bench: bench-site bench-api bench-cold-start bench-load bench-faults bench-followup bench-reminders bench-export bench-package ## Every benchmark, then one report: bench/REPORT.md
 	$(PY) -m benchmarks.report
 
 bench-report: deps ## bench/REPORT.md from the results there are (without running the benchmarks again)
@@ -134,6 +134,9 @@ bench-report: deps ## bench/REPORT.md from the results there are (without runnin
 
 bench-api: deps ## Latency of POST /api/registrations vs raw put_item, and import time
 	$(PY) -m benchmarks.api_benchmark
+
+bench-cold-start: deps ## The function's start (import, create_app, first request) with 1 and with 20 meeting folders
+	$(PY) -m benchmarks.cold_start_benchmark
 
 bench-load: deps ## 1,000 registrations from 50 clients and 200 posts of one address on the local stack, vs raw put_item
 	$(PY) -m benchmarks.load_benchmark

@@ -18,7 +18,18 @@ from benchmarks.results import PROJECT_ROOT, RESULTS_DIR, read_all
 
 REPORT = PROJECT_ROOT / "bench" / "REPORT.md"
 # The order of the sections; results with other names follow, by name.
-ORDER = ("site", "api", "load", "deliverer", "followup", "store-hang", "package", "export", "schemathesis")
+ORDER = (
+    "site",
+    "api",
+    "cold-start",
+    "load",
+    "deliverer",
+    "followup",
+    "store-hang",
+    "package",
+    "export",
+    "schemathesis",
+)
 # Benchmarks that are planned: shown as not measured until they write a result with this name.
 PLANNED = {
     "load": "Load: 1,000 distinct registrations from 50 clients, 200 concurrent posts of one address; p50, p99, "

@@ -122,7 +122,9 @@ def test_view_change_and_cancel(open_server, any_page):
     page.keyboard.press("Enter")
     # Then the registration is cancelled and kept, and they may register again
     expect(page.get_by_role("alert")).to_have_text("Uw aanmelding is geannuleerd.")
-    expect(page.get_by_role("link", name="Meld u dan opnieuw aan")).to_have_attribute("href", "/aanmelden/")
+    expect(page.get_by_role("link", name="Meld u dan opnieuw aan")).to_have_attribute(
+        "href", "/bijeenkomsten/ibp-vth-2023-06-07/aanmelden/"
+    )
     item = stored(live_server)
     assert item["status"] == "cancelled" and item["cancelled_at"]
     assert foreign == []

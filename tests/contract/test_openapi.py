@@ -29,6 +29,7 @@ from registrations import MAX_BODY_BYTES, create_app, create_deliverer
 from registrations import errors as domain_errors
 from registrations.delivery.publication import Publication, PublishedPaper
 from registrations.meeting import OTHER_ORGANISATION, load_meeting
+from registrations.meeting.catalogue import MEETING_ID
 from registrations.registration.item import new_registration_id
 from registrations.registration.personal_link import MAX_TOKEN_LENGTH, PersonalLinks
 from registrations.registration.validation import CONSENT_VALUES, FIELDS, MAX_LENGTHS
@@ -48,6 +49,7 @@ from tests.contract.spec import (
 )
 from tests.mailbox import messages, personal_path_of
 
+PACKAGE = Path(__file__).resolve().parents[2] / "functions" / "registrations"
 # Routes that exist only to answer a cut-off link with the same page as a bad token (400 invalid_link). A path
 # parameter of OpenAPI cannot span segments, so <path:rest> cannot be described; the {token} operations document
 # that 400.
@@ -119,6 +121,16 @@ def test_the_honeypot_is_described_by_the_name_the_form_uses(spec):
     for name in ("RegistrationJson", "RegistrationForm"):
         assert schema(spec, name)["properties"][honeypot.FIELD] == {"$ref": "#/components/schemas/Honeypot"}, name
     assert f"`{honeypot.FIELD}`" in spec["paths"]["/api/registrations"]["post"]["description"]
+
+
+def test_the_meeting_field_is_described_by_the_name_the_form_uses(spec):
+    form = (PACKAGE / "web" / "templates" / "_form.html").read_text(encoding="utf-8")
+    assert '<input type="hidden" name="meeting" value="{{ event.id }}">' in form
+    for name in ("RegistrationJson", "RegistrationForm"):
+        assert schema(spec, name)["properties"]["meeting"] == {"$ref": "#/components/schemas/RegistrationMeeting"}, name
+    # Every meeting id the catalogue accepts fits the described one, and the letter meeting's is one
+    assert schema(spec, "RegistrationMeeting")["pattern"] == "^" + MEETING_ID.pattern.removesuffix("\\Z") + "$"
+    assert re.fullmatch(schema(spec, "RegistrationMeeting")["pattern"], load_meeting().id)
 
 
 def test_the_token_is_described_as_links_py_makes_it(spec):
@@ -264,6 +276,8 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
     stranger = f"/api/mijn-aanmelding/{links.token_for('nooit-uitgegeven-id', 1)}"
     bad = "/api/mijn-aanmelding/dit-is-geen-geldige-link"
     other = {**valid_form, "email": "ander@gemeente.example"}
+    named = {**valid_form, "email": "genoemd@gemeente.example", "meeting": load_meeting().id}
+    elsewhere = {**valid_form, "email": "elders@gemeente.example", "meeting": "ibp-vth-1999-01-01"}
 
     # The links of the two registrations below, read from their emails once they are registered.
     @functools.cache
@@ -301,6 +315,9 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
         ("honeypot form", lambda: client.post("/api/registrations", data={**valid_form, honeypot.FIELD: "x"})),
         ("register JSON", lambda: client.post("/api/registrations", json=valid_form)),
         ("register form", lambda: client.post("/api/registrations", data=other)),
+        ("register JSON, meeting named", lambda: client.post("/api/registrations", json=named)),
+        ("unknown meeting JSON", lambda: client.post("/api/registrations", json=elsewhere)),
+        ("unknown meeting form", lambda: client.post("/api/registrations", data=elsewhere)),
         ("invalid JSON", lambda: client.post("/api/registrations", json={**valid_form, "email": "x", "role": "?"})),
         ("invalid form", lambda: client.post("/api/registrations", data={**valid_form, "given_name": ""})),
         ("JSON not an object", lambda: client.post("/api/registrations", data="[1]", content_type="application/json")),
@@ -363,6 +380,8 @@ def scenarios(app_config, clock, valid_form) -> list[tuple[str, Callable[[], Any
 
 # What each scenario must answer with, where the status alone does not tell the case apart.
 EXPECTED_CODES = {
+    "unknown meeting JSON": "unknown_meeting",
+    "unknown meeting form": "unknown_meeting",
     "JSON too deep": "bad_request",
     "foreign JSON": "foreign_origin",
     "foreign form": "foreign_origin",

@@ -276,7 +276,7 @@ def test_a_form_post_answers_303_to_the_confirmation_page_without_a_stage_prefix
     [response] = call(form_post("/api/registrations", valid_form))["responses"]
     assert response["statusCode"] == 303
     # CloudFront serves the API under /api on the site's own origin: the stage name must not leak into URLs.
-    assert response["headers"]["Location"] == "/aanmelden/bevestiging/"
+    assert response["headers"]["Location"] == "/bijeenkomsten/ibp-vth-2023-06-07/aanmelden/bevestiging/"
     assert len(stored(table)) == 1
 
 

@@ -62,7 +62,7 @@ def test_a_json_registration_is_stored_as_a_flat_readable_item(client, table, va
 def test_a_form_post_answers_303_to_the_confirmation_page(client, table, valid_form):
     response = client.post("/api/registrations", data=valid_form)
     assert response.status_code == 303
-    assert response.headers["Location"] == "/aanmelden/bevestiging/"
+    assert response.headers["Location"] == "/bijeenkomsten/ibp-vth-2023-06-07/aanmelden/bevestiging/"
     assert len(stored(table)) == 1
 
 

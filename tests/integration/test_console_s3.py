@@ -61,9 +61,7 @@ def dispatch(app_config, clock, settings, publications):
     return Dispatcher(
         lambda: deliverer,
         lambda event, context: {"zappa": True},
-        console=lambda event, d: handle_s3_event(
-            event, lambda meeting_id: d if meeting_id == d.meeting.id else None, settings, publications
-        ),
+        console=lambda event, deliverers: handle_s3_event(event, deliverers.for_meeting, settings, publications),
     )
 
 

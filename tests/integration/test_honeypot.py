@@ -49,7 +49,7 @@ def test_a_form_submission_with_the_honeypot_filled_goes_to_the_confirmation_pag
 ):
     response = client.post("/api/registrations", data={**valid_form, FIELD: "x"})
     assert response.status_code == 303
-    assert response.headers["Location"] == "/aanmelden/bevestiging/"
+    assert response.headers["Location"] == "/bijeenkomsten/ibp-vth-2023-06-07/aanmelden/bevestiging/"
     assert stored(table) == []
     assert messages(app_config["MAIL_OUTBOX"]) == []
 

@@ -72,7 +72,8 @@ def test_the_link_shows_the_registration_in_a_form_without_the_address_field(cli
     assert f'action="{link}"' in page
     assert ">Wijzigingen opslaan</button>" in page
     assert f'href="{link}/annuleren"' in page
-    assert 'href="/api/event.ics"' in page
+    # The meeting's own calendar file (the link names the meeting)
+    assert 'href="/api/bijeenkomsten/ibp-vth-2023-06-07.ics"' in page
     # The key in the path stays private
     assert response.headers["Cache-Control"] == "no-store"
     assert response.headers["Referrer-Policy"] == "no-referrer"
@@ -138,7 +139,7 @@ def test_cancelling_asks_first_then_keeps_the_item_as_cancelled(client, link, ta
         "U hebt uw aanmelding voor de bestuurlijke netwerkbijeenkomst IBP VTH van woensdag 7 juni 2023 "
         "geannuleerd op 10 mei 2023 om 10.00 uur." in page
     )
-    assert '<a href="/aanmelden/">Meld u dan opnieuw aan</a>' in page
+    assert '<a href="/bijeenkomsten/ibp-vth-2023-06-07/aanmelden/">Meld u dan opnieuw aan</a>' in page
     assert "<form" not in page
 
 
@@ -204,7 +205,7 @@ def test_after_the_deadline_the_page_warns_that_registering_again_is_not_possibl
     page = page_of(client.get(link))
     # The menu links the form on every page; the page's own text offers no way back to it.
     content = page.split("<main", 1)[1].split("</main>", 1)[0]
-    assert "Aanmelden kan niet meer." in content and "/aanmelden/" not in content
+    assert "Aanmelden kan niet meer." in content and "aanmelden/" not in content
 
 
 def token_id(link: str) -> str:
@@ -254,12 +255,15 @@ def test_every_bad_link_gets_a_clear_dutch_page_and_never_a_500(client, link, ta
     assert item_of(table)["given_name"] == "Jan-Willem"
 
 
-def test_a_foreign_link_made_with_this_secret_names_the_other_meeting(app_config, client):
+def test_a_genuine_link_of_a_meeting_that_is_no_folder_is_a_link_that_does_not_work(app_config, client):
+    # The token picks the meeting (web/services.py); one that names none of the meetings is any other bad link.
     other_event = dataclasses.replace(load_meeting(), id="een-andere-bijeenkomst")
     token = PersonalLinks(app_config["TOKEN_SECRET"], other_event).token_for("Cj0S4TKi2Hu8rTci9lGgpQ", 1)
-    response = client.get(f"/api/mijn-aanmelding/{token}")
-    assert response.status_code == 400
-    assert "Deze link hoort bij een andere bijeenkomst." in page_of(response)
+    for path in (f"/api/mijn-aanmelding/{token}", f"/api/mijn-aanmelding/{token}/stukken/agenda.pdf"):
+        response = client.get(path)
+        assert response.status_code == 400
+        page = page_of(response)
+        assert "<h1>Deze link werkt niet</h1>" in page and "Misschien is hij niet helemaal gekopieerd." in page
 
 
 def test_an_expired_link_says_until_when_it_worked(client, link, clock):

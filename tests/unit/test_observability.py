@@ -32,8 +32,7 @@ def record(message="registration stored for event %s", *args, level=logging.INFO
 
 
 def test_a_json_line_has_the_level_message_request_id_trigger_meeting_and_outcome():
-    logs.bind_meeting("ibp-vth-2023-06-07")
-    with logs.invocation("8f3c-request", "http"):
+    with logs.invocation("8f3c-request", "http"), logs.meeting("ibp-vth-2023-06-07"):
         line = json.loads(logs.JsonFormatter().format(record(**logs.fields(outcome="stored"))))
     assert line["level"] == "INFO"
     assert line["message"] == "registration stored for event x"
@@ -43,6 +42,20 @@ def test_a_json_line_has_the_level_message_request_id_trigger_meeting_and_outcom
     assert line["outcome"] == "stored"
     assert line["logger"] == "registrations.registration.registering"
     assert line["timestamp"].endswith("Z")
+
+
+def test_the_meeting_is_per_call_never_left_behind_for_the_next():
+    with logs.meeting("ibp-vth-2023-06-07"):
+        with logs.meeting("ibp-vth-2024-06-05"):
+            inner = json.loads(logs.JsonFormatter().format(record()))
+        outer = json.loads(logs.JsonFormatter().format(record()))
+    after = json.loads(logs.JsonFormatter().format(record()))
+    assert (inner["meeting"], outer["meeting"]) == ("ibp-vth-2024-06-05", "ibp-vth-2023-06-07")
+    assert "meeting" not in after
+    # A line that names its meeting itself wins
+    with logs.meeting("ibp-vth-2023-06-07"):
+        own = json.loads(logs.JsonFormatter().format(record(**logs.fields(meeting="ibp-vth-2024-06-05"))))
+    assert own["meeting"] == "ibp-vth-2024-06-05"
 
 
 def test_levels_have_lambdas_names_which_its_log_level_filter_reads():

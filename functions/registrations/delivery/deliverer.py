@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import RegistrationNotFound, StoreUnavailable
 from ..mail.senders import Sender
 from ..meeting import Meeting
+from ..observability import logs
 from ..observability.logs import fields
 from ..observability.metrics import NO_METRICS, Metrics, overdue_since
 from ..registration.inboxes import InboxRecords
@@ -78,15 +79,20 @@ class Deliverer:
 
     def deliver(self, email: str, rnd: Round | None = None) -> list[str]:
         """Send what one registration owes now; the outcomes, in order ([] when nothing was owed)."""
-        try:
-            item = self.repository.get(self.meeting.id, email)
-        except RegistrationNotFound:
-            return []
-        return self.deliver_item(item, rnd or self.round())
+        with logs.meeting(self.meeting.id):
+            try:
+                item = self.repository.get(self.meeting.id, email)
+            except RegistrationNotFound:
+                return []
+            return self.deliver_item(item, rnd or self.round())
 
     def sweep(self, seconds_left: Callable[[], float] = no_deadline) -> Counter[str]:
         """Everything still owed for the meeting: missed stream records, retries after their pause, stale claims, the
         follow-up. `deferred` counts the items left for the next round because time ran out."""
+        with logs.meeting(self.meeting.id):
+            return self._sweep(seconds_left)
+
+    def _sweep(self, seconds_left: Callable[[], float]) -> Counter[str]:
         counts: Counter[str] = Counter()
         rnd = self.round()
         filters = [channel.sweep_filter(rnd) for channel in self.channels]
@@ -127,8 +133,14 @@ class Deliverer:
     def stream(
         self, records: Iterable[Mapping[str, Any]], seconds_left: Callable[[], float] = no_deadline
     ) -> dict[str, list[dict[str, str]]]:
-        """DynamoDB stream records (INSERT, MODIFY, REMOVE): deliver for each item that owes mail. The answer is
-        Lambda's partial batch response: records that could not be handled are tried again."""
+        """DynamoDB stream records (INSERT, MODIFY, REMOVE): deliver for each item of this meeting that owes mail. The
+        answer is Lambda's partial batch response: records that could not be handled are tried again."""
+        with logs.meeting(self.meeting.id):
+            return self._stream(records, seconds_left)
+
+    def _stream(
+        self, records: Iterable[Mapping[str, Any]], seconds_left: Callable[[], float]
+    ) -> dict[str, list[dict[str, str]]]:
         failures: list[dict[str, str]] = []
         rnd: Round | None = None
         for record in records:

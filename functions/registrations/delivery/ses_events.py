@@ -46,6 +46,13 @@ def _first_tag(mail: Mapping[str, Any], name: str) -> str:
     return str(values[0]) if values else ""
 
 
+def meeting_of(event: Mapping[str, Any]) -> str:
+    """The meeting an SES event is about: the `event` tag every send carries ("" when it has none)."""
+    detail = event.get("detail")
+    mail = detail.get("mail") if isinstance(detail, Mapping) else None
+    return _first_tag(mail, EVENT_TAG) if isinstance(mail, Mapping) else ""
+
+
 def _moment(detail: Mapping[str, Any], kind: str) -> dt.datetime:
     """When it happened, by SES's own clock: the event's timestamp, else the send's."""
     section = detail.get(kind.lower()) or {}

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask
 
+    from ..console.flow import ConsoleFlow
+    from ..delivery.deliverer import Deliverer
     from ..settings import Clock, Settings
 
 from ..local.dynalite import PROJECT_ROOT
@@ -79,10 +81,12 @@ def site_and_api(
 def _local_clock(settings: Settings, data_dir: Path) -> Clock:
     """The clock of `make run`: the preview moment (PREVIEW_NOW), which a test or a benchmark may move through a file
     in the data folder (dev/clock_file.py), or else the real time."""
-    from ..meeting import load_meeting
+    from ..meeting import default_meetings
     from ..settings import make_clock
 
-    timezone = load_meeting().timezone
+    # Every meeting is Dutch: the letter meeting's time zone reads a PREVIEW_NOW without one.
+    env = {"MEETINGS_DIR": settings.meetings_dir} if settings.meetings_dir else {}
+    timezone = default_meetings(env).letter_meeting.timezone
     clock = make_clock(settings.preview_now, timezone, on_lambda=settings.on_lambda)
     if not settings.preview_now:
         return clock
@@ -120,17 +124,16 @@ def _site_file(
 def app_with_worker(
     config: dict[str, Any], interval: float = SWEEP_INTERVAL, publications: Any = None, **doubles: Any
 ) -> tuple[Flask, LocalWorker]:
-    """The app and its started local deliverer, woken after each write (make run, the browser tests).
+    """The app and its started local deliverers (every meeting's), woken after each write (make run, the browser
+    tests).
 
     And the console flow: a vervolgmail.toml dropped into .data/exports/<id>/vervolgmail/ is checked as on AWS, and
     published (delivery/publication.py, or the stand-in `publications` of a test) with its papers under
     .data/gepubliceerd/<id>/.
     """
-    from .. import create_app, create_deliverer
+    from .. import create_app, create_deliverers
     from ..console.files import FolderConsoleFiles
     from ..console.wiring import local_upload_handler, make_flow
-    from ..delivery.staff_alert import check_staff_alert
-    from ..reports.spreadsheet import refresh_spreadsheet
     from ..settings import Settings
     from .uploads import UploadWatch
 
@@ -138,29 +141,47 @@ def app_with_worker(
     if doubles.get("clock") is None:
         # One clock for both, so the preview clock is made (and announced) once.
         doubles["clock"] = _local_clock(settings, Path(config["MAIL_OUTBOX"]).parent)
-    deliverer = create_deliverer(config, **doubles)
+    deliverers = create_deliverers(config, **doubles)
     # .data/exports/ stands in for the export bucket: per meeting, the spreadsheet's three files (owner-only,
-    # refreshed shortly after a change) and the console's vervolgmail/.
+    # refreshed shortly after a change) and the console's vervolgmail/; .data/gepubliceerd/<id>/ the published papers.
     exports = Path(config["MAIL_OUTBOX"]).parent / "exports"
     published = Path(config["MAIL_OUTBOX"]).parent / "gepubliceerd"
-    files = FolderConsoleFiles(exports, published, deliverer.meeting.id)
-    flow = make_flow(deliverer, files.prepare(), publications)
+    letter = deliverers.letter
+    files = FolderConsoleFiles(exports, published, letter.meeting.id)
+    flow = make_flow(letter, files.prepare(), publications)
 
     def refresh() -> None:
-        # One read of the registrations for both, as on AWS (lambda_handler/).
-        items = functools.cache(lambda: list(deliverer.repository.for_event(deliverer.meeting.id)))
-        refresh_spreadsheet(
-            deliverer.repository, deliverer.meeting, settings, deliverer.clock(), local_dir=exports, items=items
-        )
-        flow.report_progress(items)
-        # The staff alert as on AWS, into the outbox.
-        check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
+        # After each round, per meeting it swept, as on AWS (lambda_handler/).
+        for deliverer in deliverers.last_swept:
+            if deliverer is letter:
+                _after_round(deliverer, settings, exports, flow)
+            else:
+                own = FolderConsoleFiles(exports, published, deliverer.meeting.id).prepare()
+                _after_round(deliverer, settings, exports, make_flow(deliverer, own))
 
-    worker = LocalWorker(deliverer, interval=interval, after_round=refresh).start()
-    only = {deliverer.meeting.id: deliverer}
-    uploads = local_upload_handler(only.get, exports, published, publications, deliverer.clock)
+    worker = LocalWorker(deliverers, interval=interval, after_round=refresh).start()
+    uploads = local_upload_handler(deliverers.for_meeting, exports, published, publications, letter.clock)
     worker.uploads = UploadWatch(exports, uploads, after=worker.wake).start()
     app = create_app(
-        config, on_write=worker.wake, publication=flow.publications.current, paper_location=files.path_of, **doubles
+        config,
+        on_write=worker.wake,
+        publication=flow.publications.current,
+        paper_location=files.path_of,
+        paper_locations=lambda meeting_id: FolderConsoleFiles(exports, published, meeting_id).path_of,
+        **doubles,
     )
     return app, worker
+
+
+def _after_round(deliverer: Deliverer, settings: Settings, exports: Path, flow: ConsoleFlow | None) -> None:
+    """The meeting's spreadsheet, the follow-up's progress and the staff alert (into the outbox), from one read of
+    its registrations, as on AWS."""
+    from ..delivery.staff_alert import check_staff_alert
+    from ..reports.spreadsheet import refresh_spreadsheet
+
+    items = functools.cache(lambda: list(deliverer.repository.for_event(deliverer.meeting.id)))
+    now = deliverer.clock()
+    refresh_spreadsheet(deliverer.repository, deliverer.meeting, settings, now, local_dir=exports, items=items)
+    if flow is not None:
+        flow.report_progress(items)
+    check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())

@@ -1,7 +1,8 @@
-"""The local stand-in for the table's stream: a background thread that runs the deliverer.
+"""The local stand-in for the table's stream: a background thread that runs the deliverers.
 
 dynalite has no streams. The local server calls `wake()` after every write that owes mail; the worker then runs the
-deliverer's sweep, and runs it anyway every `interval` seconds, as the scheduled sweep does on AWS.
+sweep of every meeting within its retention (delivery/deliverers.py), and runs it anyway every `interval` seconds,
+as the scheduled sweep does on AWS.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..delivery.deliverer import Deliverer
-
 if TYPE_CHECKING:
+    from ..delivery.deliverers import Deliverers
     from .uploads import UploadWatch
 
 log = logging.getLogger("registrations.dev.worker")
@@ -22,9 +22,9 @@ SWEEP_INTERVAL = 10.0
 
 class LocalWorker:
     def __init__(
-        self, deliverer: Deliverer, interval: float = SWEEP_INTERVAL, after_round: Callable[[], object] | None = None
+        self, deliverers: Deliverers, interval: float = SWEEP_INTERVAL, after_round: Callable[[], object] | None = None
     ):
-        self.deliverer = deliverer
+        self.deliverers = deliverers
         # Run after every round, as on AWS after each stream batch and sweep: the staff spreadsheet's refresh.
         self.after_round = after_round
         self.interval = interval
@@ -63,7 +63,7 @@ class LocalWorker:
             if self._stop.is_set():
                 return
             try:
-                counts = self.deliverer.sweep()
+                counts = self.deliverers.sweep()
                 if counts:
                     # Plain words for the terminal: "sent 2, held_back 1" (the outcomes are StrEnum members).
                     log.info("deliverer: %s", ", ".join(f"{outcome} {n}" for outcome, n in counts.items()))

@@ -5,13 +5,15 @@ Why not Zappa's own event routing: it maps stream records only by the exact sour
 timestamp that exists only once the stack does), knows scheduled events only under its own rule names, ignores
 other EventBridge events, and reports success after dropping a record. So:
 
-- DynamoDB stream records → the deliverer (with Lambda's partial batch response);
-- the sweep (the EventBridge rule's constant input, SWEEP_EVENT) → the deliverer's sweep; when it runs out of time
+- DynamoDB stream records → the deliverer of each record's meeting (with Lambda's partial batch response);
+- the sweep (the EventBridge rule's constant input, SWEEP_EVENT) → the sweep of every meeting within its retention
+  (delivery/deliverers.py); when it runs out of time
   with work left (a publication or a reminder round for everyone), it hands the rest to a new invocation of itself at
   once (CONTINUED_SWEEP), so 1,000 emails never wait for the next scheduled sweep;
 - a newly stored publication (its stream record, PUBLICATION_FILTER) → the same sweep, so publishing starts sending
   within seconds;
-- SES events (EventBridge source "aws.ses") → ses_events.record_delivery_event, on the registration;
+- SES events (EventBridge source "aws.ses") → ses_events.record_delivery_event, on the registration in the meeting
+  its `event` tag names;
 - S3 uploads (EventBridge source "aws.s3": vervolgmail.toml in the export bucket) → the console flow (console/flow.py);
 - anything else (API Gateway requests, Zappa's own events) → Zappa's handler, unchanged.
 """
@@ -38,6 +40,7 @@ from .routes import (
 if TYPE_CHECKING:
     from ..console.flow import Items
     from ..delivery.deliverer import Deliverer
+    from ..delivery.deliverers import Deliverers
 
 __all__ = [
     "CONTINUED_SWEEP",
@@ -66,10 +69,10 @@ def _invoke_again(event: Mapping[str, Any], context: Any) -> None:
     boto3.client("lambda").invoke(FunctionName=arn, InvocationType="Event", Payload=json.dumps(event).encode())
 
 
-def _deliverer_from_environment() -> Deliverer:
-    from .. import create_deliverer
+def _deliverers_from_environment() -> Deliverers:
+    from .. import create_deliverers
 
-    return create_deliverer(metrics=LAMBDA_METRICS)
+    return create_deliverers(metrics=LAMBDA_METRICS)
 
 
 def _zappa(event: Any, context: Any) -> Any:
@@ -92,17 +95,16 @@ def _spreadsheet_from_environment(deliverer: Deliverer, items: Items) -> None:
     check_staff_alert(deliverer.repository, deliverer.meeting, settings, deliverer.clock())
 
 
-def _console_from_environment(event: Any, deliverer: Deliverer) -> str:
-    """An upload into the export bucket (EXPORT_BUCKET): the console flow (console/wiring.py)."""
+def _console_from_environment(event: Any, deliverers: Deliverers) -> str:
+    """An upload into the export bucket (EXPORT_BUCKET): the console flow (console/wiring.py), for the meeting whose
+    folder it is in."""
     import os
 
     from ..console.wiring import handle_s3_event
     from ..settings import Settings
 
     settings = Settings.from_env(os.environ)
-    return handle_s3_event(
-        event, lambda meeting_id: deliverer if meeting_id == deliverer.meeting.id else None, settings
-    )
+    return str(handle_s3_event(event, deliverers.for_meeting, settings))
 
 
 def _after_round_from_environment(deliverer: Deliverer) -> None:
@@ -130,7 +132,7 @@ LAMBDA_METRICS = lambda_metrics()
 
 # Zappa's `lambda_handler` setting names this: one per Lambda container.
 lambda_handler = Dispatcher(
-    _deliverer_from_environment,
+    _deliverers_from_environment,
     _zappa,
     _after_round_from_environment,
     _invoke_again,

@@ -1,6 +1,6 @@
 """The meetings: one folder each (catalogue.py), whose facts (facts.py) are read and checked from its
 bijeenkomst.toml (loading.py), with its reminder times (schedule.py), its dates in Dutch words (dutch.py) and its
-addresses on the site (addresses.py).
+addresses on the site (addresses.py); what is built per meeting is built on first use (per_meeting.py).
 
 The MkDocs hook (overrides/hooks/meeting.py) reads the same folders, so the site and the function never disagree
 about a date.
@@ -11,6 +11,7 @@ from .catalogue import FACTS_FILE, SHARED_FILE, Meetings, default_meetings, meet
 from .dutch import DUTCH_MONTHS, DUTCH_WEEKDAYS, dutch_date
 from .facts import OTHER_ORGANISATION, OTHER_ORGANISATION_LABEL, PENDING_FACTS, Choice, Meeting
 from .loading import MeetingFileError, load_meeting
+from .per_meeting import PerMeeting
 from .schedule import Reminder, ReminderError
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Meeting",
     "MeetingFileError",
     "Meetings",
+    "PerMeeting",
     "Reminder",
     "ReminderError",
     "api_path",

@@ -60,6 +60,11 @@ class Meetings:
             raise MeetingFileError(f"{root}: old_addresses: only one meeting can have them, not {', '.join(with_old)}")
         return cls(root, meetings, shared)
 
+    @classmethod
+    def of(cls, meeting: Meeting) -> Meetings:
+        """A catalogue of this one meeting (delivery/deliverers.py: the deliverers of a test that wires one)."""
+        return cls(Path(), (meeting,), {})
+
     def __iter__(self) -> Iterator[Meeting]:
         return iter(self.meetings)
 

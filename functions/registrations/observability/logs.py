@@ -6,7 +6,8 @@ JSON log format (deploy/stage.py), so Lambda's platform lines are JSON too and i
 formatter then replaces the runtime's on the root handler, so a line has the same fields on Lambda as in the tests.
 
 Every line has the level, the message, the logger, the time, Lambda's request id and the trigger (set per
-invocation by the dispatcher, lambda_handler/dispatcher.py), the meeting's id, and an outcome where the line reports one
+invocation by the dispatcher, lambda_handler/dispatcher.py), the meeting's id (set per request by the app and per
+item, sweep and SES event by the deliverer: `with meeting(id):`), and an outcome where the line reports one
 (`log.info(..., extra=fields(outcome="sent"))`). Messages never carry personal data (tests check every line);
 an exception adds only its type, never its message or traceback, which may quote what a client sent.
 """
@@ -19,7 +20,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 TRIGGERS = ("http", "stream", "sweep", "s3", "ses")
 # Lambda's names of the levels, which its log-level filter reads (as the runtime's own JSON formatter writes them).
@@ -27,12 +28,27 @@ LEVELS = {"WARNING": "WARN", "CRITICAL": "FATAL"}
 
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 _trigger: ContextVar[str | None] = ContextVar("trigger", default=None)
-# One meeting per deployment (bijeenkomst.toml); set when the app or the deliverer is wired.
-_meeting: list[str] = []
+# The meeting a request or an item is for: one function serves every meeting, so this is per call, never global.
+_meeting: ContextVar[str | None] = ContextVar("meeting", default=None)
 
 
-def bind_meeting(meeting_id: str) -> None:
-    _meeting[:] = [meeting_id]
+@contextmanager
+def meeting(meeting_id: str) -> Iterator[None]:
+    """Every line logged inside names this meeting."""
+    token = set_meeting(meeting_id)
+    try:
+        yield
+    finally:
+        reset_meeting(token)
+
+
+def set_meeting(meeting_id: str) -> Token[str | None]:
+    """The meeting of what follows, until reset_meeting(token): for a request, whose end is another hook."""
+    return _meeting.set(meeting_id)
+
+
+def reset_meeting(token: Token[str | None]) -> None:
+    _meeting.reset(token)
 
 
 @contextmanager
@@ -64,7 +80,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "requestId": _request_id.get(),
             "trigger": _trigger.get(),
-            "meeting": getattr(record, "meeting", None) or (_meeting[0] if _meeting else None),
+            "meeting": getattr(record, "meeting", None) or _meeting.get(),
             "outcome": getattr(record, "outcome", None),
         }
         if record.exc_info and record.exc_info[0] is not None:

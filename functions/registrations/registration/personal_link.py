@@ -37,6 +37,19 @@ class LinkKey:
     version: int
 
 
+def meeting_of(token: object, secret: str) -> str | None:
+    """The meeting a genuine token names, read before that meeting's links check the rest; None for a token that is
+    not ours (changed, cut short, signed with another secret or under the first scheme)."""
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    try:
+        payload = URLSafeSerializer(secret, salt=SALT).loads(token)
+    except BadSignature:
+        return None
+    meeting_id = payload[0] if isinstance(payload, list) and payload else None
+    return meeting_id if isinstance(meeting_id, str) else None
+
+
 class PersonalLinks:
     def __init__(self, secret: str, meeting: Meeting):
         if not secret:

@@ -12,15 +12,20 @@ from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 from ..errors import UnknownMeeting
 from ..mail import ics
 from ..mail.confirmation import ConfirmationMailer
-from ..meeting import Meeting, Meetings
+from ..meeting import Meeting, Meetings, page_path
+from ..meeting.addresses import CONFIRMATION
 from ..registration.item import public_registration
 from ..registration.registering import Registering
 from . import honeypot
 from .errors import FORM_CONTENT_TYPES
+from .services import services, use
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-CONFIRMATION_PATH = "/aanmelden/bevestiging/"
+
+def confirmation_path(meeting: Meeting) -> str:
+    """The site's confirmation page of the meeting, where a form post without JavaScript lands."""
+    return page_path(meeting.id, CONFIRMATION)
 
 
 def service() -> Registering:
@@ -154,17 +159,19 @@ def meeting_facts(meeting_id: str) -> Response:
 @bp.post("/registrations")
 def create_registration() -> ResponseReturnValue:
     fields = submitted_fields()
+    # The meeting first: an id that is no meeting's is refused before anything else (nothing stored either way).
+    chosen = use(services().for_post(fields.get("meeting")))
     if honeypot.is_filled(fields):
         # Counted before the fields are checked: a robot that sends nonsense is a robot too.
         honeypot.record()
         current_app.extensions["metrics"].refusal("honeypot")
-        body = honeypot.decoy(service(), fields)
+        body = honeypot.decoy(chosen.registering, fields)
         if request.mimetype in FORM_CONTENT_TYPES:
-            return redirect(CONFIRMATION_PATH, code=303)
+            return redirect(confirmation_path(chosen.meeting), code=303)
         return jsonify(body), 201
-    item = service().register(fields)
+    item = chosen.registering.register(fields)
     current_app.extensions["metrics"].registration_stored()
     if request.mimetype in FORM_CONTENT_TYPES:
-        return redirect(CONFIRMATION_PATH, code=303)
+        return redirect(confirmation_path(chosen.meeting), code=303)
     # The confirmation email is owed; the deliverer sends it after this answer.
     return jsonify(registration=public_registration(item)), 201

@@ -19,9 +19,9 @@ from ..console.paper_files import content_type
 from ..console.papers import check_may_download, find_paper
 from ..errors import RegistrationNotFound, RevokedLink, UnknownPaper
 from ..mail.confirmation import PERSONAL_PATH
-from ..mail.links import PAPERS_SEGMENT, PublicationLike
-from ..registration.personal import PersonalPage
+from ..mail.links import PAPERS_SEGMENT
 from .personal import keep_private
+from .services import services, use
 
 bp = Blueprint("papers", __name__, url_prefix=PERSONAL_PATH)
 bp.after_request(keep_private)
@@ -30,23 +30,20 @@ bp.after_request(keep_private)
 PaperLocation = Callable[[int, str], "str | Path"]
 
 
-def current_publication() -> PublicationLike | None:
-    source: Callable[[], PublicationLike | None] | None = current_app.extensions.get("publication")
-    return source() if source is not None else None
-
-
 @bp.get(f"/<token>/{PAPERS_SEGMENT}/<name>")
 def download(token: str, name: str) -> ResponseReturnValue:
-    personal_page: PersonalPage = current_app.extensions["personal_page"]
+    # The link names the meeting: its registration, and its follow-up's papers only.
+    chosen = use(services().for_token(token))
+    personal_page = chosen.personal_page
     try:
         view = personal_page.view(token)
     except RegistrationNotFound:
         # The link names a registration that a later one of the address replaced: it controls nothing now.
         raise RevokedLink(contact=personal_page.meeting.contact_email) from None
     check_may_download(view["registration"])
-    publication = current_publication()
+    publication = chosen.publication()
     paper = find_paper(publication, name)
-    locate: PaperLocation | None = current_app.extensions.get("paper_location")
+    locate: PaperLocation | None = current_app.extensions["paper_locations"](personal_page.meeting.id)
     if publication is None or locate is None:
         raise UnknownPaper()
     where = locate(publication.version, paper.file)

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
@@ -23,6 +23,7 @@ from ..registration.moments import moment_text
 from ..registration.personal import ChangeAttempt, PersonalPage
 from ..repository import StoredRegistration
 from .errors import HTML, STATUS, Answer, with_retry_after
+from .services import current, services, use
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +35,9 @@ NOTICES = {
 }
 
 
-def service() -> PersonalPage:
-    personal_page: PersonalPage = current_app.extensions["personal_page"]
-    return personal_page
+def service(token: str) -> PersonalPage:
+    """The personal page of the meeting the link names; a link that names none is a bad link (InvalidLink)."""
+    return use(services().for_token(token)).personal_page
 
 
 @bp.after_request
@@ -64,9 +65,9 @@ def form_values(item: StoredRegistration) -> dict[str, str]:
 
 
 def published_papers(personal_url: str, item: Mapping[str, Any]) -> tuple[PaperLink, ...]:
-    """The papers as published now, for an active registration only; files through this personal link."""
-    source = current_app.extensions.get("publication")
-    publication = source() if source is not None and is_active(item) else None
+    """The papers as published now for the link's meeting, for an active registration only; files through this
+    personal link."""
+    publication = current().publication() if is_active(item) else None
     return paper_links(personal_url, publication.papers) if publication is not None else ()
 
 
@@ -93,8 +94,8 @@ def render_personal_page(
         problem=problem,
         personal_url=personal_url,
         papers=papers,
-        cancelled_text=moment_text(item.get("cancelled_at"), service().meeting),
-        changed_text=moment_text(item.get("changed_at"), service().meeting),
+        cancelled_text=moment_text(item.get("cancelled_at"), current().meeting),
+        changed_text=moment_text(item.get("changed_at"), current().meeting),
     )
     return html, status, dict(HTML)
 
@@ -102,7 +103,7 @@ def render_personal_page(
 @bp.get("/<token>")
 def view(token: str) -> Answer:
     notice = next((text for key, text in NOTICES.items() if key in request.args), "")
-    shown = service().view(token)
+    shown = service(token).view(token)
     papers = published_papers(url_for("personal.view", token=token), shown["registration"])
     return render_personal_page(token, shown, notice=notice, papers=papers)
 
@@ -111,27 +112,28 @@ def view(token: str) -> Answer:
 def change(token: str) -> ResponseReturnValue:
     form = request.form.to_dict()
     attempt = ChangeAttempt()
+    page = service(token)
     # Either failure shows the same page again with every value typed, made from the form and what the change
     # had read: no second store call, which in a hang would wait out the bound again and lose what was typed.
     try:
-        service().change(token, form, attempt)
+        page.change(token, form, attempt)
     except InvalidRegistration as exc:
         # With the summary and the inline messages.
-        unsaved = service().unsaved_view(attempt)
+        unsaved = page.unsaved_view(attempt)
         return render_personal_page(token, unsaved, values=form, errors=exc.fields, status=STATUS[type(exc)])
     except StoreUnavailable as exc:
         log.warning("store unavailable while changing: %s", type(exc.__cause__).__name__)
-        unsaved = service().unsaved_view(attempt)
-        page = render_personal_page(
+        unsaved = page.unsaved_view(attempt)
+        answer = render_personal_page(
             token, unsaved, values=form, problem=StoreUnavailable.change_message, status=STATUS[type(exc)]
         )
-        return with_retry_after(page)
+        return with_retry_after(answer)
     return redirect(url_for("personal.view", token=token, opgeslagen=1), code=303)
 
 
 @bp.get("/<token>/annuleren")
 def confirm_cancel(token: str) -> ResponseReturnValue:
-    view_data = service().view(token)
+    view_data = service(token).view(token)
     if not view_data["can_change"]:
         # Cancelled already, or the meeting has started: the main page says which.
         return redirect(url_for("personal.view", token=token), code=303)
@@ -145,7 +147,7 @@ def confirm_cancel(token: str) -> ResponseReturnValue:
 
 @bp.post("/<token>/annuleren")
 def cancel(token: str) -> ResponseReturnValue:
-    service().cancel(token)
+    service(token).cancel(token)
     return redirect(url_for("personal.view", token=token, geannuleerd=1), code=303)
 
 
@@ -153,4 +155,4 @@ def cancel(token: str) -> ResponseReturnValue:
 @bp.route("/<path:rest>", methods=["GET", "POST"])
 def no_token(rest: str = "") -> ResponseReturnValue:
     # A link cut short or glued to other text: the same clear page as a tampered token.
-    raise InvalidLink(contact=service().meeting.contact_email)
+    raise InvalidLink(contact=current().meeting.contact_email)
