@@ -32,14 +32,9 @@ def utc_stamp(moment: dt.datetime) -> str:
 
 def escape_text(value: str) -> str:
     """TEXT values (RFC 5545 §3.3.11): backslash, semicolon, comma and newlines escaped."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
+    for old, new in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\r\n", "\\n"), ("\n", "\\n"), ("\r", "\\n")):
+        value = value.replace(old, new)
+    return value
 
 
 def escape_param(value: str) -> str:
