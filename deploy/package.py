@@ -24,7 +24,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import FUNCTIONS, ROOT
+from . import FUNCTIONS, MEETINGS, ROOT
 from .settings import lambda_name, stage_settings
 
 LAMBDA_VENV = Path(os.environ.get("LAMBDA_VENV") or ROOT / ".venv-lambda")
@@ -39,8 +39,7 @@ SIZE_BUDGET_BYTES = 10 * 1024 * 1024
 
 
 LOCK_FILE = ROOT / "requirements" / "lambda.txt"
-# The meetings' folders (their facts ship in the zip; the pages are the site's).
-MEETINGS = ROOT / "docs" / "bijeenkomsten"
+# The meetings' facts (gedeeld.toml, each <id>/bijeenkomst.toml) ship in the zip; the pages are the site's.
 SHARED_FILE, FACTS_FILE = "gedeeld.toml", "bijeenkomst.toml"
 
 

@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import FUNCTIONS, ROOT
+from . import FUNCTIONS, MEETINGS, ROOT
 
 DIST = ROOT / "dist"
 
@@ -46,7 +46,7 @@ def build(target: Path = DIST) -> Path:
         )
         # The meetings' facts, where the staff command looks first (meeting/catalogue.py): registrations/meetings/.
         shutil.copytree(
-            ROOT / "docs" / "bijeenkomsten",
+            MEETINGS,
             source / "functions" / "registrations" / "meetings",
             ignore=lambda folder, names: {n for n in names if not (n.endswith(".toml") or Path(folder, n).is_dir())},
         )

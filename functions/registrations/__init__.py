@@ -129,10 +129,10 @@ def _paper_locations(
     def locate(meeting_id: str) -> PaperLocation | None:
         if meeting_id == letter_id and given is not None:
             return given
-        if per_meeting is not None:
-            return per_meeting(meeting_id)
         if meeting_id not in made:
-            made[meeting_id] = paper_location_from_settings(settings, meeting_id)
+            made[meeting_id] = (
+                per_meeting(meeting_id) if per_meeting else paper_location_from_settings(settings, meeting_id)
+            )
         return made[meeting_id]
 
     return locate

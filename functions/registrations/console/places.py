@@ -59,9 +59,7 @@ def wrong_place_report(place: UploadPlace, meetings: Meetings, now: dt.datetime)
         "",
     ]
     if open_ones:
-        lines.append(
-            f"Upload {CONTENT_NAME} en de stukken in de map {UPLOAD_FOLDER} in de map met de code van uw bijeenkomst:"
-        )
+        lines.append(f"Zet {CONTENT_NAME} en de stukken in de map {UPLOAD_FOLDER}/ van uw bijeenkomst:")
         lines += [f"- {m.id}/{UPLOAD_FOLDER}/   ({_described(m)})" for m in open_ones]
     else:
         lines.append("Er is nu geen bijeenkomst waarvoor een vervolgmail kan worden verstuurd.")

@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from functools import partial
+from typing import Any, TypeVar
 
+from ..errors import StoreUnavailable
 from ..meeting import Meeting, Meetings, PerMeeting
 from ..settings import Clock
 from .deliverer import Deliverer, no_deadline
@@ -18,6 +20,7 @@ from .deliverer import Deliverer, no_deadline
 log = logging.getLogger(__name__)
 
 Answer = dict[str, list[dict[str, str]]]
+T = TypeVar("T")
 
 
 def partition_of(record: Mapping[str, Any]) -> str:
@@ -25,6 +28,11 @@ def partition_of(record: Mapping[str, Any]) -> str:
     data = record.get("dynamodb") or {}
     keys = data.get("Keys") or data.get("NewImage") or data.get("OldImage") or {}
     return str((keys.get("event") or {}).get("S") or "")
+
+
+def sequence_of(record: Mapping[str, Any]) -> str:
+    """A stream record's id in Lambda's partial batch response."""
+    return str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
 
 
 def owes_mail(record: Mapping[str, Any]) -> bool:
@@ -77,7 +85,7 @@ class Deliverers:
         self.last_counts, overdue = {}, 0
         self.last_swept = self.active()
         for deliverer in self.last_swept:
-            counts = deliverer.sweep(seconds_left)
+            counts = self._guarded(deliverer, partial(deliverer.sweep, seconds_left), Counter({"error": 1}))
             self.last_counts[deliverer.meeting.id] = counts
             total.update(counts)
             overdue += deliverer.last_overdue
@@ -104,10 +112,24 @@ class Deliverers:
                     log.warning("stream: %d records of a meeting this function does not serve, skipped", skipped)
                 continue
             touched.append(deliverer)
-            failures += deliverer.stream(group, seconds_left)["batchItemFailures"]
-        order = {str((r.get("dynamodb") or {}).get("SequenceNumber", "")): n for n, r in enumerate(batch)}
+            handed_back = {"batchItemFailures": [{"itemIdentifier": sequence_of(record)} for record in group]}
+            answer = self._guarded(deliverer, partial(deliverer.stream, group, seconds_left), handed_back)
+            failures += answer["batchItemFailures"]
+        order = {sequence_of(r): n for n, r in enumerate(batch)}
         failures.sort(key=lambda failure: order.get(failure["itemIdentifier"], len(batch)))
         return {"batchItemFailures": failures}, tuple(touched)
+
+    @staticmethod
+    def _guarded(deliverer: Deliverer, work: Callable[[], T], instead: T) -> T:
+        """One meeting's round: whatever goes wrong with its data, every other meeting still gets its mail (`instead`
+        is what this one counts or hands back). A store that does not answer stops them all: each would fail alike."""
+        try:
+            return work()
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - logged by its type; the next round tries this meeting again
+            log.error("round for event %s failed: %s", deliverer.meeting.id, type(exc).__name__)
+            return instead
 
 
 __all__ = ["Deliverers", "owes_mail", "partition_of"]

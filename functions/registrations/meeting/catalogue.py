@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .facts import PENDING_FACTS, Meeting
-from .loading import MeetingFileError, load_meeting
+from .loading import MeetingFileError, meeting_of
 
 SHARED_FILE = "gedeeld.toml"
 FACTS_FILE = "bijeenkomst.toml"
@@ -134,4 +134,5 @@ def _meeting(folder: Path, shared: dict[str, Any]) -> Meeting:
         raise MeetingFileError(f"{path}: {', '.join(stray)}: the statements' facts belong in {SHARED_FILE}")
     if own.get("id") != folder.name:
         raise MeetingFileError(f"{path}: id: must be the folder's name, {folder.name!r}")
-    return load_meeting(path, shared)
+    # Parsed once: the checks above and the facts below read the same table.
+    return meeting_of(path, own, shared)

@@ -29,11 +29,19 @@ def load_meeting(path: Path | None = None, shared: dict[str, Any] | None = None)
         return default_meetings().letter_meeting
     try:
         own = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise MeetingFileError(f"{path}: missing or malformed fact: {exc}") from exc
+    return meeting_of(path, own, shared)
+
+
+def meeting_of(path: Path, own: dict[str, Any], shared: dict[str, Any] | None = None) -> Meeting:
+    """The meeting of `own` (the parsed facts of `path`) with `shared` under them; errors name `path`."""
+    try:
         meeting = _meeting_from({**(shared or {}), **own})
         _check(meeting)
     except (MeetingFileError, ReminderError) as exc:
         raise MeetingFileError(f"{path}: {exc}") from exc
-    except (KeyError, TypeError, tomllib.TOMLDecodeError) as exc:
+    except (KeyError, TypeError) as exc:
         raise MeetingFileError(f"{path}: missing or malformed fact: {exc}") from exc
     return meeting
 

@@ -82,10 +82,11 @@ def _asked(everything: list[Meeting], why: str, now: dt.datetime, stdin: IO[str]
         None,
     )
     if chosen is None:
+        said = f"‘{answer}’ is geen van deze bijeenkomsten." if answer else "Er is geen bijeenkomst gekozen."
         raise UsageError(
             "\n".join(
                 [
-                    f"‘{answer}’ is geen van deze bijeenkomsten. Kies er een met {OPTION} CODE:",
+                    f"{said} Kies er een met {OPTION} CODE:",
                     *listing(everything, now),
                 ]
             )
